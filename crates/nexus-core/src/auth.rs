@@ -1,0 +1,242 @@
+//! Roles, permissions and the acting principal. The table in `shared/spec/api.md` is encoded
+//! here and nowhere else: services ask [`Actor::require`] for a permission and
+//! [`Actor::can_read_record`] / [`Actor::can_write_record`] for ownership.
+
+use crate::error::CoreError;
+use crate::ids::{ApiKeyId, SessionId, TeamId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    SalesRep,
+    Support,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Manager, Role::SalesRep, Role::Support, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::SalesRep => "sales_rep",
+            Role::Support => "support",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Rank used to stop a principal from minting credentials above its own level.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 4,
+            Role::Manager => 3,
+            Role::SalesRep => 2,
+            Role::Support => 1,
+            Role::Viewer => 0,
+        }
+    }
+
+    /// The permissions granted to this role.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[
+                CustomersRead, CustomersWrite, CustomersReassign, UsersRead, UsersWrite, TeamsRead,
+                TeamsWrite, ApiKeysManage, EventsRead,
+            ],
+            Role::Manager => &[CustomersRead, CustomersWrite, CustomersReassign, UsersRead, TeamsRead, EventsRead],
+            Role::SalesRep => &[CustomersRead, CustomersWrite, EventsRead],
+            Role::Support => &[CustomersRead, ActivitiesWrite, EventsRead],
+            Role::Viewer => &[CustomersRead, EventsRead],
+        }
+    }
+
+    pub fn has(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| CoreError::invalid("role", "invalid_role", "unknown role"))
+    }
+}
+
+/// Named permissions granted to roles (`customers:read`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    CustomersRead,
+    CustomersWrite,
+    CustomersReassign,
+    ActivitiesWrite,
+    UsersRead,
+    UsersWrite,
+    TeamsRead,
+    TeamsWrite,
+    ApiKeysManage,
+    EventsRead,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::CustomersRead => "customers:read",
+            Permission::CustomersWrite => "customers:write",
+            Permission::CustomersReassign => "customers:reassign",
+            Permission::ActivitiesWrite => "activities:write",
+            Permission::UsersRead => "users:read",
+            Permission::UsersWrite => "users:write",
+            Permission::TeamsRead => "teams:read",
+            Permission::TeamsWrite => "teams:write",
+            Permission::ApiKeysManage => "api_keys:manage",
+            Permission::EventsRead => "events:read",
+        }
+    }
+}
+
+/// How the caller authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// An access token of a login session.
+    Session(SessionId),
+    /// An API key.
+    ApiKey(ApiKeyId),
+    /// The process itself (CLI commands, background jobs).
+    System,
+}
+
+/// The principal on whose behalf a service call runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+    pub credential: Credential,
+}
+
+/// What ownership fields a record carries, for the visibility rules.
+#[derive(Clone, Copy, Debug)]
+pub struct Ownership {
+    pub owner_id: UserId,
+    pub team_id: Option<TeamId>,
+}
+
+/// Which records a list query may return for an actor; the store turns it into SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Records of this team, plus records owned by this user.
+    Team { team_id: Option<TeamId>, user_id: UserId },
+}
+
+impl Actor {
+    /// A system actor with admin rights, used by CLI commands and background jobs.
+    pub fn system(user_id: UserId) -> Self {
+        Self { user_id, role: Role::Admin, team_id: None, credential: Credential::System }
+    }
+
+    pub fn has(&self, p: Permission) -> bool {
+        self.role.has(p)
+    }
+
+    /// Fails with `Forbidden` unless the role has the permission.
+    pub fn require(&self, p: Permission) -> Result<(), CoreError> {
+        if self.has(p) { Ok(()) } else { Err(CoreError::Forbidden) }
+    }
+
+    /// The slice of customer-like records (customers, deals, activities, transactions) this
+    /// actor may read.
+    pub fn record_scope(&self) -> Scope {
+        match self.role {
+            Role::Admin | Role::Support | Role::Viewer => Scope::All,
+            Role::Manager | Role::SalesRep => Scope::Team { team_id: self.team_id, user_id: self.user_id },
+        }
+    }
+
+    pub fn can_read_record(&self, o: Ownership) -> bool {
+        if !self.has(Permission::CustomersRead) {
+            return false;
+        }
+        match self.record_scope() {
+            Scope::All => true,
+            Scope::Team { team_id, user_id } => o.owner_id == user_id || (team_id.is_some() && o.team_id == team_id),
+        }
+    }
+
+    /// May this actor change or delete the record? Admins: always; managers: their team's
+    /// records; sales reps: records they own.
+    pub fn can_write_record(&self, o: Ownership) -> bool {
+        if !self.has(Permission::CustomersWrite) {
+            return false;
+        }
+        match self.role {
+            Role::Admin => true,
+            Role::Manager => o.owner_id == self.user_id || (self.team_id.is_some() && o.team_id == self.team_id),
+            Role::SalesRep => o.owner_id == self.user_id,
+            Role::Support | Role::Viewer => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, team: Option<TeamId>) -> Actor {
+        Actor { user_id: UserId::new(), role, team_id: team, credential: Credential::System }
+    }
+
+    #[test]
+    fn sales_rep_reads_team_writes_own() {
+        let team = TeamId::new();
+        let rep = actor(Role::SalesRep, Some(team));
+        let colleague = UserId::new();
+        let teammate_record = Ownership { owner_id: colleague, team_id: Some(team) };
+        let own_record = Ownership { owner_id: rep.user_id, team_id: Some(team) };
+        let foreign = Ownership { owner_id: colleague, team_id: Some(TeamId::new()) };
+        assert!(rep.can_read_record(teammate_record));
+        assert!(!rep.can_write_record(teammate_record));
+        assert!(rep.can_write_record(own_record));
+        assert!(!rep.can_read_record(foreign));
+    }
+
+    #[test]
+    fn manager_writes_team_only_and_support_reads_all() {
+        let team = TeamId::new();
+        let m = actor(Role::Manager, Some(team));
+        let other = Ownership { owner_id: UserId::new(), team_id: Some(TeamId::new()) };
+        let mine = Ownership { owner_id: UserId::new(), team_id: Some(team) };
+        assert!(m.can_write_record(mine));
+        assert!(!m.can_write_record(other));
+        assert!(!m.can_read_record(other));
+        let s = actor(Role::Support, None);
+        assert!(s.can_read_record(other));
+        assert!(!s.can_write_record(other));
+        let v = actor(Role::Viewer, None);
+        assert!(v.can_read_record(other) && !v.can_write_record(other));
+    }
+
+    #[test]
+    fn roles_round_trip_through_strings() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().ok(), Some(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

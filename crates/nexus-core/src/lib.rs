@@ -1,0 +1,20 @@
+//! NEXUS domain layer: identifiers, value types, validation, permissions, the event model and
+//! one service per aggregate. Nothing in here knows about HTTP or SQL: services take an
+//! [`auth::Actor`], check permissions, and call the [`store::Store`] port, which writes each change
+//! together with its event in one transaction.
+
+pub mod auth;
+pub mod bus;
+pub mod customer;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod page;
+pub mod password;
+pub mod services;
+pub mod store;
+pub mod time;
+pub mod user;
+pub mod validate;
+
+pub use error::{CoreError, FieldError};

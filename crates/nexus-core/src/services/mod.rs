@@ -1,0 +1,51 @@
+//! Domain services, one per aggregate. Each takes an [`Actor`](crate::auth::Actor), checks
+//! permissions and ownership, and calls the store once per change.
+
+pub mod auth;
+pub mod customers;
+pub mod users;
+
+use crate::bus::EventBus;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Settings the services need from the configuration.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub refresh_ttl: chrono::Duration,
+    /// How long a password works after it was set; `None` disables expiry.
+    pub password_max_age: Option<chrono::Duration>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { refresh_ttl: chrono::Duration::days(30), password_max_age: Some(chrono::Duration::days(90)) }
+    }
+}
+
+/// All services over one store and bus.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub bus: EventBus,
+    pub customers: customers::CustomerService,
+    pub users: users::UserService,
+    pub auth: auth::AuthService,
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
+        Self {
+            customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
+            auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
+            store,
+            bus,
+        }
+    }
+}
+
+/// Runs CPU-heavy work (password hashing) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, crate::CoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| crate::CoreError::Internal(e.to_string()))
+}

@@ -1,0 +1,107 @@
+//! Opening the store: SQLite (with SQLCipher key) or PostgreSQL, from configuration.
+
+use crate::Db;
+use nexus_core::CoreError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What the store needs to know to connect.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// `postgres://…` for PostgreSQL; `sqlite://path` or `None` for the embedded default.
+    pub database_url: Option<String>,
+    /// Where the embedded database lives when no URL is given.
+    pub data_dir: PathBuf,
+    /// SQLCipher passphrase; `None` leaves the SQLite file unencrypted.
+    pub db_key: Option<String>,
+    /// Maximum pooled connections (PostgreSQL) or reader connections (SQLite).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl StoreConfig {
+    pub fn sqlite_path(&self) -> PathBuf {
+        match self.database_url.as_deref().and_then(|u| u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:"))) {
+            Some(p) => PathBuf::from(p),
+            None => self.data_dir.join("nexus.db"),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    }
+}
+
+/// Connects and checks that the database can be read (a wrong SQLCipher key connects but
+/// fails on the first read, so the check turns that into a clear error).
+pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
+    if cfg.is_postgres() {
+        let url = cfg.database_url.as_deref().unwrap_or_default();
+        let opts = PgConnectOptions::from_str(url).map_err(|e| CoreError::Internal(format!("invalid database URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(cfg.max_connections)
+            .min_connections(1)
+            .acquire_timeout(cfg.acquire_timeout)
+            .connect_with(opts)
+            .await
+            .map_err(|e| CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+        return Ok(Db::Postgres(pool));
+    }
+    if let Some(u) = cfg.database_url.as_deref() {
+        if !u.starts_with("sqlite:") {
+            return Err(CoreError::Internal("database URL must start with postgres://, postgresql:// or sqlite://".into()));
+        }
+    }
+    let path = cfg.sqlite_path();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut base = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit is on disk before it is acknowledged, also across power loss.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-32000");
+    if let Some(key) = &cfg.db_key {
+        // The passphrase is a string literal to SQLCipher, which derives the AES-256 key from it.
+        base = base.pragma("key", format!("'{}'", key.replace('\'', "''")));
+    }
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(cfg.acquire_timeout)
+        .connect_with(base.clone())
+        .await
+        .map_err(|e| open_error(&path, e))?;
+    check_readable(&writer).await.map_err(|e| open_error(&path, e))?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(cfg.max_connections.max(2))
+        .min_connections(1)
+        .acquire_timeout(cfg.acquire_timeout)
+        .connect_with(base.read_only(true))
+        .await
+        .map_err(|e| open_error(&path, e))?;
+    Ok(Db::Sqlite { writer, reader })
+}
+
+async fn check_readable(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT count(*) FROM sqlite_master").execute(pool).await.map(|_| ())
+}
+
+fn open_error(path: &std::path::Path, e: sqlx::Error) -> CoreError {
+    let msg = e.to_string();
+    if msg.contains("file is not a database") || msg.contains("notadb") {
+        CoreError::Internal(format!(
+            "cannot read {}: the database is encrypted with another key, or not a NEXUS database (check NEXUS_DB_KEY / NEXUS_DB_KEY_FILE)",
+            path.display()
+        ))
+    } else {
+        CoreError::Unavailable(format!("cannot open {}: {msg}", path.display()))
+    }
+}

@@ -1,0 +1,292 @@
+//! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
+//! with filters and search, and bulk load.
+
+use crate::dialect::Dialect;
+use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow};
+use crate::{Db, db_err, insert_event, with_pool};
+use nexus_core::auth::Scope;
+use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField, DeletedFilter};
+use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::event::Event;
+use nexus_core::ids::CustomerId;
+use nexus_core::page::SortOrder;
+use sqlx::types::Json;
+use sqlx::{Postgres, Sqlite};
+
+const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, email_norm, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+
+/// Binds a customer's columns in the order of [`INSERT_CUSTOMER`].
+macro_rules! bind_customer {
+    ($q:expr, $c:expr) => {{
+        let c: &Customer = $c;
+        $q.bind(c.id.0)
+            .bind(c.kind.as_str())
+            .bind(&c.name)
+            .bind(&c.email)
+            .bind(c.email_normalized())
+            .bind(&c.phone)
+            .bind(c.company_id.map(|x| x.0))
+            .bind(&c.company_name)
+            .bind(c.status.as_str())
+            .bind(c.owner_id.0)
+            .bind(c.team_id.map(|x| x.0))
+            .bind(Json(&c.tags))
+            .bind(Json(&c.attributes))
+            .bind(&c.segment)
+            .bind(c.version)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .bind(c.deleted_at)
+    }};
+}
+
+/// Replaces the tag rows of one customer on a transaction.
+macro_rules! write_tags {
+    ($tx:expr, $c:expr, $replace:expr) => {{
+        let c: &Customer = $c;
+        if $replace {
+            sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(c.id.0).execute(&mut *$tx).await.map_err(db_err)?;
+        }
+        for t in &c.tags {
+            sqlx::query("INSERT INTO customer_tags (tag, customer_id) VALUES ($1, $2)")
+                .bind(t)
+                .bind(c.id.0)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
+        }
+    }};
+}
+
+impl Db {
+    pub(crate) async fn insert_customers(&self, customers: &[Customer], events: &[Event]) -> CoreResult<()> {
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            for c in customers {
+                bind_customer!(sqlx::query(INSERT_CUSTOMER), c).execute(&mut *tx).await.map_err(db_err)?;
+                write_tags!(tx, c, false);
+            }
+            for ev in events {
+                insert_event!(tx, ev);
+            }
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn customers_with_emails(&self, emails: &[String]) -> CoreResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in emails.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT email_norm FROM customers WHERE deleted_at IS NULL AND email_norm IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<String> = with_pool!(self, read, pool => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+                for e in chunk {
+                    q = q.bind(e);
+                }
+                q.fetch_all(pool).await.map_err(db_err)?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    pub(crate) async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1");
+        let row: Option<CustomerRow> = with_pool!(self, read, pool =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await.map_err(db_err)?);
+        row.map(Customer::try_from).transpose()
+    }
+
+    pub(crate) async fn update_customer(&self, c: &Customer, expected_version: i64, event: &Event) -> CoreResult<bool> {
+        const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
+             status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
+             deleted_at = $16 WHERE id = $1 AND version = $17";
+        let tags_changed = event.changes.contains_key("tags");
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query(SQL)
+                .bind(c.id.0)
+                .bind(&c.name)
+                .bind(&c.email)
+                .bind(c.email_normalized())
+                .bind(&c.phone)
+                .bind(c.company_id.map(|x| x.0))
+                .bind(&c.company_name)
+                .bind(c.status.as_str())
+                .bind(c.owner_id.0)
+                .bind(c.team_id.map(|x| x.0))
+                .bind(Json(&c.tags))
+                .bind(Json(&c.attributes))
+                .bind(&c.segment)
+                .bind(c.version)
+                .bind(c.updated_at)
+                .bind(c.deleted_at)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if tags_changed {
+                write_tags!(tx, c, true);
+            }
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(true)
+    }
+
+    pub(crate) async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
+        let (sql, args) = if self.is_sqlite() { list_sql::<Sqlite>(q)? } else { list_sql::<Postgres>(q)? };
+        let rows: Vec<CustomerRow> = with_pool!(self, read, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for a in &args {
+                query = match a {
+                    Arg::Uuid(u) => query.bind(*u),
+                    Arg::Text(s) => query.bind(s.clone()),
+                    Arg::Time(t) => query.bind(*t),
+                    Arg::Int(i) => query.bind(*i),
+                };
+            }
+            query.fetch_all(pool).await.map_err(db_err)?
+        });
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    /// Loads many customers fast (demo data, imports): multi-row inserts, one transaction per
+    /// call, no per-row events.
+    pub(crate) async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
+        const COLS: usize = 18;
+        const ROWS_PER_STATEMENT: usize = 500;
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            for chunk in customers.chunks(ROWS_PER_STATEMENT) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|r| {
+                        let ps: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
+                        format!("({})", ps.join(", "))
+                    })
+                    .collect();
+                let head = INSERT_CUSTOMER.split(" VALUES").next().unwrap_or_default();
+                let sql = format!("{head} VALUES {}", values.join(", "));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for c in chunk {
+                    query = bind_customer!(query, c);
+                }
+                query.execute(&mut *tx).await.map_err(db_err)?;
+                let tagged: Vec<(&str, uuid::Uuid)> = chunk.iter().flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0))).collect();
+                for tchunk in tagged.chunks(ROWS_PER_STATEMENT) {
+                    let values: Vec<String> = (0..tchunk.len()).map(|r| format!("(${}, ${})", 2 * r + 1, 2 * r + 2)).collect();
+                    let sql = format!("INSERT INTO customer_tags (tag, customer_id) VALUES {}", values.join(", "));
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (t, id) in tchunk {
+                        query = query.bind(*t).bind(*id);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_err)?;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+}
+
+/// Builds the list statement and its arguments for backend `D`.
+fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
+    let mut args: Vec<Arg> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    let push = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        args.len()
+    };
+    match q.scope {
+        Scope::All => {}
+        Scope::Team { team_id: Some(t), user_id } => {
+            let a = push(&mut args, Arg::Uuid(t.0));
+            let b = push(&mut args, Arg::Uuid(user_id.0));
+            conds.push(format!("(c.team_id = ${a} OR c.owner_id = ${b})"));
+        }
+        Scope::Team { team_id: None, user_id } => {
+            let b = push(&mut args, Arg::Uuid(user_id.0));
+            conds.push(format!("c.owner_id = ${b}"));
+        }
+    }
+    conds.push(match q.deleted {
+        DeletedFilter::Exclude => "c.deleted_at IS NULL".into(),
+        DeletedFilter::Only => "c.deleted_at IS NOT NULL".into(),
+    });
+    if !q.statuses.is_empty() {
+        let ps: Vec<String> = q.statuses.iter().map(|s| format!("${}", push(&mut args, Arg::Text(s.as_str().into())))).collect();
+        conds.push(format!("c.status IN ({})", ps.join(", ")));
+    }
+    if let Some(k) = q.kind {
+        conds.push(format!("c.kind = ${}", push(&mut args, Arg::Text(k.as_str().into()))));
+    }
+    for (col, v) in [("owner_id", q.owner_id.map(|x| x.0)), ("team_id", q.team_id.map(|x| x.0)), ("company_id", q.company_id.map(|x| x.0))] {
+        if let Some(v) = v {
+            conds.push(format!("c.{col} = ${}", push(&mut args, Arg::Uuid(v))));
+        }
+    }
+    if let Some(s) = &q.segment {
+        conds.push(format!("c.segment = ${}", push(&mut args, Arg::Text(s.clone()))));
+    }
+    if let Some(t) = &q.tag {
+        let n = push(&mut args, Arg::Text(t.to_lowercase()));
+        conds.push(format!("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${n})"));
+    }
+    for (expr, v) in [
+        ("c.created_at >= ", q.created_after),
+        ("c.created_at < ", q.created_before),
+        ("c.updated_at >= ", q.updated_after),
+        ("c.updated_at < ", q.updated_before),
+    ] {
+        if let Some(t) = v {
+            conds.push(format!("{expr}${}", push(&mut args, Arg::Time(t))));
+        }
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let short = text.chars().count() < 3;
+        let n = push(&mut args, Arg::Text(D::search_arg(text, short)));
+        conds.push(D::search_clause(n, short));
+    }
+    let sort_expr = match q.sort {
+        CustomerSortField::CreatedAt => "c.created_at",
+        CustomerSortField::UpdatedAt => "c.updated_at",
+        CustomerSortField::Name => "c.name",
+        CustomerSortField::Email => "coalesce(c.email_norm, '')",
+    };
+    let (cmp, dir) = match q.order {
+        SortOrder::Asc => (">", "ASC"),
+        SortOrder::Desc => ("<", "DESC"),
+    };
+    if let Some(cur) = &q.after {
+        if cur.sort != q.sort.as_str() {
+            return Err(CoreError::invalid("cursor", "invalid_cursor", "was issued for another sort order"));
+        }
+        let v = match q.sort {
+            CustomerSortField::CreatedAt | CustomerSortField::UpdatedAt => Arg::Time(
+                chrono::DateTime::parse_from_rfc3339(&cur.value)
+                    .map_err(|_| CoreError::invalid("cursor", "invalid_cursor", "is not a cursor returned by this API"))?
+                    .with_timezone(&chrono::Utc),
+            ),
+            _ => Arg::Text(cur.value.clone()),
+        };
+        let a = push(&mut args, v);
+        let b = push(&mut args, Arg::Uuid(cur.id));
+        conds.push(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
+    }
+    let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
+    let cols: Vec<String> = CUSTOMER_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    let sql = format!(
+        "SELECT {} FROM customers c WHERE {} ORDER BY {sort_expr} {dir}, c.id {dir} LIMIT ${limit}",
+        cols.join(", "),
+        conds.join(" AND ")
+    );
+    Ok((sql, args))
+}

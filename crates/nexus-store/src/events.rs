@@ -1,0 +1,89 @@
+//! The event log: writing events inside a change's transaction, numbering committed events in
+//! commit order (the sequencer), and reading them back.
+
+use crate::rows::{EVENT_COLUMNS, EventRow};
+use crate::{Db, db_err, dialect, with_pool};
+use nexus_core::error::CoreResult;
+use nexus_core::event::Event;
+use nexus_core::ids::EventId;
+use uuid::Uuid;
+
+/// Inserts an event on the given transaction (the change and its event commit together).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_event {
+    ($tx:expr, $ev:expr) => {{
+        let ev: &nexus_core::event::Event = $ev;
+        sqlx::query(
+            "INSERT INTO events (id, seq, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
+             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(ev.id.0)
+        .bind(&ev.event_type)
+        .bind(&ev.entity)
+        .bind(ev.entity_id)
+        .bind(&ev.action)
+        .bind(ev.actor_id.map(|u| u.0))
+        .bind(ev.owner_id.map(|u| u.0))
+        .bind(ev.team_id.map(|t| t.0))
+        .bind(sqlx::types::Json(&ev.changes))
+        .bind(ev.occurred_at)
+        .execute(&mut *$tx)
+        .await
+        .map_err($crate::db_err)?;
+    }};
+}
+
+impl Db {
+    pub(crate) async fn entity_events(&self, entity_id: Uuid, after: Option<EventId>, limit: u32) -> CoreResult<Vec<Event>> {
+        let after = after.map(|e| e.0).unwrap_or(Uuid::nil());
+        let sql = const_format(EVENT_COLUMNS, "FROM events WHERE entity_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+        let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(entity_id).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    /// Numbers the committed events that have no sequence number yet, oldest id first, and
+    /// returns them. Numbering happens in one transaction at a time (PostgreSQL: an advisory
+    /// lock; SQLite: its single writer), so numbers are never reused and, once a number is
+    /// visible, no smaller number can appear later: readers tailing by `seq` see no gaps
+    /// filled in behind them.
+    pub(crate) async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>> {
+        let sql = format!(
+            "UPDATE events SET seq = s.n FROM ( \
+               SELECT id, (SELECT coalesce(max(seq), 0) FROM events) + row_number() OVER (ORDER BY id) AS n \
+               FROM (SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) u \
+             ) s WHERE events.id = s.id RETURNING {}",
+            EVENT_COLUMNS.split(", ").map(|c| format!("events.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut rows: Vec<EventRow> = with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            if !dialect::try_lock_sequencer(&mut tx).await? {
+                return Ok(Vec::new());
+            }
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(i64::from(max)).fetch_all(&mut *tx).await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            rows
+        });
+        let mut events: Vec<Event> = rows.drain(..).map(Event::from).collect();
+        events.sort_by_key(|e| e.seq);
+        Ok(events)
+    }
+
+    pub(crate) async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>> {
+        let sql = const_format(EVENT_COLUMNS, "FROM events WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(seq).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
+        Ok(rows.into_iter().map(Event::from).collect())
+    }
+
+    pub(crate) async fn max_seq(&self) -> CoreResult<i64> {
+        with_pool!(self, read, pool => sqlx::query_scalar::<_, i64>("SELECT coalesce(max(seq), 0) FROM events")
+            .fetch_one(pool).await.map_err(db_err))
+    }
+}
+
+/// `SELECT <columns> <rest>`.
+pub(crate) fn const_format(columns: &str, rest: &str) -> String {
+    format!("SELECT {columns} {rest}")
+}
