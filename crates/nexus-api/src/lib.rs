@@ -1,1 +1,144 @@
-//! placeholder
+//! The HTTP layer of NEXUS: axum routers (one file per resource), the gateway middleware, RFC 9457
+//! errors and the OpenAPI document. Handlers extract, call one service, and map the result.
+
+pub mod error;
+pub mod extract;
+pub mod gateway;
+pub mod idempotency;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod tokens;
+
+pub use state::{ApiConfig, AppState};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The full application router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(routes::auth::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::users::router())
+        .merge(routes::customers::router())
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi::json(),
+                )
+            }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::authenticate,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(routes::ops::router())
+        .merge(
+            SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", openapi::ApiDoc::openapi()),
+        )
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.config.body_limit_bytes,
+        ))
+        .layer(gateway::cors(&state.config))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::request_context,
+        ))
+        .with_state(state)
+}
+
+/// The process-wide Prometheus recorder (installed once; later calls share it).
+pub fn metrics_handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ];
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    &buckets,
+                )
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            metrics::describe_counter!(
+                "http_requests_total",
+                "HTTP requests by method, route template and status"
+            );
+            metrics::describe_histogram!(
+                "http_request_duration_seconds",
+                metrics::Unit::Seconds,
+                "HTTP request latency by method and route template"
+            );
+            metrics::describe_gauge!("http_requests_in_flight", "HTTP requests being served");
+            metrics::describe_counter!(
+                "http_rate_limited_total",
+                "Requests refused by a rate limit"
+            );
+            metrics::describe_gauge!(
+                "db_pool_connections",
+                "Database pool connections by state (open, idle)"
+            );
+            metrics::describe_gauge!("db_pool_max_connections", "Database pool size limit");
+            metrics::describe_gauge!("nexus_build_info", "Build information (always 1)");
+            metrics::describe_gauge!(
+                "process_uptime_seconds",
+                metrics::Unit::Seconds,
+                "Seconds since the process started"
+            );
+            metrics::describe_counter!(
+                "events_published_total",
+                "Events numbered and published on the bus"
+            );
+            Some(handle)
+        })
+        .clone()
+}
+
+/// Background work of a serving instance: the event relay, revocation refresh and limiter
+/// housekeeping. Ends when `stop` is cancelled.
+pub fn spawn_background(
+    state: &AppState,
+    stop: CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    let (store, bus) = (state.store.clone(), state.services.bus.clone());
+    let s = stop.clone();
+    tasks.push(tokio::spawn(async move {
+        nexus_core::bus::relay(store, bus, s).await
+    }));
+    let st = state.clone();
+    let s = stop.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                _ = s.cancelled() => break,
+                _ = tick.tick() => {
+                    st.revoked.refresh(&*st.store, st.jwt.access_ttl).await;
+                    st.limits.housekeeping();
+                }
+            }
+        }
+    }));
+    tasks
+}

@@ -19,7 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Manager, Role::SalesRep, Role::Support, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::SalesRep,
+        Role::Support,
+        Role::Viewer,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,10 +53,24 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &[
-                CustomersRead, CustomersWrite, CustomersReassign, UsersRead, UsersWrite, TeamsRead,
-                TeamsWrite, ApiKeysManage, EventsRead,
+                CustomersRead,
+                CustomersWrite,
+                CustomersReassign,
+                UsersRead,
+                UsersWrite,
+                TeamsRead,
+                TeamsWrite,
+                ApiKeysManage,
+                EventsRead,
             ],
-            Role::Manager => &[CustomersRead, CustomersWrite, CustomersReassign, UsersRead, TeamsRead, EventsRead],
+            Role::Manager => &[
+                CustomersRead,
+                CustomersWrite,
+                CustomersReassign,
+                UsersRead,
+                TeamsRead,
+                EventsRead,
+            ],
             Role::SalesRep => &[CustomersRead, CustomersWrite, EventsRead],
             Role::Support => &[CustomersRead, ActivitiesWrite, EventsRead],
             Role::Viewer => &[CustomersRead, EventsRead],
@@ -142,13 +162,21 @@ pub struct Ownership {
 pub enum Scope {
     All,
     /// Records of this team, plus records owned by this user.
-    Team { team_id: Option<TeamId>, user_id: UserId },
+    Team {
+        team_id: Option<TeamId>,
+        user_id: UserId,
+    },
 }
 
 impl Actor {
     /// A system actor with admin rights, used by CLI commands and background jobs.
     pub fn system(user_id: UserId) -> Self {
-        Self { user_id, role: Role::Admin, team_id: None, credential: Credential::System }
+        Self {
+            user_id,
+            role: Role::Admin,
+            team_id: None,
+            credential: Credential::System,
+        }
     }
 
     pub fn has(&self, p: Permission) -> bool {
@@ -157,7 +185,11 @@ impl Actor {
 
     /// Fails with `Forbidden` unless the role has the permission.
     pub fn require(&self, p: Permission) -> Result<(), CoreError> {
-        if self.has(p) { Ok(()) } else { Err(CoreError::Forbidden) }
+        if self.has(p) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
     }
 
     /// The slice of customer-like records (customers, deals, activities, transactions) this
@@ -165,7 +197,10 @@ impl Actor {
     pub fn record_scope(&self) -> Scope {
         match self.role {
             Role::Admin | Role::Support | Role::Viewer => Scope::All,
-            Role::Manager | Role::SalesRep => Scope::Team { team_id: self.team_id, user_id: self.user_id },
+            Role::Manager | Role::SalesRep => Scope::Team {
+                team_id: self.team_id,
+                user_id: self.user_id,
+            },
         }
     }
 
@@ -175,7 +210,9 @@ impl Actor {
         }
         match self.record_scope() {
             Scope::All => true,
-            Scope::Team { team_id, user_id } => o.owner_id == user_id || (team_id.is_some() && o.team_id == team_id),
+            Scope::Team { team_id, user_id } => {
+                o.owner_id == user_id || (team_id.is_some() && o.team_id == team_id)
+            }
         }
     }
 
@@ -187,7 +224,9 @@ impl Actor {
         }
         match self.role {
             Role::Admin => true,
-            Role::Manager => o.owner_id == self.user_id || (self.team_id.is_some() && o.team_id == self.team_id),
+            Role::Manager => {
+                o.owner_id == self.user_id || (self.team_id.is_some() && o.team_id == self.team_id)
+            }
             Role::SalesRep => o.owner_id == self.user_id,
             Role::Support | Role::Viewer => false,
         }
@@ -199,7 +238,12 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, team: Option<TeamId>) -> Actor {
-        Actor { user_id: UserId::new(), role, team_id: team, credential: Credential::System }
+        Actor {
+            user_id: UserId::new(),
+            role,
+            team_id: team,
+            credential: Credential::System,
+        }
     }
 
     #[test]
@@ -207,9 +251,18 @@ mod tests {
         let team = TeamId::new();
         let rep = actor(Role::SalesRep, Some(team));
         let colleague = UserId::new();
-        let teammate_record = Ownership { owner_id: colleague, team_id: Some(team) };
-        let own_record = Ownership { owner_id: rep.user_id, team_id: Some(team) };
-        let foreign = Ownership { owner_id: colleague, team_id: Some(TeamId::new()) };
+        let teammate_record = Ownership {
+            owner_id: colleague,
+            team_id: Some(team),
+        };
+        let own_record = Ownership {
+            owner_id: rep.user_id,
+            team_id: Some(team),
+        };
+        let foreign = Ownership {
+            owner_id: colleague,
+            team_id: Some(TeamId::new()),
+        };
         assert!(rep.can_read_record(teammate_record));
         assert!(!rep.can_write_record(teammate_record));
         assert!(rep.can_write_record(own_record));
@@ -220,8 +273,14 @@ mod tests {
     fn manager_writes_team_only_and_support_reads_all() {
         let team = TeamId::new();
         let m = actor(Role::Manager, Some(team));
-        let other = Ownership { owner_id: UserId::new(), team_id: Some(TeamId::new()) };
-        let mine = Ownership { owner_id: UserId::new(), team_id: Some(team) };
+        let other = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(TeamId::new()),
+        };
+        let mine = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(team),
+        };
         assert!(m.can_write_record(mine));
         assert!(!m.can_write_record(other));
         assert!(!m.can_read_record(other));

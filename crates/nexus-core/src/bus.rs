@@ -16,7 +16,10 @@ pub struct EventBus {
 impl EventBus {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        Self { tx, wake: Arc::new(Notify::new()) }
+        Self {
+            tx,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -41,5 +44,65 @@ impl EventBus {
 impl Default for EventBus {
     fn default() -> Self {
         Self::new(4096)
+    }
+}
+
+/// Numbers committed events and publishes them on the bus in sequence order, until `stop`.
+/// Runs on every instance: one numbers at a time (the store arbitrates), and each publishes
+/// what it reads back by sequence number, so events written through another instance reach
+/// this one's subscribers too.
+pub async fn relay(
+    store: Arc<dyn crate::store::Store>,
+    bus: EventBus,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    const BATCH: u32 = 1000;
+    let mut last = loop {
+        match store.max_seq().await {
+            Ok(s) => break s,
+            Err(e) => {
+                tracing::warn!(error = %e, "event relay: cannot read the log yet");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
+    let wake = bus.wake_handle();
+    loop {
+        loop {
+            match store.sequence_events(BATCH).await {
+                Ok(n) if n.len() as u32 == BATCH => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event relay: numbering failed");
+                    break;
+                }
+            }
+        }
+        loop {
+            match store.events_after(last, BATCH).await {
+                Ok(events) => {
+                    let n = events.len();
+                    for e in events {
+                        last = e.seq.unwrap_or(last);
+                        bus.publish(Arc::new(e));
+                    }
+                    if n < BATCH as usize {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event relay: reading the log failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! The customer aggregate: people and companies, their parsed inputs and list queries.
 
-use chrono::{DateTime, Utc};
 use crate::auth::{Ownership, Scope};
 use crate::error::{CoreError, FieldError};
 use crate::ids::{CustomerId, TeamId, UserId};
 use crate::page::{Cursor, SortOrder};
 use crate::validate::{EmailAddress, Fields, Patch};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::str::FromStr;
@@ -74,7 +74,10 @@ pub struct Customer {
 
 impl Customer {
     pub fn ownership(&self) -> Ownership {
-        Ownership { owner_id: self.owner_id, team_id: self.team_id }
+        Ownership {
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+        }
     }
 
     pub fn email_normalized(&self) -> Option<String> {
@@ -84,8 +87,12 @@ impl Customer {
     /// The cursor value of this customer for a sort field.
     pub fn sort_value(&self, sort: CustomerSortField) -> String {
         match sort {
-            CustomerSortField::CreatedAt => self.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            CustomerSortField::UpdatedAt => self.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            CustomerSortField::CreatedAt => self
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            CustomerSortField::UpdatedAt => self
+                .updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             CustomerSortField::Name => self.name.clone(),
             CustomerSortField::Email => self.email_normalized().unwrap_or_default(),
         }
@@ -119,23 +126,41 @@ impl NewCustomer {
     /// Parses a create body, reporting every bad field under `prefix` (e.g. `items[3]`).
     pub fn parse(v: &Value, prefix: &str) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::of(v, prefix).map_err(validation_errors)?;
-        let kind = opt(f.choice::<CustomerKind>("kind", CustomerKind::NAMES)).unwrap_or(CustomerKind::Person);
+        let kind = opt(f.choice::<CustomerKind>("kind", CustomerKind::NAMES))
+            .unwrap_or(CustomerKind::Person);
         let name = f.required_string("name", NAME_MAX);
         let email = opt(f.email("email"));
         let phone = opt(f.phone("phone"));
         let company_id = opt(f.uuid("company_id")).map(CustomerId);
         let company_name = opt(f.string("company_name", NAME_MAX));
-        let status = opt(f.choice::<CustomerStatus>("status", CustomerStatus::NAMES)).unwrap_or(CustomerStatus::Lead);
+        let status = opt(f.choice::<CustomerStatus>("status", CustomerStatus::NAMES))
+            .unwrap_or(CustomerStatus::Lead);
         let owner_id = opt(f.uuid("owner_id")).map(UserId);
         let team_id = opt(f.uuid("team_id")).map(TeamId);
         let tags = opt(f.tags("tags")).unwrap_or_default();
         let attributes = opt(f.object("attributes", ATTRIBUTES_MAX_BYTES)).unwrap_or_default();
         if kind == CustomerKind::Company && company_id.is_some() {
-            f.error("company_id", "not_allowed", "a company cannot belong to another company");
+            f.error(
+                "company_id",
+                "not_allowed",
+                "a company cannot belong to another company",
+            );
         }
         f.finish()?;
         let name = name.ok_or_else(Vec::new)?;
-        Ok(Self { kind, name, email, phone, company_id, company_name, status, owner_id, team_id, tags, attributes })
+        Ok(Self {
+            kind,
+            name,
+            email,
+            phone,
+            company_id,
+            company_name,
+            status,
+            owner_id,
+            team_id,
+            tags,
+            attributes,
+        })
     }
 }
 
@@ -180,7 +205,18 @@ impl CustomerPatch {
             f.error("kind", "read_only", "cannot be changed after creation");
         }
         f.finish()?;
-        Ok(Self { name, email, phone, company_id, company_name, status, owner_id, team_id, tags, attributes })
+        Ok(Self {
+            name,
+            email,
+            phone,
+            company_id,
+            company_name,
+            status,
+            owner_id,
+            team_id,
+            tags,
+            attributes,
+        })
     }
 
     /// Applies the patch to a copy of `c` (ownership changes are checked by the service).
@@ -288,9 +324,13 @@ mod tests {
         assert_eq!(c.kind, CustomerKind::Person);
         assert_eq!(c.status, CustomerStatus::Lead);
         assert_eq!(c.tags, vec!["vip"]);
-        let errs = NewCustomer::parse(&json!({"status": "gone", "email": "x"}), "items[2]").unwrap_err();
+        let errs =
+            NewCustomer::parse(&json!({"status": "gone", "email": "x"}), "items[2]").unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["items[2].name", "items[2].email", "items[2].status"]);
+        assert_eq!(
+            fields,
+            vec!["items[2].name", "items[2].email", "items[2].status"]
+        );
     }
 
     #[test]
@@ -298,9 +338,22 @@ mod tests {
         let base = NewCustomer::parse(&json!({"name": "Ada", "phone": "+1 555 0100"}), "").unwrap();
         let now = crate::time::now();
         let c = Customer {
-            id: CustomerId::new(), kind: base.kind, name: base.name, email: None, phone: base.phone,
-            company_id: None, company_name: None, status: base.status, owner_id: UserId::new(), team_id: None,
-            tags: vec![], attributes: Map::new(), segment: None, version: 1, created_at: now, updated_at: now,
+            id: CustomerId::new(),
+            kind: base.kind,
+            name: base.name,
+            email: None,
+            phone: base.phone,
+            company_id: None,
+            company_name: None,
+            status: base.status,
+            owner_id: UserId::new(),
+            team_id: None,
+            tags: vec![],
+            attributes: Map::new(),
+            segment: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
             deleted_at: None,
         };
         let p = CustomerPatch::parse(&json!({"phone": null, "status": "customer"})).unwrap();

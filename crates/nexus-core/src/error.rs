@@ -12,7 +12,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -27,7 +31,11 @@ pub enum CoreError {
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("{message}")]
-    Conflict { code: &'static str, field: Option<String>, message: String },
+    Conflict {
+        code: &'static str,
+        field: Option<String>,
+        message: String,
+    },
     #[error("the resource changed since it was read")]
     PreconditionFailed,
     #[error("too many attempts")]
@@ -48,7 +56,11 @@ impl CoreError {
     }
 
     pub fn conflict(code: &'static str, field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::Conflict { code, field: field.map(str::to_owned), message: message.into() }
+        Self::Conflict {
+            code,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 }
 

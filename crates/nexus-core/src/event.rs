@@ -2,8 +2,8 @@
 //! same transaction; a sequencer then numbers committed events in commit order, and the bus
 //! publishes them.
 
-use chrono::{DateTime, Utc};
 use crate::ids::{EventId, TeamId, UserId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -78,7 +78,10 @@ pub fn diff<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Map<String, 
         if BOOKKEEPING.contains(&k.as_str()) {
             continue;
         }
-        let (bv, av) = (b.get(k).unwrap_or(&Value::Null), a.get(k).unwrap_or(&Value::Null));
+        let (bv, av) = (
+            b.get(k).unwrap_or(&Value::Null),
+            a.get(k).unwrap_or(&Value::Null),
+        );
         if bv != av {
             let mut pair = Map::new();
             pair.insert("before".into(), bv.clone());
@@ -99,7 +102,10 @@ mod tests {
         let a = json!({"id": 1, "name": "A", "phone": "1", "version": 1});
         let b = json!({"id": 1, "name": "B", "phone": "1", "version": 2, "email": "x@y.z"});
         let d = diff(Some(&a), Some(&b));
-        assert_eq!(Value::Object(d), json!({"name": {"before": "A", "after": "B"}, "email": {"before": null, "after": "x@y.z"}}));
+        assert_eq!(
+            Value::Object(d),
+            json!({"name": {"before": "A", "after": "B"}, "email": {"before": null, "after": "x@y.z"}})
+        );
         assert!(diff(Some(&a), Some(&a)).is_empty());
     }
 }

@@ -35,7 +35,13 @@ impl Cursor {
     }
 
     pub fn decode(s: &str) -> Result<Self, CoreError> {
-        let bad = || CoreError::invalid("cursor", "invalid_cursor", "is not a cursor returned by this API");
+        let bad = || {
+            CoreError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor returned by this API",
+            )
+        };
         let bytes = URL_SAFE_NO_PAD.decode(s.as_bytes()).map_err(|_| bad())?;
         serde_json::from_slice(&bytes).map_err(|_| bad())
     }
@@ -47,21 +53,38 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, CoreError> {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => match s.parse::<u32>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(CoreError::invalid("limit", "out_of_range", format!("must be an integer from 1 to {MAX_LIMIT}"))),
+            _ => Err(CoreError::invalid(
+                "limit",
+                "out_of_range",
+                format!("must be an integer from 1 to {MAX_LIMIT}"),
+            )),
         },
     }
 }
 
 /// Parses `sort=field` / `sort=-field` against the allowed fields.
-pub fn parse_sort<F: std::str::FromStr>(raw: Option<&str>, default: F, allowed: &[&str]) -> Result<(F, SortOrder), CoreError> {
-    let Some(s) = raw else { return Ok((default, SortOrder::Desc)) };
+pub fn parse_sort<F: std::str::FromStr>(
+    raw: Option<&str>,
+    default: F,
+    allowed: &[&str],
+) -> Result<(F, SortOrder), CoreError> {
+    let Some(s) = raw else {
+        return Ok((default, SortOrder::Desc));
+    };
     let (name, order) = match s.strip_prefix('-') {
         Some(rest) => (rest, SortOrder::Desc),
         None => (s.strip_prefix('+').unwrap_or(s), SortOrder::Asc),
     };
-    name.parse::<F>()
-        .map(|f| (f, order))
-        .map_err(|_| CoreError::invalid("sort", "invalid_sort", format!("must be one of {} with an optional leading -", allowed.join(", "))))
+    name.parse::<F>().map(|f| (f, order)).map_err(|_| {
+        CoreError::invalid(
+            "sort",
+            "invalid_sort",
+            format!(
+                "must be one of {} with an optional leading -",
+                allowed.join(", ")
+            ),
+        )
+    })
 }
 
 /// One page of a list.
@@ -77,7 +100,11 @@ mod tests {
 
     #[test]
     fn cursor_round_trip_and_garbage() {
-        let c = Cursor { sort: "name".into(), value: "Ada".into(), id: Uuid::now_v7() };
+        let c = Cursor {
+            sort: "name".into(),
+            value: "Ada".into(),
+            id: Uuid::now_v7(),
+        };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         assert!(Cursor::decode("not-a-cursor").is_err());
         assert!(Cursor::decode("").is_err());

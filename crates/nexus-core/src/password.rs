@@ -19,7 +19,10 @@ pub fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// The result of checking a password.
@@ -39,14 +42,23 @@ pub fn verify_password(password: &str, stored: &str) -> Verified {
             _ => Verified::No,
         };
     }
-    let Ok(parsed) = PasswordHash::new(stored) else { return Verified::No };
-    if argon2().verify_password(password.as_bytes(), &parsed).is_err() {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Verified::No;
+    };
+    if argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Verified::No;
     }
     let current = parsed.algorithm.as_str() == "argon2id"
         && parsed.params.get_decimal("m") == Some(19 * 1024)
         && parsed.params.get_decimal("t") == Some(2);
-    if current { Verified::Yes } else { Verified::YesRehash }
+    if current {
+        Verified::Yes
+    } else {
+        Verified::YesRehash
+    }
 }
 
 /// A dummy verification so that unknown accounts take as long as known ones.

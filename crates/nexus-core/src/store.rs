@@ -51,14 +51,34 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user(&self, id: UserId) -> CoreResult<Option<UserRecord>>;
     async fn get_user_by_email(&self, email_normalized: &str) -> CoreResult<Option<UserRecord>>;
     /// Writes `user` if the stored version is still `expected_version`; `false` otherwise.
-    async fn update_user(&self, user: &UserRecord, expected_version: i64, event: Option<&Event>) -> CoreResult<bool>;
+    async fn update_user(
+        &self,
+        user: &UserRecord,
+        expected_version: i64,
+        event: Option<&Event>,
+    ) -> CoreResult<bool>;
     async fn record_login(&self, id: UserId, at: Timestamp) -> CoreResult<()>;
-    async fn list_users(&self, team: Option<TeamId>, after: Option<UserId>, limit: u32) -> CoreResult<Vec<User>>;
+    async fn list_users(
+        &self,
+        team: Option<TeamId>,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> CoreResult<Vec<User>>;
     async fn insert_team(&self, team: &Team, event: &Event) -> CoreResult<()>;
     async fn get_team(&self, id: TeamId) -> CoreResult<Option<Team>>;
-    async fn update_team(&self, team: &Team, expected_version: i64, event: &Event) -> CoreResult<bool>;
+    async fn update_team(
+        &self,
+        team: &Team,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
     async fn delete_team(&self, id: TeamId, event: &Event) -> CoreResult<bool>;
-    async fn list_teams(&self, only: Option<TeamId>, after: Option<TeamId>, limit: u32) -> CoreResult<Vec<Team>>;
+    async fn list_teams(
+        &self,
+        only: Option<TeamId>,
+        after: Option<TeamId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Team>>;
 
     // Sessions (refresh-token families) and API keys.
     async fn insert_refresh_token(&self, token: &RefreshToken) -> CoreResult<()>;
@@ -66,7 +86,8 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a token used if it was not used yet; `false` if another request used it first.
     async fn use_refresh_token(&self, id: RefreshTokenId, at: Timestamp) -> CoreResult<bool>;
     async fn revoke_session(&self, session: SessionId, at: Timestamp) -> CoreResult<()>;
-    async fn revoke_user_sessions(&self, user: UserId, at: Timestamp) -> CoreResult<Vec<SessionId>>;
+    async fn revoke_user_sessions(&self, user: UserId, at: Timestamp)
+    -> CoreResult<Vec<SessionId>>;
     /// Sessions revoked whose tokens may still be unexpired (revoked after `since`).
     async fn revoked_sessions_since(&self, since: Timestamp) -> CoreResult<Vec<SessionId>>;
     async fn insert_api_key(&self, key: &ApiKey, key_hash: &str, event: &Event) -> CoreResult<()>;
@@ -82,13 +103,23 @@ pub trait Store: Send + Sync + 'static {
     async fn customers_with_emails(&self, emails: &[String]) -> CoreResult<Vec<String>>;
     async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>>;
     /// Writes `customer` if the stored version is still `expected_version`; `false` otherwise.
-    async fn update_customer(&self, customer: &Customer, expected_version: i64, event: &Event) -> CoreResult<bool>;
+    async fn update_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>>;
     /// Bulk load for demo data and imports: no per-row events, one transaction per call.
     async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()>;
 
     // Event log.
-    async fn entity_events(&self, entity_id: uuid::Uuid, after: Option<crate::ids::EventId>, limit: u32) -> CoreResult<Vec<Event>>;
+    async fn entity_events(
+        &self,
+        entity_id: uuid::Uuid,
+        after: Option<crate::ids::EventId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Event>>;
     /// Numbers committed, unnumbered events in commit order; returns them. Only one caller at a
     /// time does the numbering (others return an empty list).
     async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>>;
@@ -96,7 +127,18 @@ pub trait Store: Send + Sync + 'static {
     async fn max_seq(&self) -> CoreResult<i64>;
 
     // Idempotency keys.
-    async fn claim_idempotency_key(&self, scope: &str, key: &str, request_hash: &str, now: Timestamp) -> CoreResult<IdempotencyClaim>;
-    async fn complete_idempotency_key(&self, scope: &str, key: &str, response: &IdempotentResponse) -> CoreResult<()>;
+    async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+    ) -> CoreResult<IdempotencyClaim>;
+    async fn complete_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> CoreResult<()>;
     async fn release_idempotency_key(&self, scope: &str, key: &str) -> CoreResult<()>;
 }

@@ -1,10 +1,10 @@
 //! Users, teams, sessions and API keys.
 
-use chrono::{DateTime, Utc};
 use crate::auth::Role;
 use crate::error::FieldError;
 use crate::ids::{ApiKeyId, RefreshTokenId, SessionId, TeamId, UserId};
 use crate::validate::{EmailAddress, Fields, Patch};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -78,10 +78,18 @@ pub const PASSWORD_MAX: usize = 256;
 pub fn check_password_policy(field: &str, pw: &str) -> Result<(), FieldError> {
     let n = pw.chars().count();
     if n < PASSWORD_MIN || n > PASSWORD_MAX {
-        return Err(FieldError::new(field, "weak_password", format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")));
+        return Err(FieldError::new(
+            field,
+            "weak_password",
+            format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
+        ));
     }
     if pw.chars().all(|c| c == pw.chars().next().unwrap_or(' ')) {
-        return Err(FieldError::new(field, "weak_password", "must not repeat one character"));
+        return Err(FieldError::new(
+            field,
+            "weak_password",
+            "must not repeat one character",
+        ));
     }
     Ok(())
 }
@@ -98,7 +106,8 @@ pub struct NewUser {
 
 impl NewUser {
     pub fn parse(v: &Value) -> Result<Self, Vec<FieldError>> {
-        let mut f = Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
+        let mut f =
+            Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
         let email = match f.email("email") {
             Patch::Value(e) => Some(e),
             _ => {
@@ -109,7 +118,10 @@ impl NewUser {
             }
         };
         let name = f.required_string("name", 200);
-        let role = match f.choice::<Role>("role", &["admin", "manager", "sales_rep", "support", "viewer"]) {
+        let role = match f.choice::<Role>(
+            "role",
+            &["admin", "manager", "sales_rep", "support", "viewer"],
+        ) {
             Patch::Value(r) => Some(r),
             _ => {
                 if !f.errors.iter().any(|e| e.field == "role") {
@@ -125,7 +137,13 @@ impl NewUser {
         let password = raw_password(&mut f, "password");
         f.finish()?;
         match (email, name, role, password) {
-            (Some(email), Some(name), Some(role), Some(password)) => Ok(Self { email, name, role, team_id, password }),
+            (Some(email), Some(name), Some(role), Some(password)) => Ok(Self {
+                email,
+                name,
+                role,
+                team_id,
+                password,
+            }),
             _ => Err(vec![]),
         }
     }
@@ -172,7 +190,8 @@ impl Default for Patch<TeamId> {
 
 impl UserPatch {
     pub fn parse(v: &Value) -> Result<Self, Vec<FieldError>> {
-        let mut f = Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
+        let mut f =
+            Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
         let name = match f.string("name", 200) {
             Patch::Value(s) => Some(s),
             Patch::Null => {
@@ -181,7 +200,10 @@ impl UserPatch {
             }
             Patch::Absent => None,
         };
-        let role = match f.choice::<Role>("role", &["admin", "manager", "sales_rep", "support", "viewer"]) {
+        let role = match f.choice::<Role>(
+            "role",
+            &["admin", "manager", "sales_rep", "support", "viewer"],
+        ) {
             Patch::Value(r) => Some(r),
             Patch::Null => {
                 f.error("role", "required", "cannot be null");
@@ -195,15 +217,26 @@ impl UserPatch {
             Patch::Absent => Patch::Absent,
         };
         let active = f.boolean("active");
-        let password = if f.raw_value("password").is_some() { raw_password(&mut f, "password") } else { None };
+        let password = if f.raw_value("password").is_some() {
+            raw_password(&mut f, "password")
+        } else {
+            None
+        };
         f.finish()?;
-        Ok(Self { name, role, team_id, active, password })
+        Ok(Self {
+            name,
+            role,
+            team_id,
+            active,
+            password,
+        })
     }
 }
 
 /// Validated input of a team create or rename.
 pub fn parse_team_name(v: &Value) -> Result<String, Vec<FieldError>> {
-    let mut f = Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
+    let mut f =
+        Fields::of(v, "").map_err(|e| vec![FieldError::new("$", "invalid", e.to_string())])?;
     let name = f.required_string("name", 100);
     f.finish()?;
     name.ok_or_else(Vec::new)

@@ -19,12 +19,21 @@ impl EmailAddress {
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err("must contain @");
         };
-        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"');
-        if local.is_empty() || local.len() > 64 || local.chars().any(bad_char) || local.contains('@') {
+        let bad_char = |c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        };
+        if local.is_empty()
+            || local.len() > 64
+            || local.chars().any(bad_char)
+            || local.contains('@')
+        {
             return Err("has an invalid local part");
         }
         let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
         if !domain.contains('.') || !labels_ok {
@@ -74,7 +83,12 @@ impl<'a> Fields<'a> {
     /// Starts reading `value`, which must be a JSON object.
     pub fn of(value: &'a Value, prefix: &str) -> Result<Self, CoreError> {
         match value.as_object() {
-            Some(obj) => Ok(Self { obj, prefix: prefix.to_owned(), seen: BTreeSet::new(), errors: Vec::new() }),
+            Some(obj) => Ok(Self {
+                obj,
+                prefix: prefix.to_owned(),
+                seen: BTreeSet::new(),
+                errors: Vec::new(),
+            }),
             None => Err(CoreError::invalid(
                 if prefix.is_empty() { "$" } else { prefix },
                 "invalid_type",
@@ -84,7 +98,11 @@ impl<'a> Fields<'a> {
     }
 
     fn path(&self, name: &str) -> String {
-        if self.prefix.is_empty() { name.to_owned() } else { format!("{}.{name}", self.prefix) }
+        if self.prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
     }
 
     pub fn error(&mut self, name: &str, code: &str, message: impl Into<String>) {
@@ -135,10 +153,18 @@ impl<'a> Fields<'a> {
                 if t.is_empty() {
                     Patch::Null
                 } else if t.chars().count() > max {
-                    self.error(name, "too_long", format!("must be at most {max} characters"));
+                    self.error(
+                        name,
+                        "too_long",
+                        format!("must be at most {max} characters"),
+                    );
                     Patch::Absent
                 } else if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    self.error(name, "invalid_characters", "must not contain control characters");
+                    self.error(
+                        name,
+                        "invalid_characters",
+                        "must not contain control characters",
+                    );
                     Patch::Absent
                 } else {
                     Patch::Value(t.to_owned())
@@ -182,9 +208,15 @@ impl<'a> Fields<'a> {
         match self.string(name, 32) {
             Patch::Value(s) => {
                 let digits = s.chars().filter(char::is_ascii_digit).count();
-                let allowed = s.chars().all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
+                let allowed = s
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
                 if !allowed || digits < 3 {
-                    self.error(name, "invalid_phone", "must be a phone number (digits, spaces, + - ( ) .)");
+                    self.error(
+                        name,
+                        "invalid_phone",
+                        "must be a phone number (digits, spaces, + - ( ) .)",
+                    );
                     Patch::Absent
                 } else {
                     Patch::Value(s)
@@ -195,14 +227,22 @@ impl<'a> Fields<'a> {
     }
 
     /// A string that must be one of the variants of an enum with `FromStr`.
-    pub fn choice<T: std::str::FromStr>(&mut self, name: &'static str, allowed: &[&str]) -> Patch<T> {
+    pub fn choice<T: std::str::FromStr>(
+        &mut self,
+        name: &'static str,
+        allowed: &[&str],
+    ) -> Patch<T> {
         match self.raw(name) {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Null,
             Patch::Value(Value::String(s)) => match s.parse::<T>() {
                 Ok(v) => Patch::Value(v),
                 Err(_) => {
-                    self.error(name, "invalid_choice", format!("must be one of: {}", allowed.join(", ")));
+                    self.error(
+                        name,
+                        "invalid_choice",
+                        format!("must be one of: {}", allowed.join(", ")),
+                    );
                     Patch::Absent
                 }
             },
@@ -245,7 +285,11 @@ impl<'a> Fields<'a> {
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
                     match item.as_str().map(|s| s.trim().to_lowercase()) {
-                        Some(t) if !t.is_empty() && t.chars().count() <= 50 && !t.chars().any(char::is_control) => {
+                        Some(t)
+                            if !t.is_empty()
+                                && t.chars().count() <= 50
+                                && !t.chars().any(char::is_control) =>
+                        {
                             if !out.contains(&t) {
                                 out.push(t);
                             }
@@ -253,7 +297,11 @@ impl<'a> Fields<'a> {
                         _ => {
                             ok = false;
                             let p = format!("{}[{i}]", self.path(name));
-                            self.errors.push(FieldError::new(p, "invalid_tag", "tags are strings of 1 to 50 characters"));
+                            self.errors.push(FieldError::new(
+                                p,
+                                "invalid_tag",
+                                "tags are strings of 1 to 50 characters",
+                            ));
                         }
                     }
                 }
@@ -272,8 +320,16 @@ impl<'a> Fields<'a> {
             Patch::Absent => Patch::Absent,
             Patch::Null => Patch::Value(Map::new()),
             Patch::Value(Value::Object(m)) => {
-                if serde_json::to_string(m).map(|s| s.len()).unwrap_or(usize::MAX) > max_bytes {
-                    self.error(name, "too_large", format!("must be at most {max_bytes} bytes of JSON"));
+                if serde_json::to_string(m)
+                    .map(|s| s.len())
+                    .unwrap_or(usize::MAX)
+                    > max_bytes
+                {
+                    self.error(
+                        name,
+                        "too_large",
+                        format!("must be at most {max_bytes} bytes of JSON"),
+                    );
                     Patch::Absent
                 } else {
                     Patch::Value(m.clone())
@@ -288,11 +344,20 @@ impl<'a> Fields<'a> {
 
     /// Ends reading: reports fields that were not asked for, and returns all errors.
     pub fn finish(mut self) -> Result<(), Vec<FieldError>> {
-        let unknown: Vec<String> = self.obj.keys().filter(|k| !self.seen.contains(k.as_str())).cloned().collect();
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| !self.seen.contains(k.as_str()))
+            .cloned()
+            .collect();
         for k in unknown {
             self.error(&k, "unknown_field", "is not a known field");
         }
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
@@ -304,8 +369,13 @@ mod tests {
     #[test]
     fn email_parsing() {
         assert!(EmailAddress::parse("Ann.Lee@Example.com").is_ok());
-        assert_eq!(EmailAddress::parse(" A@B.io ").map(|e| e.normalized()), Ok("a@b.io".into()));
-        for bad in ["", "plain", "a@b", "@b.io", "a b@c.io", "a@-b.io", "a@b..io"] {
+        assert_eq!(
+            EmailAddress::parse(" A@B.io ").map(|e| e.normalized()),
+            Ok("a@b.io".into())
+        );
+        for bad in [
+            "", "plain", "a@b", "@b.io", "a b@c.io", "a@-b.io", "a@b..io",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }

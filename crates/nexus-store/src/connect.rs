@@ -24,14 +24,19 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     pub fn sqlite_path(&self) -> PathBuf {
-        match self.database_url.as_deref().and_then(|u| u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:"))) {
+        match self.database_url.as_deref().and_then(|u| {
+            u.strip_prefix("sqlite://")
+                .or_else(|| u.strip_prefix("sqlite:"))
+        }) {
             Some(p) => PathBuf::from(p),
             None => self.data_dir.join("nexus.db"),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        self.database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
     }
 }
 
@@ -40,7 +45,8 @@ impl StoreConfig {
 pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     if cfg.is_postgres() {
         let url = cfg.database_url.as_deref().unwrap_or_default();
-        let opts = PgConnectOptions::from_str(url).map_err(|e| CoreError::Internal(format!("invalid database URL: {e}")))?;
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| CoreError::Internal(format!("invalid database URL: {e}")))?;
         let pool = PgPoolOptions::new()
             .max_connections(cfg.max_connections)
             .min_connections(1)
@@ -52,12 +58,15 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     }
     if let Some(u) = cfg.database_url.as_deref() {
         if !u.starts_with("sqlite:") {
-            return Err(CoreError::Internal("database URL must start with postgres://, postgresql:// or sqlite://".into()));
+            return Err(CoreError::Internal(
+                "database URL must start with postgres://, postgresql:// or sqlite://".into(),
+            ));
         }
     }
     let path = cfg.sqlite_path();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut base = SqliteConnectOptions::new()
         .filename(&path)
@@ -79,7 +88,9 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .connect_with(base.clone())
         .await
         .map_err(|e| open_error(&path, e))?;
-    check_readable(&writer).await.map_err(|e| open_error(&path, e))?;
+    check_readable(&writer)
+        .await
+        .map_err(|e| open_error(&path, e))?;
     let reader = SqlitePoolOptions::new()
         .max_connections(cfg.max_connections.max(2))
         .min_connections(1)
@@ -91,7 +102,10 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
 }
 
 async fn check_readable(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT count(*) FROM sqlite_master").execute(pool).await.map(|_| ())
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .execute(pool)
+        .await
+        .map(|_| ())
 }
 
 fn open_error(path: &std::path::Path, e: sqlx::Error) -> CoreError {

@@ -46,7 +46,11 @@ macro_rules! write_tags {
     ($tx:expr, $c:expr, $replace:expr) => {{
         let c: &Customer = $c;
         if $replace {
-            sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1").bind(c.id.0).execute(&mut *$tx).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1")
+                .bind(c.id.0)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db_err)?;
         }
         for t in &c.tags {
             sqlx::query("INSERT INTO customer_tags (tag, customer_id) VALUES ($1, $2)")
@@ -60,7 +64,11 @@ macro_rules! write_tags {
 }
 
 impl Db {
-    pub(crate) async fn insert_customers(&self, customers: &[Customer], events: &[Event]) -> CoreResult<()> {
+    pub(crate) async fn insert_customers(
+        &self,
+        customers: &[Customer],
+        events: &[Event],
+    ) -> CoreResult<()> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             for c in customers {
@@ -102,7 +110,12 @@ impl Db {
         row.map(Customer::try_from).transpose()
     }
 
-    pub(crate) async fn update_customer(&self, c: &Customer, expected_version: i64, event: &Event) -> CoreResult<bool> {
+    pub(crate) async fn update_customer(
+        &self,
+        c: &Customer,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
         const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
              status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
              deleted_at = $16 WHERE id = $1 AND version = $17";
@@ -143,7 +156,11 @@ impl Db {
     }
 
     pub(crate) async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
-        let (sql, args) = if self.is_sqlite() { list_sql::<Sqlite>(q)? } else { list_sql::<Postgres>(q)? };
+        let (sql, args) = if self.is_sqlite() {
+            list_sql::<Sqlite>(q)?
+        } else {
+            list_sql::<Postgres>(q)?
+        };
         let rows: Vec<CustomerRow> = with_pool!(self, read, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
             for a in &args {
@@ -207,12 +224,18 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
     };
     match q.scope {
         Scope::All => {}
-        Scope::Team { team_id: Some(t), user_id } => {
+        Scope::Team {
+            team_id: Some(t),
+            user_id,
+        } => {
             let a = push(&mut args, Arg::Uuid(t.0));
             let b = push(&mut args, Arg::Uuid(user_id.0));
             conds.push(format!("(c.team_id = ${a} OR c.owner_id = ${b})"));
         }
-        Scope::Team { team_id: None, user_id } => {
+        Scope::Team {
+            team_id: None,
+            user_id,
+        } => {
             let b = push(&mut args, Arg::Uuid(user_id.0));
             conds.push(format!("c.owner_id = ${b}"));
         }
@@ -222,23 +245,39 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         DeletedFilter::Only => "c.deleted_at IS NOT NULL".into(),
     });
     if !q.statuses.is_empty() {
-        let ps: Vec<String> = q.statuses.iter().map(|s| format!("${}", push(&mut args, Arg::Text(s.as_str().into())))).collect();
+        let ps: Vec<String> = q
+            .statuses
+            .iter()
+            .map(|s| format!("${}", push(&mut args, Arg::Text(s.as_str().into()))))
+            .collect();
         conds.push(format!("c.status IN ({})", ps.join(", ")));
     }
     if let Some(k) = q.kind {
-        conds.push(format!("c.kind = ${}", push(&mut args, Arg::Text(k.as_str().into()))));
+        conds.push(format!(
+            "c.kind = ${}",
+            push(&mut args, Arg::Text(k.as_str().into()))
+        ));
     }
-    for (col, v) in [("owner_id", q.owner_id.map(|x| x.0)), ("team_id", q.team_id.map(|x| x.0)), ("company_id", q.company_id.map(|x| x.0))] {
+    for (col, v) in [
+        ("owner_id", q.owner_id.map(|x| x.0)),
+        ("team_id", q.team_id.map(|x| x.0)),
+        ("company_id", q.company_id.map(|x| x.0)),
+    ] {
         if let Some(v) = v {
             conds.push(format!("c.{col} = ${}", push(&mut args, Arg::Uuid(v))));
         }
     }
     if let Some(s) = &q.segment {
-        conds.push(format!("c.segment = ${}", push(&mut args, Arg::Text(s.clone()))));
+        conds.push(format!(
+            "c.segment = ${}",
+            push(&mut args, Arg::Text(s.clone()))
+        ));
     }
     if let Some(t) = &q.tag {
         let n = push(&mut args, Arg::Text(t.to_lowercase()));
-        conds.push(format!("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${n})"));
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${n})"
+        ));
     }
     for (expr, v) in [
         ("c.created_at >= ", q.created_after),
@@ -267,12 +306,22 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
     };
     if let Some(cur) = &q.after {
         if cur.sort != q.sort.as_str() {
-            return Err(CoreError::invalid("cursor", "invalid_cursor", "was issued for another sort order"));
+            return Err(CoreError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "was issued for another sort order",
+            ));
         }
         let v = match q.sort {
             CustomerSortField::CreatedAt | CustomerSortField::UpdatedAt => Arg::Time(
                 chrono::DateTime::parse_from_rfc3339(&cur.value)
-                    .map_err(|_| CoreError::invalid("cursor", "invalid_cursor", "is not a cursor returned by this API"))?
+                    .map_err(|_| {
+                        CoreError::invalid(
+                            "cursor",
+                            "invalid_cursor",
+                            "is not a cursor returned by this API",
+                        )
+                    })?
                     .with_timezone(&chrono::Utc),
             ),
             _ => Arg::Text(cur.value.clone()),
@@ -282,7 +331,10 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         conds.push(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
     }
     let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
-    let cols: Vec<String> = CUSTOMER_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+    let cols: Vec<String> = CUSTOMER_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect();
     let sql = format!(
         "SELECT {} FROM customers c WHERE {} ORDER BY {sort_expr} {dir}, c.id {dir} LIMIT ${limit}",
         cols.join(", "),

@@ -25,7 +25,11 @@ impl Dialect for Sqlite {
         }
     }
     fn search_arg(q: &str, short: bool) -> String {
-        if short { like_pattern(q) } else { format!("\"{}\"", q.replace('"', "\"\"")) }
+        if short {
+            like_pattern(q)
+        } else {
+            format!("\"{}\"", q.replace('"', "\"\""))
+        }
     }
 }
 
@@ -66,7 +70,10 @@ impl SequencerLock for Transaction<'_, Sqlite> {
 
 impl SequencerLock for Transaction<'_, Postgres> {
     async fn try_lock(&mut self) -> CoreResult<bool> {
-        sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_xact_lock(7346132)").fetch_one(&mut **self).await.map_err(db_err)
+        sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_xact_lock(7346132)")
+            .fetch_one(&mut **self)
+            .await
+            .map_err(db_err)
     }
 }
 
@@ -81,6 +88,9 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(<Sqlite as Dialect>::search_arg("say \"hi\"", false), "\"say \"\"hi\"\"\"");
+        assert_eq!(
+            <Sqlite as Dialect>::search_arg("say \"hi\"", false),
+            "\"say \"\"hi\"\"\""
+        );
     }
 }

@@ -35,9 +35,17 @@ macro_rules! insert_event {
 }
 
 impl Db {
-    pub(crate) async fn entity_events(&self, entity_id: Uuid, after: Option<EventId>, limit: u32) -> CoreResult<Vec<Event>> {
+    pub(crate) async fn entity_events(
+        &self,
+        entity_id: Uuid,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Event>> {
         let after = after.map(|e| e.0).unwrap_or(Uuid::nil());
-        let sql = const_format(EVENT_COLUMNS, "FROM events WHERE entity_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+        let sql = const_format(
+            EVENT_COLUMNS,
+            "FROM events WHERE entity_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        );
         let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(entity_id).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
         Ok(rows.into_iter().map(Event::from).collect())
@@ -54,7 +62,11 @@ impl Db {
                SELECT id, (SELECT coalesce(max(seq), 0) FROM events) + row_number() OVER (ORDER BY id) AS n \
                FROM (SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) u \
              ) s WHERE events.id = s.id RETURNING {}",
-            EVENT_COLUMNS.split(", ").map(|c| format!("events.{c}")).collect::<Vec<_>>().join(", ")
+            EVENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("events.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut rows: Vec<EventRow> = with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -71,7 +83,10 @@ impl Db {
     }
 
     pub(crate) async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>> {
-        let sql = const_format(EVENT_COLUMNS, "FROM events WHERE seq > $1 ORDER BY seq LIMIT $2");
+        let sql = const_format(
+            EVENT_COLUMNS,
+            "FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        );
         let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(seq).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
         Ok(rows.into_iter().map(Event::from).collect())

@@ -23,7 +23,10 @@ use sqlx::{PgPool, SqlitePool};
 pub enum Db {
     /// SQLite: a single writer connection (SQLite serialises writes anyway, and one writer avoids
     /// lock upgrades and busy waits) and a pool of readers (WAL lets them run concurrently).
-    Sqlite { writer: SqlitePool, reader: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -67,7 +70,11 @@ impl Db {
                 let (d, e, f) = of_sqlite(reader);
                 (a + d, b + e, c + f)
             }
-            Db::Postgres(p) => (p.size(), p.num_idle() as u32, p.options().get_max_connections()),
+            Db::Postgres(p) => (
+                p.size(),
+                p.num_idle() as u32,
+                p.options().get_max_connections(),
+            ),
         };
         PoolStats { size, idle, max }
     }
@@ -84,7 +91,11 @@ impl Db {
 }
 
 fn of_sqlite(p: &SqlitePool) -> (u32, u32, u32) {
-    (p.size(), p.num_idle() as u32, p.options().get_max_connections())
+    (
+        p.size(),
+        p.num_idle() as u32,
+        p.options().get_max_connections(),
+    )
 }
 
 /// Maps a driver error to the domain error: unique violations become conflicts naming the
@@ -94,22 +105,40 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
         let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
         if d.is_unique_violation() {
             if text.contains("customers_email") || text.contains("customers.email_norm") {
-                return CoreError::conflict("email_taken", Some("email"), "a customer with this email exists");
+                return CoreError::conflict(
+                    "email_taken",
+                    Some("email"),
+                    "a customer with this email exists",
+                );
             }
             if text.contains("users") && text.contains("email") {
-                return CoreError::conflict("email_taken", Some("email"), "a user with this email exists");
+                return CoreError::conflict(
+                    "email_taken",
+                    Some("email"),
+                    "a user with this email exists",
+                );
             }
             if text.contains("teams") {
-                return CoreError::conflict("name_taken", Some("name"), "a team with this name exists");
+                return CoreError::conflict(
+                    "name_taken",
+                    Some("name"),
+                    "a team with this name exists",
+                );
             }
             return CoreError::conflict("duplicate", None, "a record with these values exists");
         }
         if d.is_foreign_key_violation() {
-            return CoreError::conflict("reference_missing", None, "a referenced record does not exist");
+            return CoreError::conflict(
+                "reference_missing",
+                None,
+                "a referenced record does not exist",
+            );
         }
     }
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => CoreError::Unavailable(e.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            CoreError::Unavailable(e.to_string())
+        }
         other => CoreError::Internal(other.to_string()),
     }
 }

@@ -14,7 +14,11 @@ use uuid::Uuid;
 #[async_trait]
 impl Store for Db {
     fn backend(&self) -> &'static str {
-        if self.is_sqlite() { "sqlite" } else { "postgres" }
+        if self.is_sqlite() {
+            "sqlite"
+        } else {
+            "postgres"
+        }
     }
     async fn ping(&self) -> CoreResult<()> {
         with_pool!(self, read, pool => sqlx::query("SELECT 1").execute(pool).await.map_err(db_err)?.rows_affected());
@@ -35,13 +39,23 @@ impl Store for Db {
     async fn get_user_by_email(&self, email: &str) -> CoreResult<Option<UserRecord>> {
         Db::get_user_by_email(self, email).await
     }
-    async fn update_user(&self, user: &UserRecord, expected_version: i64, event: Option<&Event>) -> CoreResult<bool> {
+    async fn update_user(
+        &self,
+        user: &UserRecord,
+        expected_version: i64,
+        event: Option<&Event>,
+    ) -> CoreResult<bool> {
         Db::update_user(self, user, expected_version, event).await
     }
     async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> CoreResult<()> {
         Db::record_login(self, id, at).await
     }
-    async fn list_users(&self, team: Option<TeamId>, after: Option<UserId>, limit: u32) -> CoreResult<Vec<User>> {
+    async fn list_users(
+        &self,
+        team: Option<TeamId>,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> CoreResult<Vec<User>> {
         Db::list_users(self, team, after, limit).await
     }
     async fn insert_team(&self, team: &Team, event: &Event) -> CoreResult<()> {
@@ -50,13 +64,23 @@ impl Store for Db {
     async fn get_team(&self, id: TeamId) -> CoreResult<Option<Team>> {
         Db::get_team(self, id).await
     }
-    async fn update_team(&self, team: &Team, expected_version: i64, event: &Event) -> CoreResult<bool> {
+    async fn update_team(
+        &self,
+        team: &Team,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
         Db::update_team(self, team, expected_version, event).await
     }
     async fn delete_team(&self, id: TeamId, event: &Event) -> CoreResult<bool> {
         Db::delete_team(self, id, event).await
     }
-    async fn list_teams(&self, only: Option<TeamId>, after: Option<TeamId>, limit: u32) -> CoreResult<Vec<Team>> {
+    async fn list_teams(
+        &self,
+        only: Option<TeamId>,
+        after: Option<TeamId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Team>> {
         Db::list_teams(self, only, after, limit).await
     }
     async fn insert_refresh_token(&self, token: &RefreshToken) -> CoreResult<()> {
@@ -71,7 +95,11 @@ impl Store for Db {
     async fn revoke_session(&self, session: SessionId, at: DateTime<Utc>) -> CoreResult<()> {
         Db::revoke_session(self, session, at).await
     }
-    async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> CoreResult<Vec<SessionId>> {
+    async fn revoke_user_sessions(
+        &self,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Vec<SessionId>> {
         Db::revoke_user_sessions(self, user, at).await
     }
     async fn revoked_sessions_since(&self, since: DateTime<Utc>) -> CoreResult<Vec<SessionId>> {
@@ -86,7 +114,12 @@ impl Store for Db {
     async fn list_api_keys(&self) -> CoreResult<Vec<ApiKey>> {
         Db::list_api_keys(self).await
     }
-    async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>, event: &Event) -> CoreResult<bool> {
+    async fn revoke_api_key(
+        &self,
+        id: ApiKeyId,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> CoreResult<bool> {
         Db::revoke_api_key(self, id, at, event).await
     }
     async fn touch_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> CoreResult<()> {
@@ -101,7 +134,12 @@ impl Store for Db {
     async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>> {
         Db::get_customer(self, id).await
     }
-    async fn update_customer(&self, customer: &Customer, expected_version: i64, event: &Event) -> CoreResult<bool> {
+    async fn update_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
         Db::update_customer(self, customer, expected_version, event).await
     }
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
@@ -110,7 +148,12 @@ impl Store for Db {
     async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
         Db::bulk_load_customers(self, customers).await
     }
-    async fn entity_events(&self, entity_id: Uuid, after: Option<EventId>, limit: u32) -> CoreResult<Vec<Event>> {
+    async fn entity_events(
+        &self,
+        entity_id: Uuid,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Event>> {
         Db::entity_events(self, entity_id, after, limit).await
     }
     async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>> {
@@ -122,10 +165,21 @@ impl Store for Db {
     async fn max_seq(&self) -> CoreResult<i64> {
         Db::max_seq(self).await
     }
-    async fn claim_idempotency_key(&self, scope: &str, key: &str, request_hash: &str, now: DateTime<Utc>) -> CoreResult<IdempotencyClaim> {
+    async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<IdempotencyClaim> {
         Db::claim_idempotency_key(self, scope, key, request_hash, now).await
     }
-    async fn complete_idempotency_key(&self, scope: &str, key: &str, response: &IdempotentResponse) -> CoreResult<()> {
+    async fn complete_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> CoreResult<()> {
         Db::complete_idempotency_key(self, scope, key, response).await
     }
     async fn release_idempotency_key(&self, scope: &str, key: &str) -> CoreResult<()> {

@@ -44,13 +44,19 @@ impl TryFrom<CustomerRow> for Customer {
     fn try_from(r: CustomerRow) -> Result<Self, CoreError> {
         Ok(Customer {
             id: CustomerId(r.id),
-            kind: r.kind.parse::<CustomerKind>().map_err(|_| corrupt("kind", &r.kind))?,
+            kind: r
+                .kind
+                .parse::<CustomerKind>()
+                .map_err(|_| corrupt("kind", &r.kind))?,
             name: r.name,
             email: r.email,
             phone: r.phone,
             company_id: r.company_id.map(CustomerId),
             company_name: r.company_name,
-            status: r.status.parse::<CustomerStatus>().map_err(|_| corrupt("status", &r.status))?,
+            status: r
+                .status
+                .parse::<CustomerStatus>()
+                .map_err(|_| corrupt("status", &r.status))?,
             owner_id: UserId(r.owner_id),
             team_id: r.team_id.map(TeamId),
             tags: r.tags.0,
@@ -90,7 +96,10 @@ impl TryFrom<UserRow> for UserRecord {
                 id: UserId(r.id),
                 email: r.email,
                 name: r.name,
-                role: r.role.parse::<Role>().map_err(|_| corrupt("role", &r.role))?,
+                role: r
+                    .role
+                    .parse::<Role>()
+                    .map_err(|_| corrupt("role", &r.role))?,
                 team_id: r.team_id.map(TeamId),
                 active: r.active,
                 password_expires_at: r.password_expires_at,
@@ -115,7 +124,13 @@ pub(crate) struct TeamRow {
 
 impl From<TeamRow> for Team {
     fn from(r: TeamRow) -> Self {
-        Team { id: TeamId(r.id), name: r.name, version: r.version, created_at: r.created_at, updated_at: r.updated_at }
+        Team {
+            id: TeamId(r.id),
+            name: r.name,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -146,7 +161,8 @@ impl From<RefreshRow> for RefreshToken {
     }
 }
 
-pub(crate) const API_KEY_COLUMNS: &str = "id, name, prefix, role, user_id, team_id, created_at, expires_at, last_used_at, revoked_at";
+pub(crate) const API_KEY_COLUMNS: &str =
+    "id, name, prefix, role, user_id, team_id, created_at, expires_at, last_used_at, revoked_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ApiKeyRow {
@@ -169,7 +185,10 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             id: ApiKeyId(r.id),
             name: r.name,
             prefix: r.prefix,
-            role: r.role.parse::<Role>().map_err(|_| corrupt("role", &r.role))?,
+            role: r
+                .role
+                .parse::<Role>()
+                .map_err(|_| corrupt("role", &r.role))?,
             user_id: UserId(r.user_id),
             team_id: r.team_id.map(TeamId),
             created_at: r.created_at,

@@ -33,7 +33,11 @@ impl Db {
         Ok(())
     }
 
-    async fn user_where(&self, cond: &'static str, arg: UserKey<'_>) -> CoreResult<Option<UserRecord>> {
+    async fn user_where(
+        &self,
+        cond: &'static str,
+        arg: UserKey<'_>,
+    ) -> CoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {cond}");
         let row: Option<UserRow> = with_pool!(self, read, pool => {
             let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
@@ -48,10 +52,16 @@ impl Db {
     }
 
     pub(crate) async fn get_user_by_email(&self, email: &str) -> CoreResult<Option<UserRecord>> {
-        self.user_where("email_norm = $1", UserKey::Email(email)).await
+        self.user_where("email_norm = $1", UserKey::Email(email))
+            .await
     }
 
-    pub(crate) async fn update_user(&self, r: &UserRecord, expected_version: i64, event: Option<&Event>) -> CoreResult<bool> {
+    pub(crate) async fn update_user(
+        &self,
+        r: &UserRecord,
+        expected_version: i64,
+        event: Option<&Event>,
+    ) -> CoreResult<bool> {
         let u = &r.user;
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -79,21 +89,31 @@ impl Db {
         Ok(())
     }
 
-    pub(crate) async fn list_users(&self, team: Option<TeamId>, after: Option<UserId>, limit: u32) -> CoreResult<Vec<User>> {
+    pub(crate) async fn list_users(
+        &self,
+        team: Option<TeamId>,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> CoreResult<Vec<User>> {
         let after = after.map(|u| u.0).unwrap_or(Uuid::nil());
         let rows: Vec<UserRow> = match team {
             Some(t) => {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE team_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE team_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+                );
                 with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(t.0).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?)
             }
             None => {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+                let sql =
+                    format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
                 with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?)
             }
         };
-        rows.into_iter().map(|r| UserRecord::try_from(r).map(|r| r.user)).collect()
+        rows.into_iter()
+            .map(|r| UserRecord::try_from(r).map(|r| r.user))
+            .collect()
     }
 
     pub(crate) async fn insert_team(&self, t: &Team, event: &Event) -> CoreResult<()> {
@@ -115,7 +135,12 @@ impl Db {
         Ok(row.map(Team::from))
     }
 
-    pub(crate) async fn update_team(&self, t: &Team, expected_version: i64, event: &Event) -> CoreResult<bool> {
+    pub(crate) async fn update_team(
+        &self,
+        t: &Team,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let done = sqlx::query("UPDATE teams SET name = $2, version = $3, updated_at = $4 WHERE id = $1 AND version = $5")
@@ -143,7 +168,12 @@ impl Db {
         Ok(true)
     }
 
-    pub(crate) async fn list_teams(&self, only: Option<TeamId>, after: Option<TeamId>, limit: u32) -> CoreResult<Vec<Team>> {
+    pub(crate) async fn list_teams(
+        &self,
+        only: Option<TeamId>,
+        after: Option<TeamId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Team>> {
         let after = after.map(|t| t.0).unwrap_or(Uuid::nil());
         let rows: Vec<TeamRow> = match only {
             Some(t) => with_pool!(self, read, pool =>
@@ -172,7 +202,11 @@ impl Db {
         Ok(row.map(RefreshToken::from))
     }
 
-    pub(crate) async fn use_refresh_token(&self, id: RefreshTokenId, at: DateTime<Utc>) -> CoreResult<bool> {
+    pub(crate) async fn use_refresh_token(
+        &self,
+        id: RefreshTokenId,
+        at: DateTime<Utc>,
+    ) -> CoreResult<bool> {
         let done = with_pool!(self, write, pool => sqlx::query(
             "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL")
             .bind(id.0).bind(at).execute(pool).await.map_err(db_err)?.rows_affected());
@@ -186,7 +220,11 @@ impl Db {
         Ok(())
     }
 
-    pub(crate) async fn revoke_user_sessions(&self, u: UserId, at: DateTime<Utc>) -> CoreResult<Vec<SessionId>> {
+    pub(crate) async fn revoke_user_sessions(
+        &self,
+        u: UserId,
+        at: DateTime<Utc>,
+    ) -> CoreResult<Vec<SessionId>> {
         let ids: Vec<Uuid> = with_pool!(self, write, pool => sqlx::query_scalar(
             "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING session_id")
             .bind(u.0).bind(at).fetch_all(pool).await.map_err(db_err)?);
@@ -196,14 +234,22 @@ impl Db {
         Ok(out)
     }
 
-    pub(crate) async fn revoked_sessions_since(&self, since: DateTime<Utc>) -> CoreResult<Vec<SessionId>> {
+    pub(crate) async fn revoked_sessions_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> CoreResult<Vec<SessionId>> {
         let ids: Vec<Uuid> = with_pool!(self, read, pool => sqlx::query_scalar(
             "SELECT DISTINCT session_id FROM refresh_tokens WHERE revoked_at IS NOT NULL AND revoked_at >= $1")
             .bind(since).fetch_all(pool).await.map_err(db_err)?);
         Ok(ids.into_iter().map(SessionId).collect())
     }
 
-    pub(crate) async fn insert_api_key(&self, k: &ApiKey, hash: &str, event: &Event) -> CoreResult<()> {
+    pub(crate) async fn insert_api_key(
+        &self,
+        k: &ApiKey,
+        hash: &str,
+        event: &Event,
+    ) -> CoreResult<()> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query(
@@ -232,7 +278,12 @@ impl Db {
         rows.into_iter().map(ApiKey::try_from).collect()
     }
 
-    pub(crate) async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>, event: &Event) -> CoreResult<bool> {
+    pub(crate) async fn revoke_api_key(
+        &self,
+        id: ApiKeyId,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> CoreResult<bool> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let done = sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
@@ -252,7 +303,13 @@ impl Db {
         Ok(())
     }
 
-    pub(crate) async fn claim_idempotency_key(&self, scope: &str, key: &str, hash: &str, now: DateTime<Utc>) -> CoreResult<IdempotencyClaim> {
+    pub(crate) async fn claim_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> CoreResult<IdempotencyClaim> {
         let inserted = with_pool!(self, write, pool => sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, location, created_at) VALUES ($1, $2, $3, NULL, NULL, NULL, $4) \
              ON CONFLICT (scope, key) DO NOTHING")
@@ -266,17 +323,24 @@ impl Db {
             .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(pool).await.map_err(db_err)?);
         Ok(match row {
             None => IdempotencyClaim::Claimed,
-            Some((request_hash, Some(status), body, location)) => IdempotencyClaim::Done(IdempotentResponse {
-                request_hash,
-                status: u16::try_from(status).unwrap_or(500),
-                body: body.unwrap_or_default(),
-                location,
-            }),
+            Some((request_hash, Some(status), body, location)) => {
+                IdempotencyClaim::Done(IdempotentResponse {
+                    request_hash,
+                    status: u16::try_from(status).unwrap_or(500),
+                    body: body.unwrap_or_default(),
+                    location,
+                })
+            }
             Some((request_hash, None, _, _)) => IdempotencyClaim::InProgress { request_hash },
         })
     }
 
-    pub(crate) async fn complete_idempotency_key(&self, scope: &str, key: &str, r: &IdempotentResponse) -> CoreResult<()> {
+    pub(crate) async fn complete_idempotency_key(
+        &self,
+        scope: &str,
+        key: &str,
+        r: &IdempotentResponse,
+    ) -> CoreResult<()> {
         with_pool!(self, write, pool => sqlx::query(
             "UPDATE idempotency_keys SET status = $3, body = $4, location = $5 WHERE scope = $1 AND key = $2")
             .bind(scope.to_owned()).bind(key.to_owned()).bind(i32::from(r.status)).bind(r.body.clone()).bind(r.location.clone())

@@ -1,1 +1,91 @@
-fn main() {}
+//! `nexus`: the NEXUS CRM binary. Subcommands: serve, migrate, user create, seed-demo,
+//! config print-default / show, bench.
+
+mod bench;
+mod config;
+mod seed;
+mod server;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "nexus",
+    version,
+    about = "NEXUS CRM: web UI, REST API and real-time events in one binary"
+)]
+struct Cli {
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fill the database with realistic demo data.
+    SeedDemo(seed::SeedArgs),
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Drive load against a running server and print throughput and latency.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (prints a generated password when none is given).
+    Create(server::UserCreateArgs),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the default configuration as TOML.
+    PrintDefault,
+    /// Print the effective configuration (secrets redacted).
+    Show,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Config(c) = &command {
+        match c {
+            ConfigCommand::PrintDefault => print!("{}", config::default_toml()?),
+            ConfigCommand::Show => print!("{}", Config::load(&cli.overrides)?.to_redacted_toml()?),
+        }
+        return Ok(());
+    }
+    if let Command::Bench(args) = command {
+        return tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(bench::run(args));
+    }
+    let cfg = Config::load(&cli.overrides)?;
+    server::init_tracing(&cfg);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match command {
+            Command::Serve => server::serve(cfg).await,
+            Command::Migrate => server::migrate(cfg).await,
+            Command::User(UserCommand::Create(args)) => server::create_user(cfg, args).await,
+            Command::SeedDemo(args) => {
+                let (services, _) = server::open(&cfg).await?;
+                seed::run(&services, args).await
+            }
+            Command::Config(_) | Command::Bench(_) => Ok(()),
+        }
+    })
+}

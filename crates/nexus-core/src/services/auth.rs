@@ -7,7 +7,9 @@ use crate::bus::EventBus;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::{ApiKeyId, RefreshTokenId, SessionId, UserId};
-use crate::password::{Verified, burn_time, hash_password, random_token, sha256_hex, verify_password};
+use crate::password::{
+    Verified, burn_time, hash_password, random_token, sha256_hex, verify_password,
+};
 use crate::store::Store;
 use crate::time::Timestamp;
 use crate::user::{ApiKey, RefreshToken, User, UserRecord, check_password_policy};
@@ -44,8 +46,16 @@ impl AuthService {
         self.start_session(rec.user, now).await
     }
 
-    async fn verify_credentials(&self, email: &str, password: &str, allow_expired: bool) -> CoreResult<UserRecord> {
-        let found = self.store.get_user_by_email(&email.trim().to_lowercase()).await?;
+    async fn verify_credentials(
+        &self,
+        email: &str,
+        password: &str,
+        allow_expired: bool,
+    ) -> CoreResult<UserRecord> {
+        let found = self
+            .store
+            .get_user_by_email(&email.trim().to_lowercase())
+            .await?;
         let Some(mut rec) = found else {
             let pw = password.to_owned();
             blocking(move || burn_time(&pw)).await?;
@@ -65,7 +75,11 @@ impl AuthService {
             if let Ok(Ok(h)) = blocking(move || hash_password(&pw)).await {
                 let mut next = rec.clone();
                 next.password_hash = h;
-                if self.store.update_user(&next, rec.user.version, None).await? {
+                if self
+                    .store
+                    .update_user(&next, rec.user.version, None)
+                    .await?
+                {
                     rec = next;
                 }
             }
@@ -76,10 +90,19 @@ impl AuthService {
     async fn start_session(&self, user: User, now: Timestamp) -> CoreResult<Grant> {
         let session_id = SessionId::new();
         let refresh_token = self.issue_refresh(session_id, user.id, now).await?;
-        Ok(Grant { user, session_id, refresh_token })
+        Ok(Grant {
+            user,
+            session_id,
+            refresh_token,
+        })
     }
 
-    async fn issue_refresh(&self, session_id: SessionId, user_id: UserId, now: Timestamp) -> CoreResult<String> {
+    async fn issue_refresh(
+        &self,
+        session_id: SessionId,
+        user_id: UserId,
+        now: Timestamp,
+    ) -> CoreResult<String> {
         let plain = format!("nxr_{}", random_token(32));
         let token = RefreshToken {
             id: RefreshTokenId::new(),
@@ -115,7 +138,14 @@ impl AuthService {
             _ => return Err(CoreError::Unauthenticated("invalid_refresh_token")),
         };
         let refresh_token = self.issue_refresh(tok.session_id, user.id, now).await?;
-        Ok((Grant { user, session_id: tok.session_id, refresh_token }, None))
+        Ok((
+            Grant {
+                user,
+                session_id: tok.session_id,
+                refresh_token,
+            },
+            None,
+        ))
     }
 
     pub async fn logout(&self, session: SessionId) -> CoreResult<()> {
@@ -125,24 +155,43 @@ impl AuthService {
     /// Changes a password. Either `actor` is the signed-in user, or (for an expired password)
     /// `email` identifies the account; both need the current password. Ends every session of
     /// the user and returns their ids.
-    pub async fn change_password(&self, who: PasswordChanger<'_>, current: &str, new: &str) -> CoreResult<Vec<SessionId>> {
+    pub async fn change_password(
+        &self,
+        who: PasswordChanger<'_>,
+        current: &str,
+        new: &str,
+    ) -> CoreResult<Vec<SessionId>> {
         check_password_policy("new_password", new).map_err(|e| CoreError::Validation(vec![e]))?;
         if current == new {
-            return Err(CoreError::invalid("new_password", "unchanged", "must differ from the current password"));
+            return Err(CoreError::invalid(
+                "new_password",
+                "unchanged",
+                "must differ from the current password",
+            ));
         }
         let rec = match who {
             PasswordChanger::Actor(a) => {
-                let rec = self.store.get_user(a.user_id).await?.ok_or(CoreError::Unauthenticated("invalid_credentials"))?;
+                let rec = self
+                    .store
+                    .get_user(a.user_id)
+                    .await?
+                    .ok_or(CoreError::Unauthenticated("invalid_credentials"))?;
                 let (pw, hash) = (current.to_owned(), rec.password_hash.clone());
                 if blocking(move || verify_password(&pw, &hash)).await? == Verified::No {
-                    return Err(CoreError::invalid("current_password", "incorrect", "is not the current password"));
+                    return Err(CoreError::invalid(
+                        "current_password",
+                        "incorrect",
+                        "is not the current password",
+                    ));
                 }
                 rec
             }
             PasswordChanger::Email(e) => self.verify_credentials(e, current, true).await?,
         };
         let pw = new.to_owned();
-        let hash = blocking(move || hash_password(&pw)).await?.map_err(CoreError::Internal)?;
+        let hash = blocking(move || hash_password(&pw))
+            .await?
+            .map_err(CoreError::Internal)?;
         let now = crate::time::now();
         let mut next = rec.clone();
         next.password_hash = hash;
@@ -150,9 +199,22 @@ impl AuthService {
         next.user.version += 1;
         next.user.updated_at = now.max(rec.user.updated_at);
         let mut changes = serde_json::Map::new();
-        changes.insert("password".into(), serde_json::json!({"before": "[redacted]", "after": "[redacted]"}));
-        let ev = Event::new("user", rec.user.id.0, "password_changed", Some(rec.user.id), changes);
-        if !self.store.update_user(&next, rec.user.version, Some(&ev)).await? {
+        changes.insert(
+            "password".into(),
+            serde_json::json!({"before": "[redacted]", "after": "[redacted]"}),
+        );
+        let ev = Event::new(
+            "user",
+            rec.user.id.0,
+            "password_changed",
+            Some(rec.user.id),
+            changes,
+        );
+        if !self
+            .store
+            .update_user(&next, rec.user.version, Some(&ev))
+            .await?
+        {
             return Err(CoreError::PreconditionFailed);
         }
         self.bus.committed();
@@ -161,19 +223,40 @@ impl AuthService {
 
     /// Creates an API key acting for `user_id` (default: the caller) with a role no higher than
     /// that user's. Returns the key and its secret, which is never shown again.
-    pub async fn create_api_key(&self, actor: &Actor, name: String, role: Role, user_id: Option<UserId>, expires_at: Option<Timestamp>) -> CoreResult<(ApiKey, String)> {
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        name: String,
+        role: Role,
+        user_id: Option<UserId>,
+        expires_at: Option<Timestamp>,
+    ) -> CoreResult<(ApiKey, String)> {
         actor.require(Permission::ApiKeysManage)?;
         let owner_id = user_id.unwrap_or(actor.user_id);
         let owner = match self.store.get_user(owner_id).await? {
             Some(r) if r.user.active => r.user,
-            _ => return Err(CoreError::invalid("user_id", "unknown_user", "no active user has this id")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "user_id",
+                    "unknown_user",
+                    "no active user has this id",
+                ));
+            }
         };
         if role.rank() > owner.role.rank() {
-            return Err(CoreError::invalid("role", "above_user_role", "cannot exceed the role of the user the key acts for"));
+            return Err(CoreError::invalid(
+                "role",
+                "above_user_role",
+                "cannot exceed the role of the user the key acts for",
+            ));
         }
         let now = crate::time::now();
         if expires_at.is_some_and(|t| t <= now) {
-            return Err(CoreError::invalid("expires_at", "in_past", "must be in the future"));
+            return Err(CoreError::invalid(
+                "expires_at",
+                "in_past",
+                "must be in the future",
+            ));
         }
         let secret = format!("{API_KEY_PREFIX}{}", random_token(32));
         let key = ApiKey {
@@ -188,8 +271,16 @@ impl AuthService {
             last_used_at: None,
             revoked_at: None,
         };
-        let ev = Event::new("api_key", key.id.0, "created", Some(actor.user_id), diff(None, Some(&key)));
-        self.store.insert_api_key(&key, &sha256_hex(&secret), &ev).await?;
+        let ev = Event::new(
+            "api_key",
+            key.id.0,
+            "created",
+            Some(actor.user_id),
+            diff(None, Some(&key)),
+        );
+        self.store
+            .insert_api_key(&key, &sha256_hex(&secret), &ev)
+            .await?;
         self.bus.committed();
         Ok((key, secret))
     }
@@ -200,9 +291,21 @@ impl AuthService {
     }
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: ApiKeyId) -> CoreResult<()> {
-        actor.require(Permission::ApiKeysManage).map_err(|_| CoreError::not_found("api_key"))?;
-        let ev = Event::new("api_key", id.0, "revoked", Some(actor.user_id), serde_json::Map::new());
-        if self.store.revoke_api_key(id, crate::time::now(), &ev).await? {
+        actor
+            .require(Permission::ApiKeysManage)
+            .map_err(|_| CoreError::not_found("api_key"))?;
+        let ev = Event::new(
+            "api_key",
+            id.0,
+            "revoked",
+            Some(actor.user_id),
+            serde_json::Map::new(),
+        );
+        if self
+            .store
+            .revoke_api_key(id, crate::time::now(), &ev)
+            .await?
+        {
             self.bus.committed();
             Ok(())
         } else {
@@ -221,16 +324,32 @@ impl AuthService {
             Some(r) if r.user.active => r.user,
             _ => return Err(CoreError::Unauthenticated("invalid_api_key")),
         };
-        if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+        if key
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+        {
             self.store.touch_api_key(key.id, now).await?;
         }
-        let role = if key.role.rank() <= owner.role.rank() { key.role } else { owner.role };
-        Ok(Actor { user_id: owner.id, role, team_id: owner.team_id, credential: Credential::ApiKey(key.id) })
+        let role = if key.role.rank() <= owner.role.rank() {
+            key.role
+        } else {
+            owner.role
+        };
+        Ok(Actor {
+            user_id: owner.id,
+            role,
+            team_id: owner.team_id,
+            credential: Credential::ApiKey(key.id),
+        })
     }
 
     /// Creates the first admin of an empty database. Returns the password when it was generated
     /// (to print once), `None` when the caller supplied it, or nothing when users exist.
-    pub async fn bootstrap_admin(&self, email: &str, password: Option<&str>) -> CoreResult<Option<Bootstrap>> {
+    pub async fn bootstrap_admin(
+        &self,
+        email: &str,
+        password: Option<&str>,
+    ) -> CoreResult<Option<Bootstrap>> {
         if self.store.count_users().await? > 0 {
             return Ok(None);
         }
@@ -238,16 +357,23 @@ impl AuthService {
             .map_err(|m| CoreError::invalid("bootstrap_admin_email", "invalid_email", m))?;
         let (pw, generated) = match password {
             Some(p) => {
-                check_password_policy("bootstrap_admin_password", p).map_err(|e| CoreError::Validation(vec![e]))?;
+                check_password_policy("bootstrap_admin_password", p)
+                    .map_err(|e| CoreError::Validation(vec![e]))?;
                 (p.to_owned(), false)
             }
             None => (crate::password::random_password(), true),
         };
         let now = crate::time::now();
         let p2 = pw.clone();
-        let hash = blocking(move || hash_password(&p2)).await?.map_err(CoreError::Internal)?;
+        let hash = blocking(move || hash_password(&p2))
+            .await?
+            .map_err(CoreError::Internal)?;
         // A generated password is for the first login only: it stops working after a day.
-        let expires = if generated { Some(now + chrono::Duration::days(1)) } else { self.policy.password_max_age.map(|d| now + d) };
+        let expires = if generated {
+            Some(now + chrono::Duration::days(1))
+        } else {
+            self.policy.password_max_age.map(|d| now + d)
+        };
         let user = User {
             id: UserId::new(),
             email: email.as_str().to_owned(),
@@ -262,9 +388,20 @@ impl AuthService {
             last_login_at: None,
         };
         let ev = Event::new("user", user.id.0, "created", None, diff(None, Some(&user)));
-        self.store.insert_user(&UserRecord { user: user.clone(), password_hash: hash }, &ev).await?;
+        self.store
+            .insert_user(
+                &UserRecord {
+                    user: user.clone(),
+                    password_hash: hash,
+                },
+                &ev,
+            )
+            .await?;
         self.bus.committed();
-        Ok(Some(Bootstrap { user, password: generated.then_some(pw) }))
+        Ok(Some(Bootstrap {
+            user,
+            password: generated.then_some(pw),
+        }))
     }
 }
 

@@ -29,9 +29,14 @@ impl CustomerService {
     pub async fn create(&self, actor: &Actor, input: NewCustomer) -> CoreResult<Customer> {
         actor.require(Permission::CustomersWrite)?;
         let mut owners = OwnerCache::default();
-        let c = self.build(actor, input, "", &mut owners).await.map_err(CoreError::Validation)?;
+        let c = self
+            .build(actor, input, "", &mut owners)
+            .await
+            .map_err(CoreError::Validation)?;
         let ev = created_event(actor, &c);
-        self.store.insert_customers(std::slice::from_ref(&c), std::slice::from_ref(&ev)).await?;
+        self.store
+            .insert_customers(std::slice::from_ref(&c), std::slice::from_ref(&ev))
+            .await?;
         self.bus.committed();
         Ok(c)
     }
@@ -41,7 +46,11 @@ impl CustomerService {
     pub async fn create_batch(&self, actor: &Actor, items: &[Value]) -> CoreResult<Vec<Customer>> {
         actor.require(Permission::CustomersWrite)?;
         if items.is_empty() || items.len() > BATCH_MAX {
-            return Err(CoreError::invalid("items", "out_of_range", format!("must hold 1 to {BATCH_MAX} items")));
+            return Err(CoreError::invalid(
+                "items",
+                "out_of_range",
+                format!("must hold 1 to {BATCH_MAX} items"),
+            ));
         }
         let mut errors = Vec::new();
         let mut built = Vec::with_capacity(items.len());
@@ -58,7 +67,11 @@ impl CustomerService {
                 Ok(c) => {
                     if let Some(e) = c.email_normalized() {
                         if let Some(first) = seen_emails.insert(e, i) {
-                            errors.push(FieldError::new(format!("{prefix}.email"), "duplicate_in_batch", format!("same email as items[{first}]")));
+                            errors.push(FieldError::new(
+                                format!("{prefix}.email"),
+                                "duplicate_in_batch",
+                                format!("same email as items[{first}]"),
+                            ));
                         }
                     }
                     built.push(c);
@@ -70,7 +83,11 @@ impl CustomerService {
         if !emails.is_empty() {
             for taken in self.store.customers_with_emails(&emails).await? {
                 if let Some(i) = seen_emails.get(&taken) {
-                    errors.push(FieldError::new(format!("items[{i}].email"), "email_taken", "a customer with this email exists"));
+                    errors.push(FieldError::new(
+                        format!("items[{i}].email"),
+                        "email_taken",
+                        "a customer with this email exists",
+                    ));
                 }
             }
         }
@@ -85,8 +102,20 @@ impl CustomerService {
     }
 
     /// Resolves ownership and the company link of a new customer.
-    async fn build(&self, actor: &Actor, input: NewCustomer, prefix: &str, owners: &mut OwnerCache) -> Result<Customer, Vec<FieldError>> {
-        let path = |f: &str| if prefix.is_empty() { f.to_owned() } else { format!("{prefix}.{f}") };
+    async fn build(
+        &self,
+        actor: &Actor,
+        input: NewCustomer,
+        prefix: &str,
+        owners: &mut OwnerCache,
+    ) -> Result<Customer, Vec<FieldError>> {
+        let path = |f: &str| {
+            if prefix.is_empty() {
+                f.to_owned()
+            } else {
+                format!("{prefix}.{f}")
+            }
+        };
         let mut errors = Vec::new();
         let owner_id = input.owner_id.unwrap_or(actor.user_id);
         let owner_team = if owner_id == actor.user_id && actor.team_id.is_some() {
@@ -95,10 +124,20 @@ impl CustomerService {
             match owners.team_of(&*self.store, owner_id).await {
                 Ok(Some(t)) => t,
                 Ok(None) => {
-                    errors.push(FieldError::new(path("owner_id"), "unknown_user", "no active user has this id"));
+                    errors.push(FieldError::new(
+                        path("owner_id"),
+                        "unknown_user",
+                        "no active user has this id",
+                    ));
                     None
                 }
-                Err(e) => return Err(vec![FieldError::new(path("owner_id"), "unavailable", e.to_string())]),
+                Err(e) => {
+                    return Err(vec![FieldError::new(
+                        path("owner_id"),
+                        "unavailable",
+                        e.to_string(),
+                    )]);
+                }
             }
         };
         let team_id = input.team_id.or(owner_team);
@@ -108,11 +147,25 @@ impl CustomerService {
         let mut company_name = input.company_name.clone();
         if let Some(cid) = input.company_id {
             match self.store.get_customer(cid).await {
-                Ok(Some(co)) if co.deleted_at.is_none() && co.kind == CustomerKind::Company && actor.can_read_record(co.ownership()) => {
+                Ok(Some(co))
+                    if co.deleted_at.is_none()
+                        && co.kind == CustomerKind::Company
+                        && actor.can_read_record(co.ownership()) =>
+                {
                     company_name = company_name.or(Some(co.name));
                 }
-                Ok(_) => errors.push(FieldError::new(path("company_id"), "unknown_company", "no company customer with this id")),
-                Err(e) => return Err(vec![FieldError::new(path("company_id"), "unavailable", e.to_string())]),
+                Ok(_) => errors.push(FieldError::new(
+                    path("company_id"),
+                    "unknown_company",
+                    "no company customer with this id",
+                )),
+                Err(e) => {
+                    return Err(vec![FieldError::new(
+                        path("company_id"),
+                        "unavailable",
+                        e.to_string(),
+                    )]);
+                }
             }
         }
         if !errors.is_empty() {
@@ -145,14 +198,22 @@ impl CustomerService {
 
     /// A live customer the actor may read; anything else is "not found".
     pub async fn get(&self, actor: &Actor, id: CustomerId) -> CoreResult<Customer> {
-        actor.require(Permission::CustomersRead).map_err(|_| CoreError::not_found(ENTITY))?;
+        actor
+            .require(Permission::CustomersRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
         match self.store.get_customer(id).await? {
             Some(c) if c.deleted_at.is_none() && actor.can_read_record(c.ownership()) => Ok(c),
             _ => Err(CoreError::not_found(ENTITY)),
         }
     }
 
-    pub async fn update(&self, actor: &Actor, id: CustomerId, patch: CustomerPatch, if_match: Option<&str>) -> CoreResult<Customer> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: CustomerId,
+        patch: CustomerPatch,
+        if_match: Option<&str>,
+    ) -> CoreResult<Customer> {
         for _ in 0..5 {
             let cur = self.get(actor, id).await?;
             check_if_match(if_match, &cur)?;
@@ -167,7 +228,13 @@ impl CustomerService {
                 } else {
                     match owners.team_of(&*self.store, next.owner_id).await? {
                         Some(t) => t,
-                        None => return Err(CoreError::invalid("owner_id", "unknown_user", "no active user has this id")),
+                        None => {
+                            return Err(CoreError::invalid(
+                                "owner_id",
+                                "unknown_user",
+                                "no active user has this id",
+                            ));
+                        }
                     }
                 };
                 if patch.team_id.is_absent() && next.owner_id != cur.owner_id {
@@ -176,21 +243,40 @@ impl CustomerService {
                 if !actor.has(Permission::CustomersReassign) {
                     return Err(CoreError::Forbidden);
                 }
-                if let Err(e) = check_assignment(actor, next.owner_id, owner_team.or(next.team_id), next.team_id) {
+                if let Err(e) = check_assignment(
+                    actor,
+                    next.owner_id,
+                    owner_team.or(next.team_id),
+                    next.team_id,
+                ) {
                     return Err(CoreError::invalid(e.0, e.1, e.2));
                 }
             }
             if let Patch::Value(cid) = patch.company_id {
                 if cur.kind == CustomerKind::Company {
-                    return Err(CoreError::invalid("company_id", "not_allowed", "a company cannot belong to another company"));
+                    return Err(CoreError::invalid(
+                        "company_id",
+                        "not_allowed",
+                        "a company cannot belong to another company",
+                    ));
                 }
                 match self.store.get_customer(cid).await? {
-                    Some(co) if co.deleted_at.is_none() && co.kind == CustomerKind::Company && cid != id => {
+                    Some(co)
+                        if co.deleted_at.is_none()
+                            && co.kind == CustomerKind::Company
+                            && cid != id =>
+                    {
                         if patch.company_name.is_absent() {
                             next.company_name = Some(co.name);
                         }
                     }
-                    _ => return Err(CoreError::invalid("company_id", "unknown_company", "no company customer with this id")),
+                    _ => {
+                        return Err(CoreError::invalid(
+                            "company_id",
+                            "unknown_company",
+                            "no company customer with this id",
+                        ));
+                    }
                 }
             }
             if cur.kind == CustomerKind::Company {
@@ -201,8 +287,14 @@ impl CustomerService {
             }
             next.version = cur.version + 1;
             next.updated_at = crate::time::now().max(cur.updated_at);
-            let ev = Event::new(ENTITY, id.0, "updated", Some(actor.user_id), diff(Some(&cur), Some(&next)))
-                .with_ownership(Some(next.owner_id), next.team_id);
+            let ev = Event::new(
+                ENTITY,
+                id.0,
+                "updated",
+                Some(actor.user_id),
+                diff(Some(&cur), Some(&next)),
+            )
+            .with_ownership(Some(next.owner_id), next.team_id);
             if self.store.update_customer(&next, cur.version, &ev).await? {
                 self.bus.committed();
                 return Ok(next);
@@ -211,11 +303,20 @@ impl CustomerService {
                 return Err(CoreError::PreconditionFailed);
             }
         }
-        Err(CoreError::conflict("concurrent_update", None, "the customer is being changed by others; retry"))
+        Err(CoreError::conflict(
+            "concurrent_update",
+            None,
+            "the customer is being changed by others; retry",
+        ))
     }
 
     /// Soft delete: the record disappears from reads and lists but can be restored.
-    pub async fn delete(&self, actor: &Actor, id: CustomerId, if_match: Option<&str>) -> CoreResult<()> {
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: CustomerId,
+        if_match: Option<&str>,
+    ) -> CoreResult<()> {
         let cur = self.get(actor, id).await?;
         check_if_match(if_match, &cur)?;
         if !actor.can_write_record(cur.ownership()) {
@@ -226,8 +327,14 @@ impl CustomerService {
         next.deleted_at = Some(now);
         next.version += 1;
         next.updated_at = now.max(cur.updated_at);
-        let ev = Event::new(ENTITY, id.0, "deleted", Some(actor.user_id), diff(Some(&cur), Some(&next)))
-            .with_ownership(Some(next.owner_id), next.team_id);
+        let ev = Event::new(
+            ENTITY,
+            id.0,
+            "deleted",
+            Some(actor.user_id),
+            diff(Some(&cur), Some(&next)),
+        )
+        .with_ownership(Some(next.owner_id), next.team_id);
         if !self.store.update_customer(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
@@ -236,7 +343,9 @@ impl CustomerService {
     }
 
     pub async fn restore(&self, actor: &Actor, id: CustomerId) -> CoreResult<Customer> {
-        actor.require(Permission::CustomersRead).map_err(|_| CoreError::not_found(ENTITY))?;
+        actor
+            .require(Permission::CustomersRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
         let cur = match self.store.get_customer(id).await? {
             Some(c) if actor.can_read_record(c.ownership()) => c,
             _ => return Err(CoreError::not_found(ENTITY)),
@@ -251,8 +360,14 @@ impl CustomerService {
         next.deleted_at = None;
         next.version += 1;
         next.updated_at = crate::time::now().max(cur.updated_at);
-        let ev = Event::new(ENTITY, id.0, "restored", Some(actor.user_id), diff(Some(&cur), Some(&next)))
-            .with_ownership(Some(next.owner_id), next.team_id);
+        let ev = Event::new(
+            ENTITY,
+            id.0,
+            "restored",
+            Some(actor.user_id),
+            diff(Some(&cur), Some(&next)),
+        )
+        .with_ownership(Some(next.owner_id), next.team_id);
         if !self.store.update_customer(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
@@ -268,22 +383,44 @@ impl CustomerService {
     }
 
     /// The change history of a customer (also of a deleted one), oldest first.
-    pub async fn history(&self, actor: &Actor, id: CustomerId, after: Option<EventId>, limit: u32) -> CoreResult<Vec<Event>> {
-        actor.require(Permission::EventsRead).map_err(|_| CoreError::not_found(ENTITY))?;
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        id: CustomerId,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Event>> {
+        actor
+            .require(Permission::EventsRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
         match self.store.get_customer(id).await? {
-            Some(c) if actor.can_read_record(c.ownership()) => self.store.entity_events(id.0, after, limit).await,
+            Some(c) if actor.can_read_record(c.ownership()) => {
+                self.store.entity_events(id.0, after, limit).await
+            }
             _ => Err(CoreError::not_found(ENTITY)),
         }
     }
 }
 
 fn created_event(actor: &Actor, c: &Customer) -> Event {
-    Event::new(ENTITY, c.id.0, "created", Some(actor.user_id), diff(None, Some(c))).with_ownership(Some(c.owner_id), c.team_id)
+    Event::new(
+        ENTITY,
+        c.id.0,
+        "created",
+        Some(actor.user_id),
+        diff(None, Some(c)),
+    )
+    .with_ownership(Some(c.owner_id), c.team_id)
 }
 
 fn check_if_match(if_match: Option<&str>, cur: &Customer) -> CoreResult<()> {
     match if_match {
-        Some(tag) if tag.trim() != "*" && !tag.split(',').any(|t| t.trim().trim_start_matches("W/") == cur.etag()) => {
+        Some(tag)
+            if tag.trim() != "*"
+                && !tag
+                    .split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == cur.etag()) =>
+        {
             Err(CoreError::PreconditionFailed)
         }
         _ => Ok(()),
@@ -292,23 +429,44 @@ fn check_if_match(if_match: Option<&str>, cur: &Customer) -> CoreResult<()> {
 
 /// Who may own a record of which team: admins assign freely; managers within their team;
 /// everyone else only to themselves in their own team.
-fn check_assignment(actor: &Actor, owner: UserId, owner_team: Option<TeamId>, team: Option<TeamId>) -> Result<(), (&'static str, &'static str, &'static str)> {
+fn check_assignment(
+    actor: &Actor,
+    owner: UserId,
+    owner_team: Option<TeamId>,
+    team: Option<TeamId>,
+) -> Result<(), (&'static str, &'static str, &'static str)> {
     match actor.role {
         Role::Admin => Ok(()),
         Role::Manager => {
             if owner != actor.user_id && (owner_team.is_none() || owner_team != actor.team_id) {
-                Err(("owner_id", "not_in_team", "managers assign records to members of their own team"))
+                Err((
+                    "owner_id",
+                    "not_in_team",
+                    "managers assign records to members of their own team",
+                ))
             } else if team != actor.team_id && !(team.is_none() && actor.team_id.is_none()) {
-                Err(("team_id", "not_in_team", "managers assign records to their own team"))
+                Err((
+                    "team_id",
+                    "not_in_team",
+                    "managers assign records to their own team",
+                ))
             } else {
                 Ok(())
             }
         }
         _ => {
             if owner != actor.user_id {
-                Err(("owner_id", "forbidden", "you can only create records you own"))
+                Err((
+                    "owner_id",
+                    "forbidden",
+                    "you can only create records you own",
+                ))
             } else if team != actor.team_id {
-                Err(("team_id", "forbidden", "you can only assign records to your own team"))
+                Err((
+                    "team_id",
+                    "forbidden",
+                    "you can only assign records to your own team",
+                ))
             } else {
                 Ok(())
             }
@@ -321,11 +479,19 @@ fn check_assignment(actor: &Actor, owner: UserId, owner_team: Option<TeamId>, te
 struct OwnerCache(HashMap<UserId, Option<Option<TeamId>>>);
 
 impl OwnerCache {
-    async fn team_of(&mut self, store: &dyn Store, id: UserId) -> CoreResult<Option<Option<TeamId>>> {
+    async fn team_of(
+        &mut self,
+        store: &dyn Store,
+        id: UserId,
+    ) -> CoreResult<Option<Option<TeamId>>> {
         if let Some(v) = self.0.get(&id) {
             return Ok(*v);
         }
-        let v = store.get_user(id).await?.filter(|u| u.user.active).map(|u| u.user.team_id);
+        let v = store
+            .get_user(id)
+            .await?
+            .filter(|u| u.user.active)
+            .map(|u| u.user.team_id);
         self.0.insert(id, v);
         Ok(v)
     }

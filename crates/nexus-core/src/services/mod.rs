@@ -19,7 +19,10 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { refresh_ttl: chrono::Duration::days(30), password_max_age: Some(chrono::Duration::days(90)) }
+        Self {
+            refresh_ttl: chrono::Duration::days(30),
+            password_max_age: Some(chrono::Duration::days(90)),
+        }
     }
 }
 
@@ -46,6 +49,10 @@ impl Services {
 }
 
 /// Runs CPU-heavy work (password hashing) off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, crate::CoreError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| crate::CoreError::Internal(e.to_string()))
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, crate::CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| crate::CoreError::Internal(e.to_string()))
 }

@@ -32,11 +32,17 @@ impl UserService {
         actor.require(Permission::UsersWrite)?;
         if let Some(t) = input.team_id {
             if self.store.get_team(t).await?.is_none() {
-                return Err(CoreError::invalid("team_id", "unknown_team", "no team has this id"));
+                return Err(CoreError::invalid(
+                    "team_id",
+                    "unknown_team",
+                    "no team has this id",
+                ));
             }
         }
         let pw = input.password.clone();
-        let hash = blocking(move || hash_password(&pw)).await?.map_err(CoreError::Internal)?;
+        let hash = blocking(move || hash_password(&pw))
+            .await?
+            .map_err(CoreError::Internal)?;
         let now = crate::time::now();
         let user = User {
             id: UserId::new(),
@@ -51,8 +57,22 @@ impl UserService {
             updated_at: now,
             last_login_at: None,
         };
-        let ev = Event::new("user", user.id.0, "created", Some(actor.user_id), diff(None, Some(&user)));
-        self.store.insert_user(&UserRecord { user: user.clone(), password_hash: hash }, &ev).await?;
+        let ev = Event::new(
+            "user",
+            user.id.0,
+            "created",
+            Some(actor.user_id),
+            diff(None, Some(&user)),
+        );
+        self.store
+            .insert_user(
+                &UserRecord {
+                    user: user.clone(),
+                    password_hash: hash,
+                },
+                &ev,
+            )
+            .await?;
         self.bus.committed();
         Ok(user)
     }
@@ -60,7 +80,9 @@ impl UserService {
     fn can_read(actor: &Actor, u: &User) -> bool {
         actor.user_id == u.id
             || actor.role == Role::Admin
-            || (actor.has(Permission::UsersRead) && actor.team_id.is_some() && u.team_id == actor.team_id)
+            || (actor.has(Permission::UsersRead)
+                && actor.team_id.is_some()
+                && u.team_id == actor.team_id)
     }
 
     pub async fn get(&self, actor: &Actor, id: UserId) -> CoreResult<User> {
@@ -70,7 +92,12 @@ impl UserService {
         }
     }
 
-    pub async fn list(&self, actor: &Actor, after: Option<UserId>, limit: u32) -> CoreResult<Vec<User>> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> CoreResult<Vec<User>> {
         actor.require(Permission::UsersRead)?;
         let team = if actor.role == Role::Admin {
             None
@@ -86,16 +113,34 @@ impl UserService {
     /// Admin changes to a user. Changing role, team, activity or password ends the user's
     /// sessions; the ids of the ended sessions are returned so the gateway can reject their
     /// access tokens at once.
-    pub async fn update(&self, actor: &Actor, id: UserId, patch: UserPatch, if_match: Option<&str>) -> CoreResult<(User, Vec<crate::ids::SessionId>)> {
-        actor.require(Permission::UsersWrite).map_err(|_| CoreError::not_found("user"))?;
-        let cur = self.store.get_user(id).await?.ok_or_else(|| CoreError::not_found("user"))?;
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        patch: UserPatch,
+        if_match: Option<&str>,
+    ) -> CoreResult<(User, Vec<crate::ids::SessionId>)> {
+        actor
+            .require(Permission::UsersWrite)
+            .map_err(|_| CoreError::not_found("user"))?;
+        let cur = self
+            .store
+            .get_user(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("user"))?;
         if let Some(tag) = if_match {
             if tag.trim() != "*" && tag.trim().trim_start_matches("W/") != user_etag(&cur.user) {
                 return Err(CoreError::PreconditionFailed);
             }
         }
-        if id == actor.user_id && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin)) {
-            return Err(CoreError::conflict("self_lockout", Some("role"), "admins cannot demote or deactivate themselves"));
+        if id == actor.user_id
+            && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin))
+        {
+            return Err(CoreError::conflict(
+                "self_lockout",
+                Some("role"),
+                "admins cannot demote or deactivate themselves",
+            ));
         }
         let mut next = cur.clone();
         if let Some(n) = &patch.name {
@@ -107,7 +152,11 @@ impl UserService {
         match patch.team_id {
             Patch::Value(t) => {
                 if self.store.get_team(t).await?.is_none() {
-                    return Err(CoreError::invalid("team_id", "unknown_team", "no team has this id"));
+                    return Err(CoreError::invalid(
+                        "team_id",
+                        "unknown_team",
+                        "no team has this id",
+                    ));
                 }
                 next.user.team_id = Some(t);
             }
@@ -119,7 +168,9 @@ impl UserService {
         }
         let now = crate::time::now();
         if let Some(pw) = patch.password.clone() {
-            next.password_hash = blocking(move || hash_password(&pw)).await?.map_err(CoreError::Internal)?;
+            next.password_hash = blocking(move || hash_password(&pw))
+                .await?
+                .map_err(CoreError::Internal)?;
             next.user.password_expires_at = self.expiry(now);
         }
         if next == cur {
@@ -127,8 +178,18 @@ impl UserService {
         }
         next.user.version += 1;
         next.user.updated_at = now.max(cur.user.updated_at);
-        let ev = Event::new("user", id.0, "updated", Some(actor.user_id), diff(Some(&cur.user), Some(&next.user)));
-        if !self.store.update_user(&next, cur.user.version, Some(&ev)).await? {
+        let ev = Event::new(
+            "user",
+            id.0,
+            "updated",
+            Some(actor.user_id),
+            diff(Some(&cur.user), Some(&next.user)),
+        );
+        if !self
+            .store
+            .update_user(&next, cur.user.version, Some(&ev))
+            .await?
+        {
             return Err(CoreError::PreconditionFailed);
         }
         self.bus.committed();
@@ -136,29 +197,51 @@ impl UserService {
             || next.user.team_id != cur.user.team_id
             || next.user.active != cur.user.active
             || next.password_hash != cur.password_hash;
-        let ended = if security_change { self.store.revoke_user_sessions(id, now).await? } else { Vec::new() };
+        let ended = if security_change {
+            self.store.revoke_user_sessions(id, now).await?
+        } else {
+            Vec::new()
+        };
         Ok((next.user, ended))
     }
 
     pub async fn create_team(&self, actor: &Actor, name: String) -> CoreResult<Team> {
         actor.require(Permission::TeamsWrite)?;
         let now = crate::time::now();
-        let team = Team { id: TeamId::new(), name, version: 1, created_at: now, updated_at: now };
-        let ev = Event::new("team", team.id.0, "created", Some(actor.user_id), diff(None, Some(&team)));
+        let team = Team {
+            id: TeamId::new(),
+            name,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let ev = Event::new(
+            "team",
+            team.id.0,
+            "created",
+            Some(actor.user_id),
+            diff(None, Some(&team)),
+        );
         self.store.insert_team(&team, &ev).await?;
         self.bus.committed();
         Ok(team)
     }
 
     pub async fn get_team(&self, actor: &Actor, id: TeamId) -> CoreResult<Team> {
-        let visible = actor.role == Role::Admin || (actor.has(Permission::TeamsRead) && actor.team_id == Some(id));
+        let visible = actor.role == Role::Admin
+            || (actor.has(Permission::TeamsRead) && actor.team_id == Some(id));
         match self.store.get_team(id).await? {
             Some(t) if visible => Ok(t),
             _ => Err(CoreError::not_found("team")),
         }
     }
 
-    pub async fn list_teams(&self, actor: &Actor, after: Option<TeamId>, limit: u32) -> CoreResult<Vec<Team>> {
+    pub async fn list_teams(
+        &self,
+        actor: &Actor,
+        after: Option<TeamId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Team>> {
         actor.require(Permission::TeamsRead)?;
         if actor.role == Role::Admin {
             self.store.list_teams(None, after, limit).await
@@ -171,8 +254,14 @@ impl UserService {
     }
 
     pub async fn rename_team(&self, actor: &Actor, id: TeamId, name: String) -> CoreResult<Team> {
-        actor.require(Permission::TeamsWrite).map_err(|_| CoreError::not_found("team"))?;
-        let cur = self.store.get_team(id).await?.ok_or_else(|| CoreError::not_found("team"))?;
+        actor
+            .require(Permission::TeamsWrite)
+            .map_err(|_| CoreError::not_found("team"))?;
+        let cur = self
+            .store
+            .get_team(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("team"))?;
         if cur.name == name {
             return Ok(cur);
         }
@@ -180,7 +269,13 @@ impl UserService {
         next.name = name;
         next.version += 1;
         next.updated_at = crate::time::now().max(cur.updated_at);
-        let ev = Event::new("team", id.0, "updated", Some(actor.user_id), diff(Some(&cur), Some(&next)));
+        let ev = Event::new(
+            "team",
+            id.0,
+            "updated",
+            Some(actor.user_id),
+            diff(Some(&cur), Some(&next)),
+        );
         if !self.store.update_team(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
@@ -190,12 +285,28 @@ impl UserService {
 
     /// Deletes an empty team (no members); records keep their team id for history.
     pub async fn delete_team(&self, actor: &Actor, id: TeamId) -> CoreResult<()> {
-        actor.require(Permission::TeamsWrite).map_err(|_| CoreError::not_found("team"))?;
-        let cur = self.store.get_team(id).await?.ok_or_else(|| CoreError::not_found("team"))?;
+        actor
+            .require(Permission::TeamsWrite)
+            .map_err(|_| CoreError::not_found("team"))?;
+        let cur = self
+            .store
+            .get_team(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("team"))?;
         if !self.store.list_users(Some(id), None, 1).await?.is_empty() {
-            return Err(CoreError::conflict("team_not_empty", None, "move the team's members to another team first"));
+            return Err(CoreError::conflict(
+                "team_not_empty",
+                None,
+                "move the team's members to another team first",
+            ));
         }
-        let ev = Event::new("team", id.0, "deleted", Some(actor.user_id), diff(Some(&cur), None));
+        let ev = Event::new(
+            "team",
+            id.0,
+            "deleted",
+            Some(actor.user_id),
+            diff(Some(&cur), None),
+        );
         if !self.store.delete_team(id, &ev).await? {
             return Err(CoreError::not_found("team"));
         }

@@ -1,0 +1,100 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use crate::error::Problem;
+use crate::routes;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "NEXUS CRM API", description = "REST API of NEXUS CRM. Conventions: shared/spec/api.md; errors are RFC 9457 problem documents."),
+    paths(
+        routes::auth::login, routes::auth::refresh, routes::auth::logout, routes::auth::me, routes::auth::change_password,
+        routes::api_keys::create, routes::api_keys::list, routes::api_keys::revoke,
+        routes::users::create_user, routes::users::list_users, routes::users::read_user, routes::users::update_user,
+        routes::users::create_team, routes::users::list_teams, routes::users::read_team, routes::users::rename_team, routes::users::delete_team,
+        routes::customers::create, routes::customers::create_batch, routes::customers::list, routes::customers::read,
+        routes::customers::update, routes::customers::remove, routes::customers::restore, routes::customers::history,
+        routes::ops::health, routes::ops::ready, routes::ops::metrics,
+    ),
+    components(schemas(Problem, nexus_core::FieldError)),
+    modifiers(&Security, &DefaultErrors),
+    tags(
+        (name = "auth", description = "Login, token refresh and logout"),
+        (name = "customers", description = "People and companies"),
+        (name = "users", description = "User accounts"),
+        (name = "teams", description = "Teams"),
+        (name = "api-keys", description = "Keys for integrations"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or API key")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every operation can also answer with a problem document (rate limits, timeouts, server
+/// errors): documented once as the `default` response.
+struct DefaultErrors;
+
+impl Modify for DefaultErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let problem = ResponseBuilder::new()
+            .description("An error, as an RFC 9457 problem document")
+            .content(
+                "application/problem+json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Problem",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.put,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+                for (code, resp) in op.responses.responses.iter_mut() {
+                    if code.starts_with('4') || code.starts_with('5') {
+                        if let RefOr::T(r) = resp {
+                            if let Some(c) = r.content.shift_remove("application/json") {
+                                r.content.insert("application/problem+json".into(), c);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document as pretty JSON (what `openapi.json` at the repository root holds).
+pub fn json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}

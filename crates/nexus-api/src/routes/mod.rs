@@ -1,0 +1,7 @@
+//! One module per resource, each ending in `pub fn router()`.
+
+pub mod api_keys;
+pub mod auth;
+pub mod customers;
+pub mod ops;
+pub mod users;

@@ -1,0 +1,127 @@
+//! Operations endpoints: liveness, readiness (with per-dependency status and latency) and
+//! Prometheus metrics.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`
+    pub status: String,
+    pub version: String,
+    pub uptime_seconds: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DependencyStatus {
+    /// `up` or `down`.
+    pub status: String,
+    pub latency_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    pub checks: BTreeMap<String, DependencyStatus>,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+    })
+}
+
+/// Readiness: the store answers (503 when it does not).
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
+async fn ready(State(state): State<AppState>) -> Response {
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let store = match result {
+        Ok(Ok(())) => DependencyStatus {
+            status: "up".into(),
+            latency_ms,
+            error: None,
+        },
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: store check failed");
+            DependencyStatus {
+                status: "down".into(),
+                latency_ms,
+                error: Some("store unreachable".into()),
+            }
+        }
+        Err(_) => DependencyStatus {
+            status: "down".into(),
+            latency_ms,
+            error: Some("store check timed out".into()),
+        },
+    };
+    let up = store.status == "up";
+    let mut checks = BTreeMap::new();
+    checks.insert(format!("store_{}", state.store.backend()), store);
+    let body = Readiness {
+        status: if up { "ready" } else { "not_ready" }.into(),
+        checks,
+    };
+    let mut res = (
+        if up {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
+        .into_response();
+    if !up {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+async fn metrics(State(state): State<AppState>) -> Response {
+    let stats = state.store.pool_stats();
+    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(stats.size));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(stats.idle));
+    metrics::gauge!("db_pool_max_connections").set(f64::from(stats.max));
+    metrics::gauge!("process_uptime_seconds").set(state.started.elapsed().as_secs_f64());
+    let body = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}

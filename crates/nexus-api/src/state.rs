@@ -1,0 +1,79 @@
+//! Shared state of the HTTP layer and its configuration.
+
+use crate::gateway::RateLimits;
+use crate::tokens::{ActorCache, JwtKeys, RevokedSessions};
+use metrics_exporter_prometheus::PrometheusHandle;
+use nexus_core::services::Services;
+use nexus_core::store::Store;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Settings of the HTTP layer (a slice of the binary's configuration).
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    pub jwt_secret: Vec<u8>,
+    pub access_ttl: chrono::Duration,
+    pub refresh_ttl: chrono::Duration,
+    /// Requests per minute per client IP (0 = unlimited).
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per authenticated user or API key (0 = unlimited).
+    pub rate_limit_per_user: u32,
+    /// Login attempts per minute per client IP and per account.
+    pub login_limit_per_ip: u32,
+    pub login_limit_per_account: u32,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    /// Allowed CORS origins; empty = same-origin only; `*` = any.
+    pub cors_origins: Vec<String>,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: Vec::new(),
+            access_ttl: chrono::Duration::days(7),
+            refresh_ttl: chrono::Duration::days(30),
+            rate_limit_per_ip: 6000,
+            rate_limit_per_user: 3000,
+            login_limit_per_ip: 30,
+            login_limit_per_account: 10,
+            body_limit_bytes: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ApiConfig>,
+    pub jwt: JwtKeys,
+    pub revoked: RevokedSessions,
+    pub actors: ActorCache,
+    pub limits: RateLimits,
+    pub metrics: Option<PrometheusHandle>,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(services: Services, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
+        let jwt = JwtKeys::new(&config.jwt_secret, config.access_ttl);
+        let limits = RateLimits::new(&config);
+        Self {
+            store: services.store.clone(),
+            services,
+            jwt,
+            revoked: RevokedSessions::default(),
+            actors: ActorCache::new(Duration::from_secs(5)),
+            limits,
+            metrics,
+            started: Instant::now(),
+            config: Arc::new(config),
+        }
+    }
+}

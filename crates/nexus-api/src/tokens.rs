@@ -1,0 +1,156 @@
+//! Access tokens (JWT, HS256), the revoked-session list and the actor cache.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use nexus_core::auth::{Actor, Credential};
+use nexus_core::ids::{SessionId, UserId};
+use nexus_core::store::Store;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: uuid::Uuid,
+    pub sid: uuid::Uuid,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+}
+
+const ISSUER: &str = "nexus";
+
+#[derive(Clone)]
+pub struct JwtKeys {
+    enc: EncodingKey,
+    dec: DecodingKey,
+    pub access_ttl: chrono::Duration,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], access_ttl: chrono::Duration) -> Self {
+        Self {
+            enc: EncodingKey::from_secret(secret),
+            dec: DecodingKey::from_secret(secret),
+            access_ttl,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: user.0,
+            sid: session.0,
+            iat: now,
+            exp: now + self.access_ttl.num_seconds(),
+            iss: ISSUER.into(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.enc)
+    }
+
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[ISSUER]);
+        v.leeway = 5;
+        decode::<Claims>(token, &self.dec, &v)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
+/// Sessions whose access tokens must be refused before they expire. Filled on logout, password
+/// change or user deactivation in this process, and refreshed from the store every few seconds
+/// for changes made by other instances.
+#[derive(Clone, Default)]
+pub struct RevokedSessions(Arc<RwLock<HashSet<SessionId>>>);
+
+impl RevokedSessions {
+    pub fn insert(&self, s: SessionId) {
+        if let Ok(mut set) = self.0.write() {
+            set.insert(s);
+        }
+    }
+
+    pub fn contains(&self, s: SessionId) -> bool {
+        self.0.read().map(|set| set.contains(&s)).unwrap_or(true)
+    }
+
+    pub fn replace(&self, all: Vec<SessionId>) {
+        if let Ok(mut set) = self.0.write() {
+            set.extend(all);
+        }
+    }
+
+    /// Reloads sessions revoked within the access-token lifetime.
+    pub async fn refresh(&self, store: &dyn Store, access_ttl: chrono::Duration) {
+        match store
+            .revoked_sessions_since(chrono::Utc::now() - access_ttl)
+            .await
+        {
+            Ok(list) => self.replace(list),
+            Err(e) => tracing::warn!(error = %e, "could not refresh revoked sessions"),
+        }
+    }
+}
+
+/// Caches the role and team of users for a few seconds so that a request does not read the user
+/// row; changes made through this process invalidate the entry at once.
+#[derive(Clone)]
+pub struct ActorCache {
+    ttl: Duration,
+    map: Arc<RwLock<HashMap<UserId, (Actor, Instant)>>>,
+}
+
+impl ActorCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            map: Arc::new(RwLock::new(HashMap::new())),
+        }
+    }
+
+    pub async fn actor(
+        &self,
+        store: &dyn Store,
+        user: UserId,
+        session: SessionId,
+    ) -> Option<Actor> {
+        if let Some((a, at)) = self.map.read().ok().and_then(|m| m.get(&user).cloned()) {
+            if at.elapsed() < self.ttl {
+                return Some(Actor {
+                    credential: Credential::Session(session),
+                    ..a
+                });
+            }
+        }
+        let rec = store
+            .get_user(user)
+            .await
+            .ok()
+            .flatten()
+            .filter(|r| r.user.active)?;
+        let actor = Actor {
+            user_id: user,
+            role: rec.user.role,
+            team_id: rec.user.team_id,
+            credential: Credential::Session(session),
+        };
+        if let Ok(mut m) = self.map.write() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(user, (actor.clone(), Instant::now()));
+        }
+        Some(actor)
+    }
+
+    pub fn invalidate(&self, user: UserId) {
+        if let Ok(mut m) = self.map.write() {
+            m.remove(&user);
+        }
+    }
+}

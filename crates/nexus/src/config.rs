@@ -1,0 +1,289 @@
+//! Configuration: defaults → optional TOML file → `NEXUS_*` environment variables → command-line
+//! flags. Secrets never appear in printouts.
+
+use anyhow::{Context, Result};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Every setting of NEXUS. Each field is documented in the README's configuration table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    /// Directory for the embedded database, its key file and the token-signing secret.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; unset for the embedded SQLite database.
+    pub database_url: Option<String>,
+    /// Maximum database connections (PostgreSQL pool, or SQLite readers).
+    pub db_max_connections: u32,
+    /// Encrypt the embedded database with SQLCipher (AES-256).
+    pub db_encryption: bool,
+    /// SQLCipher passphrase. Default: read from `db_key_file`.
+    pub db_key: Option<String>,
+    /// File holding the SQLCipher passphrase. Default: `<data_dir>/nexus.key`, created with a
+    /// random key when a new database is created.
+    pub db_key_file: Option<PathBuf>,
+    /// Redis for multi-instance deployments (used from the real-time issue on).
+    pub redis_url: Option<String>,
+    /// E-mail of the admin created on the first start of an empty database.
+    pub bootstrap_admin_email: String,
+    /// Password of that admin; without it a random one is generated and printed once.
+    pub bootstrap_admin_password: Option<String>,
+    /// HMAC secret for access tokens. Default: `<data_dir>/jwt.secret`, created at random.
+    /// Instances sharing one database must share this secret.
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    /// Days a password works after it is set (0 = forever).
+    pub password_max_age_days: i64,
+    /// Requests per minute per client IP (0 = unlimited).
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per user or API key (0 = unlimited).
+    pub rate_limit_per_user: u32,
+    pub login_limit_per_ip: u32,
+    pub login_limit_per_account: u32,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    /// Comma-separated allowed CORS origins (`*` for any; empty = same origin only).
+    pub cors_origins: String,
+    /// Use the first `X-Forwarded-For` address as the client IP (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// `json` (one JSON object per line) or `text`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `info,nexus::access=warn`.
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("nexus-data"),
+            database_url: None,
+            db_max_connections: 16,
+            db_encryption: true,
+            db_key: None,
+            db_key_file: None,
+            redis_url: None,
+            bootstrap_admin_email: "admin@nexus.local".into(),
+            bootstrap_admin_password: None,
+            jwt_secret: None,
+            access_token_ttl_secs: 7 * 24 * 3600,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            password_max_age_days: 90,
+            rate_limit_per_ip: 6000,
+            rate_limit_per_user: 3000,
+            login_limit_per_ip: 30,
+            login_limit_per_account: 10,
+            body_limit_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+            cors_origins: String::new(),
+            trust_forwarded_for: false,
+            log_format: "json".into(),
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// Settings given as command-line flags (highest precedence).
+#[derive(Clone, Debug, Default, Serialize, clap::Args)]
+pub struct Overrides {
+    /// TOML configuration file (also NEXUS_CONFIG).
+    #[arg(long, global = true, env = "NEXUS_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Listen address (NEXUS_LISTEN).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// Data directory (NEXUS_DATA_DIR).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (NEXUS_DATABASE_URL).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+const SECRET_KEYS: &[&str] = &["db_key", "bootstrap_admin_password", "jwt_secret"];
+
+impl Config {
+    pub fn load(o: &Overrides) -> Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &o.config {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} does not exist",
+                path.display()
+            );
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig
+            .merge(Env::prefixed("NEXUS_").ignore(&["config", "test_database_url", "db_url_test"]))
+            .merge(Serialized::defaults(o));
+        let c: Config = fig.extract().context("invalid configuration")?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<()> {
+        anyhow::ensure!(
+            self.listen.parse::<std::net::SocketAddr>().is_ok(),
+            "listen: {:?} is not an address like 127.0.0.1:8080",
+            self.listen
+        );
+        anyhow::ensure!(
+            matches!(self.log_format.as_str(), "json" | "text"),
+            "log_format must be json or text"
+        );
+        anyhow::ensure!(
+            self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
+            "token lifetimes must be positive"
+        );
+        anyhow::ensure!(
+            self.db_max_connections > 0,
+            "db_max_connections must be at least 1"
+        );
+        Ok(())
+    }
+
+    /// TOML with secrets replaced by `[redacted]`.
+    pub fn to_redacted_toml(&self) -> Result<String> {
+        let mut v = toml::Value::try_from(self)?;
+        if let Some(t) = v.as_table_mut() {
+            for k in SECRET_KEYS {
+                if t.contains_key(*k) {
+                    t.insert((*k).to_owned(), toml::Value::String("[redacted]".into()));
+                }
+            }
+        }
+        Ok(toml::to_string_pretty(&v)?)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    }
+
+    /// The SQLCipher passphrase to use, creating a key file for a new database.
+    pub fn resolve_db_key(&self, db_path: &Path) -> Result<Option<String>> {
+        if self.is_postgres() || !self.db_encryption {
+            return Ok(None);
+        }
+        if let Some(k) = &self.db_key {
+            return Ok(Some(k.clone()));
+        }
+        let file = self
+            .db_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("nexus.key"));
+        if file.exists() {
+            let k = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            return Ok(Some(k.trim().to_owned()));
+        }
+        if db_path.exists() {
+            anyhow::bail!(
+                "{} exists but its key file {} does not: set NEXUS_DB_KEY or NEXUS_DB_KEY_FILE (or NEXUS_DB_ENCRYPTION=false for an unencrypted database)",
+                db_path.display(),
+                file.display()
+            );
+        }
+        let key = nexus_core::password::random_token(32);
+        write_secret(&file, &key)?;
+        Ok(Some(key))
+    }
+
+    /// The token-signing secret, from configuration or a file in the data directory.
+    pub fn resolve_jwt_secret(&self) -> Result<Vec<u8>> {
+        if let Some(s) = &self.jwt_secret {
+            anyhow::ensure!(s.len() >= 32, "jwt_secret must be at least 32 characters");
+            return Ok(s.as_bytes().to_vec());
+        }
+        let file = self.data_dir.join("jwt.secret");
+        if file.exists() {
+            return Ok(std::fs::read_to_string(&file)?.trim().as_bytes().to_vec());
+        }
+        let s = nexus_core::password::random_token(48);
+        write_secret(&file, &s)?;
+        Ok(s.into_bytes())
+    }
+}
+
+/// Writes a secret file readable only by its owner.
+fn write_secret(path: &Path, value: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        f.write_all(value.as_bytes())?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, value)?;
+    Ok(())
+}
+
+/// The defaults as a commented TOML file.
+pub fn default_toml() -> Result<String> {
+    Ok(format!(
+        "# NEXUS configuration (defaults). Every key can also be set as NEXUS_<KEY> in the environment.\n# Secrets (db_key, bootstrap_admin_password, jwt_secret) are unset by default.\n\n{}",
+        Config::default().to_redacted_toml()?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_flags_override_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "nexus.toml",
+                "listen = \"127.0.0.1:9000\"\nrate_limit_per_ip = 5\n",
+            )?;
+            jail.set_env("NEXUS_RATE_LIMIT_PER_IP", "7");
+            jail.set_env("NEXUS_LISTEN", "127.0.0.1:9001");
+            let o = Overrides {
+                config: Some("nexus.toml".into()),
+                listen: Some("127.0.0.1:9002".into()),
+                ..Default::default()
+            };
+            let c = Config::load(&o).map_err(|e| e.to_string())?;
+            assert_eq!(c.rate_limit_per_ip, 7);
+            assert_eq!(c.listen, "127.0.0.1:9002");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_unknown_keys_rejected() {
+        let c = Config {
+            jwt_secret: Some("s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t".into()),
+            db_key: Some("k3y".into()),
+            ..Default::default()
+        };
+        let out = c.to_redacted_toml().unwrap();
+        assert!(!out.contains("s3cr3t") && !out.contains("k3y"));
+        assert!(out.contains("[redacted]"));
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("NEXUS_NO_SUCH_KEY", "1");
+            assert!(Config::load(&Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,230 @@
+//! Opening the store, the first-start bootstrap, and the `serve`, `migrate` and `user create`
+//! commands.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use nexus_api::{ApiConfig, AppState};
+use nexus_core::auth::{Actor, Role};
+use nexus_core::services::{Policy, Services};
+use nexus_core::store::Store;
+use nexus_store::StoreConfig;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn store_config(cfg: &Config) -> Result<StoreConfig> {
+    let mut sc = StoreConfig {
+        database_url: cfg.database_url.clone(),
+        data_dir: cfg.data_dir.clone(),
+        db_key: None,
+        max_connections: cfg.db_max_connections,
+        acquire_timeout: Duration::from_secs(10),
+    };
+    if !sc.is_postgres() {
+        sc.db_key = cfg.resolve_db_key(&sc.sqlite_path())?;
+    }
+    Ok(sc)
+}
+
+fn policy(cfg: &Config) -> Policy {
+    Policy {
+        refresh_ttl: chrono::Duration::seconds(cfg.refresh_token_ttl_secs),
+        password_max_age: (cfg.password_max_age_days > 0)
+            .then(|| chrono::Duration::days(cfg.password_max_age_days)),
+    }
+}
+
+/// Connects, migrates, and builds the services.
+pub async fn open(cfg: &Config) -> Result<(Services, nexus_store::Db)> {
+    let db = nexus_store::connect(&store_config(cfg)?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    db.migrate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store: Arc<dyn Store> = Arc::new(db.clone());
+    Ok((
+        Services::new(store, nexus_core::bus::EventBus::default(), policy(cfg)),
+        db,
+    ))
+}
+
+pub async fn migrate(cfg: Config) -> Result<()> {
+    let (_, db) = open(&cfg).await?;
+    println!(
+        "migrations applied ({})",
+        if db.is_sqlite() { "sqlite" } else { "postgres" }
+    );
+    db.close().await;
+    Ok(())
+}
+
+fn api_config(cfg: &Config) -> Result<ApiConfig> {
+    Ok(ApiConfig {
+        jwt_secret: cfg.resolve_jwt_secret()?,
+        access_ttl: chrono::Duration::seconds(cfg.access_token_ttl_secs),
+        refresh_ttl: chrono::Duration::seconds(cfg.refresh_token_ttl_secs),
+        rate_limit_per_ip: cfg.rate_limit_per_ip,
+        rate_limit_per_user: cfg.rate_limit_per_user,
+        login_limit_per_ip: cfg.login_limit_per_ip,
+        login_limit_per_account: cfg.login_limit_per_account,
+        body_limit_bytes: cfg.body_limit_bytes,
+        request_timeout: Duration::from_secs(cfg.request_timeout_secs),
+        cors_origins: cfg
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        trust_forwarded_for: cfg.trust_forwarded_for,
+    })
+}
+
+pub async fn serve(cfg: Config) -> Result<()> {
+    let addr: SocketAddr = cfg.listen.parse().context("listen address")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let (services, db) = open(&cfg).await?;
+    let boot = services
+        .auth
+        .bootstrap_admin(
+            &cfg.bootstrap_admin_email,
+            cfg.bootstrap_admin_password.as_deref(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    let metrics = nexus_api::metrics_handle();
+    metrics::gauge!("nexus_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => if db.is_sqlite() { "sqlite" } else { "postgres" }).set(1.0);
+    let state = AppState::new(services, api_config(&cfg)?, metrics);
+    state
+        .revoked
+        .refresh(&*state.store, state.jwt.access_ttl)
+        .await;
+    let stop = CancellationToken::new();
+    let tasks = nexus_api::spawn_background(&state, stop.clone());
+    let app = nexus_api::router(state);
+    let url = format!("http://{addr}");
+    match boot {
+        Some(b) => match b.password {
+            Some(pw) => eprintln!(
+                "\nNEXUS is running at {url}\nFirst start: log in as {} with password {pw}\nThis password works for 24 hours: change it after logging in (POST /api/v1/auth/password).\n",
+                b.user.email
+            ),
+            None => eprintln!(
+                "\nNEXUS is running at {url}\nFirst start: log in as {} with the password from NEXUS_BOOTSTRAP_ADMIN_PASSWORD.\n",
+                b.user.email
+            ),
+        },
+        None => eprintln!(
+            "\nNEXUS is running at {url} (log in with an existing account; `nexus user create` adds one)\n"
+        ),
+    }
+    tracing::info!(%addr, backend = if db.is_sqlite() { "sqlite" } else { "postgres" }, "listening");
+    let shutdown = stop.clone();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        shutdown.cancel();
+    })
+    .await?;
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[derive(clap::Args)]
+pub struct UserCreateArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// admin, manager, sales_rep, support or viewer.
+    #[arg(long, default_value = "sales_rep")]
+    role: String,
+    /// Team id (UUID).
+    #[arg(long)]
+    team: Option<uuid::Uuid>,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+pub async fn create_user(cfg: Config, args: UserCreateArgs) -> Result<()> {
+    let (services, db) = open(&cfg).await?;
+    let password = if args.password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_line(&mut s)?;
+        s.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        nexus_core::password::random_password()
+    };
+    let role: Role = args.role.parse().map_err(|_| {
+        anyhow::anyhow!("--role must be one of admin, manager, sales_rep, support, viewer")
+    })?;
+    let body = serde_json::json!({"email": args.email, "name": args.name, "role": role.as_str(), "team_id": args.team, "password": password});
+    let input = nexus_core::user::NewUser::parse(&body).map_err(|errs| {
+        anyhow::anyhow!(
+            errs.iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let system = Actor::system(nexus_core::ids::UserId::new());
+    let user = services
+        .users
+        .create(&system, input)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "created user {} ({}) with id {}",
+        user.email, user.role, user.id
+    );
+    if !args.password_stdin {
+        println!("password: {password}");
+    }
+    db.close().await;
+    Ok(())
+}
