@@ -44,6 +44,8 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
     fn pool_stats(&self) -> PoolStats;
+    /// Closes the connection pools (waits for connections in use to return).
+    async fn close(&self);
 
     // Users and teams.
     async fn count_users(&self) -> CoreResult<i64>;

@@ -27,6 +27,9 @@ impl Store for Db {
     fn pool_stats(&self) -> PoolStats {
         self.stats()
     }
+    async fn close(&self) {
+        Db::close(self).await
+    }
     async fn count_users(&self) -> CoreResult<i64> {
         Db::count_users(self).await
     }

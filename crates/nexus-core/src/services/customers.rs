@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub const BATCH_MAX: usize = 1000;
+/// Optimistic-concurrency retries of an update without `If-Match` before answering 409.
+const UPDATE_ATTEMPTS: u64 = 30;
 const ENTITY: &str = "customer";
 
 #[derive(Clone)]
@@ -92,7 +94,7 @@ impl CustomerService {
             }
         }
         if !errors.is_empty() {
-            errors.sort_by(|a, b| natural_key(&a.field).cmp(&natural_key(&b.field)));
+            errors.sort_by_key(|e| item_index(&e.field));
             return Err(CoreError::Validation(errors));
         }
         let events: Vec<Event> = built.iter().map(|c| created_event(actor, c)).collect();
@@ -214,7 +216,14 @@ impl CustomerService {
         patch: CustomerPatch,
         if_match: Option<&str>,
     ) -> CoreResult<Customer> {
-        for _ in 0..5 {
+        for attempt in 0..UPDATE_ATTEMPTS {
+            if attempt > 0 {
+                // Someone else wrote between our read and write: back off a little and redo.
+                tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
+                    0..(2 + 2 * attempt),
+                )))
+                .await;
+            }
             let cur = self.get(actor, id).await?;
             check_if_match(if_match, &cur)?;
             if !actor.can_write_record(cur.ownership()) {
@@ -497,12 +506,11 @@ impl OwnerCache {
     }
 }
 
-/// Sorts `items[10].x` after `items[9].x`.
-fn natural_key(field: &str) -> (usize, String) {
-    let idx = field
+/// The item index of `items[10].x`, so errors sort by item (stable within one item).
+fn item_index(field: &str) -> usize {
+    field
         .strip_prefix("items[")
         .and_then(|r| r.split(']').next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or(usize::MAX);
-    (idx, field.to_owned())
+        .unwrap_or(usize::MAX)
 }

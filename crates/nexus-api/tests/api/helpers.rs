@@ -1,0 +1,285 @@
+//! Test harness: a fresh store per test, the real router, and request helpers.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use nexus_api::{ApiConfig, AppState};
+use nexus_core::auth::Role;
+use nexus_core::bus::EventBus;
+use nexus_core::services::{Policy, Services};
+use nexus_core::store::Store;
+use nexus_store::StoreConfig;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub admin: String,
+    _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database created for this test, dropped afterwards.
+    pg_database: Option<String>,
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    #[track_caller]
+    pub fn expect(self, status: StatusCode) -> Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+}
+
+/// Runs one statement on the PostgreSQL server of `NEXUS_TEST_DATABASE_URL`.
+async fn admin_sql(base: &str, sql: &str) {
+    let admin = nexus_store::connect(&StoreConfig {
+        database_url: Some(base.to_owned()),
+        data_dir: ".".into(),
+        db_key: None,
+        max_connections: 1,
+        acquire_timeout: Duration::from_secs(10),
+    })
+    .await
+    .expect("NEXUS_TEST_DATABASE_URL is set but PostgreSQL is unreachable");
+    if let nexus_store::Db::Postgres(pool) = &admin {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+}
+
+/// Which backends to run: SQLite always, PostgreSQL when configured.
+async fn open_store(
+    kind: &str,
+) -> Option<(nexus_store::Db, Option<tempfile::TempDir>, Option<String>)> {
+    match kind {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let cfg = StoreConfig {
+                database_url: None,
+                data_dir: dir.path().to_owned(),
+                db_key: Some("test-key".into()),
+                max_connections: 4,
+                acquire_timeout: Duration::from_secs(10),
+            };
+            let db = nexus_store::connect(&cfg).await.unwrap();
+            Some((db, Some(dir), None))
+        }
+        _ => {
+            let base = std::env::var("NEXUS_TEST_DATABASE_URL").ok()?;
+            let name = format!("nexus_api_{}", uuid::Uuid::now_v7().simple());
+            admin_sql(&base, &format!("CREATE DATABASE {name}")).await;
+            let url = match base.rsplit_once('/') {
+                Some((head, _)) => format!("{head}/{name}"),
+                None => panic!("NEXUS_TEST_DATABASE_URL must name a database"),
+            };
+            let cfg = StoreConfig {
+                database_url: Some(url),
+                data_dir: ".".into(),
+                db_key: None,
+                max_connections: 8,
+                acquire_timeout: Duration::from_secs(10),
+            };
+            Some((nexus_store::connect(&cfg).await.unwrap(), None, Some(name)))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn start(kind: &str, tweak: impl FnOnce(&mut ApiConfig)) -> Option<Self> {
+        let (db, dir, pg_database) = open_store(kind).await?;
+        db.migrate().await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(db);
+        let services = Services::new(store, EventBus::default(), Policy::default());
+        services
+            .auth
+            .bootstrap_admin(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+            .await
+            .unwrap();
+        let mut cfg = ApiConfig {
+            jwt_secret: b"test-secret-test-secret-test-secret!".to_vec(),
+            ..ApiConfig::default()
+        };
+        cfg.rate_limit_per_ip = 0;
+        cfg.rate_limit_per_user = 0;
+        cfg.login_limit_per_ip = 0;
+        cfg.login_limit_per_account = 0;
+        tweak(&mut cfg);
+        let state = AppState::new(services, cfg, nexus_api::metrics_handle());
+        let router = nexus_api::router(state.clone());
+        let mut app = TestApp {
+            router,
+            state,
+            admin: String::new(),
+            _dir: dir,
+            pg_database,
+        };
+        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        Some(app)
+    }
+
+    pub async fn raw(&self, req: Request<Body>) -> Res {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = match body {
+            Some(v) => b
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.raw(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Res {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn login_res(&self, email: &str, password: &str) -> Res {
+        self.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self.login_res(email, password).await.expect(StatusCode::OK);
+        r.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user through the API and returns (id, access token).
+    pub async fn user(&self, email: &str, role: Role, team: Option<&str>) -> (String, String) {
+        let r = self
+            .post("/api/v1/users", &self.admin, json!({"email": email, "name": email, "role": role.as_str(), "team_id": team, "password": "user-password-123"}))
+            .await
+            .expect(StatusCode::CREATED);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        (id, self.login(email, "user-password-123").await)
+    }
+
+    pub async fn team(&self, name: &str) -> String {
+        let r = self
+            .post("/api/v1/teams", &self.admin, json!({"name": name}))
+            .await
+            .expect(StatusCode::CREATED);
+        r.body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn customer(&self, token: &str, body: Value) -> Value {
+        self.post("/api/v1/customers", token, body)
+            .await
+            .expect(StatusCode::CREATED)
+            .body
+    }
+}
+
+/// Runs a test body on SQLite, and on PostgreSQL when `NEXUS_TEST_DATABASE_URL` is set.
+pub async fn on_backends<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_backends_with(|_| {}, test).await
+}
+
+pub async fn on_backends_with<F, Fut>(tweak: impl Fn(&mut ApiConfig), test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for kind in ["sqlite", "postgres"] {
+        match TestApp::start(kind, &tweak).await {
+            Some(app) => {
+                eprintln!("running on {kind}");
+                let (db, store) = (app.pg_database.clone(), app.state.store.clone());
+                test(app).await;
+                if let (Some(name), Ok(base)) = (db, std::env::var("NEXUS_TEST_DATABASE_URL")) {
+                    store.close().await;
+                    admin_sql(
+                        &base,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
+                }
+            }
+            None => eprintln!("{kind}: skipped (NEXUS_TEST_DATABASE_URL not set)"),
+        }
+    }
+}

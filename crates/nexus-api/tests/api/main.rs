@@ -1,0 +1,10 @@
+//! API integration tests: the real router in-process (`oneshot`) on a fresh database per test,
+//! on SQLite always and on PostgreSQL when `NEXUS_TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod customers;
+mod gateway;
+mod rbac;
