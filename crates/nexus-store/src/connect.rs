@@ -2,6 +2,7 @@
 
 use crate::Db;
 use nexus_core::CoreError;
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::PathBuf;
@@ -46,7 +47,10 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     if cfg.is_postgres() {
         let url = cfg.database_url.as_deref().unwrap_or_default();
         let opts = PgConnectOptions::from_str(url)
-            .map_err(|e| CoreError::Internal(format!("invalid database URL: {e}")))?;
+            .map_err(|e| CoreError::Internal(format!("invalid database URL: {e}")))?
+            // Statements are logged by the gateway's own metrics; sqlx's log would also print
+            // slow statements verbatim.
+            .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(cfg.max_connections)
             .min_connections(1)
@@ -56,12 +60,12 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
             .map_err(|e| CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
         return Ok(Db::Postgres(pool));
     }
-    if let Some(u) = cfg.database_url.as_deref() {
-        if !u.starts_with("sqlite:") {
-            return Err(CoreError::Internal(
-                "database URL must start with postgres://, postgresql:// or sqlite://".into(),
-            ));
-        }
+    if let Some(u) = cfg.database_url.as_deref()
+        && !u.starts_with("sqlite:")
+    {
+        return Err(CoreError::Internal(
+            "database URL must start with postgres://, postgresql:// or sqlite://".into(),
+        ));
     }
     let path = cfg.sqlite_path();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -77,7 +81,9 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("temp_store", "memory")
-        .pragma("cache_size", "-32000");
+        .pragma("cache_size", "-32000")
+        // sqlx logs slow statements verbatim; one of them is `PRAGMA key`, so never log them.
+        .disable_statement_logging();
     if let Some(key) = &cfg.db_key {
         // The passphrase is a string literal to SQLCipher, which derives the AES-256 key from it.
         base = base.pragma("key", format!("'{}'", key.replace('\'', "''")));

@@ -1,7 +1,7 @@
 //! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
 //! with filters and search, and bulk load.
 
-use crate::dialect::Dialect;
+use crate::dialect::{BulkSearchIndex, Dialect};
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::auth::Scope;
@@ -119,7 +119,6 @@ impl Db {
         const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
              status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
              deleted_at = $16 WHERE id = $1 AND version = $17";
-        let tags_changed = event.changes.contains_key("tags");
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let done = sqlx::query(SQL)
@@ -146,9 +145,8 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
-            if tags_changed {
-                write_tags!(tx, c, true);
-            }
+            // The tag index follows the stored tags whatever the event records.
+            write_tags!(tx, c, true);
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
@@ -179,39 +177,121 @@ impl Db {
     /// Loads many customers fast (demo data, imports): multi-row inserts, one transaction per
     /// call, no per-row events.
     pub(crate) async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
-        const COLS: usize = 18;
-        const ROWS_PER_STATEMENT: usize = 500;
+        if customers.is_empty() {
+            return Ok(());
+        }
+        let sql = if self.is_sqlite() {
+            BulkSql::new::<Sqlite>()
+        } else {
+            BulkSql::new::<Postgres>()
+        };
+        // Every tag row of the call, so that all tag statements but the last have the same text
+        // (and reuse one prepared statement).
+        let tagged: Vec<(&str, uuid::Uuid)> = customers
+            .iter()
+            .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
+            .collect();
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            for chunk in customers.chunks(ROWS_PER_STATEMENT) {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|r| {
-                        let ps: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
-                        format!("({})", ps.join(", "))
-                    })
-                    .collect();
-                let head = INSERT_CUSTOMER.split(" VALUES").next().unwrap_or_default();
-                let sql = format!("{head} VALUES {}", values.join(", "));
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let suspended = tx.suspend_search_index().await?;
+            for chunk in customers.chunks(BULK_CUSTOMER_ROWS) {
+                let text = sql.customers(chunk.len());
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
                 for c in chunk {
                     query = bind_customer!(query, c);
                 }
                 query.execute(&mut *tx).await.map_err(db_err)?;
-                let tagged: Vec<(&str, uuid::Uuid)> = chunk.iter().flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0))).collect();
-                for tchunk in tagged.chunks(ROWS_PER_STATEMENT) {
-                    let values: Vec<String> = (0..tchunk.len()).map(|r| format!("(${}, ${})", 2 * r + 1, 2 * r + 2)).collect();
-                    let sql = format!("INSERT INTO customer_tags (tag, customer_id) VALUES {}", values.join(", "));
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (t, id) in tchunk {
-                        query = query.bind(*t).bind(*id);
-                    }
-                    query.execute(&mut *tx).await.map_err(db_err)?;
-                }
             }
+            for chunk in tagged.chunks(BULK_TAG_ROWS) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
+                for (t, id) in chunk {
+                    query = query.bind(*t).bind(*id);
+                }
+                query.execute(&mut *tx).await.map_err(db_err)?;
+            }
+            tx.resume_search_index(suspended).await?;
             tx.commit().await.map_err(db_err)?;
         });
         Ok(())
     }
+}
+
+/// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
+/// PostgreSQL 65,535).
+const BULK_CUSTOMER_ROWS: usize = 1000;
+/// Rows per multi-row tag insert (2 parameters each).
+const BULK_TAG_ROWS: usize = 2000;
+const CUSTOMER_COLUMN_COUNT: usize = 18;
+
+/// Statement texts of a bulk load for one backend; full-size statements are built once.
+struct BulkSql {
+    positional: bool,
+    full_customers: String,
+    full_tags: String,
+}
+
+impl BulkSql {
+    fn new<D: Dialect>() -> Self {
+        let positional = D::positional_bulk_params();
+        Self {
+            positional,
+            full_customers: customers_insert(positional, BULK_CUSTOMER_ROWS),
+            full_tags: tags_insert(positional, BULK_TAG_ROWS),
+        }
+    }
+
+    fn customers(&self, rows: usize) -> String {
+        if rows == BULK_CUSTOMER_ROWS {
+            self.full_customers.clone()
+        } else {
+            customers_insert(self.positional, rows)
+        }
+    }
+
+    fn tags(&self, rows: usize) -> String {
+        if rows == BULK_TAG_ROWS {
+            self.full_tags.clone()
+        } else {
+            tags_insert(self.positional, rows)
+        }
+    }
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` rows of `cols` parameters each.
+fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(head.len() + rows * cols * 7);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            if positional {
+                sql.push('?');
+            } else {
+                let _ = write!(sql, "${}", r * cols + c + 1);
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn customers_insert(positional: bool, rows: usize) -> String {
+    let head = INSERT_CUSTOMER.split(" VALUES").next().unwrap_or_default();
+    multi_row_values(head, positional, rows, CUSTOMER_COLUMN_COUNT)
+}
+
+fn tags_insert(positional: bool, rows: usize) -> String {
+    multi_row_values(
+        "INSERT INTO customer_tags (tag, customer_id)",
+        positional,
+        rows,
+        2,
+    )
 }
 
 /// Builds the list statement and its arguments for backend `D`.

@@ -318,7 +318,7 @@ impl Db {
         if inserted == 1 {
             return Ok(IdempotencyClaim::Claimed);
         }
-        let row: Option<(String, Option<i32>, Option<String>, Option<String>)> = with_pool!(self, write, pool => sqlx::query_as(
+        let row: Option<IdempotencyRow> = with_pool!(self, write, pool => sqlx::query_as(
             "SELECT request_hash, status, body, location FROM idempotency_keys WHERE scope = $1 AND key = $2")
             .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(pool).await.map_err(db_err)?);
         Ok(match row {
@@ -354,6 +354,9 @@ impl Db {
         Ok(())
     }
 }
+
+/// `request_hash, status, body, location` of an idempotency key.
+type IdempotencyRow = (String, Option<i32>, Option<String>, Option<String>);
 
 enum UserKey<'a> {
     Id(Uuid),

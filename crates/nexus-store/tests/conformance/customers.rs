@@ -1,0 +1,467 @@
+//! Customer writes and reads: round trips, uniqueness, optimistic updates, tags, bulk load.
+
+use crate::fixtures::{
+    add_customers, add_team, add_user, created_event, customer, id_set, next_version, query,
+    search, soft_delete, updated_event, whole_second_base,
+};
+use chrono::Duration;
+use nexus_core::CoreError;
+use nexus_core::customer::{Customer, CustomerKind, CustomerQuery, CustomerStatus, DeletedFilter};
+use nexus_core::event::Event;
+use nexus_core::ids::{CustomerId, UserId};
+use nexus_core::store::Store;
+use nexus_core::time::now;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+conformance!(
+    customer_round_trip_keeps_every_field,
+    customer_email_is_unique_case_insensitively,
+    insert_customers_is_all_or_nothing,
+    customer_needs_an_existing_owner,
+    soft_deleted_customer_frees_its_email,
+    customer_update_is_optimistic,
+    tags_are_rewritten_on_update,
+    tags_follow_updates_whatever_the_event_says,
+    bulk_load_then_search,
+    bulk_load_is_all_or_nothing,
+    customers_with_emails_reports_live_customers,
+);
+
+fn attributes() -> Map<String, Value> {
+    let Value::Object(m) = json!({
+        "tier": "gold",
+        "score": 4.5,
+        "delta": -42,
+        "big": 9_007_199_254_740_993_u64,
+        "flags": [true, false, null],
+        "nested": {"a": [1, "two", {"three": 3}], "empty": {}},
+        "unicode": "Zoë — 日本 ✓ \"quoted\" \\ back",
+    }) else {
+        unreachable!()
+    };
+    m
+}
+
+async fn customer_round_trip_keeps_every_field(s: Arc<dyn Store>) {
+    let team = add_team(&*s, "Benelux").await;
+    let owner = add_user(&*s, Some(team)).await;
+    let base = now();
+    let mut company = customer(owner, "Analytical Engines Ltd");
+    company.kind = CustomerKind::Company;
+    company.email = Some("Info@Analytical.example".into());
+    company.status = CustomerStatus::Customer;
+    company.team_id = Some(team);
+    // A whole second (no fraction) and a whole millisecond round-trip too.
+    company.created_at = whole_second_base();
+    company.updated_at = company.created_at + Duration::milliseconds(250);
+
+    let person = Customer {
+        id: CustomerId::new(),
+        kind: CustomerKind::Person,
+        name: "Ada Lovelace".into(),
+        email: Some("Ada.Lovelace@Analytical.example".into()),
+        phone: Some("+44 20 7946 0018".into()),
+        company_id: Some(company.id),
+        company_name: Some(company.name.clone()),
+        status: CustomerStatus::Prospect,
+        owner_id: owner,
+        team_id: Some(team),
+        tags: vec!["vip".into(), "mathematics".into(), "b2b".into()],
+        attributes: attributes(),
+        segment: Some("whale".into()),
+        version: 7,
+        created_at: base,
+        updated_at: base + Duration::microseconds(1_234_567),
+        deleted_at: None,
+    };
+    let mut gone = customer(owner, "Gone Person");
+    gone.deleted_at = Some(base + Duration::microseconds(3));
+    gone.version = 2;
+
+    let all = [company.clone(), person.clone(), gone.clone()];
+    add_customers(&*s, &all).await;
+    for c in &all {
+        assert_eq!(s.get_customer(c.id).await.unwrap().as_ref(), Some(c));
+    }
+    assert_eq!(s.get_customer(CustomerId::new()).await.unwrap(), None);
+
+    // Lists return the same values as single reads.
+    let listed = s.list_customers(&query()).await.unwrap();
+    let mut expected = vec![person.clone(), company.clone()];
+    expected.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id)));
+    assert_eq!(listed, expected);
+    let deleted = s
+        .list_customers(&CustomerQuery {
+            deleted: DeletedFilter::Only,
+            ..query()
+        })
+        .await
+        .unwrap();
+    assert_eq!(deleted, vec![gone]);
+}
+
+async fn customer_email_is_unique_case_insensitively(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut a = customer(owner, "First");
+    a.email = Some("Ada@Example.com".into());
+    add_customers(&*s, &[a.clone()]).await;
+
+    let mut b = customer(owner, "Second");
+    b.email = Some("ada@EXAMPLE.COM".into());
+    match s.insert_customers(&[b.clone()], &[created_event(&b)]).await {
+        Err(CoreError::Conflict { code, field, .. }) => {
+            assert_eq!(code, "email_taken");
+            assert_eq!(field.as_deref(), Some("email"));
+        }
+        other => panic!("expected an email_taken conflict, got {other:?}"),
+    }
+    assert_eq!(s.get_customer(b.id).await.unwrap(), None);
+
+    // An update onto a taken email conflicts as well.
+    let mut c = customer(owner, "Third");
+    c.email = Some("third@example.com".into());
+    add_customers(&*s, &[c.clone()]).await;
+    let c2 = next_version(&c, |c| c.email = Some("ADA@example.com".into()));
+    match s
+        .update_customer(&c2, c.version, &updated_event(&c, &c2))
+        .await
+    {
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
+        other => panic!("expected an email_taken conflict, got {other:?}"),
+    }
+    assert_eq!(s.get_customer(c.id).await.unwrap(), Some(c));
+
+    // Customers without an email do not collide.
+    let none: Vec<Customer> = (0..3).map(|i| customer(owner, &format!("N{i}"))).collect();
+    add_customers(&*s, &none).await;
+    assert_eq!(s.list_customers(&query()).await.unwrap().len(), 5);
+}
+
+async fn insert_customers_is_all_or_nothing(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut taken = customer(owner, "Taken");
+    taken.email = Some("taken@example.com".into());
+    add_customers(&*s, &[taken]).await;
+
+    let fine = customer(owner, "Fine");
+    let mut clash = customer(owner, "Clash");
+    clash.email = Some("TAKEN@example.com".into());
+    let batch = [fine.clone(), clash.clone()];
+    let events: Vec<Event> = batch.iter().map(created_event).collect();
+    assert!(s.insert_customers(&batch, &events).await.is_err());
+    assert_eq!(s.get_customer(fine.id).await.unwrap(), None);
+    assert!(
+        s.entity_events(fine.id.0, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A failing event rolls back the customers written before it.
+    let c = customer(owner, "With bad event");
+    let ev = created_event(&c);
+    let batch = [c.clone()];
+    assert!(
+        s.insert_customers(&batch, &[ev.clone(), ev.clone()])
+            .await
+            .is_err()
+    );
+    assert_eq!(s.get_customer(c.id).await.unwrap(), None);
+    s.insert_customers(&batch, &[ev]).await.unwrap();
+    assert_eq!(s.get_customer(c.id).await.unwrap(), Some(c));
+}
+
+async fn customer_needs_an_existing_owner(s: Arc<dyn Store>) {
+    let c = customer(UserId::new(), "Orphan");
+    match s
+        .insert_customers(std::slice::from_ref(&c), &[created_event(&c)])
+        .await
+    {
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "reference_missing"),
+        other => panic!("expected reference_missing, got {other:?}"),
+    }
+    assert_eq!(s.get_customer(c.id).await.unwrap(), None);
+}
+
+async fn soft_deleted_customer_frees_its_email(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut old = customer(owner, "Old");
+    old.email = Some("Reused@Example.com".into());
+    add_customers(&*s, &[old.clone()]).await;
+    let deleted = soft_delete(&*s, &old).await;
+    assert_eq!(s.get_customer(old.id).await.unwrap(), Some(deleted.clone()));
+    assert!(
+        s.customers_with_emails(&["reused@example.com".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut new = customer(owner, "New");
+    new.email = Some("reused@example.COM".into());
+    add_customers(&*s, &[new.clone()]).await;
+    assert_eq!(s.get_customer(new.id).await.unwrap(), Some(new));
+    assert_eq!(
+        s.customers_with_emails(&["reused@example.com".into()])
+            .await
+            .unwrap(),
+        vec!["reused@example.com".to_owned()]
+    );
+
+    // Restoring the deleted one would duplicate the email.
+    let restored = next_version(&deleted, |c| c.deleted_at = None);
+    match s
+        .update_customer(
+            &restored,
+            deleted.version,
+            &updated_event(&deleted, &restored),
+        )
+        .await
+    {
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
+        other => panic!("expected an email_taken conflict, got {other:?}"),
+    }
+    assert_eq!(s.get_customer(old.id).await.unwrap(), Some(deleted));
+}
+
+async fn customer_update_is_optimistic(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let other = add_user(&*s, None).await;
+    let mut c = customer(owner, "Grace");
+    c.tags = vec!["navy".into()];
+    add_customers(&*s, &[c.clone()]).await;
+
+    let v2 = next_version(&c, |n| {
+        n.name = "Grace Hopper".into();
+        n.email = Some("grace@navy.example".into());
+        n.phone = Some("+1 555 0100".into());
+        n.status = CustomerStatus::Customer;
+        n.owner_id = other;
+        n.segment = Some("loyal".into());
+        n.attributes = attributes();
+    });
+    let ev = updated_event(&c, &v2);
+    assert!(s.update_customer(&v2, 1, &ev).await.unwrap());
+    assert_eq!(s.get_customer(c.id).await.unwrap(), Some(v2.clone()));
+
+    // A second writer that also read version 1 loses and changes nothing.
+    let stale = next_version(&c, |n| n.name = "Stale".into());
+    assert!(
+        !s.update_customer(&stale, 1, &updated_event(&c, &stale))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get_customer(c.id).await.unwrap(), Some(v2.clone()));
+    let ghost = customer(owner, "Ghost");
+    assert!(
+        !s.update_customer(&ghost, 1, &created_event(&ghost))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get_customer(ghost.id).await.unwrap(), None);
+
+    let events = s.entity_events(c.id.0, None, 10).await.unwrap();
+    assert_eq!(events.len(), 2, "created + updated only: {events:?}");
+    assert_eq!(events[1], ev);
+    assert!(events.iter().all(|e| e.seq.is_none()));
+    assert!(
+        s.entity_events(ghost.id.0, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The new state is what the lists see.
+    let q = CustomerQuery {
+        owner_id: Some(other),
+        ..query()
+    };
+    assert_eq!(s.list_customers(&q).await.unwrap(), vec![v2]);
+}
+
+fn tagged(tag: &str) -> CustomerQuery {
+    CustomerQuery {
+        tag: Some(tag.into()),
+        ..query()
+    }
+}
+
+async fn tags_are_rewritten_on_update(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut c = customer(owner, "Tagged");
+    c.tags = vec!["alpha".into(), "beta".into()];
+    let mut other = customer(owner, "Other");
+    other.tags = vec!["alpha".into()];
+    add_customers(&*s, &[c.clone(), other.clone()]).await;
+    assert_eq!(
+        id_set(&s.list_customers(&tagged("alpha")).await.unwrap()),
+        id_set(&[c.clone(), other.clone()])
+    );
+
+    let v2 = next_version(&c, |n| n.tags = vec!["beta".into(), "gamma".into()]);
+    assert!(
+        s.update_customer(&v2, 1, &updated_event(&c, &v2))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get_customer(c.id).await.unwrap().unwrap().tags, v2.tags);
+    assert_eq!(
+        ids(&s.list_customers(&tagged("alpha")).await.unwrap()),
+        vec![other.id]
+    );
+    assert_eq!(
+        ids(&s.list_customers(&tagged("beta")).await.unwrap()),
+        vec![c.id]
+    );
+    // The tag filter is case-insensitive (tags are stored lowercase).
+    assert_eq!(
+        ids(&s.list_customers(&tagged("GAMMA")).await.unwrap()),
+        vec![c.id]
+    );
+
+    let v3 = next_version(&v2, |n| n.tags.clear());
+    assert!(
+        s.update_customer(&v3, 2, &updated_event(&v2, &v3))
+            .await
+            .unwrap()
+    );
+    for t in ["alpha", "beta", "gamma"] {
+        assert!(
+            !ids(&s.list_customers(&tagged(t)).await.unwrap()).contains(&c.id),
+            "{t}"
+        );
+    }
+}
+
+async fn tags_follow_updates_whatever_the_event_says(s: Arc<dyn Store>) {
+    // The store writes the customer it is given; the event is only logged. A caller that
+    // records a summary event (here: no changes at all) must not leave the tag index stale.
+    let owner = add_user(&*s, None).await;
+    let mut c = customer(owner, "Summary");
+    c.tags = vec!["old".into()];
+    add_customers(&*s, &[c.clone()]).await;
+    let v2 = next_version(&c, |n| n.tags = vec!["new".into()]);
+    let ev = Event::new("customer", c.id.0, "updated", None, Map::new());
+    assert!(s.update_customer(&v2, 1, &ev).await.unwrap());
+    assert!(s.list_customers(&tagged("old")).await.unwrap().is_empty());
+    assert_eq!(
+        ids(&s.list_customers(&tagged("new")).await.unwrap()),
+        vec![c.id]
+    );
+}
+
+fn ids(v: &[Customer]) -> Vec<CustomerId> {
+    crate::fixtures::ids(v)
+}
+
+fn bulk(owner: UserId, n: usize, tag: &str) -> Vec<Customer> {
+    let base = now() - Duration::days(1);
+    (0..n)
+        .map(|i| {
+            let mut c = customer(owner, &format!("Bulk Customer {i:04}"));
+            c.email = Some(format!("Bulk{i:04}@{tag}.example"));
+            c.phone = Some(format!("+1 555 {i:04}"));
+            c.tags = vec![tag.to_owned()];
+            if i % 100 == 0 {
+                c.tags.push("centennial".into());
+            }
+            c.company_name = Some(format!("{tag} Corp"));
+            c.attributes = attributes();
+            c.created_at = base + Duration::milliseconds(i as i64 * 10);
+            c.updated_at = c.created_at;
+            c
+        })
+        .collect()
+}
+
+async fn bulk_load_then_search(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let rows = bulk(owner, 2_000, "loaded");
+    s.bulk_load_customers(&rows).await.unwrap();
+
+    for i in [0, 1_234, 1_999] {
+        let hit = s
+            .list_customers(&search(&format!("customer {i:04}")))
+            .await
+            .unwrap();
+        assert_eq!(hit, vec![rows[i].clone()], "search for customer {i}");
+        assert_eq!(
+            s.get_customer(rows[i].id).await.unwrap().as_ref(),
+            Some(&rows[i])
+        );
+    }
+    // By email and phone too.
+    let hit = s.list_customers(&search("bulk0042@")).await.unwrap();
+    assert_eq!(ids(&hit), vec![rows[42].id]);
+    let hit = s.list_customers(&search("555 1999")).await.unwrap();
+    assert_eq!(ids(&hit), vec![rows[1999].id]);
+    // A search hitting everything is cut at the limit, newest first.
+    let all = s.list_customers(&search("LOADED corp")).await.unwrap();
+    assert_eq!(all.len(), 500);
+    assert_eq!(all[0], rows[1999]);
+    let centennial = s.list_customers(&tagged("centennial")).await.unwrap();
+    assert_eq!(centennial.len(), 20);
+    let emails: Vec<String> = rows.iter().filter_map(Customer::email_normalized).collect();
+    assert_eq!(s.customers_with_emails(&emails).await.unwrap().len(), 2_000);
+    // Bulk load writes no events.
+    assert!(
+        s.entity_events(rows[0].id.0, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.sequence_events(10_000).await.unwrap().len(),
+        1,
+        "only the user's"
+    );
+}
+
+async fn bulk_load_is_all_or_nothing(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut rows = bulk(owner, 1_200, "dup");
+    // The last row repeats the first email (in another case): the whole call fails.
+    rows[1_199].email = Some("BULK0000@DUP.example".into());
+    match s.bulk_load_customers(&rows).await {
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
+        other => panic!("expected an email_taken conflict, got {other:?}"),
+    }
+    assert_eq!(s.get_customer(rows[0].id).await.unwrap(), None);
+    assert!(s.list_customers(&tagged("dup")).await.unwrap().is_empty());
+    assert!(
+        s.list_customers(&search("dup corp"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn customers_with_emails_reports_live_customers(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    assert!(s.customers_with_emails(&[]).await.unwrap().is_empty());
+    // More than one chunk of emails.
+    let rows = bulk(owner, 700, "known");
+    s.bulk_load_customers(&rows).await.unwrap();
+    soft_delete(&*s, &rows[3]).await;
+
+    let mut asked: Vec<String> = rows.iter().filter_map(Customer::email_normalized).collect();
+    asked.push("unknown@known.example".into());
+    asked.push("nobody@else.example".into());
+    let mut found = s.customers_with_emails(&asked).await.unwrap();
+    found.sort();
+    let mut expected: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .filter_map(|(_, c)| c.email_normalized())
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(
+        s.customers_with_emails(&["bulk0003@known.example".into()])
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
+}

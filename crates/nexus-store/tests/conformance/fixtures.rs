@@ -1,0 +1,214 @@
+//! Builders for domain values and small store helpers shared by the tests.
+
+use chrono::{DateTime, Duration, Utc};
+use nexus_core::auth::{Role, Scope};
+use nexus_core::customer::{
+    Customer, CustomerKind, CustomerQuery, CustomerSortField, CustomerStatus, DeletedFilter,
+};
+use nexus_core::event::{Event, diff};
+use nexus_core::ids::{CustomerId, TeamId, UserId};
+use nexus_core::page::SortOrder;
+use nexus_core::store::Store;
+use nexus_core::time::now;
+use nexus_core::user::{Team, User, UserRecord};
+use serde_json::Map;
+
+pub fn user_record(email: &str, team_id: Option<TeamId>) -> UserRecord {
+    let t = now();
+    UserRecord {
+        user: User {
+            id: UserId::new(),
+            email: email.to_owned(),
+            name: format!("User {email}"),
+            role: Role::SalesRep,
+            team_id,
+            active: true,
+            password_expires_at: Some(t + Duration::days(90)),
+            version: 1,
+            created_at: t,
+            updated_at: t,
+            last_login_at: None,
+        },
+        password_hash: format!("$argon2id$v=19$fake${email}"),
+    }
+}
+
+pub fn user_event(u: &UserRecord) -> Event {
+    Event::new(
+        "user",
+        u.user.id.0,
+        "created",
+        None,
+        diff(None, Some(&u.user)),
+    )
+}
+
+/// Inserts a user with a unique email and returns its id.
+pub async fn add_user(s: &dyn Store, team_id: Option<TeamId>) -> UserId {
+    let u = user_record(
+        &format!("user-{}@test.example", uuid::Uuid::now_v7().simple()),
+        team_id,
+    );
+    s.insert_user(&u, &user_event(&u)).await.unwrap();
+    u.user.id
+}
+
+pub fn team(name: &str) -> Team {
+    let t = now();
+    Team {
+        id: TeamId::new(),
+        name: name.to_owned(),
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+pub fn team_event(t: &Team, action: &str) -> Event {
+    Event::new("team", t.id.0, action, None, Map::new())
+}
+
+pub async fn add_team(s: &dyn Store, name: &str) -> TeamId {
+    let t = team(name);
+    s.insert_team(&t, &team_event(&t, "created")).await.unwrap();
+    t.id
+}
+
+/// A plain person owned by `owner`, created now.
+pub fn customer(owner: UserId, name: &str) -> Customer {
+    let t = now();
+    Customer {
+        id: CustomerId::new(),
+        kind: CustomerKind::Person,
+        name: name.to_owned(),
+        email: None,
+        phone: None,
+        company_id: None,
+        company_name: None,
+        status: CustomerStatus::Lead,
+        owner_id: owner,
+        team_id: None,
+        tags: vec![],
+        attributes: Map::new(),
+        segment: None,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+        deleted_at: None,
+    }
+}
+
+pub fn created_event(c: &Customer) -> Event {
+    Event::new(
+        "customer",
+        c.id.0,
+        "created",
+        Some(c.owner_id),
+        diff(None, Some(c)),
+    )
+    .with_ownership(Some(c.owner_id), c.team_id)
+}
+
+pub fn updated_event(before: &Customer, after: &Customer) -> Event {
+    Event::new(
+        "customer",
+        after.id.0,
+        "updated",
+        Some(after.owner_id),
+        diff(Some(before), Some(after)),
+    )
+    .with_ownership(Some(after.owner_id), after.team_id)
+}
+
+/// Inserts customers with one `created` event each.
+pub async fn add_customers(s: &dyn Store, customers: &[Customer]) {
+    let events: Vec<Event> = customers.iter().map(created_event).collect();
+    s.insert_customers(customers, &events).await.unwrap();
+}
+
+/// The next version of `c`: bumped version, `updated_at` later, changed by `f`.
+pub fn next_version(c: &Customer, f: impl FnOnce(&mut Customer)) -> Customer {
+    let mut n = c.clone();
+    n.version += 1;
+    n.updated_at = (c.updated_at + Duration::milliseconds(1)).max(now());
+    f(&mut n);
+    n
+}
+
+/// Soft-deletes `c` through an optimistic update; returns the stored state.
+pub async fn soft_delete(s: &dyn Store, c: &Customer) -> Customer {
+    let d = next_version(c, |d| d.deleted_at = Some(d.updated_at));
+    assert!(
+        s.update_customer(&d, c.version, &updated_event(c, &d))
+            .await
+            .unwrap()
+    );
+    d
+}
+
+/// An unfiltered query over everything, newest first, with the maximum page size.
+pub fn query() -> CustomerQuery {
+    CustomerQuery {
+        scope: Scope::All,
+        statuses: vec![],
+        kind: None,
+        owner_id: None,
+        team_id: None,
+        company_id: None,
+        tag: None,
+        segment: None,
+        created_after: None,
+        created_before: None,
+        updated_after: None,
+        updated_before: None,
+        q: None,
+        deleted: DeletedFilter::Exclude,
+        sort: CustomerSortField::CreatedAt,
+        order: SortOrder::Desc,
+        after: None,
+        limit: 500,
+    }
+}
+
+/// A query searching for `text`.
+pub fn search(text: &str) -> CustomerQuery {
+    CustomerQuery {
+        q: Some(text.to_owned()),
+        ..query()
+    }
+}
+
+pub fn ids(v: &[Customer]) -> Vec<CustomerId> {
+    v.iter().map(|c| c.id).collect()
+}
+
+/// Sorted ids, for comparing result sets regardless of order.
+pub fn id_set(v: &[Customer]) -> Vec<CustomerId> {
+    let mut out = ids(v);
+    out.sort();
+    out
+}
+
+/// `v` in the order a list with this sort returns it: by the cursor value, then by id.
+pub fn sorted(v: &[Customer], sort: CustomerSortField, order: SortOrder) -> Vec<Customer> {
+    let mut out = v.to_vec();
+    out.sort_by_key(|c| (c.sort_value(sort), c.id));
+    if order == SortOrder::Desc {
+        out.reverse();
+    }
+    out
+}
+
+/// A time truncated to whole seconds, an hour in the past.
+pub fn whole_second_base() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    (now() - Duration::hours(1)).trunc_subsecs(0)
+}
+
+pub const SORTS: [CustomerSortField; 4] = [
+    CustomerSortField::CreatedAt,
+    CustomerSortField::UpdatedAt,
+    CustomerSortField::Name,
+    CustomerSortField::Email,
+];
+pub const ORDERS: [SortOrder; 2] = [SortOrder::Asc, SortOrder::Desc];
