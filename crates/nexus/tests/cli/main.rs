@@ -1,0 +1,5 @@
+//! End-to-end tests of the `nexus` binary's commands.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod seed_demo;

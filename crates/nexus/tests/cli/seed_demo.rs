@@ -1,0 +1,209 @@
+//! `nexus seed-demo` on a fresh embedded database, then a second run on the same database.
+
+use nexus_core::auth::Scope;
+use nexus_core::customer::{
+    Customer, CustomerKind, CustomerQuery, CustomerSortField, DeletedFilter,
+};
+use nexus_core::ids::UserId;
+use nexus_core::page::SortOrder;
+use nexus_core::store::Store;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+fn seed_demo(data_dir: &Path, customers: usize) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_nexus"))
+        .args(["seed-demo", "--customers", &customers.to_string()])
+        .env("NEXUS_DATA_DIR", data_dir)
+        .env_remove("NEXUS_DATABASE_URL")
+        .env_remove("NEXUS_DB_KEY")
+        .env_remove("NEXUS_DB_KEY_FILE")
+        .env("NEXUS_LOG_LEVEL", "warn")
+        .output()
+        .expect("run nexus");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "seed-demo failed\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn open(data_dir: &Path) -> nexus_store::Db {
+    let key = std::fs::read_to_string(data_dir.join("nexus.key")).expect("key file");
+    nexus_store::connect(&nexus_store::StoreConfig {
+        database_url: None,
+        data_dir: data_dir.to_path_buf(),
+        db_key: Some(key.trim().to_owned()),
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(10),
+    })
+    .await
+    .expect("open the seeded store")
+}
+
+fn query(q: Option<&str>, tag: Option<&str>) -> CustomerQuery {
+    CustomerQuery {
+        scope: Scope::All,
+        statuses: vec![],
+        kind: None,
+        owner_id: None,
+        team_id: None,
+        company_id: None,
+        tag: tag.map(str::to_owned),
+        segment: None,
+        created_after: None,
+        created_before: None,
+        updated_after: None,
+        updated_before: None,
+        q: q.map(str::to_owned),
+        deleted: DeletedFilter::Exclude,
+        sort: CustomerSortField::CreatedAt,
+        order: SortOrder::Desc,
+        after: None,
+        limit: 100_000,
+    }
+}
+
+async fn all_customers(db: &nexus_store::Db) -> Vec<Customer> {
+    db.list_customers(&query(None, None)).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seed_demo(dir.path(), 2000);
+    assert!(out.contains("seeded 2000 customers"), "{out}");
+    assert!(out.contains("customers/s, backend sqlite"), "{out}");
+    assert!(
+        out.contains("password of the demo users created now: "),
+        "{out}"
+    );
+
+    let db = open(dir.path()).await;
+    let customers = all_customers(&db).await;
+    assert_eq!(customers.len(), 2000);
+    let companies: HashMap<_, _> = customers
+        .iter()
+        .filter(|c| c.kind == CustomerKind::Company)
+        .map(|c| (c.id, c.name.clone()))
+        .collect();
+    let people = customers.len() - companies.len();
+    assert!(
+        (150..500).contains(&companies.len()),
+        "{} companies",
+        companies.len()
+    );
+    let employed: Vec<_> = customers
+        .iter()
+        .filter(|c| c.company_id.is_some())
+        .collect();
+    assert!(
+        employed.len() > people / 4,
+        "{} of {people} employed",
+        employed.len()
+    );
+    for c in &employed {
+        let id = c.company_id.unwrap();
+        assert_eq!(c.kind, CustomerKind::Person);
+        assert_eq!(c.company_name.as_ref(), companies.get(&id));
+    }
+    let emails: HashSet<_> = customers.iter().filter_map(|c| c.email.clone()).collect();
+    assert_eq!(emails.len(), 2000, "every customer has a unique e-mail");
+    assert!(emails.iter().all(|e| *e == e.to_lowercase()));
+    assert!(customers.iter().any(|c| !c.tags.is_empty()));
+    assert!(
+        customers
+            .iter()
+            .all(|c| c.version == 1 && c.updated_at >= c.created_at)
+    );
+    assert!(customers.iter().all(|c| !c.attributes.is_empty()));
+
+    // Owners are the demo sales reps; each customer's team is its owner's team.
+    let users = db.list_users(None, None, 1000).await.unwrap();
+    let demo: HashMap<UserId, _> = users
+        .iter()
+        .filter(|u| u.email.ends_with("@demo.nexus.local"))
+        .map(|u| (u.id, u))
+        .collect();
+    assert_eq!(demo.len(), 18);
+    assert_eq!(db.list_teams(None, None, 100).await.unwrap().len(), 4);
+    for c in &customers {
+        let owner = demo.get(&c.owner_id).expect("owner is a demo user");
+        assert_eq!(owner.role.as_str(), "sales_rep");
+        assert_eq!(owner.team_id, c.team_id);
+    }
+
+    // The tag table and the search index were filled too.
+    let vip = customers
+        .iter()
+        .filter(|c| c.tags.iter().any(|t| t == "vip"))
+        .count();
+    assert!(vip > 0);
+    assert_eq!(
+        db.list_customers(&query(None, Some("vip")))
+            .await
+            .unwrap()
+            .len(),
+        vip
+    );
+    let probe = &customers[1234];
+    let found = db
+        .list_customers(&query(probe.email.as_deref(), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![probe.id]
+    );
+    let by_name = db
+        .list_customers(&query(Some(&probe.name), None))
+        .await
+        .unwrap();
+    assert!(by_name.iter().any(|c| c.id == probe.id));
+
+    // The load suspends the SQLite search trigger; an ordinary insert afterwards is indexed.
+    let mut later = probe.clone();
+    later.id = nexus_core::ids::CustomerId::new();
+    later.name = "Zebulon Quixotic".into();
+    later.email = Some("zebulon.quixotic@after-seed.example".into());
+    later.company_id = None;
+    later.company_name = None;
+    let ev = nexus_core::event::Event::new(
+        "customer",
+        later.id.0,
+        "created",
+        None,
+        nexus_core::event::diff(None, Some(&later)),
+    );
+    db.insert_customers(std::slice::from_ref(&later), &[ev])
+        .await
+        .unwrap();
+    let found = db
+        .list_customers(&query(Some("quixotic"), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![later.id]
+    );
+    db.close().await;
+
+    // A second run keeps the demo users and teams and adds more customers.
+    let out = seed_demo(dir.path(), 500);
+    assert!(out.contains("seeded 500 customers"), "{out}");
+    assert!(out.contains("all demo users existed already"), "{out}");
+    let db = open(dir.path()).await;
+    let customers = all_customers(&db).await;
+    assert_eq!(customers.len(), 2501);
+    let emails: HashSet<_> = customers.iter().filter_map(|c| c.email.clone()).collect();
+    assert_eq!(emails.len(), 2501);
+    assert_eq!(
+        db.list_users(None, None, 1000).await.unwrap().len(),
+        users.len()
+    );
+    assert_eq!(db.list_teams(None, None, 100).await.unwrap().len(), 4);
+    db.close().await;
+}
