@@ -144,16 +144,15 @@ fn valid_request_id(v: &HeaderValue) -> Option<String> {
 }
 
 fn client_ip(req: &Request, trust_forwarded: bool) -> IpAddr {
-    if trust_forwarded {
-        if let Some(ip) = req
+    if trust_forwarded
+        && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|s| s.split(',').next())
             .and_then(|s| s.trim().parse().ok())
-        {
-            return ip;
-        }
+    {
+        return ip;
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -119,13 +119,13 @@ impl ActorCache {
         user: UserId,
         session: SessionId,
     ) -> Option<Actor> {
-        if let Some((a, at)) = self.map.read().ok().and_then(|m| m.get(&user).cloned()) {
-            if at.elapsed() < self.ttl {
-                return Some(Actor {
-                    credential: Credential::Session(session),
-                    ..a
-                });
-            }
+        if let Some((a, at)) = self.map.read().ok().and_then(|m| m.get(&user).cloned())
+            && at.elapsed() < self.ttl
+        {
+            return Some(Actor {
+                credential: Credential::Session(session),
+                ..a
+            });
         }
         let rec = store
             .get_user(user)

@@ -77,7 +77,7 @@ pub const PASSWORD_MAX: usize = 256;
 /// Checks a new password against the policy.
 pub fn check_password_policy(field: &str, pw: &str) -> Result<(), FieldError> {
     let n = pw.chars().count();
-    if n < PASSWORD_MIN || n > PASSWORD_MAX {
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&n) {
         return Err(FieldError::new(
             field,
             "weak_password",
@@ -180,12 +180,6 @@ pub struct UserPatch {
     pub team_id: Patch<TeamId>,
     pub active: Option<bool>,
     pub password: Option<String>,
-}
-
-impl Default for Patch<TeamId> {
-    fn default() -> Self {
-        Patch::Absent
-    }
 }
 
 impl UserPatch {

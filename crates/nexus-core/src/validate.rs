@@ -66,8 +66,9 @@ pub struct Fields<'a> {
 }
 
 /// The three states of a field in a partial update (JSON merge patch semantics).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Patch<T> {
+    #[default]
     Absent,
     Null,
     Value(T),

@@ -125,7 +125,19 @@ impl Config {
         fig = fig
             .merge(Env::prefixed("NEXUS_").ignore(&["config", "test_database_url", "db_url_test"]))
             .merge(Serialized::defaults(o));
-        let c: Config = fig.extract().context("invalid configuration")?;
+        let mut c: Config = fig.extract().context("invalid configuration")?;
+        // An empty variable (`NEXUS_DATABASE_URL=`) means "not set", as in most tools.
+        for v in [
+            &mut c.database_url,
+            &mut c.db_key,
+            &mut c.redis_url,
+            &mut c.bootstrap_admin_password,
+            &mut c.jwt_secret,
+        ] {
+            if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *v = None;
+            }
+        }
         c.validate()?;
         Ok(c)
     }

@@ -87,19 +87,19 @@ fn tokens(state: &AppState, g: &Grant) -> ApiResult<Json<TokenResponse>> {
 }
 
 fn login_limits(state: &AppState, ip: ClientIp, account: &str) -> Result<(), Response> {
-    if let Some(l) = &state.limits.login_ip {
-        if let Err((s, wait)) = check(l, &ip.0) {
-            return Err(limited(
-                s,
-                wait,
-                "too many login attempts from this address",
-            ));
-        }
+    if let Some(l) = &state.limits.login_ip
+        && let Err((s, wait)) = check(l, &ip.0)
+    {
+        return Err(limited(
+            s,
+            wait,
+            "too many login attempts from this address",
+        ));
     }
-    if let Some(l) = &state.limits.login_account {
-        if let Err((s, wait)) = check(l, &account.to_owned()) {
-            return Err(limited(s, wait, "too many login attempts for this account"));
-        }
+    if let Some(l) = &state.limits.login_account
+        && let Err((s, wait)) = check(l, &account.to_owned())
+    {
+        return Err(limited(s, wait, "too many login attempts for this account"));
     }
     Ok(())
 }

@@ -67,14 +67,14 @@ impl CustomerService {
             };
             match c {
                 Ok(c) => {
-                    if let Some(e) = c.email_normalized() {
-                        if let Some(first) = seen_emails.insert(e, i) {
-                            errors.push(FieldError::new(
-                                format!("{prefix}.email"),
-                                "duplicate_in_batch",
-                                format!("same email as items[{first}]"),
-                            ));
-                        }
+                    if let Some(e) = c.email_normalized()
+                        && let Some(first) = seen_emails.insert(e, i)
+                    {
+                        errors.push(FieldError::new(
+                            format!("{prefix}.email"),
+                            "duplicate_in_batch",
+                            format!("same email as items[{first}]"),
+                        ));
                     }
                     built.push(c);
                 }

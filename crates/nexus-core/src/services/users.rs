@@ -30,14 +30,14 @@ impl UserService {
 
     pub async fn create(&self, actor: &Actor, input: NewUser) -> CoreResult<User> {
         actor.require(Permission::UsersWrite)?;
-        if let Some(t) = input.team_id {
-            if self.store.get_team(t).await?.is_none() {
-                return Err(CoreError::invalid(
-                    "team_id",
-                    "unknown_team",
-                    "no team has this id",
-                ));
-            }
+        if let Some(t) = input.team_id
+            && self.store.get_team(t).await?.is_none()
+        {
+            return Err(CoreError::invalid(
+                "team_id",
+                "unknown_team",
+                "no team has this id",
+            ));
         }
         let pw = input.password.clone();
         let hash = blocking(move || hash_password(&pw))
@@ -128,10 +128,11 @@ impl UserService {
             .get_user(id)
             .await?
             .ok_or_else(|| CoreError::not_found("user"))?;
-        if let Some(tag) = if_match {
-            if tag.trim() != "*" && tag.trim().trim_start_matches("W/") != user_etag(&cur.user) {
-                return Err(CoreError::PreconditionFailed);
-            }
+        if let Some(tag) = if_match
+            && tag.trim() != "*"
+            && tag.trim().trim_start_matches("W/") != user_etag(&cur.user)
+        {
+            return Err(CoreError::PreconditionFailed);
         }
         if id == actor.user_id
             && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin))
