@@ -122,8 +122,11 @@ impl Config {
             );
             fig = fig.merge(Toml::file(path));
         }
+        // Only variables naming a setting: other tools share the prefix (NEXUS_CONFIG,
+        // NEXUS_TEST_DATABASE_URL, NEXUS_BENCH_*), while a typo in a TOML file is still an error.
+        let known = Config::keys();
         fig = fig
-            .merge(Env::prefixed("NEXUS_").ignore(&["config", "test_database_url", "db_url_test"]))
+            .merge(Env::prefixed("NEXUS_").filter(move |k| known.iter().any(|n| k == n.as_str())))
             .merge(Serialized::defaults(o));
         let mut c: Config = fig.extract().context("invalid configuration")?;
         // An empty variable (`NEXUS_DATABASE_URL=`) means "not set", as in most tools.
@@ -140,6 +143,14 @@ impl Config {
         }
         c.validate()?;
         Ok(c)
+    }
+
+    /// The names of all settings.
+    fn keys() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn validate(&self) -> Result<()> {
@@ -188,6 +199,11 @@ impl Config {
             return Ok(None);
         }
         if let Some(k) = &self.db_key {
+            // A machine secret, not a password: it is hashed into the AES key without stretching.
+            anyhow::ensure!(
+                k.chars().count() >= 32,
+                "db_key (NEXUS_DB_KEY) must be at least 32 characters, e.g. `openssl rand -hex 32`"
+            );
             return Ok(Some(k.clone()));
         }
         let file = self
@@ -197,7 +213,13 @@ impl Config {
         if file.exists() {
             let k = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            return Ok(Some(k.trim().to_owned()));
+            let k = k.trim().to_owned();
+            anyhow::ensure!(
+                k.chars().count() >= 32,
+                "the key in {} must be at least 32 characters",
+                file.display()
+            );
+            return Ok(Some(k));
         }
         if db_path.exists() {
             anyhow::bail!(
@@ -293,9 +315,64 @@ mod tests {
         assert!(!out.contains("s3cr3t") && !out.contains("k3y"));
         assert!(out.contains("[redacted]"));
         figment::Jail::expect_with(|jail| {
-            jail.set_env("NEXUS_NO_SUCH_KEY", "1");
-            assert!(Config::load(&Overrides::default()).is_err());
+            jail.create_file("typo.toml", "lisen = \"127.0.0.1:9000\"\n")?;
+            let o = Overrides {
+                config: Some("typo.toml".into()),
+                ..Default::default()
+            };
+            assert!(Config::load(&o).is_err(), "a typo in the file is an error");
             Ok(())
         });
+    }
+
+    #[test]
+    fn other_nexus_variables_are_ignored_and_empty_ones_unset() {
+        figment::Jail::expect_with(|jail| {
+            // Variables of other tools sharing the prefix must not break the server.
+            jail.set_env("NEXUS_BENCH_CUSTOMERS", "100000");
+            jail.set_env("NEXUS_TEST_DATABASE_URL", "postgres://x@y/z");
+            jail.set_env("NEXUS_DATABASE_URL", "");
+            jail.set_env("NEXUS_DB_MAX_CONNECTIONS", "3");
+            let c = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.database_url, None);
+            assert!(!c.is_postgres());
+            assert_eq!(c.db_max_connections, 3);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn short_database_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let short = Config {
+            db_key: Some("too-short".into()),
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        assert!(short.resolve_db_key(&dir.path().join("nexus.db")).is_err());
+        let long = Config {
+            db_key: Some("x".repeat(32)),
+            ..short.clone()
+        };
+        assert_eq!(
+            long.resolve_db_key(&dir.path().join("nexus.db")).unwrap(),
+            Some("x".repeat(32))
+        );
+        // A generated key file is long enough and is read back unchanged.
+        let generated = Config {
+            db_key: None,
+            ..short
+        };
+        let k = generated
+            .resolve_db_key(&dir.path().join("nexus.db"))
+            .unwrap()
+            .unwrap();
+        assert!(k.len() >= 32);
+        assert_eq!(
+            generated
+                .resolve_db_key(&dir.path().join("nexus.db"))
+                .unwrap(),
+            Some(k)
+        );
     }
 }

@@ -83,6 +83,10 @@ fn main() -> Result<()> {
             Command::User(UserCommand::Create(args)) => server::create_user(cfg, args).await,
             Command::SeedDemo(args) => {
                 let (services, _) = server::open(&cfg).await?;
+                // Seeding a new database must not leave it without an administrator.
+                if let Some(first) = server::bootstrap(&services, &cfg).await? {
+                    eprintln!("\n{first}");
+                }
                 seed::run(&services, args).await
             }
             Command::Config(_) | Command::Bench(_) => Ok(()),

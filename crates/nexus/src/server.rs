@@ -97,12 +97,9 @@ fn api_config(cfg: &Config) -> Result<ApiConfig> {
     })
 }
 
-pub async fn serve(cfg: Config) -> Result<()> {
-    let addr: SocketAddr = cfg.listen.parse().context("listen address")?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let (services, db) = open(&cfg).await?;
+/// Creates the first admin when the database has no user yet, and returns what to tell the
+/// operator about it (the generated password appears there and nowhere else).
+pub async fn bootstrap(services: &Services, cfg: &Config) -> Result<Option<String>> {
     let boot = services
         .auth
         .bootstrap_admin(
@@ -111,6 +108,25 @@ pub async fn serve(cfg: Config) -> Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating the first admin: {e}"))?;
+    Ok(boot.map(|b| match b.password {
+        Some(pw) => format!(
+            "First start: log in as {} with password {pw}\nThis password works for 24 hours: change it after logging in (POST /api/v1/auth/password).\n",
+            b.user.email
+        ),
+        None => format!(
+            "First start: log in as {} with the password from NEXUS_BOOTSTRAP_ADMIN_PASSWORD.\n",
+            b.user.email
+        ),
+    }))
+}
+
+pub async fn serve(cfg: Config) -> Result<()> {
+    let addr: SocketAddr = cfg.listen.parse().context("listen address")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let (services, db) = open(&cfg).await?;
+    let boot = bootstrap(&services, &cfg).await?;
     let metrics = nexus_api::metrics_handle();
     metrics::gauge!("nexus_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => if db.is_sqlite() { "sqlite" } else { "postgres" }).set(1.0);
     let state = AppState::new(services, api_config(&cfg)?, metrics);
@@ -123,16 +139,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let app = nexus_api::router(state);
     let url = format!("http://{addr}");
     match boot {
-        Some(b) => match b.password {
-            Some(pw) => eprintln!(
-                "\nNEXUS is running at {url}\nFirst start: log in as {} with password {pw}\nThis password works for 24 hours: change it after logging in (POST /api/v1/auth/password).\n",
-                b.user.email
-            ),
-            None => eprintln!(
-                "\nNEXUS is running at {url}\nFirst start: log in as {} with the password from NEXUS_BOOTSTRAP_ADMIN_PASSWORD.\n",
-                b.user.email
-            ),
-        },
+        Some(first) => eprintln!("\nNEXUS is running at {url}\n{first}"),
         None => eprintln!(
             "\nNEXUS is running at {url} (log in with an existing account; `nexus user create` adds one)\n"
         ),

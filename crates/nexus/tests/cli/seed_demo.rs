@@ -19,6 +19,8 @@ fn seed_demo(data_dir: &Path, customers: usize) -> String {
         .env_remove("NEXUS_DATABASE_URL")
         .env_remove("NEXUS_DB_KEY")
         .env_remove("NEXUS_DB_KEY_FILE")
+        .env_remove("NEXUS_BOOTSTRAP_ADMIN_EMAIL")
+        .env_remove("NEXUS_BOOTSTRAP_ADMIN_PASSWORD")
         .env("NEXUS_LOG_LEVEL", "warn")
         .output()
         .expect("run nexus");
@@ -83,6 +85,13 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     );
 
     let db = open(dir.path()).await;
+    // Seeding a new database also creates the first admin, so someone can log in.
+    let admin = db
+        .get_user_by_email("admin@nexus.local")
+        .await
+        .unwrap()
+        .expect("the first admin exists after seeding a new database");
+    assert_eq!(admin.user.role, nexus_core::auth::Role::Admin);
     let customers = all_customers(&db).await;
     assert_eq!(customers.len(), 2000);
     let companies: HashMap<_, _> = customers
