@@ -29,5 +29,7 @@ mod fixtures;
 mod harness;
 mod idempotency;
 mod listing;
+mod products;
 mod sqlcipher;
+mod transactions;
 mod users;
