@@ -302,20 +302,47 @@ pub fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<
     }
 }
 
-/// The `If-Match` header, if any.
+/// The `If-Match` header, if any: `*` or a list of entity tags (`"…"` or `W/"…"`). A value that
+/// is neither (empty, unquoted) is a malformed request (422 on `If-Match`), not a failed
+/// precondition.
 pub struct IfMatch(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(IfMatch(
-            parts
-                .headers
-                .get(header::IF_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
+        let Some(v) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        match v.to_str() {
+            Ok(s) if valid_if_match(s) => Ok(IfMatch(Some(s.to_owned()))),
+            _ => Err(Problem::validation(vec![FieldError::new(
+                "If-Match",
+                "invalid_header",
+                "must be * or a list of entity tags such as \"0191…-3\" (the ETag you read)",
+            )])),
+        }
     }
+}
+
+/// `*`, or one or more comma-separated (possibly weak) quoted entity tags; empty list elements
+/// are ignored (RFC 9110 §5.6.1).
+fn valid_if_match(s: &str) -> bool {
+    if s.trim() == "*" {
+        return true;
+    }
+    let tags: Vec<&str> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    !tags.is_empty()
+        && tags.iter().all(|t| {
+            let t = t.strip_prefix("W/").unwrap_or(t);
+            t.len() >= 2
+                && t.starts_with('"')
+                && t.ends_with('"')
+                && !t[1..t.len() - 1].contains('"')
+        })
 }
 
 /// The `Idempotency-Key` header, if any (1 to 255 visible ASCII characters).
@@ -348,4 +375,25 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 pub fn path_id<T: std::str::FromStr>(raw: &str, entity: &'static str) -> Result<T, Problem> {
     raw.parse::<T>()
         .map_err(|_| Problem::from(nexus_core::CoreError::not_found(entity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_if_match;
+
+    #[test]
+    fn if_match_must_be_a_star_or_entity_tags() {
+        for ok in [
+            "*",
+            "\"a-1\"",
+            "W/\"a-1\"",
+            "\"a-1\", W/\"b-2\"",
+            " \"a\" ,, ",
+        ] {
+            assert!(valid_if_match(ok), "{ok}");
+        }
+        for bad in ["", " ", ",", "a-1", "\"a", "\"a\"b\"", "W/a", "\"a\", b"] {
+            assert!(!valid_if_match(bad), "{bad}");
+        }
+    }
 }

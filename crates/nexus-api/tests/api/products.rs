@@ -57,6 +57,14 @@ async fn create_read_update_delete_restore() {
             Some(json!({"name": "Stale"})), &[("if-match", &etag)])
             .await
             .expect(StatusCode::PRECONDITION_FAILED);
+        // A malformed If-Match is a bad request, not a failed precondition.
+        for bad in ["", "no-quotes"] {
+            let r = app
+                .call_with(Method::PATCH, &format!("/api/v1/products/{id}"), Some(&app.admin), Some(json!({"name": "X"})), &[("if-match", bad)])
+                .await
+                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(r.body["errors"][0]["field"], "If-Match");
+        }
         // Money is never a float; required fields cannot be cleared; unknown fields are refused.
         let bad = app
             .patch(&format!("/api/v1/products/{id}"), &app.admin, json!({"price": 24.99, "sku": null, "currency": "EURO", "colour": "red"}))
