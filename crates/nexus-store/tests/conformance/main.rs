@@ -32,4 +32,5 @@ mod listing;
 mod products;
 mod sqlcipher;
 mod transactions;
+mod upgrade;
 mod users;
