@@ -7,8 +7,10 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use nexus_core::FieldError;
 use nexus_core::auth::Actor;
+use nexus_core::customer::DeletedFilter;
+use nexus_core::page::{Cursor, SortOrder, parse_limit, parse_sort};
+use nexus_core::{CoreError, FieldError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -132,6 +134,137 @@ impl QueryParams {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
+    /// A UUID parameter; a malformed one is reported in `errors`.
+    pub fn uuid(&self, name: &str, errors: &mut Vec<FieldError>) -> Option<uuid::Uuid> {
+        self.one(name).and_then(|v| match v.parse::<uuid::Uuid>() {
+            Ok(u) => Some(u),
+            Err(_) => {
+                errors.push(FieldError::new(name, "invalid_uuid", "must be a UUID"));
+                None
+            }
+        })
+    }
+
+    /// An RFC 3339 date-time parameter, in UTC.
+    pub fn time(
+        &self,
+        name: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.one(name)
+            .and_then(|v| match chrono::DateTime::parse_from_rfc3339(v) {
+                Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        name,
+                        "invalid_datetime",
+                        "must be an RFC 3339 date-time",
+                    ));
+                    None
+                }
+            })
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(&self, name: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+        self.one(name).and_then(|v| match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                errors.push(FieldError::new(
+                    name,
+                    "invalid_choice",
+                    "must be true or false",
+                ));
+                None
+            }
+        })
+    }
+
+    /// An ISO 4217 currency code.
+    pub fn currency(
+        &self,
+        name: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<nexus_core::money::Currency> {
+        self.one(name)
+            .and_then(|v| match nexus_core::money::Currency::parse(v) {
+                Ok(c) => Some(c),
+                Err(msg) => {
+                    errors.push(FieldError::new(name, "invalid_currency", msg));
+                    None
+                }
+            })
+    }
+
+    /// A text parameter of 1 to `max` characters.
+    pub fn text(&self, name: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+        self.one(name).map(str::to_owned).filter(|v| {
+            let ok = !v.is_empty() && v.chars().count() <= max;
+            if !ok {
+                errors.push(FieldError::new(
+                    name,
+                    "invalid_length",
+                    format!("must be 1 to {max} characters"),
+                ));
+            }
+            ok
+        })
+    }
+
+    /// The search text `q`: at most 200 characters; blank counts as absent.
+    pub fn search(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        let q = self.one("q").map(str::trim).filter(|q| !q.is_empty())?;
+        if q.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "q",
+                "too_long",
+                "must be at most 200 characters",
+            ));
+            return None;
+        }
+        Some(q.to_owned())
+    }
+
+    /// `deleted=only|exclude` (default `exclude`).
+    pub fn deleted(&self, errors: &mut Vec<FieldError>) -> DeletedFilter {
+        match self.one("deleted") {
+            None | Some("exclude") => DeletedFilter::Exclude,
+            Some("only") => DeletedFilter::Only,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "deleted",
+                    "invalid_choice",
+                    "must be only or exclude",
+                ));
+                DeletedFilter::Exclude
+            }
+        }
+    }
+
+    /// `limit`, `sort` (one of `names`, `-` for descending, `default` descending when absent)
+    /// and `cursor`; `None` when one of them was reported in `errors`.
+    pub fn page<F: std::str::FromStr>(
+        &self,
+        default: F,
+        names: &[&str],
+        errors: &mut Vec<FieldError>,
+    ) -> Option<PageParams<F>> {
+        let limit = keep(errors, parse_limit(self.one("limit")));
+        let sort = keep(errors, parse_sort(self.one("sort"), default, names));
+        let after = match self.one("cursor") {
+            Some(c) => Some(keep(errors, Cursor::decode(c))?),
+            None => None,
+        };
+        let (limit, (sort, order)) = (limit?, sort?);
+        Some(PageParams {
+            limit,
+            sort,
+            order,
+            after,
+        })
+    }
+
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .get(name)
@@ -146,20 +279,70 @@ impl QueryParams {
     }
 }
 
-/// The `If-Match` header, if any.
+/// The paging part of a list query.
+pub struct PageParams<F> {
+    pub limit: u32,
+    pub sort: F,
+    pub order: SortOrder,
+    pub after: Option<Cursor>,
+}
+
+/// Keeps the value, or collects its validation errors.
+pub fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(CoreError::Validation(e)) => {
+            errors.extend(e);
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::new("$", "invalid", e.to_string()));
+            None
+        }
+    }
+}
+
+/// The `If-Match` header, if any: `*` or a list of entity tags (`"…"` or `W/"…"`). A value that
+/// is neither (empty, unquoted) is a malformed request (422 on `If-Match`), not a failed
+/// precondition.
 pub struct IfMatch(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(IfMatch(
-            parts
-                .headers
-                .get(header::IF_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
+        let Some(v) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        match v.to_str() {
+            Ok(s) if valid_if_match(s) => Ok(IfMatch(Some(s.to_owned()))),
+            _ => Err(Problem::validation(vec![FieldError::new(
+                "If-Match",
+                "invalid_header",
+                "must be * or a list of entity tags such as \"0191…-3\" (the ETag you read)",
+            )])),
+        }
     }
+}
+
+/// `*`, or one or more comma-separated (possibly weak) quoted entity tags; empty list elements
+/// are ignored (RFC 9110 §5.6.1).
+fn valid_if_match(s: &str) -> bool {
+    if s.trim() == "*" {
+        return true;
+    }
+    let tags: Vec<&str> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    !tags.is_empty()
+        && tags.iter().all(|t| {
+            let t = t.strip_prefix("W/").unwrap_or(t);
+            t.len() >= 2
+                && t.starts_with('"')
+                && t.ends_with('"')
+                && !t[1..t.len() - 1].contains('"')
+        })
 }
 
 /// The `Idempotency-Key` header, if any (1 to 255 visible ASCII characters).
@@ -192,4 +375,25 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 pub fn path_id<T: std::str::FromStr>(raw: &str, entity: &'static str) -> Result<T, Problem> {
     raw.parse::<T>()
         .map_err(|_| Problem::from(nexus_core::CoreError::not_found(entity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_if_match;
+
+    #[test]
+    fn if_match_must_be_a_star_or_entity_tags() {
+        for ok in [
+            "*",
+            "\"a-1\"",
+            "W/\"a-1\"",
+            "\"a-1\", W/\"b-2\"",
+            " \"a\" ,, ",
+        ] {
+            assert!(valid_if_match(ok), "{ok}");
+        }
+        for bad in ["", " ", ",", "a-1", "\"a", "\"a\"b\"", "W/a", "\"a\", b"] {
+            assert!(!valid_if_match(bad), "{bad}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod gateway;
 pub mod idempotency;
 pub mod openapi;
+pub mod respond;
 pub mod routes;
 pub mod state;
 pub mod tokens;
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_keys::router())
         .merge(routes::users::router())
         .merge(routes::customers::router())
+        .merge(routes::products::router())
+        .merge(routes::transactions::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

@@ -56,6 +56,10 @@ impl Role {
                 CustomersRead,
                 CustomersWrite,
                 CustomersReassign,
+                ProductsRead,
+                ProductsWrite,
+                TransactionsRead,
+                TransactionsWrite,
                 UsersRead,
                 UsersWrite,
                 TeamsRead,
@@ -67,13 +71,30 @@ impl Role {
                 CustomersRead,
                 CustomersWrite,
                 CustomersReassign,
+                ProductsRead,
+                ProductsWrite,
+                TransactionsRead,
+                TransactionsWrite,
                 UsersRead,
                 TeamsRead,
                 EventsRead,
             ],
-            Role::SalesRep => &[CustomersRead, CustomersWrite, EventsRead],
-            Role::Support => &[CustomersRead, ActivitiesWrite, EventsRead],
-            Role::Viewer => &[CustomersRead, EventsRead],
+            Role::SalesRep => &[
+                CustomersRead,
+                CustomersWrite,
+                ProductsRead,
+                TransactionsRead,
+                TransactionsWrite,
+                EventsRead,
+            ],
+            Role::Support => &[
+                CustomersRead,
+                ActivitiesWrite,
+                ProductsRead,
+                TransactionsRead,
+                EventsRead,
+            ],
+            Role::Viewer => &[CustomersRead, ProductsRead, TransactionsRead, EventsRead],
         }
     }
 
@@ -105,6 +126,14 @@ pub enum Permission {
     CustomersWrite,
     CustomersReassign,
     ActivitiesWrite,
+    /// Read the product catalogue (every role: api.md is silent on products).
+    ProductsRead,
+    /// Change the product catalogue (admins and managers).
+    ProductsWrite,
+    /// Read transactions of customers within reach (ownership follows the customer).
+    TransactionsRead,
+    /// Record and change transactions of customers the actor may write.
+    TransactionsWrite,
     UsersRead,
     UsersWrite,
     TeamsRead,
@@ -120,6 +149,10 @@ impl Permission {
             Permission::CustomersWrite => "customers:write",
             Permission::CustomersReassign => "customers:reassign",
             Permission::ActivitiesWrite => "activities:write",
+            Permission::ProductsRead => "products:read",
+            Permission::ProductsWrite => "products:write",
+            Permission::TransactionsRead => "transactions:read",
+            Permission::TransactionsWrite => "transactions:write",
             Permission::UsersRead => "users:read",
             Permission::UsersWrite => "users:write",
             Permission::TeamsRead => "teams:read",
@@ -205,7 +238,13 @@ impl Actor {
     }
 
     pub fn can_read_record(&self, o: Ownership) -> bool {
-        if !self.has(Permission::CustomersRead) {
+        self.can_read_owned(Permission::CustomersRead, o)
+    }
+
+    /// May this actor read a record with this ownership under permission `p` (customers, or
+    /// records that belong to a customer, such as transactions)?
+    pub fn can_read_owned(&self, p: Permission, o: Ownership) -> bool {
+        if !self.has(p) {
             return false;
         }
         match self.record_scope() {
@@ -219,7 +258,12 @@ impl Actor {
     /// May this actor change or delete the record? Admins: always; managers: their team's
     /// records; sales reps: records they own.
     pub fn can_write_record(&self, o: Ownership) -> bool {
-        if !self.has(Permission::CustomersWrite) {
+        self.can_write_owned(Permission::CustomersWrite, o)
+    }
+
+    /// [`Actor::can_write_record`] under permission `p`.
+    pub fn can_write_owned(&self, p: Permission, o: Ownership) -> bool {
+        if !self.has(p) {
             return false;
         }
         match self.role {

@@ -269,7 +269,7 @@ fn map<T, U>(p: Patch<T>, f: impl Fn(T) -> U) -> Patch<U> {
     }
 }
 
-fn validation_errors(e: CoreError) -> Vec<FieldError> {
+pub(crate) fn validation_errors(e: CoreError) -> Vec<FieldError> {
     match e {
         CoreError::Validation(v) => v,
         other => vec![FieldError::new("$", "invalid", other.to_string())],

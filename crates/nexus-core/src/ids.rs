@@ -90,3 +90,11 @@ id_type!(
     /// Identifies one refresh token of a family.
     RefreshTokenId
 );
+id_type!(
+    /// Identifies a product of the catalogue.
+    ProductId
+);
+id_type!(
+    /// Identifies a sales transaction (an order with line items).
+    TransactionId
+);

@@ -9,11 +9,14 @@ pub mod customer;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod money;
 pub mod page;
 pub mod password;
+pub mod product;
 pub mod services;
 pub mod store;
 pub mod time;
+pub mod transaction;
 pub mod user;
 pub mod validate;
 

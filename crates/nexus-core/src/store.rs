@@ -5,8 +5,12 @@
 use crate::customer::{Customer, CustomerQuery};
 use crate::error::CoreResult;
 use crate::event::Event;
-use crate::ids::{ApiKeyId, CustomerId, RefreshTokenId, SessionId, TeamId, UserId};
+use crate::ids::{
+    ApiKeyId, CustomerId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId, UserId,
+};
+use crate::product::{Product, ProductQuery};
 use crate::time::Timestamp;
+use crate::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use crate::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use async_trait::async_trait;
 
@@ -114,6 +118,38 @@ pub trait Store: Send + Sync + 'static {
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>>;
     /// Bulk load for demo data and imports: no per-row events, one transaction per call.
     async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()>;
+
+    // Products.
+    async fn insert_product(&self, product: &Product, event: &Event) -> CoreResult<()>;
+    async fn get_product(&self, id: ProductId) -> CoreResult<Option<Product>>;
+    /// The products with these ids, deleted ones included (unknown ids are left out).
+    async fn get_products(&self, ids: &[ProductId]) -> CoreResult<Vec<Product>>;
+    /// Writes `product` if the stored version is still `expected_version`; `false` otherwise.
+    async fn update_product(
+        &self,
+        product: &Product,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_products(&self, q: &ProductQuery) -> CoreResult<Vec<Product>>;
+
+    // Transactions and the per-customer aggregates derived from them.
+    /// Inserts a transaction, its items and its event, and brings the customer's aggregates up
+    /// to date, in one database transaction.
+    async fn insert_transaction(&self, transaction: &Transaction, event: &Event) -> CoreResult<()>;
+    async fn get_transaction(&self, id: TransactionId) -> CoreResult<Option<Transaction>>;
+    /// Writes `transaction` (replacing its items) if the stored version is still
+    /// `expected_version`, with its event and the customer's aggregates, in one database
+    /// transaction; `false` when the version moved on.
+    async fn update_transaction(
+        &self,
+        transaction: &Transaction,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_transactions(&self, q: &TransactionQuery) -> CoreResult<Vec<Transaction>>;
+    /// The stored aggregates of a customer (all zero when it has no transactions).
+    async fn customer_aggregates(&self, customer: CustomerId) -> CoreResult<CustomerAggregates>;
 
     // Event log.
     async fn entity_events(

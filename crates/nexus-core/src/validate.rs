@@ -78,6 +78,22 @@ impl<T> Patch<T> {
     pub fn is_absent(&self) -> bool {
         matches!(self, Patch::Absent)
     }
+
+    /// The value, if the field held one.
+    pub fn value(self) -> Option<T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            Patch::Absent | Patch::Null => None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(v) => Patch::Value(f(v)),
+        }
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -98,7 +114,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn path(&self, name: &str) -> String {
+    /// The JSON path of a field of this object (`items[2].quantity`).
+    pub fn path(&self, name: &str) -> String {
         if self.prefix.is_empty() {
             name.to_owned()
         } else {
@@ -315,6 +332,85 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An integer from `min` to `max`. Numbers with a fraction or an exponent are refused, so
+    /// that no amount of money ever passes through a float.
+    pub fn integer(&mut self, name: &'static str, min: i64, max: i64) -> Patch<i64> {
+        match self.raw(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(Value::Number(n)) => match n.as_i64() {
+                Some(i) if (min..=max).contains(&i) => Patch::Value(i),
+                Some(_) => {
+                    self.error(name, "out_of_range", format!("must be from {min} to {max}"));
+                    Patch::Absent
+                }
+                None if n.is_u64() => {
+                    self.error(name, "out_of_range", format!("must be from {min} to {max}"));
+                    Patch::Absent
+                }
+                None => {
+                    self.error(name, "invalid_type", "must be an integer");
+                    Patch::Absent
+                }
+            },
+            Patch::Value(_) => {
+                self.error(name, "invalid_type", "must be an integer");
+                Patch::Absent
+            }
+        }
+    }
+
+    /// An RFC 3339 date-time, converted to UTC and truncated to the stored precision.
+    pub fn datetime(&mut self, name: &'static str) -> Patch<crate::time::Timestamp> {
+        match self.raw(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(Value::String(s)) => {
+                match chrono::DateTime::parse_from_rfc3339(s.trim()) {
+                    Ok(t) => Patch::Value(crate::time::normalize(t.with_timezone(&chrono::Utc))),
+                    Err(_) => {
+                        self.error(
+                            name,
+                            "invalid_datetime",
+                            "must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z",
+                        );
+                        Patch::Absent
+                    }
+                }
+            }
+            Patch::Value(_) => {
+                self.error(name, "invalid_type", "must be an RFC 3339 date-time string");
+                Patch::Absent
+            }
+        }
+    }
+
+    /// An ISO 4217 currency code (any case; stored upper case).
+    pub fn currency(&mut self, name: &'static str) -> Patch<crate::money::Currency> {
+        match self.raw(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(Value::String(s)) => match crate::money::Currency::parse(s) {
+                Ok(c) => Patch::Value(c),
+                Err(msg) => {
+                    self.error(name, "invalid_currency", msg);
+                    Patch::Absent
+                }
+            },
+            Patch::Value(_) => {
+                self.error(name, "invalid_type", "must be a currency code string");
+                Patch::Absent
+            }
+        }
+    }
+
+    /// Reports a field that clients may read but not write (e.g. computed totals).
+    pub fn read_only(&mut self, name: &'static str, message: &str) {
+        if self.present(name) {
+            self.error(name, "read_only", message.to_owned());
+        }
+    }
+
     /// A free-form JSON object, bounded in size.
     pub fn object(&mut self, name: &'static str, max_bytes: usize) -> Patch<Map<String, Value>> {
         match self.raw(name) {
@@ -391,6 +487,42 @@ mod tests {
         let errs = f.finish().err().unwrap_or_default();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "email", "tags[1]", "extra"]);
+    }
+
+    #[test]
+    fn integers_refuse_fractions_and_bounds() {
+        let v =
+            json!({"a": 5, "b": 2.5, "c": 1e3, "d": -1, "e": "7", "f": 18446744073709551615u64});
+        let mut f = Fields::of(&v, "x[0]").unwrap_or_else(|_| panic!("object"));
+        assert_eq!(f.integer("a", 0, 10), Patch::Value(5));
+        for name in ["b", "c", "d", "e", "f"] {
+            assert_eq!(f.integer(name, 0, 10), Patch::Absent, "{name}");
+        }
+        let errs = f.finish().err().unwrap_or_default();
+        let got: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("x[0].b", "invalid_type"),
+                ("x[0].c", "invalid_type"),
+                ("x[0].d", "out_of_range"),
+                ("x[0].e", "invalid_type"),
+                ("x[0].f", "out_of_range"),
+            ]
+        );
+    }
+
+    #[test]
+    fn datetimes_are_utc_microseconds() {
+        let v = json!({"t": "2024-05-01T14:00:00.1234567+02:00", "bad": "yesterday"});
+        let mut f = Fields::of(&v, "").unwrap_or_else(|_| panic!("object"));
+        let t = f.datetime("t").value().map(|t| t.to_rfc3339());
+        assert_eq!(t.as_deref(), Some("2024-05-01T12:00:00.123456+00:00"));
+        assert_eq!(f.datetime("bad"), Patch::Absent);
+        assert_eq!(f.errors.len(), 1);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Dialect for Postgres {
 }
 
 /// `%text%` with LIKE wildcards escaped.
-fn like_pattern(q: &str) -> String {
+pub(crate) fn like_pattern(q: &str) -> String {
     let mut s = String::with_capacity(q.len() + 2);
     s.push('%');
     for ch in q.chars() {

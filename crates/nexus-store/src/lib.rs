@@ -9,7 +9,10 @@ mod customers;
 mod dialect;
 mod events;
 mod port;
+mod products;
+mod query;
 mod rows;
+mod transactions;
 mod users;
 
 pub use connect::{StoreConfig, connect};
@@ -109,6 +112,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
                     "email_taken",
                     Some("email"),
                     "a customer with this email exists",
+                );
+            }
+            if text.contains("products_sku") || text.contains("products.sku_norm") {
+                return CoreError::conflict(
+                    "sku_taken",
+                    Some("sku"),
+                    "a product with this SKU exists",
                 );
             }
             if text.contains("users") && text.contains("email") {

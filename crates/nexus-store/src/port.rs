@@ -6,8 +6,13 @@ use chrono::{DateTime, Utc};
 use nexus_core::customer::{Customer, CustomerQuery};
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
-use nexus_core::ids::{ApiKeyId, CustomerId, EventId, RefreshTokenId, SessionId, TeamId, UserId};
+use nexus_core::ids::{
+    ApiKeyId, CustomerId, EventId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId,
+    UserId,
+};
+use nexus_core::product::{Product, ProductQuery};
 use nexus_core::store::{IdempotencyClaim, IdempotentResponse, PoolStats, Store};
+use nexus_core::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use uuid::Uuid;
 
@@ -150,6 +155,46 @@ impl Store for Db {
     }
     async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
         Db::bulk_load_customers(self, customers).await
+    }
+    async fn insert_product(&self, product: &Product, event: &Event) -> CoreResult<()> {
+        Db::insert_product(self, product, event).await
+    }
+    async fn get_product(&self, id: ProductId) -> CoreResult<Option<Product>> {
+        Db::get_product(self, id).await
+    }
+    async fn get_products(&self, ids: &[ProductId]) -> CoreResult<Vec<Product>> {
+        Db::get_products(self, ids).await
+    }
+    async fn update_product(
+        &self,
+        product: &Product,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        Db::update_product(self, product, expected_version, event).await
+    }
+    async fn list_products(&self, q: &ProductQuery) -> CoreResult<Vec<Product>> {
+        Db::list_products(self, q).await
+    }
+    async fn insert_transaction(&self, transaction: &Transaction, event: &Event) -> CoreResult<()> {
+        Db::insert_transaction(self, transaction, event).await
+    }
+    async fn get_transaction(&self, id: TransactionId) -> CoreResult<Option<Transaction>> {
+        Db::get_transaction(self, id).await
+    }
+    async fn update_transaction(
+        &self,
+        transaction: &Transaction,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        Db::update_transaction(self, transaction, expected_version, event).await
+    }
+    async fn list_transactions(&self, q: &TransactionQuery) -> CoreResult<Vec<Transaction>> {
+        Db::list_transactions(self, q).await
+    }
+    async fn customer_aggregates(&self, customer: CustomerId) -> CoreResult<CustomerAggregates> {
+        Db::customer_aggregates(self, customer).await
     }
     async fn entity_events(
         &self,

@@ -6,7 +6,15 @@ use nexus_core::CoreError;
 use nexus_core::auth::Role;
 use nexus_core::customer::{Customer, CustomerKind, CustomerStatus};
 use nexus_core::event::Event;
-use nexus_core::ids::{ApiKeyId, CustomerId, EventId, RefreshTokenId, SessionId, TeamId, UserId};
+use nexus_core::ids::{
+    ApiKeyId, CustomerId, EventId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId,
+    UserId,
+};
+use nexus_core::money::Currency;
+use nexus_core::product::Product;
+use nexus_core::transaction::{
+    CurrencyRevenue, CustomerAggregates, LineItem, Transaction, TransactionStatus,
+};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -234,6 +242,195 @@ impl From<EventRow> for Event {
     }
 }
 
+pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, price, currency, active, version, created_at, updated_at, deleted_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProductRow {
+    id: Uuid,
+    sku: String,
+    name: String,
+    description: Option<String>,
+    category: Option<String>,
+    price: i64,
+    currency: String,
+    active: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+fn currency(v: &str) -> Result<Currency, CoreError> {
+    Currency::parse(v).map_err(|_| corrupt("currency", v))
+}
+
+impl TryFrom<ProductRow> for Product {
+    type Error = CoreError;
+    fn try_from(r: ProductRow) -> Result<Self, CoreError> {
+        Ok(Product {
+            id: ProductId(r.id),
+            sku: r.sku,
+            name: r.name,
+            description: r.description,
+            category: r.category,
+            price: r.price,
+            currency: currency(&r.currency)?,
+            active: r.active,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+        })
+    }
+}
+
+pub(crate) const TRANSACTION_COLUMNS: &str = "id, customer_id, status, currency, total, occurred_at, reference, created_by, version, created_at, updated_at, deleted_at";
+
+/// The item columns joined to [`TRANSACTION_COLUMNS`], prefixed so that names do not clash.
+pub(crate) const ITEM_COLUMNS: &str = "i.position AS item_position, i.product_id AS item_product_id, i.sku AS item_sku, i.name AS item_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.line_total AS item_line_total";
+
+/// One row of a transaction joined with one of its items (item columns are null for a
+/// transaction without items). Reading both in one statement gives one consistent snapshot.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TransactionItemRow {
+    id: Uuid,
+    customer_id: Uuid,
+    status: String,
+    currency: String,
+    total: i64,
+    occurred_at: DateTime<Utc>,
+    reference: Option<String>,
+    created_by: Option<Uuid>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    item_position: Option<i64>,
+    item_product_id: Option<Uuid>,
+    item_sku: Option<String>,
+    item_name: Option<String>,
+    item_quantity: Option<i64>,
+    item_unit_price: Option<i64>,
+    item_line_total: Option<i64>,
+}
+
+/// Folds joined rows (ordered by transaction, then item position) into transactions.
+pub(crate) fn transactions_from_rows(
+    rows: Vec<TransactionItemRow>,
+) -> Result<Vec<Transaction>, CoreError> {
+    let mut out: Vec<Transaction> = Vec::new();
+    for r in rows {
+        let item = match (
+            r.item_position,
+            r.item_product_id,
+            r.item_sku,
+            r.item_name,
+            r.item_quantity,
+            r.item_unit_price,
+            r.item_line_total,
+        ) {
+            (
+                Some(_),
+                Some(p),
+                Some(sku),
+                Some(name),
+                Some(quantity),
+                Some(unit_price),
+                Some(line_total),
+            ) => Some(LineItem {
+                product_id: ProductId(p),
+                sku,
+                name,
+                quantity,
+                unit_price,
+                line_total,
+            }),
+            _ => None,
+        };
+        if let Some(last) = out.last_mut().filter(|t| t.id.0 == r.id) {
+            last.items.extend(item);
+            continue;
+        }
+        out.push(Transaction {
+            id: TransactionId(r.id),
+            customer_id: CustomerId(r.customer_id),
+            status: r
+                .status
+                .parse::<TransactionStatus>()
+                .map_err(|_| corrupt("status", &r.status))?,
+            currency: currency(&r.currency)?,
+            occurred_at: r.occurred_at,
+            reference: r.reference,
+            items: item.into_iter().collect(),
+            total: r.total,
+            created_by: r.created_by.map(UserId),
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The aggregate row of a customer joined with one of its per-currency rows.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AggregateRow {
+    customer_id: Uuid,
+    purchase_count: i64,
+    refund_count: i64,
+    first_purchase_at: Option<DateTime<Utc>>,
+    last_purchase_at: Option<DateTime<Utc>>,
+    version: i64,
+    updated_at: DateTime<Utc>,
+    r_currency: Option<String>,
+    r_revenue: Option<i64>,
+    r_purchase_count: Option<i64>,
+    r_refunded_amount: Option<i64>,
+    r_refund_count: Option<i64>,
+}
+
+/// Folds the joined rows of one customer into its aggregates (`None` for no rows).
+pub(crate) fn aggregates_from_rows(
+    rows: Vec<AggregateRow>,
+) -> Result<Option<CustomerAggregates>, CoreError> {
+    let mut out: Option<CustomerAggregates> = None;
+    for r in rows {
+        let a = out.get_or_insert_with(|| CustomerAggregates {
+            customer_id: CustomerId(r.customer_id),
+            purchase_count: r.purchase_count,
+            refund_count: r.refund_count,
+            first_purchase_at: r.first_purchase_at,
+            last_purchase_at: r.last_purchase_at,
+            revenue: Vec::new(),
+            version: r.version,
+            updated_at: Some(r.updated_at),
+        });
+        if let (
+            Some(c),
+            Some(revenue),
+            Some(purchase_count),
+            Some(refunded_amount),
+            Some(refund_count),
+        ) = (
+            r.r_currency,
+            r.r_revenue,
+            r.r_purchase_count,
+            r.r_refunded_amount,
+            r.r_refund_count,
+        ) {
+            a.revenue.push(CurrencyRevenue {
+                currency: currency(&c)?,
+                revenue,
+                purchase_count,
+                refunded_amount,
+                refund_count,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A bind value for dynamically built statements (list filters).
 #[derive(Clone, Debug)]
 pub(crate) enum Arg {
@@ -241,4 +438,22 @@ pub(crate) enum Arg {
     Text(String),
     Time(DateTime<Utc>),
     Int(i64),
+}
+
+/// Binds every [`Arg`] of a dynamically built statement, in order.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for a in $args {
+            query = match a {
+                $crate::rows::Arg::Uuid(u) => query.bind(*u),
+                $crate::rows::Arg::Text(s) => query.bind(s.clone()),
+                $crate::rows::Arg::Time(t) => query.bind(*t),
+                $crate::rows::Arg::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }};
 }

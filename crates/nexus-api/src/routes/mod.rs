@@ -4,4 +4,6 @@ pub mod api_keys;
 pub mod auth;
 pub mod customers;
 pub mod ops;
+pub mod products;
+pub mod transactions;
 pub mod users;

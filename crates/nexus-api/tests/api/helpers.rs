@@ -248,6 +248,26 @@ impl TestApp {
             .expect(StatusCode::CREATED)
             .body
     }
+
+    /// Creates a product (as admin) and returns it.
+    pub async fn product(&self, sku: &str, price: i64, currency: &str) -> Value {
+        self.post(
+            "/api/v1/products",
+            &self.admin,
+            json!({"sku": sku, "name": format!("Product {sku}"), "price": price, "currency": currency}),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .body
+    }
+
+    /// Records a transaction and returns it.
+    pub async fn transaction(&self, token: &str, body: Value) -> Value {
+        self.post("/api/v1/transactions", token, body)
+            .await
+            .expect(StatusCode::CREATED)
+            .body
+    }
 }
 
 /// Runs a test body on SQLite, and on PostgreSQL when `NEXUS_TEST_DATABASE_URL` is set.
@@ -282,4 +302,9 @@ where
             None => eprintln!("{kind}: skipped (NEXUS_TEST_DATABASE_URL not set)"),
         }
     }
+}
+
+/// The `id` of a JSON resource.
+pub fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("resource without id").to_owned()
 }

@@ -7,4 +7,6 @@ mod helpers;
 mod auth;
 mod customers;
 mod gateway;
+mod products;
 mod rbac;
+mod transactions;

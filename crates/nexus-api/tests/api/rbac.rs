@@ -13,6 +13,11 @@ struct World {
     c_a1: String,
     /// A customer of team B.
     c_b: String,
+    /// A product of the catalogue.
+    product: String,
+    /// A transaction of `c_a1` and one of `c_b`.
+    t_a1: String,
+    t_b: String,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -38,7 +43,20 @@ async fn world(app: &TestApp) -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let product = id_of(&app.product("RBAC-1", 1000, "EUR").await);
+    let line = json!([{"product_id": product, "quantity": 1}]);
+    let t_a1 = id_of(
+        &app.transaction(&rep1, json!({"customer_id": c_a1, "items": line}))
+            .await,
+    );
+    let t_b = id_of(
+        &app.transaction(&app.admin, json!({"customer_id": c_b, "items": line}))
+            .await,
+    );
     World {
+        product,
+        t_a1,
+        t_b,
         tokens: vec![
             ("admin", app.admin.clone()),
             ("manager", manager),
@@ -69,6 +87,7 @@ async fn roles_by_endpoints() {
     on_backends(|app| async move {
         let w = world(&app).await;
         let (a1, b, team, rep) = (&w.c_a1, &w.c_b, &w.team_a, &w.rep_a1);
+        let (prod, t_a1, t_b) = (&w.product, &w.t_a1, &w.t_b);
         let cases = vec![
             Case { name: "me", method: Method::GET, path: "/api/v1/auth/me".into(), body: None, expect: [200; 6] },
             Case { name: "list customers", method: Method::GET, path: "/api/v1/customers".into(), body: None, expect: [200; 6] },
@@ -79,6 +98,19 @@ async fn roles_by_endpoints() {
             Case { name: "batch create", method: Method::POST, path: "/api/v1/customers/batch".into(), body: Some(json!({"items": [{"name": "N"}]})), expect: [201, 201, 201, 201, 403, 403] },
             Case { name: "update own-team customer", method: Method::PATCH, path: format!("/api/v1/customers/{a1}"), body: Some(json!({"status": "prospect"})), expect: [200, 200, 200, 403, 403, 403] },
             Case { name: "update other-team customer", method: Method::PATCH, path: format!("/api/v1/customers/{b}"), body: Some(json!({"status": "prospect"})), expect: [200, 404, 404, 404, 403, 403] },
+            Case { name: "list products", method: Method::GET, path: "/api/v1/products".into(), body: None, expect: [200; 6] },
+            Case { name: "read product", method: Method::GET, path: format!("/api/v1/products/{prod}"), body: None, expect: [200; 6] },
+            Case { name: "create product", method: Method::POST, path: "/api/v1/products".into(), body: Some(json!({"sku": "NEW", "name": "New", "price": 5, "currency": "EUR"})), expect: [201, 201, 403, 403, 403, 403] },
+            Case { name: "update product", method: Method::PATCH, path: format!("/api/v1/products/{prod}"), body: Some(json!({"price": 1100})), expect: [200, 200, 403, 403, 403, 403] },
+            Case { name: "list transactions", method: Method::GET, path: "/api/v1/transactions".into(), body: None, expect: [200; 6] },
+            Case { name: "read own-team transaction", method: Method::GET, path: format!("/api/v1/transactions/{t_a1}"), body: None, expect: [200; 6] },
+            Case { name: "read other-team transaction", method: Method::GET, path: format!("/api/v1/transactions/{t_b}"), body: None, expect: [200, 404, 404, 404, 200, 200] },
+            Case { name: "create own-team transaction", method: Method::POST, path: "/api/v1/transactions".into(), body: Some(json!({"customer_id": a1, "items": [{"product_id": prod, "quantity": 1}]})), expect: [201, 201, 201, 403, 403, 403] },
+            Case { name: "create other-team transaction", method: Method::POST, path: "/api/v1/transactions".into(), body: Some(json!({"customer_id": b, "items": [{"product_id": prod, "quantity": 1}]})), expect: [201, 422, 422, 422, 403, 403] },
+            Case { name: "update own-team transaction", method: Method::PATCH, path: format!("/api/v1/transactions/{t_a1}"), body: Some(json!({"reference": "R-1"})), expect: [200, 200, 200, 403, 403, 403] },
+            Case { name: "update other-team transaction", method: Method::PATCH, path: format!("/api/v1/transactions/{t_b}"), body: Some(json!({"reference": "R-2"})), expect: [200, 404, 404, 404, 403, 403] },
+            Case { name: "own-team aggregates", method: Method::GET, path: format!("/api/v1/customers/{a1}/aggregates"), body: None, expect: [200; 6] },
+            Case { name: "other-team aggregates", method: Method::GET, path: format!("/api/v1/customers/{b}/aggregates"), body: None, expect: [200, 404, 404, 404, 200, 200] },
             Case { name: "list users", method: Method::GET, path: "/api/v1/users".into(), body: None, expect: [200, 200, 403, 403, 403, 403] },
             Case { name: "read teammate user", method: Method::GET, path: format!("/api/v1/users/{rep}"), body: None, expect: [200, 200, 200, 404, 404, 404] },
             Case { name: "create user", method: Method::POST, path: "/api/v1/users".into(), body: Some(json!({"email": "x@y.test", "name": "X", "role": "viewer", "password": "some-password-1"})), expect: [201, 403, 403, 403, 403, 403] },
@@ -114,6 +146,34 @@ async fn roles_by_endpoints() {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "restore as {role}: {}", r.body);
             }
         }
+        // Products: deleted and restored by admins and managers only.
+        for ((role, token), expected) in w.tokens.iter().zip([204, 204, 403, 403, 403, 403]) {
+            let p = id_of(&app.product(&format!("DEL-{role}"), 1, "EUR").await);
+            let r = app.delete(&format!("/api/v1/products/{p}"), token).await;
+            assert_eq!(r.status.as_u16(), expected, "delete product as {role}: {}", r.body);
+            app.delete(&format!("/api/v1/products/{p}"), &app.admin).await;
+            let r = app.post(&format!("/api/v1/products/{p}/restore"), token, json!({})).await;
+            let restored = if expected == 204 { 200 } else { 403 };
+            assert_eq!(r.status.as_u16(), restored, "restore product as {role}: {}", r.body);
+        }
+        // Transactions of rep1's customer: deleted and restored by whoever may write it.
+        for ((role, token), expected) in w.tokens.iter().zip([204, 204, 204, 403, 403, 403]) {
+            let t = app.transaction(&w.tokens[2].1, json!({"customer_id": a1, "items": [{"product_id": prod, "quantity": 2}]})).await;
+            let url = format!("/api/v1/transactions/{}", id_of(&t));
+            let r = app.delete(&url, token).await;
+            assert_eq!(r.status.as_u16(), expected, "delete transaction as {role}: {}", r.body);
+            app.delete(&url, &app.admin).await;
+            let r = app.post(&format!("{url}/restore"), token, json!({})).await;
+            let restored = if expected == 204 { 200 } else { 403 };
+            assert_eq!(r.status.as_u16(), restored, "restore transaction as {role}: {}", r.body);
+        }
+        // Team B's transaction is in the lists of those who may read team B's customer only.
+        for ((role, token), visible) in w.tokens.iter().zip([true, false, false, false, true, true]) {
+            let r = app.get("/api/v1/transactions?limit=500", token).await.expect(StatusCode::OK);
+            let ids: Vec<&Value> = r.body["data"].as_array().unwrap().iter().map(|t| &t["id"]).collect();
+            assert_eq!(ids.contains(&&json!(t_b)), visible, "team B transaction in {role}'s list");
+            assert!(ids.contains(&&json!(t_a1)), "own-team transaction missing from {role}'s list");
+        }
         // Reassigning an owner needs customers:reassign (admins, managers of the team).
         let rep2_id = app.get("/api/v1/auth/me", &w.tokens[3].1).await.body["id"].clone();
         for ((role, token), expected) in w.tokens.iter().zip([200, 200, 403, 403, 403, 403]) {
@@ -143,9 +203,11 @@ async fn roles_by_endpoints() {
 
 fn vary(mut body: Value, role: &str) -> Value {
     if let Some(o) = body.as_object_mut() {
-        for key in ["email", "name"] {
+        for key in ["email", "name", "sku"] {
             if let Some(Value::String(s)) = o.get(key).cloned() {
-                let v = if key == "email" {
+                let v = if key == "sku" {
+                    format!("{s}-{role}")
+                } else if key == "email" {
                     format!("{role}.{s}")
                 } else {
                     format!("{s} {role}")

@@ -423,17 +423,7 @@ fn created_event(actor: &Actor, c: &Customer) -> Event {
 }
 
 fn check_if_match(if_match: Option<&str>, cur: &Customer) -> CoreResult<()> {
-    match if_match {
-        Some(tag)
-            if tag.trim() != "*"
-                && !tag
-                    .split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == cur.etag()) =>
-        {
-            Err(CoreError::PreconditionFailed)
-        }
-        _ => Ok(()),
-    }
+    super::check_if_match(if_match, &cur.etag())
 }
 
 /// Who may own a record of which team: admins assign freely; managers within their team;

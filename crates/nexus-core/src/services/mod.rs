@@ -3,6 +3,8 @@
 
 pub mod auth;
 pub mod customers;
+pub mod products;
+pub mod transactions;
 pub mod users;
 
 use crate::bus::EventBus;
@@ -32,6 +34,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
     pub customers: customers::CustomerService,
+    pub products: products::ProductService,
+    pub transactions: transactions::TransactionService,
     pub users: users::UserService,
     pub auth: auth::AuthService,
 }
@@ -40,6 +44,8 @@ impl Services {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
         Self {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            products: products::ProductService::new(store.clone(), bus.clone()),
+            transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             store,
@@ -55,4 +61,28 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| crate::CoreError::Internal(e.to_string()))
+}
+
+/// `If-Match` against the current ETag: absent or `*` passes; otherwise one of the listed tags
+/// (weak or strong) must equal it.
+pub(crate) fn check_if_match(if_match: Option<&str>, etag: &str) -> crate::error::CoreResult<()> {
+    match if_match {
+        Some(tag)
+            if tag.trim() != "*"
+                && !tag
+                    .split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag) =>
+        {
+            Err(crate::CoreError::PreconditionFailed)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Sleeps a little before retrying an optimistic write that lost a race (grows with `attempt`).
+pub(crate) async fn backoff(attempt: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
+        0..(2 + 2 * attempt),
+    )))
+    .await;
 }

@@ -6,10 +6,15 @@ use nexus_core::customer::{
     Customer, CustomerKind, CustomerQuery, CustomerSortField, CustomerStatus, DeletedFilter,
 };
 use nexus_core::event::{Event, diff};
-use nexus_core::ids::{CustomerId, TeamId, UserId};
+use nexus_core::ids::{CustomerId, ProductId, TeamId, TransactionId, UserId};
+use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
+use nexus_core::product::Product;
 use nexus_core::store::Store;
 use nexus_core::time::now;
+use nexus_core::transaction::{
+    CustomerAggregates, LineItem, Transaction, TransactionQuery, TransactionStatus,
+};
 use nexus_core::user::{Team, User, UserRecord};
 use serde_json::Map;
 
@@ -212,3 +217,132 @@ pub const SORTS: [CustomerSortField; 4] = [
     CustomerSortField::Email,
 ];
 pub const ORDERS: [SortOrder; 2] = [SortOrder::Asc, SortOrder::Desc];
+
+/// A product priced `price` minor units of `currency`, created now.
+pub fn product(sku: &str, price: i64, currency: &str) -> Product {
+    let t = now();
+    Product {
+        id: ProductId::new(),
+        sku: sku.to_owned(),
+        name: format!("Product {sku}"),
+        description: None,
+        category: None,
+        price,
+        currency: Currency::parse(currency).unwrap(),
+        active: true,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+        deleted_at: None,
+    }
+}
+
+pub fn product_event(p: &Product, action: &str) -> Event {
+    Event::new("product", p.id.0, action, None, diff(None, Some(p)))
+}
+
+/// Inserts `p` with its event.
+pub async fn add_product(s: &dyn Store, p: &Product) {
+    s.insert_product(p, &product_event(p, "created"))
+        .await
+        .unwrap();
+}
+
+/// A transaction of `customer` with one line per `(product, quantity)` at list price.
+pub fn transaction(
+    customer: CustomerId,
+    status: TransactionStatus,
+    lines: &[(&Product, i64)],
+) -> Transaction {
+    let t = now();
+    let items: Vec<LineItem> = lines
+        .iter()
+        .map(|(p, q)| LineItem {
+            product_id: p.id,
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            quantity: *q,
+            unit_price: p.price,
+            line_total: p.price * q,
+        })
+        .collect();
+    Transaction {
+        id: TransactionId::new(),
+        customer_id: customer,
+        status,
+        currency: lines
+            .first()
+            .map_or(Currency::parse("EUR").unwrap(), |(p, _)| p.currency),
+        occurred_at: t,
+        reference: None,
+        total: items.iter().map(|i| i.line_total).sum(),
+        items,
+        created_by: None,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+        deleted_at: None,
+    }
+}
+
+pub fn transaction_event(t: &Transaction, action: &str) -> Event {
+    Event::new("transaction", t.id.0, action, None, diff(None, Some(t)))
+}
+
+/// Writes a changed copy of `cur` (version bumped) if `cur` is still current; `None` if another
+/// writer got there first.
+pub async fn change_transaction(
+    s: &dyn Store,
+    cur: &Transaction,
+    f: impl FnOnce(&mut Transaction),
+) -> Option<Transaction> {
+    let mut next = cur.clone();
+    f(&mut next);
+    next.version = cur.version + 1;
+    next.updated_at = now().max(cur.updated_at);
+    s.update_transaction(&next, cur.version, &transaction_event(&next, "updated"))
+        .await
+        .unwrap()
+        .then_some(next)
+}
+
+/// Every transaction of `customer`, live and deleted.
+pub async fn all_transactions(s: &dyn Store, customer: CustomerId) -> Vec<Transaction> {
+    let mut out = Vec::new();
+    for deleted in [DeletedFilter::Exclude, DeletedFilter::Only] {
+        let mut after = None;
+        loop {
+            let q = TransactionQuery {
+                customer_id: Some(customer),
+                deleted,
+                after: after.clone(),
+                limit: 100,
+                ..TransactionQuery::default()
+            };
+            let page = s.list_transactions(&q).await.unwrap();
+            after = page.last().map(|t| nexus_core::page::Cursor {
+                sort: q.sort.as_str().into(),
+                value: t.sort_value(q.sort),
+                id: t.id.0,
+            });
+            let n = page.len();
+            out.extend(page);
+            if n < 100 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Asserts that the stored aggregates of `customer` equal a recomputation from its rows.
+pub async fn assert_aggregates_exact(s: &dyn Store, customer: CustomerId) -> CustomerAggregates {
+    let rows = all_transactions(s, customer).await;
+    let stored = s.customer_aggregates(customer).await.unwrap();
+    let expected = CustomerAggregates::compute(customer, &rows);
+    assert!(
+        stored.same_figures(&expected),
+        "stored aggregates {stored:#?} differ from the rows' {expected:#?}"
+    );
+    stored
+}

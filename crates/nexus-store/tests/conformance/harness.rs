@@ -38,17 +38,39 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()>,
 {
+    run_unmigrated(backend, |db| async move {
+        db.migrate().await.expect("migrations failed");
+        let store: Arc<dyn Store> = Arc::new(db);
+        assert_eq!(
+            store.backend(),
+            match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+            }
+        );
+        let outcome = AssertUnwindSafe(test(store.clone())).catch_unwind().await;
+        store.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    })
+    .await
+}
+
+/// Runs `test` against a fresh, empty (unmigrated) database of `backend`, and removes it
+/// afterwards. Used by the schema upgrade tests; [`run`] builds on it.
+pub async fn run_unmigrated<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(nexus_store::Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let db = nexus_store::connect(&sqlite_config(dir.path(), None))
                 .await
                 .expect("cannot open the SQLite store");
-            db.migrate().await.expect("SQLite migrations failed");
-            let store: Arc<dyn Store> = Arc::new(db);
-            assert_eq!(store.backend(), "sqlite");
-            test(store.clone()).await;
-            store.close().await;
+            test(db).await;
         }
         Backend::Postgres => {
             let Some(base) = std::env::var(PG_ENV).ok().filter(|u| !u.trim().is_empty()) else {
@@ -67,14 +89,7 @@ where
                 })
                 .await
                 .expect("cannot connect to the test database on PostgreSQL");
-                db.migrate().await.expect("PostgreSQL migrations failed");
-                let store: Arc<dyn Store> = Arc::new(db);
-                assert_eq!(store.backend(), "postgres");
-                let outcome = AssertUnwindSafe(test(store.clone())).catch_unwind().await;
-                store.close().await;
-                if let Err(panic) = outcome {
-                    std::panic::resume_unwind(panic);
-                }
+                test(db).await;
             })
             .catch_unwind()
             .await;

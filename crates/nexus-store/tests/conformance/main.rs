@@ -29,5 +29,8 @@ mod fixtures;
 mod harness;
 mod idempotency;
 mod listing;
+mod products;
 mod sqlcipher;
+mod transactions;
+mod upgrade;
 mod users;

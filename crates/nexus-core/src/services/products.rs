@@ -1,0 +1,157 @@
+//! Product service: the catalogue. Every role reads it; admins and managers change it
+//! (`products:write`). Products have no owner.
+
+use crate::auth::{Actor, Permission};
+use crate::bus::EventBus;
+use crate::error::{CoreError, CoreResult};
+use crate::event::{Event, diff};
+use crate::ids::ProductId;
+use crate::product::{NewProduct, Product, ProductPatch, ProductQuery};
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Optimistic-concurrency retries of an update without `If-Match` before answering 409.
+const UPDATE_ATTEMPTS: u64 = 30;
+const ENTITY: &str = "product";
+
+#[derive(Clone)]
+pub struct ProductService {
+    store: Arc<dyn Store>,
+    bus: EventBus,
+}
+
+impl ProductService {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
+        Self { store, bus }
+    }
+
+    pub async fn create(&self, actor: &Actor, input: NewProduct) -> CoreResult<Product> {
+        actor.require(Permission::ProductsWrite)?;
+        let p = input.into_product();
+        let ev = Event::new(
+            ENTITY,
+            p.id.0,
+            "created",
+            Some(actor.user_id),
+            diff(None, Some(&p)),
+        );
+        self.store.insert_product(&p, &ev).await?;
+        self.bus.committed();
+        Ok(p)
+    }
+
+    /// A live product; deleted and unknown ones are "not found".
+    pub async fn get(&self, actor: &Actor, id: ProductId) -> CoreResult<Product> {
+        actor
+            .require(Permission::ProductsRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        match self.store.get_product(id).await? {
+            Some(p) if p.deleted_at.is_none() => Ok(p),
+            _ => Err(CoreError::not_found(ENTITY)),
+        }
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        patch: ProductPatch,
+        if_match: Option<&str>,
+    ) -> CoreResult<Product> {
+        for attempt in 0..UPDATE_ATTEMPTS {
+            if attempt > 0 {
+                super::backoff(attempt).await;
+            }
+            let cur = self.get(actor, id).await?;
+            super::check_if_match(if_match, &cur.etag())?;
+            actor.require(Permission::ProductsWrite)?;
+            let mut next = patch.apply(&cur);
+            if next == cur {
+                return Ok(cur);
+            }
+            next.version = cur.version + 1;
+            next.updated_at = crate::time::now().max(cur.updated_at);
+            if self.write(actor, &cur, &next, "updated").await? {
+                return Ok(next);
+            }
+            if if_match.is_some() {
+                return Err(CoreError::PreconditionFailed);
+            }
+        }
+        Err(CoreError::conflict(
+            "concurrent_update",
+            None,
+            "the product is being changed by others; retry",
+        ))
+    }
+
+    /// Soft delete: the product leaves the catalogue but past transactions keep their lines.
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        if_match: Option<&str>,
+    ) -> CoreResult<()> {
+        let cur = self.get(actor, id).await?;
+        super::check_if_match(if_match, &cur.etag())?;
+        actor.require(Permission::ProductsWrite)?;
+        let mut next = cur.clone();
+        let now = crate::time::now().max(cur.updated_at);
+        next.deleted_at = Some(now);
+        next.version += 1;
+        next.updated_at = now;
+        if !self.write(actor, &cur, &next, "deleted").await? {
+            return Err(CoreError::PreconditionFailed);
+        }
+        Ok(())
+    }
+
+    /// Brings a soft-deleted product back (409 if its SKU was taken meanwhile).
+    pub async fn restore(&self, actor: &Actor, id: ProductId) -> CoreResult<Product> {
+        actor
+            .require(Permission::ProductsRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        let Some(cur) = self.store.get_product(id).await? else {
+            return Err(CoreError::not_found(ENTITY));
+        };
+        actor.require(Permission::ProductsWrite)?;
+        if cur.deleted_at.is_none() {
+            return Ok(cur);
+        }
+        let mut next = cur.clone();
+        next.deleted_at = None;
+        next.version += 1;
+        next.updated_at = crate::time::now().max(cur.updated_at);
+        if !self.write(actor, &cur, &next, "restored").await? {
+            return Err(CoreError::PreconditionFailed);
+        }
+        Ok(next)
+    }
+
+    pub async fn list(&self, actor: &Actor, q: ProductQuery) -> CoreResult<Vec<Product>> {
+        actor.require(Permission::ProductsRead)?;
+        self.store.list_products(&q).await
+    }
+
+    /// Writes `next` over `cur` with its event; `false` if `cur` is no longer the stored version.
+    async fn write(
+        &self,
+        actor: &Actor,
+        cur: &Product,
+        next: &Product,
+        action: &str,
+    ) -> CoreResult<bool> {
+        let ev = Event::new(
+            ENTITY,
+            cur.id.0,
+            action,
+            Some(actor.user_id),
+            diff(Some(cur), Some(next)),
+        );
+        let done = self.store.update_product(next, cur.version, &ev).await?;
+        if done {
+            self.bus.committed();
+        }
+        Ok(done)
+    }
+}

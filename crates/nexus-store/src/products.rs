@@ -1,0 +1,162 @@
+//! Product persistence: inserts and optimistic updates with their events, lookups by id, and
+//! keyset lists with filters and a case-insensitive substring search over name and SKU.
+
+use crate::dialect::like_pattern;
+use crate::query::{Filter, direction, int_value, text_value, time_value};
+use crate::rows::{Arg, PRODUCT_COLUMNS, ProductRow};
+use crate::{Db, bind_args, db_err, insert_event, with_pool};
+use nexus_core::customer::DeletedFilter;
+use nexus_core::error::CoreResult;
+use nexus_core::event::Event;
+use nexus_core::ids::ProductId;
+use nexus_core::product::{Product, ProductQuery, ProductSortField};
+
+const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name = $4, name_norm = $5, description = $6, category = $7, category_norm = $8, \
+     price = $9, currency = $10, active = $11, version = $12, created_at = $13, updated_at = $14, deleted_at = $15 WHERE id = $1 AND version = $16";
+
+/// Binds a product's columns in the order of [`INSERT_PRODUCT`] / [`UPDATE_PRODUCT`]. The
+/// `_norm` columns are lower-cased here, not in SQL, so that both backends fold case alike.
+macro_rules! bind_product {
+    ($q:expr, $p:expr) => {{
+        let p: &Product = $p;
+        $q.bind(p.id.0)
+            .bind(&p.sku)
+            .bind(p.sku_normalized())
+            .bind(&p.name)
+            .bind(p.name.to_lowercase())
+            .bind(&p.description)
+            .bind(&p.category)
+            .bind(p.category.as_ref().map(|c| c.to_lowercase()))
+            .bind(p.price)
+            .bind(p.currency.as_str())
+            .bind(p.active)
+            .bind(p.version)
+            .bind(p.created_at)
+            .bind(p.updated_at)
+            .bind(p.deleted_at)
+    }};
+}
+
+impl Db {
+    pub(crate) async fn insert_product(&self, p: &Product, event: &Event) -> CoreResult<()> {
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            bind_product!(sqlx::query(INSERT_PRODUCT), p).execute(&mut *tx).await.map_err(db_err)?;
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn get_product(&self, id: ProductId) -> CoreResult<Option<Product>> {
+        Ok(self.get_products(&[id]).await?.pop())
+    }
+
+    pub(crate) async fn get_products(&self, ids: &[ProductId]) -> CoreResult<Vec<Product>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<ProductRow> = with_pool!(self, read, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                q.fetch_all(pool).await.map_err(db_err)?
+            });
+            for r in rows {
+                out.push(Product::try_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn update_product(
+        &self,
+        p: &Product,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = bind_product!(sqlx::query(UPDATE_PRODUCT), p)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(true)
+    }
+
+    pub(crate) async fn list_products(&self, q: &ProductQuery) -> CoreResult<Vec<Product>> {
+        let (sql, args) = list_sql(q)?;
+        let rows: Vec<ProductRow> = with_pool!(self, read, pool => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+        });
+        rows.into_iter().map(Product::try_from).collect()
+    }
+}
+
+/// The list statement and its arguments (the same SQL on both backends).
+fn list_sql(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
+    let mut f = Filter::default();
+    f.cond(match q.deleted {
+        DeletedFilter::Exclude => "p.deleted_at IS NULL",
+        DeletedFilter::Only => "p.deleted_at IS NOT NULL",
+    });
+    match q.active {
+        Some(true) => f.cond("p.active"),
+        Some(false) => f.cond("NOT p.active"),
+        None => {}
+    }
+    if let Some(c) = &q.category {
+        let n = f.arg(Arg::Text(c.to_lowercase()));
+        f.cond(format!("p.category_norm = ${n}"));
+    }
+    if let Some(c) = q.currency {
+        let n = f.arg(Arg::Text(c.as_str().to_owned()));
+        f.cond(format!("p.currency = ${n}"));
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let n = f.arg(Arg::Text(like_pattern(&text.to_lowercase())));
+        f.cond(format!(
+            "(p.name_norm LIKE ${n} ESCAPE '\\' OR p.sku_norm LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    let (sort_expr, value): (&str, fn(&str) -> Option<Arg>) = match q.sort {
+        ProductSortField::CreatedAt => ("p.created_at", time_value),
+        ProductSortField::UpdatedAt => ("p.updated_at", time_value),
+        ProductSortField::Name => ("p.name", text_value),
+        ProductSortField::Sku => ("p.sku_norm", text_value),
+        ProductSortField::Price => ("p.price", int_value),
+    };
+    if let Some(cur) = &q.after {
+        f.after(cur, q.sort.as_str(), sort_expr, "p.id", q.order, value)?;
+    }
+    let limit = f.arg(Arg::Int(i64::from(q.limit)));
+    let cols: Vec<String> = PRODUCT_COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect();
+    let dir = direction(q.order);
+    let sql = format!(
+        "SELECT {} FROM products p {} ORDER BY {sort_expr} {dir}, p.id {dir} LIMIT ${limit}",
+        cols.join(", "),
+        f.where_clause()
+    );
+    Ok((sql, f.args))
+}

@@ -1,0 +1,118 @@
+//! A small builder for the `WHERE` clause of keyset-paginated lists: numbered placeholders with
+//! their arguments, the caller's scope, and the "after this cursor" condition.
+
+use crate::rows::Arg;
+use chrono::{DateTime, Utc};
+use nexus_core::auth::Scope;
+use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::page::{Cursor, SortOrder};
+
+#[derive(Default)]
+pub(crate) struct Filter {
+    pub args: Vec<Arg>,
+    conds: Vec<String>,
+}
+
+impl Filter {
+    /// Adds an argument and returns its placeholder number.
+    pub fn arg(&mut self, a: Arg) -> usize {
+        self.args.push(a);
+        self.args.len()
+    }
+
+    pub fn cond(&mut self, c: impl Into<String>) {
+        self.conds.push(c.into());
+    }
+
+    /// Restricts to records whose owner / team columns (on table alias `t`) are in `scope`.
+    pub fn scope(&mut self, scope: Scope, t: &str) {
+        match scope {
+            Scope::All => {}
+            Scope::Team {
+                team_id: Some(team),
+                user_id,
+            } => {
+                let a = self.arg(Arg::Uuid(team.0));
+                let b = self.arg(Arg::Uuid(user_id.0));
+                self.cond(format!("({t}.team_id = ${a} OR {t}.owner_id = ${b})"));
+            }
+            Scope::Team {
+                team_id: None,
+                user_id,
+            } => {
+                let b = self.arg(Arg::Uuid(user_id.0));
+                self.cond(format!("{t}.owner_id = ${b}"));
+            }
+        }
+    }
+
+    /// Rows after `cursor` in `(sort_expr, id_expr)` order. `value` decodes the cursor's
+    /// sort value into the right bind type.
+    pub fn after(
+        &mut self,
+        cursor: &Cursor,
+        sort_name: &str,
+        sort_expr: &str,
+        id_expr: &str,
+        order: SortOrder,
+        value: impl FnOnce(&str) -> Option<Arg>,
+    ) -> CoreResult<()> {
+        if cursor.sort != sort_name {
+            return Err(CoreError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "was issued for another sort order",
+            ));
+        }
+        let v = value(&cursor.value).ok_or_else(bad_cursor)?;
+        let a = self.arg(v);
+        let b = self.arg(Arg::Uuid(cursor.id));
+        let cmp = match order {
+            SortOrder::Asc => ">",
+            SortOrder::Desc => "<",
+        };
+        self.cond(format!("({sort_expr}, {id_expr}) {cmp} (${a}, ${b})"));
+        Ok(())
+    }
+
+    /// `WHERE a AND b …` (or nothing).
+    pub fn where_clause(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conds.join(" AND "))
+        }
+    }
+}
+
+fn bad_cursor() -> CoreError {
+    CoreError::invalid(
+        "cursor",
+        "invalid_cursor",
+        "is not a cursor returned by this API",
+    )
+}
+
+/// A cursor value holding a time.
+pub(crate) fn time_value(v: &str) -> Option<Arg> {
+    DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|t| Arg::Time(t.with_timezone(&Utc)))
+}
+
+/// A cursor value holding an integer.
+pub(crate) fn int_value(v: &str) -> Option<Arg> {
+    v.parse::<i64>().ok().map(Arg::Int)
+}
+
+/// A cursor value holding text.
+pub(crate) fn text_value(v: &str) -> Option<Arg> {
+    Some(Arg::Text(v.to_owned()))
+}
+
+pub(crate) fn direction(order: SortOrder) -> &'static str {
+    match order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    }
+}
