@@ -56,6 +56,14 @@ impl Role {
                 CustomersRead,
                 CustomersWrite,
                 CustomersReassign,
+                PipelinesRead,
+                PipelinesManage,
+                DealsRead,
+                DealsWrite,
+                DealsReassign,
+                ActivitiesRead,
+                ActivitiesWrite,
+                ActivitiesReassign,
                 UsersRead,
                 UsersWrite,
                 TeamsRead,
@@ -67,13 +75,35 @@ impl Role {
                 CustomersRead,
                 CustomersWrite,
                 CustomersReassign,
+                PipelinesRead,
+                DealsRead,
+                DealsWrite,
+                DealsReassign,
+                ActivitiesRead,
+                ActivitiesWrite,
+                ActivitiesReassign,
                 UsersRead,
                 TeamsRead,
                 EventsRead,
             ],
-            Role::SalesRep => &[CustomersRead, CustomersWrite, EventsRead],
-            Role::Support => &[CustomersRead, ActivitiesWrite, EventsRead],
-            Role::Viewer => &[CustomersRead, EventsRead],
+            Role::SalesRep => &[
+                CustomersRead,
+                CustomersWrite,
+                PipelinesRead,
+                DealsRead,
+                DealsWrite,
+                ActivitiesRead,
+                ActivitiesWrite,
+                EventsRead,
+            ],
+            Role::Support => &[CustomersRead, ActivitiesRead, ActivitiesWrite, EventsRead],
+            Role::Viewer => &[
+                CustomersRead,
+                PipelinesRead,
+                DealsRead,
+                ActivitiesRead,
+                EventsRead,
+            ],
         }
     }
 
@@ -104,7 +134,14 @@ pub enum Permission {
     CustomersRead,
     CustomersWrite,
     CustomersReassign,
+    PipelinesRead,
+    PipelinesManage,
+    DealsRead,
+    DealsWrite,
+    DealsReassign,
+    ActivitiesRead,
     ActivitiesWrite,
+    ActivitiesReassign,
     UsersRead,
     UsersWrite,
     TeamsRead,
@@ -119,7 +156,14 @@ impl Permission {
             Permission::CustomersRead => "customers:read",
             Permission::CustomersWrite => "customers:write",
             Permission::CustomersReassign => "customers:reassign",
+            Permission::PipelinesRead => "pipelines:read",
+            Permission::PipelinesManage => "pipelines:manage",
+            Permission::DealsRead => "deals:read",
+            Permission::DealsWrite => "deals:write",
+            Permission::DealsReassign => "deals:reassign",
+            Permission::ActivitiesRead => "activities:read",
             Permission::ActivitiesWrite => "activities:write",
+            Permission::ActivitiesReassign => "activities:reassign",
             Permission::UsersRead => "users:read",
             Permission::UsersWrite => "users:write",
             Permission::TeamsRead => "teams:read",
@@ -155,6 +199,41 @@ pub struct Actor {
 pub struct Ownership {
     pub owner_id: UserId,
     pub team_id: Option<TeamId>,
+}
+
+/// The kinds of owned records that share the ownership rules of api.md, each with its own
+/// permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Customer,
+    Deal,
+    Activity,
+}
+
+impl RecordKind {
+    pub fn read(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersRead,
+            RecordKind::Deal => Permission::DealsRead,
+            RecordKind::Activity => Permission::ActivitiesRead,
+        }
+    }
+
+    pub fn write(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersWrite,
+            RecordKind::Deal => Permission::DealsWrite,
+            RecordKind::Activity => Permission::ActivitiesWrite,
+        }
+    }
+
+    pub fn reassign(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersReassign,
+            RecordKind::Deal => Permission::DealsReassign,
+            RecordKind::Activity => Permission::ActivitiesReassign,
+        }
+    }
 }
 
 /// Which records a list query may return for an actor; the store turns it into SQL.
@@ -205,30 +284,48 @@ impl Actor {
     }
 
     pub fn can_read_record(&self, o: Ownership) -> bool {
-        if !self.has(Permission::CustomersRead) {
-            return false;
-        }
-        match self.record_scope() {
-            Scope::All => true,
-            Scope::Team { team_id, user_id } => {
-                o.owner_id == user_id || (team_id.is_some() && o.team_id == team_id)
-            }
-        }
+        self.can_read(RecordKind::Customer, o, None)
     }
 
     /// May this actor change or delete the record? Admins: always; managers: their team's
     /// records; sales reps: records they own.
     pub fn can_write_record(&self, o: Ownership) -> bool {
-        if !self.has(Permission::CustomersWrite) {
+        self.can_write(RecordKind::Customer, o, None)
+    }
+
+    /// May this actor read a record of this kind? `assignee` is the user an activity is
+    /// assigned to: assignees always see their activities.
+    pub fn can_read(&self, kind: RecordKind, o: Ownership, assignee: Option<UserId>) -> bool {
+        if !self.has(kind.read()) {
             return false;
         }
+        match self.record_scope() {
+            Scope::All => true,
+            Scope::Team { team_id, user_id } => {
+                o.owner_id == user_id
+                    || assignee == Some(user_id)
+                    || (team_id.is_some() && o.team_id == team_id)
+            }
+        }
+    }
+
+    /// May this actor change or delete a record of this kind? Admins: always; managers: their
+    /// team's records; sales reps: records they own; support (activities only): activities they
+    /// own. Whoever may write activities may also write those assigned to them.
+    pub fn can_write(&self, kind: RecordKind, o: Ownership, assignee: Option<UserId>) -> bool {
+        if !self.has(kind.write()) {
+            return false;
+        }
+        let assigned = kind == RecordKind::Activity && assignee == Some(self.user_id);
         match self.role {
             Role::Admin => true,
             Role::Manager => {
-                o.owner_id == self.user_id || (self.team_id.is_some() && o.team_id == self.team_id)
+                o.owner_id == self.user_id
+                    || assigned
+                    || (self.team_id.is_some() && o.team_id == self.team_id)
             }
-            Role::SalesRep => o.owner_id == self.user_id,
-            Role::Support | Role::Viewer => false,
+            Role::SalesRep | Role::Support => o.owner_id == self.user_id || assigned,
+            Role::Viewer => false,
         }
     }
 }

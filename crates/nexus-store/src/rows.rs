@@ -241,4 +241,25 @@ pub(crate) enum Arg {
     Text(String),
     Time(DateTime<Utc>),
     Int(i64),
+    Bool(bool),
+    Date(chrono::NaiveDate),
 }
+
+/// Binds [`Arg`]s in order to a query of either backend.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for a in $args {
+            query = match a {
+                $crate::rows::Arg::Uuid(u) => query.bind(*u),
+                $crate::rows::Arg::Text(s) => query.bind(s.clone()),
+                $crate::rows::Arg::Time(t) => query.bind(*t),
+                $crate::rows::Arg::Int(i) => query.bind(*i),
+                $crate::rows::Arg::Bool(b) => query.bind(*b),
+                $crate::rows::Arg::Date(d) => query.bind(*d),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_args;

@@ -1,8 +1,13 @@
 //! Domain services, one per aggregate. Each takes an [`Actor`](crate::auth::Actor), checks
 //! permissions and ownership, and calls the store once per change.
 
+pub mod activities;
 pub mod auth;
 pub mod customers;
+mod deal_rules;
+pub mod deals;
+pub(crate) mod ownership;
+pub mod pipelines;
 pub mod users;
 
 use crate::bus::EventBus;
@@ -32,6 +37,9 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
     pub customers: customers::CustomerService,
+    pub pipelines: pipelines::PipelineService,
+    pub deals: deals::DealService,
+    pub activities: activities::ActivityService,
     pub users: users::UserService,
     pub auth: auth::AuthService,
 }
@@ -40,6 +48,9 @@ impl Services {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
         Self {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
+            deals: deals::DealService::new(store.clone(), bus.clone()),
+            activities: activities::ActivityService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             store,

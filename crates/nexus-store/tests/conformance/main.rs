@@ -23,11 +23,15 @@ macro_rules! conformance {
     };
 }
 
+mod activities;
+mod crm_fixtures;
 mod customers;
+mod deals;
 mod events;
 mod fixtures;
 mod harness;
 mod idempotency;
 mod listing;
+mod pipelines;
 mod sqlcipher;
 mod users;
