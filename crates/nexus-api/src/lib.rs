@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod gateway;
 pub mod idempotency;
+pub mod listing;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -30,6 +31,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_keys::router())
         .merge(routes::users::router())
         .merge(routes::customers::router())
+        .merge(routes::pipelines::router())
+        .merge(routes::deals::router())
+        .merge(routes::activities::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

@@ -4,7 +4,10 @@
 
 mod helpers;
 
+mod activities;
 mod auth;
 mod customers;
+mod deals;
 mod gateway;
+mod pipelines;
 mod rbac;
