@@ -100,7 +100,7 @@ impl NewActivity {
         let subject = f.required_string("subject", SUBJECT_MAX);
         let body = opt(f.string("body", BODY_MAX));
         let due_at = opt(f.datetime("due_at"));
-        let done = f.boolean("done");
+        let done = f.nullable_boolean("done");
         let completed_at = f.datetime("completed_at");
         let assignee_id = opt(f.uuid("assignee_id")).map(UserId);
         let customer_id = opt(f.uuid("customer_id")).map(CustomerId);

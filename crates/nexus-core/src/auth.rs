@@ -389,6 +389,52 @@ mod tests {
     }
 
     #[test]
+    fn deals_and_activities_follow_the_table() {
+        let team = TeamId::new();
+        let rep = actor(Role::SalesRep, Some(team));
+        let support = actor(Role::Support, None);
+        let viewer = actor(Role::Viewer, None);
+        let manager = actor(Role::Manager, Some(team));
+        let colleague = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(team),
+        };
+        let foreign = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(TeamId::new()),
+        };
+        // Deals: like customers; support sees none, viewers read only.
+        assert!(rep.can_read(RecordKind::Deal, colleague, None));
+        assert!(!rep.can_write(RecordKind::Deal, colleague, None));
+        assert!(manager.can_write(RecordKind::Deal, colleague, None));
+        assert!(!support.can_read(RecordKind::Deal, colleague, None));
+        assert!(viewer.can_read(RecordKind::Deal, foreign, None));
+        assert!(!viewer.can_write(RecordKind::Deal, foreign, None));
+        // Activities: support reads all, writes its own; assignees read and write theirs, even
+        // outside their team; an assignment means nothing for deals.
+        assert!(support.can_read(RecordKind::Activity, foreign, None));
+        assert!(!support.can_write(RecordKind::Activity, foreign, None));
+        let supports = Ownership {
+            owner_id: support.user_id,
+            team_id: Some(team),
+        };
+        assert!(support.can_write(RecordKind::Activity, supports, None));
+        assert!(rep.can_read(RecordKind::Activity, foreign, Some(rep.user_id)));
+        assert!(rep.can_write(RecordKind::Activity, foreign, Some(rep.user_id)));
+        assert!(!rep.can_read(RecordKind::Activity, foreign, None));
+        assert!(!rep.can_write(RecordKind::Deal, foreign, Some(rep.user_id)));
+        assert!(!viewer.can_write(RecordKind::Activity, foreign, Some(viewer.user_id)));
+        assert!(
+            manager.has(RecordKind::Activity.reassign()) && !rep.has(RecordKind::Deal.reassign())
+        );
+        assert!(
+            Role::Admin.has(Permission::PipelinesManage)
+                && !Role::Manager.has(Permission::PipelinesManage)
+        );
+        assert!(!Role::Support.has(Permission::PipelinesRead));
+    }
+
+    #[test]
     fn roles_round_trip_through_strings() {
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().ok(), Some(r));

@@ -91,7 +91,7 @@ impl NewPipeline {
     pub fn parse(v: &Value) -> Result<Self, Vec<FieldError>> {
         let mut f = Fields::of(v, "").map_err(crate::validate::field_errors)?;
         let name = f.required_string("name", PIPELINE_NAME_MAX);
-        let is_default = f.boolean("is_default").unwrap_or(false);
+        let is_default = f.nullable_boolean("is_default").unwrap_or(false);
         let stages = match f.raw_value("stages") {
             None | Some(Value::Null) => {
                 f.error("stages", "required", "is required");

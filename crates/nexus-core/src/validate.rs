@@ -139,6 +139,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional boolean where `null` means "not given" (create bodies).
+    pub fn nullable_boolean(&mut self, name: &'static str) -> Option<bool> {
+        match self.raw_value(name) {
+            Some(Value::Null) => None,
+            _ => self.boolean(name),
+        }
+    }
+
     /// Marks the field as known and tells whether the object has it.
     pub fn present(&mut self, name: &'static str) -> bool {
         self.seen.insert(name);

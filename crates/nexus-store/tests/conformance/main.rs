@@ -34,4 +34,5 @@ mod idempotency;
 mod listing;
 mod pipelines;
 mod sqlcipher;
+mod upgrade;
 mod users;
