@@ -25,7 +25,7 @@ use utoipa::{Modify, OpenApi};
         routes::ops::health, routes::ops::ready, routes::ops::metrics,
     ),
     components(schemas(Problem, nexus_core::FieldError)),
-    modifiers(&Security, &DefaultErrors, &ItemLinks),
+    modifiers(&Security, &DefaultErrors),
     tags(
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "customers", description = "People and companies"),
@@ -97,69 +97,6 @@ impl Modify for DefaultErrors {
                         r.content.insert("application/problem+json".into(), c);
                     }
                 }
-            }
-        }
-    }
-}
-
-/// Links each create (`POST /api/v1/x` → 201) to the operations on the created item
-/// (`/api/v1/x/{id}…`) with `id` taken from the response body, so that clients and API fuzzers
-/// can follow them. Only operations with a unique `operationId` are linked.
-struct ItemLinks;
-
-impl Modify for ItemLinks {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::link::LinkBuilder;
-        let mut counts = std::collections::HashMap::new();
-        for item in doc.paths.paths.values() {
-            for op in [&item.get, &item.post, &item.patch, &item.delete, &item.put]
-                .into_iter()
-                .flatten()
-            {
-                if let Some(id) = &op.operation_id {
-                    *counts.entry(id.clone()).or_insert(0) += 1;
-                }
-            }
-        }
-        let mut links: Vec<(String, Vec<String>)> = Vec::new();
-        for (path, item) in &doc.paths.paths {
-            if path.contains('{') || item.post.is_none() {
-                continue;
-            }
-            let prefix = format!("{path}/{{id}}");
-            let targets: Vec<String> = doc
-                .paths
-                .paths
-                .iter()
-                .filter(|(p, _)| p.starts_with(&prefix))
-                .flat_map(|(_, i)| {
-                    [&i.get, &i.post, &i.patch, &i.delete, &i.put]
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|op| op.operation_id.clone())
-                })
-                .filter(|id| counts.get(id) == Some(&1))
-                .collect();
-            if !targets.is_empty() {
-                links.push((path.clone(), targets));
-            }
-        }
-        for (path, targets) in links {
-            let Some(RefOr::T(created)) = doc
-                .paths
-                .paths
-                .get_mut(&path)
-                .and_then(|i| i.post.as_mut())
-                .and_then(|op| op.responses.responses.get_mut("201"))
-            else {
-                continue;
-            };
-            for target in targets {
-                let link = LinkBuilder::new()
-                    .operation_id(target.clone())
-                    .parameter("id", "$response.body#/id")
-                    .build();
-                created.links.insert(target, RefOr::T(link));
             }
         }
     }
