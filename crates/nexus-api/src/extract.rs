@@ -146,20 +146,38 @@ impl QueryParams {
     }
 }
 
-/// The `If-Match` header, if any.
+/// The `If-Match` header, if any: `*` or a list of entity tags (422 otherwise, so that a
+/// malformed header is never mistaken for a stale one).
 pub struct IfMatch(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        Ok(IfMatch(
-            parts
-                .headers
-                .get(header::IF_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        ))
+        let Some(v) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        match v.to_str() {
+            Ok(s) if valid_if_match(s) => Ok(IfMatch(Some(s.to_owned()))),
+            _ => Err(Problem::validation(vec![FieldError::new(
+                "If-Match",
+                "invalid_header",
+                "must be * or a comma-separated list of entity tags (\"…\" or W/\"…\")",
+            )])),
+        }
     }
+}
+
+/// `*`, or one or more `"tag"` / `W/"tag"` separated by commas (RFC 9110).
+fn valid_if_match(s: &str) -> bool {
+    if s.trim() == "*" {
+        return true;
+    }
+    let tag = |t: &str| {
+        let t = t.trim();
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t.len() >= 2 && t.starts_with('"') && t.ends_with('"') && !t[1..t.len() - 1].contains('"')
+    };
+    !s.trim().is_empty() && s.split(',').all(tag)
 }
 
 /// The `Idempotency-Key` header, if any (1 to 255 visible ASCII characters).
@@ -192,4 +210,19 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 pub fn path_id<T: std::str::FromStr>(raw: &str, entity: &'static str) -> Result<T, Problem> {
     raw.parse::<T>()
         .map_err(|_| Problem::from(nexus_core::CoreError::not_found(entity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_if_match;
+
+    #[test]
+    fn if_match_syntax() {
+        for ok in ["*", "\"abc-1\"", " W/\"x\" , \"y\"", "\"\""] {
+            assert!(valid_if_match(ok), "{ok}");
+        }
+        for bad in ["", " ", "abc", "\"a", "\"a\",", "*, \"a\"", "\"a\"b\""] {
+            assert!(!valid_if_match(bad), "{bad}");
+        }
+    }
 }

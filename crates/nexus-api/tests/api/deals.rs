@@ -79,6 +79,11 @@ async fn create_read_update_delete_restore() {
         app.call_with(Method::PATCH, &format!("/api/v1/deals/{id}"), Some(&app.admin), Some(json!({"value": 1})), &[("if-match", &etag)])
             .await
             .expect(StatusCode::PRECONDITION_FAILED);
+        // A malformed If-Match is an invalid request, not a stale one.
+        for bad in ["", "not-an-etag"] {
+            let r = app.call_with(Method::PATCH, &format!("/api/v1/deals/{id}"), Some(&app.admin), Some(json!({"value": 1})), &[("if-match", bad)]).await;
+            assert_eq!(r.expect(StatusCode::UNPROCESSABLE_ENTITY).body["errors"][0]["field"], "If-Match");
+        }
 
         // Won: the deal moves to the Won stage, closes, and the stage history says so.
         let won = app.patch(&format!("/api/v1/deals/{id}"), &app.admin, json!({"status": "won"})).await.expect(StatusCode::OK);
