@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod gateway;
 pub mod idempotency;
+pub mod listing;
 pub mod openapi;
 pub mod respond;
 pub mod routes;
@@ -33,6 +34,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::customers::router())
         .merge(routes::products::router())
         .merge(routes::transactions::router())
+        .merge(routes::pipelines::router())
+        .merge(routes::deals::router())
+        .merge(routes::activities::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

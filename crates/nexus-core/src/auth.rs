@@ -60,6 +60,14 @@ impl Role {
                 ProductsWrite,
                 TransactionsRead,
                 TransactionsWrite,
+                PipelinesRead,
+                PipelinesManage,
+                DealsRead,
+                DealsWrite,
+                DealsReassign,
+                ActivitiesRead,
+                ActivitiesWrite,
+                ActivitiesReassign,
                 UsersRead,
                 UsersWrite,
                 TeamsRead,
@@ -75,6 +83,13 @@ impl Role {
                 ProductsWrite,
                 TransactionsRead,
                 TransactionsWrite,
+                PipelinesRead,
+                DealsRead,
+                DealsWrite,
+                DealsReassign,
+                ActivitiesRead,
+                ActivitiesWrite,
+                ActivitiesReassign,
                 UsersRead,
                 TeamsRead,
                 EventsRead,
@@ -85,16 +100,30 @@ impl Role {
                 ProductsRead,
                 TransactionsRead,
                 TransactionsWrite,
+                PipelinesRead,
+                DealsRead,
+                DealsWrite,
+                ActivitiesRead,
+                ActivitiesWrite,
                 EventsRead,
             ],
             Role::Support => &[
                 CustomersRead,
+                ActivitiesRead,
                 ActivitiesWrite,
                 ProductsRead,
                 TransactionsRead,
                 EventsRead,
             ],
-            Role::Viewer => &[CustomersRead, ProductsRead, TransactionsRead, EventsRead],
+            Role::Viewer => &[
+                CustomersRead,
+                ProductsRead,
+                TransactionsRead,
+                PipelinesRead,
+                DealsRead,
+                ActivitiesRead,
+                EventsRead,
+            ],
         }
     }
 
@@ -125,6 +154,12 @@ pub enum Permission {
     CustomersRead,
     CustomersWrite,
     CustomersReassign,
+    PipelinesRead,
+    PipelinesManage,
+    DealsRead,
+    DealsWrite,
+    DealsReassign,
+    ActivitiesRead,
     ActivitiesWrite,
     /// Read the product catalogue (every role: api.md is silent on products).
     ProductsRead,
@@ -134,6 +169,7 @@ pub enum Permission {
     TransactionsRead,
     /// Record and change transactions of customers the actor may write.
     TransactionsWrite,
+    ActivitiesReassign,
     UsersRead,
     UsersWrite,
     TeamsRead,
@@ -148,11 +184,18 @@ impl Permission {
             Permission::CustomersRead => "customers:read",
             Permission::CustomersWrite => "customers:write",
             Permission::CustomersReassign => "customers:reassign",
+            Permission::PipelinesRead => "pipelines:read",
+            Permission::PipelinesManage => "pipelines:manage",
+            Permission::DealsRead => "deals:read",
+            Permission::DealsWrite => "deals:write",
+            Permission::DealsReassign => "deals:reassign",
+            Permission::ActivitiesRead => "activities:read",
             Permission::ActivitiesWrite => "activities:write",
             Permission::ProductsRead => "products:read",
             Permission::ProductsWrite => "products:write",
             Permission::TransactionsRead => "transactions:read",
             Permission::TransactionsWrite => "transactions:write",
+            Permission::ActivitiesReassign => "activities:reassign",
             Permission::UsersRead => "users:read",
             Permission::UsersWrite => "users:write",
             Permission::TeamsRead => "teams:read",
@@ -188,6 +231,41 @@ pub struct Actor {
 pub struct Ownership {
     pub owner_id: UserId,
     pub team_id: Option<TeamId>,
+}
+
+/// The kinds of owned records that share the ownership rules of api.md, each with its own
+/// permissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Customer,
+    Deal,
+    Activity,
+}
+
+impl RecordKind {
+    pub fn read(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersRead,
+            RecordKind::Deal => Permission::DealsRead,
+            RecordKind::Activity => Permission::ActivitiesRead,
+        }
+    }
+
+    pub fn write(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersWrite,
+            RecordKind::Deal => Permission::DealsWrite,
+            RecordKind::Activity => Permission::ActivitiesWrite,
+        }
+    }
+
+    pub fn reassign(self) -> Permission {
+        match self {
+            RecordKind::Customer => Permission::CustomersReassign,
+            RecordKind::Deal => Permission::DealsReassign,
+            RecordKind::Activity => Permission::ActivitiesReassign,
+        }
+    }
 }
 
 /// Which records a list query may return for an actor; the store turns it into SQL.
@@ -238,11 +316,11 @@ impl Actor {
     }
 
     pub fn can_read_record(&self, o: Ownership) -> bool {
-        self.can_read_owned(Permission::CustomersRead, o)
+        self.can_read(RecordKind::Customer, o, None)
     }
 
-    /// May this actor read a record with this ownership under permission `p` (customers, or
-    /// records that belong to a customer, such as transactions)?
+    /// May this actor read a record with this ownership under permission `p` (records that
+    /// belong to a customer, such as transactions, follow the customer's ownership)?
     pub fn can_read_owned(&self, p: Permission, o: Ownership) -> bool {
         if !self.has(p) {
             return false;
@@ -258,7 +336,7 @@ impl Actor {
     /// May this actor change or delete the record? Admins: always; managers: their team's
     /// records; sales reps: records they own.
     pub fn can_write_record(&self, o: Ownership) -> bool {
-        self.can_write_owned(Permission::CustomersWrite, o)
+        self.can_write(RecordKind::Customer, o, None)
     }
 
     /// [`Actor::can_write_record`] under permission `p`.
@@ -273,6 +351,42 @@ impl Actor {
             }
             Role::SalesRep => o.owner_id == self.user_id,
             Role::Support | Role::Viewer => false,
+        }
+    }
+
+    /// May this actor read a record of this kind? `assignee` is the user an activity is
+    /// assigned to: assignees always see their activities.
+    pub fn can_read(&self, kind: RecordKind, o: Ownership, assignee: Option<UserId>) -> bool {
+        if !self.has(kind.read()) {
+            return false;
+        }
+        match self.record_scope() {
+            Scope::All => true,
+            Scope::Team { team_id, user_id } => {
+                o.owner_id == user_id
+                    || assignee == Some(user_id)
+                    || (team_id.is_some() && o.team_id == team_id)
+            }
+        }
+    }
+
+    /// May this actor change or delete a record of this kind? Admins: always; managers: their
+    /// team's records; sales reps: records they own; support (activities only): activities they
+    /// own. Whoever may write activities may also write those assigned to them.
+    pub fn can_write(&self, kind: RecordKind, o: Ownership, assignee: Option<UserId>) -> bool {
+        if !self.has(kind.write()) {
+            return false;
+        }
+        let assigned = kind == RecordKind::Activity && assignee == Some(self.user_id);
+        match self.role {
+            Role::Admin => true,
+            Role::Manager => {
+                o.owner_id == self.user_id
+                    || assigned
+                    || (self.team_id.is_some() && o.team_id == self.team_id)
+            }
+            Role::SalesRep | Role::Support => o.owner_id == self.user_id || assigned,
+            Role::Viewer => false,
         }
     }
 }
@@ -333,6 +447,52 @@ mod tests {
         assert!(!s.can_write_record(other));
         let v = actor(Role::Viewer, None);
         assert!(v.can_read_record(other) && !v.can_write_record(other));
+    }
+
+    #[test]
+    fn deals_and_activities_follow_the_table() {
+        let team = TeamId::new();
+        let rep = actor(Role::SalesRep, Some(team));
+        let support = actor(Role::Support, None);
+        let viewer = actor(Role::Viewer, None);
+        let manager = actor(Role::Manager, Some(team));
+        let colleague = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(team),
+        };
+        let foreign = Ownership {
+            owner_id: UserId::new(),
+            team_id: Some(TeamId::new()),
+        };
+        // Deals: like customers; support sees none, viewers read only.
+        assert!(rep.can_read(RecordKind::Deal, colleague, None));
+        assert!(!rep.can_write(RecordKind::Deal, colleague, None));
+        assert!(manager.can_write(RecordKind::Deal, colleague, None));
+        assert!(!support.can_read(RecordKind::Deal, colleague, None));
+        assert!(viewer.can_read(RecordKind::Deal, foreign, None));
+        assert!(!viewer.can_write(RecordKind::Deal, foreign, None));
+        // Activities: support reads all, writes its own; assignees read and write theirs, even
+        // outside their team; an assignment means nothing for deals.
+        assert!(support.can_read(RecordKind::Activity, foreign, None));
+        assert!(!support.can_write(RecordKind::Activity, foreign, None));
+        let supports = Ownership {
+            owner_id: support.user_id,
+            team_id: Some(team),
+        };
+        assert!(support.can_write(RecordKind::Activity, supports, None));
+        assert!(rep.can_read(RecordKind::Activity, foreign, Some(rep.user_id)));
+        assert!(rep.can_write(RecordKind::Activity, foreign, Some(rep.user_id)));
+        assert!(!rep.can_read(RecordKind::Activity, foreign, None));
+        assert!(!rep.can_write(RecordKind::Deal, foreign, Some(rep.user_id)));
+        assert!(!viewer.can_write(RecordKind::Activity, foreign, Some(viewer.user_id)));
+        assert!(
+            manager.has(RecordKind::Activity.reassign()) && !rep.has(RecordKind::Deal.reassign())
+        );
+        assert!(
+            Role::Admin.has(Permission::PipelinesManage)
+                && !Role::Manager.has(Permission::PipelinesManage)
+        );
+        assert!(!Role::Support.has(Permission::PipelinesRead));
     }
 
     #[test]

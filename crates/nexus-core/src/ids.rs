@@ -98,3 +98,23 @@ id_type!(
     /// Identifies a sales transaction (an order with line items).
     TransactionId
 );
+id_type!(
+    /// Identifies a sales pipeline.
+    PipelineId
+);
+id_type!(
+    /// Identifies a stage of a pipeline.
+    StageId
+);
+id_type!(
+    /// Identifies a deal.
+    DealId
+);
+id_type!(
+    /// Identifies one entry of a deal's stage history.
+    StageChangeId
+);
+id_type!(
+    /// Identifies an activity (note, call, email, meeting or task).
+    ActivityId
+);

@@ -3,15 +3,18 @@
 //! [`auth::Actor`], check permissions, and call the [`store::Store`] port, which writes each change
 //! together with its event in one transaction.
 
+pub mod activity;
 pub mod auth;
 pub mod bus;
 pub mod customer;
+pub mod deal;
 pub mod error;
 pub mod event;
 pub mod ids;
 pub mod money;
 pub mod page;
 pub mod password;
+pub mod pipeline;
 pub mod product;
 pub mod services;
 pub mod store;

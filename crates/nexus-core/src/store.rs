@@ -2,12 +2,16 @@
 //! changes data writes the change and its event(s) in one transaction; the store never decides
 //! permissions.
 
+use crate::activity::{Activity, ActivityQuery};
 use crate::customer::{Customer, CustomerQuery};
+use crate::deal::{Deal, DealQuery, Placement, StageChange};
 use crate::error::CoreResult;
 use crate::event::Event;
 use crate::ids::{
-    ApiKeyId, CustomerId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId, UserId,
+    ActivityId, ApiKeyId, CustomerId, DealId, PipelineId, ProductId, RefreshTokenId, SessionId,
+    StageChangeId, StageId, TeamId, TransactionId, UserId,
 };
+use crate::pipeline::{Pipeline, PipelineQuery};
 use crate::product::{Product, ProductQuery};
 use crate::time::Timestamp;
 use crate::transaction::{CustomerAggregates, Transaction, TransactionQuery};
@@ -29,6 +33,22 @@ pub struct IdempotentResponse {
     pub status: u16,
     pub body: String,
     pub location: Option<String>,
+}
+
+/// Builds the event of a deal write from the deal as stored (the store assigns `position`).
+pub type DealEventFn<'a> = &'a (dyn Fn(&Deal) -> Event + Send + Sync);
+
+/// A deal write: the next state, checked against the stored version, optionally placed in its
+/// stage (which the store does under a lock on the pipeline, so concurrent moves never share a
+/// position).
+pub struct DealWrite<'a> {
+    /// The next state. Its `position` is ignored: the stored one is kept unless `placement` is
+    /// set, in which case the store computes it.
+    pub deal: &'a Deal,
+    pub expected_version: i64,
+    pub placement: Option<Placement>,
+    pub stage_change: Option<&'a StageChange>,
+    pub event: DealEventFn<'a>,
 }
 
 /// Result of trying to claim an idempotency key.
@@ -179,4 +199,58 @@ pub trait Store: Send + Sync + 'static {
         response: &IdempotentResponse,
     ) -> CoreResult<()>;
     async fn release_idempotency_key(&self, scope: &str, key: &str) -> CoreResult<()>;
+
+    // Pipelines.
+    /// Inserts a pipeline with its stages; when it is the default, the previous default stops
+    /// being one.
+    async fn insert_pipeline(&self, pipeline: &Pipeline, event: &Event) -> CoreResult<()>;
+    /// A pipeline (also a deleted one) with its current stages in board order.
+    async fn get_pipeline(&self, id: PipelineId) -> CoreResult<Option<Pipeline>>;
+    async fn default_pipeline(&self) -> CoreResult<Option<Pipeline>>;
+    /// The live pipeline a current stage belongs to.
+    async fn stage_pipeline(&self, stage: StageId) -> CoreResult<Option<PipelineId>>;
+    /// Writes `pipeline` (name, default flag, deletion, and its stage list: new stages are
+    /// added, missing ones removed) if the stored version is still `expected_version`; `false`
+    /// otherwise. Removing or re-kinding a stage that holds live deals, or deleting a pipeline
+    /// with live deals, is a conflict.
+    async fn update_pipeline(
+        &self,
+        pipeline: &Pipeline,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_pipelines(&self, q: &PipelineQuery) -> CoreResult<Vec<Pipeline>>;
+
+    // Deals.
+    /// Inserts a deal at the bottom of its stage, with its first stage-history entry and its
+    /// event; returns it as stored.
+    async fn insert_deal(
+        &self,
+        deal: &Deal,
+        stage_change: &StageChange,
+        event: DealEventFn<'_>,
+    ) -> CoreResult<Deal>;
+    async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>>;
+    /// Applies a [`DealWrite`]; `None` when the stored version moved on.
+    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<Deal>>;
+    async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>>;
+    /// A deal's stage changes, oldest first.
+    async fn deal_stage_history(
+        &self,
+        deal: DealId,
+        after: Option<StageChangeId>,
+        limit: u32,
+    ) -> CoreResult<Vec<StageChange>>;
+
+    // Activities.
+    async fn insert_activity(&self, activity: &Activity, event: &Event) -> CoreResult<()>;
+    async fn get_activity(&self, id: ActivityId) -> CoreResult<Option<Activity>>;
+    /// Writes `activity` if the stored version is still `expected_version`; `false` otherwise.
+    async fn update_activity(
+        &self,
+        activity: &Activity,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>>;
 }

@@ -2,6 +2,7 @@
 //! one [`FieldError`] per bad field (with its JSON path) instead of stopping at the first.
 
 use crate::error::{CoreError, FieldError};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -152,6 +153,14 @@ impl<'a> Fields<'a> {
                 self.error(name, "invalid_type", "must be true or false");
                 None
             }
+        }
+    }
+
+    /// An optional boolean where `null` means "not given" (create bodies).
+    pub fn nullable_boolean(&mut self, name: &'static str) -> Option<bool> {
+        match self.raw_value(name) {
+            Some(Value::Null) => None,
+            _ => self.boolean(name),
         }
     }
 
@@ -360,31 +369,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// An RFC 3339 date-time, converted to UTC and truncated to the stored precision.
-    pub fn datetime(&mut self, name: &'static str) -> Patch<crate::time::Timestamp> {
-        match self.raw(name) {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Null,
-            Patch::Value(Value::String(s)) => {
-                match chrono::DateTime::parse_from_rfc3339(s.trim()) {
-                    Ok(t) => Patch::Value(crate::time::normalize(t.with_timezone(&chrono::Utc))),
-                    Err(_) => {
-                        self.error(
-                            name,
-                            "invalid_datetime",
-                            "must be an RFC 3339 date-time such as 2024-05-01T12:00:00Z",
-                        );
-                        Patch::Absent
-                    }
-                }
-            }
-            Patch::Value(_) => {
-                self.error(name, "invalid_type", "must be an RFC 3339 date-time string");
-                Patch::Absent
-            }
-        }
-    }
-
     /// An ISO 4217 currency code (any case; stored upper case).
     pub fn currency(&mut self, name: &'static str) -> Patch<crate::money::Currency> {
         match self.raw(name) {
@@ -439,6 +423,48 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A calendar date, `YYYY-MM-DD`.
+    pub fn date(&mut self, name: &'static str) -> Patch<NaiveDate> {
+        match self.raw(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(Value::String(s)) => match parse_date(s) {
+                Some(d) => Patch::Value(d),
+                None => {
+                    self.error(name, "invalid_date", "must be a date, YYYY-MM-DD");
+                    Patch::Absent
+                }
+            },
+            Patch::Value(_) => {
+                self.error(name, "invalid_type", "must be a date string, YYYY-MM-DD");
+                Patch::Absent
+            }
+        }
+    }
+
+    /// An RFC 3339 date-time, converted to UTC and truncated to microseconds.
+    pub fn datetime(&mut self, name: &'static str) -> Patch<DateTime<Utc>> {
+        match self.raw(name) {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(Value::String(s)) => match parse_datetime(s) {
+                Some(t) => Patch::Value(t),
+                None => {
+                    self.error(
+                        name,
+                        "invalid_datetime",
+                        "must be an RFC 3339 date-time between the years 1 and 9999",
+                    );
+                    Patch::Absent
+                }
+            },
+            Patch::Value(_) => {
+                self.error(name, "invalid_type", "must be an RFC 3339 date-time string");
+                Patch::Absent
+            }
+        }
+    }
+
     /// Ends reading: reports fields that were not asked for, and returns all errors.
     pub fn finish(mut self) -> Result<(), Vec<FieldError>> {
         let unknown: Vec<String> = self
@@ -456,6 +482,40 @@ impl<'a> Fields<'a> {
             Err(self.errors)
         }
     }
+}
+
+/// The field errors of a parse failure (a non-object body becomes one error at `$`).
+pub fn field_errors(e: CoreError) -> Vec<FieldError> {
+    match e {
+        CoreError::Validation(v) => v,
+        other => vec![FieldError::new("$", "invalid", other.to_string())],
+    }
+}
+
+/// Parses `YYYY-MM-DD` (exactly that shape, years 1 to 9999).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1)
+}
+
+/// Parses an RFC 3339 date-time into UTC at the stored precision (years 1 to 9999 after the
+/// conversion to UTC, so that it can be written back as RFC 3339).
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| crate::time::normalize(t.with_timezone(&Utc)))
+        .filter(|t| (1..=9999).contains(&t.year()))
 }
 
 #[cfg(test)]
@@ -511,6 +571,45 @@ mod tests {
                 ("x[0].d", "out_of_range"),
                 ("x[0].e", "invalid_type"),
                 ("x[0].f", "out_of_range"),
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_dates_and_times() {
+        let v = json!({"a": 5, "b": 2.5, "c": -1, "d": "2026-02-28", "e": "2026-2-3",
+            "f": "2026-02-30", "g": "2026-01-01T10:00:00.1234567+02:00", "h": "yesterday",
+            "i": 18446744073709551615_u64});
+        let mut f = Fields::of(&v, "").unwrap_or_else(|_| panic!("object"));
+        assert_eq!(f.integer("a", 0, 10), Patch::Value(5));
+        assert_eq!(f.integer("b", 0, 10), Patch::Absent);
+        assert_eq!(f.integer("c", 0, 10), Patch::Absent);
+        assert_eq!(
+            f.date("d"),
+            Patch::Value(NaiveDate::from_ymd_opt(2026, 2, 28).unwrap_or_default())
+        );
+        assert_eq!(f.date("e"), Patch::Absent);
+        assert_eq!(f.date("f"), Patch::Absent);
+        let Patch::Value(t) = f.datetime("g") else {
+            panic!("a valid time")
+        };
+        assert_eq!(t.to_rfc3339(), "2026-01-01T08:00:00.123456+00:00");
+        assert_eq!(f.datetime("h"), Patch::Absent);
+        assert_eq!(f.integer("i", 0, i64::MAX), Patch::Absent);
+        let codes: Vec<String> = f
+            .errors
+            .iter()
+            .map(|e| format!("{}:{}", e.field, e.code))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                "b:invalid_type",
+                "c:out_of_range",
+                "e:invalid_date",
+                "f:invalid_date",
+                "h:invalid_datetime",
+                "i:out_of_range"
             ]
         );
     }

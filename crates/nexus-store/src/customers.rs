@@ -2,7 +2,7 @@
 //! with filters and search, and bulk load.
 
 use crate::dialect::{BulkSearchIndex, Dialect};
-use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow};
+use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::auth::Scope;
 use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField, DeletedFilter};
@@ -160,16 +160,10 @@ impl Db {
             list_sql::<Postgres>(q)?
         };
         let rows: Vec<CustomerRow> = with_pool!(self, read, pool => {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-            for a in &args {
-                query = match a {
-                    Arg::Uuid(u) => query.bind(*u),
-                    Arg::Text(s) => query.bind(s.clone()),
-                    Arg::Time(t) => query.bind(*t),
-                    Arg::Int(i) => query.bind(*i),
-                };
-            }
-            query.fetch_all(pool).await.map_err(db_err)?
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
         });
         rows.into_iter().map(Customer::try_from).collect()
     }

@@ -14,6 +14,9 @@ pub(crate) trait Dialect {
     /// Whether statements with thousands of parameters (bulk loads) use anonymous `?`
     /// placeholders, bound in order, instead of `$n`.
     fn positional_bulk_params() -> bool;
+    /// The clause that locks the rows a `SELECT` reads until the transaction ends (SQLite has
+    /// a single writer, so its write transactions are serialised anyway).
+    fn for_update() -> &'static str;
 }
 
 impl Dialect for Sqlite {
@@ -40,6 +43,9 @@ impl Dialect for Sqlite {
         // cost more than the insert itself (a 500-row statement: half of the load's time). Anonymous `?` parameters have no names to scan.
         true
     }
+    fn for_update() -> &'static str {
+        ""
+    }
 }
 
 impl Dialect for Postgres {
@@ -58,6 +64,9 @@ impl Dialect for Postgres {
     fn positional_bulk_params() -> bool {
         // PostgreSQL only accepts `$n`.
         false
+    }
+    fn for_update() -> &'static str {
+        " FOR UPDATE"
     }
 }
 

@@ -4,10 +4,14 @@
 //! and the [`with_pool!`] macro compiles it against each backend's pool. The few places where the
 //! dialects differ (search, job claiming, bulk load) are isolated in [`dialect`].
 
+mod activities;
 mod connect;
 mod customers;
+mod deals;
 mod dialect;
 mod events;
+mod kanban;
+mod pipelines;
 mod port;
 mod products;
 mod query;
@@ -126,6 +130,20 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
                     "email_taken",
                     Some("email"),
                     "a user with this email exists",
+                );
+            }
+            if text.contains("pipelines_name") {
+                return CoreError::conflict(
+                    "name_taken",
+                    Some("name"),
+                    "a pipeline with this name exists",
+                );
+            }
+            if text.contains("pipelines_default") {
+                return CoreError::conflict(
+                    "default_changed",
+                    Some("is_default"),
+                    "another pipeline became the default meanwhile; retry",
                 );
             }
             if text.contains("teams") {

@@ -3,15 +3,20 @@
 use crate::{Db, db_err, with_pool};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use nexus_core::activity::{Activity, ActivityQuery};
 use nexus_core::customer::{Customer, CustomerQuery};
+use nexus_core::deal::{Deal, DealQuery, StageChange};
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::{
-    ApiKeyId, CustomerId, EventId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId,
-    UserId,
+    ActivityId, ApiKeyId, CustomerId, DealId, EventId, PipelineId, ProductId, RefreshTokenId,
+    SessionId, StageChangeId, StageId, TeamId, TransactionId, UserId,
 };
+use nexus_core::pipeline::{Pipeline, PipelineQuery};
 use nexus_core::product::{Product, ProductQuery};
-use nexus_core::store::{IdempotencyClaim, IdempotentResponse, PoolStats, Store};
+use nexus_core::store::{
+    DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats, Store,
+};
 use nexus_core::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use uuid::Uuid;
@@ -232,5 +237,70 @@ impl Store for Db {
     }
     async fn release_idempotency_key(&self, scope: &str, key: &str) -> CoreResult<()> {
         Db::release_idempotency_key(self, scope, key).await
+    }
+    async fn insert_pipeline(&self, pipeline: &Pipeline, event: &Event) -> CoreResult<()> {
+        Db::insert_pipeline(self, pipeline, event).await
+    }
+    async fn get_pipeline(&self, id: PipelineId) -> CoreResult<Option<Pipeline>> {
+        Db::get_pipeline(self, id).await
+    }
+    async fn default_pipeline(&self) -> CoreResult<Option<Pipeline>> {
+        Db::default_pipeline(self).await
+    }
+    async fn stage_pipeline(&self, stage: StageId) -> CoreResult<Option<PipelineId>> {
+        Db::stage_pipeline(self, stage).await
+    }
+    async fn update_pipeline(
+        &self,
+        pipeline: &Pipeline,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        Db::update_pipeline(self, pipeline, expected_version, event).await
+    }
+    async fn list_pipelines(&self, q: &PipelineQuery) -> CoreResult<Vec<Pipeline>> {
+        Db::list_pipelines(self, q).await
+    }
+    async fn insert_deal(
+        &self,
+        deal: &Deal,
+        stage_change: &StageChange,
+        event: DealEventFn<'_>,
+    ) -> CoreResult<Deal> {
+        Db::insert_deal(self, deal, stage_change, event).await
+    }
+    async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>> {
+        Db::get_deal(self, id).await
+    }
+    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<Deal>> {
+        Db::update_deal(self, write).await
+    }
+    async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {
+        Db::list_deals(self, q).await
+    }
+    async fn deal_stage_history(
+        &self,
+        deal: DealId,
+        after: Option<StageChangeId>,
+        limit: u32,
+    ) -> CoreResult<Vec<StageChange>> {
+        Db::deal_stage_history(self, deal, after, limit).await
+    }
+    async fn insert_activity(&self, activity: &Activity, event: &Event) -> CoreResult<()> {
+        Db::insert_activity(self, activity, event).await
+    }
+    async fn get_activity(&self, id: ActivityId) -> CoreResult<Option<Activity>> {
+        Db::get_activity(self, id).await
+    }
+    async fn update_activity(
+        &self,
+        activity: &Activity,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        Db::update_activity(self, activity, expected_version, event).await
+    }
+    async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {
+        Db::list_activities(self, q).await
     }
 }

@@ -3,8 +3,9 @@
 
 use crate::dialect::like_pattern;
 use crate::query::{Filter, direction, int_value, text_value, time_value};
+use crate::rows::bind_args;
 use crate::rows::{Arg, PRODUCT_COLUMNS, ProductRow};
-use crate::{Db, bind_args, db_err, insert_event, with_pool};
+use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::customer::DeletedFilter;
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;

@@ -438,11 +438,11 @@ pub(crate) enum Arg {
     Text(String),
     Time(DateTime<Utc>),
     Int(i64),
+    Bool(bool),
+    Date(chrono::NaiveDate),
 }
 
-/// Binds every [`Arg`] of a dynamically built statement, in order.
-#[macro_export]
-#[doc(hidden)]
+/// Binds [`Arg`]s in order to a query of either backend.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut query = $query;
@@ -452,8 +452,11 @@ macro_rules! bind_args {
                 $crate::rows::Arg::Text(s) => query.bind(s.clone()),
                 $crate::rows::Arg::Time(t) => query.bind(*t),
                 $crate::rows::Arg::Int(i) => query.bind(*i),
+                $crate::rows::Arg::Bool(b) => query.bind(*b),
+                $crate::rows::Arg::Date(d) => query.bind(*d),
             };
         }
         query
     }};
 }
+pub(crate) use bind_args;

@@ -16,11 +16,12 @@
 //! customer's transactions per write.
 
 use crate::query::{Filter, direction, int_value, time_value};
+use crate::rows::bind_args;
 use crate::rows::{
     AggregateRow, Arg, ITEM_COLUMNS, TRANSACTION_COLUMNS, TransactionItemRow, aggregates_from_rows,
     transactions_from_rows,
 };
-use crate::{Db, bind_args, db_err, insert_event, with_pool};
+use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::auth::Scope;
 use nexus_core::customer::DeletedFilter;
 use nexus_core::error::CoreResult;

@@ -1,9 +1,12 @@
 //! One module per resource, each ending in `pub fn router()`.
 
+pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod customers;
+pub mod deals;
 pub mod ops;
+pub mod pipelines;
 pub mod products;
 pub mod transactions;
 pub mod users;

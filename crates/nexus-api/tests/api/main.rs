@@ -4,9 +4,12 @@
 
 mod helpers;
 
+mod activities;
 mod auth;
 mod customers;
+mod deals;
 mod gateway;
+mod pipelines;
 mod products;
 mod rbac;
 mod transactions;

@@ -18,6 +18,16 @@ struct World {
     /// A transaction of `c_a1` and one of `c_b`.
     t_a1: String,
     t_b: String,
+    /// The seeded default pipeline and its second stage.
+    pipeline: String,
+    qualified: String,
+    /// A deal and an activity of rep A1 on `c_a1`; a deal and an activity of team B on `c_b`.
+    d_a1: String,
+    d_b: String,
+    act_a1: String,
+    act_b: String,
+    /// An activity of the support user on `c_a1` (so of team A).
+    act_support: String,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -32,7 +42,7 @@ async fn world(app: &TestApp) -> World {
         .user("support@a.test", Role::Support, Some(&team_a))
         .await;
     let (_, viewer) = app.user("viewer@a.test", Role::Viewer, Some(&team_a)).await;
-    let (rep_b, _) = app.user("rep@b.test", Role::SalesRep, Some(&team_b)).await;
+    let (rep_b, rep_b_token) = app.user("rep@b.test", Role::SalesRep, Some(&team_b)).await;
     let c_a1 = app.customer(&rep1, json!({"name": "A1 customer"})).await["id"]
         .as_str()
         .unwrap()
@@ -53,10 +63,47 @@ async fn world(app: &TestApp) -> World {
         &app.transaction(&app.admin, json!({"customer_id": c_b, "items": line}))
             .await,
     );
+    let id = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let p = app.get("/api/v1/pipelines", &app.admin).await.body["data"][0].clone();
+    let deal =
+        |c: &str| json!({"title": "Deal", "customer_id": c, "currency": "EUR", "value": 1000});
+    let d_a1 = id(app
+        .post("/api/v1/deals", &rep1, deal(&c_a1))
+        .await
+        .expect(StatusCode::CREATED)
+        .body);
+    let d_b = id(app
+        .post("/api/v1/deals", &rep_b_token, deal(&c_b))
+        .await
+        .expect(StatusCode::CREATED)
+        .body);
+    let note = |c: &str| json!({"kind": "note", "subject": "Note", "customer_id": c});
+    let act_a1 = id(app
+        .post("/api/v1/activities", &rep1, note(&c_a1))
+        .await
+        .expect(StatusCode::CREATED)
+        .body);
+    let act_b = id(app
+        .post("/api/v1/activities", &rep_b_token, note(&c_b))
+        .await
+        .expect(StatusCode::CREATED)
+        .body);
+    let act_support = id(app
+        .post("/api/v1/activities", &support, note(&c_a1))
+        .await
+        .expect(StatusCode::CREATED)
+        .body);
     World {
         product,
         t_a1,
         t_b,
+        pipeline: p["id"].as_str().unwrap().to_owned(),
+        qualified: p["stages"][1]["id"].as_str().unwrap().to_owned(),
+        d_a1,
+        d_b,
+        act_a1,
+        act_b,
+        act_support,
         tokens: vec![
             ("admin", app.admin.clone()),
             ("manager", manager),
@@ -121,6 +168,33 @@ async fn roles_by_endpoints() {
             Case { name: "rename team", method: Method::PATCH, path: format!("/api/v1/teams/{team}"), body: Some(json!({"name": "Team A2"})), expect: [200, 404, 404, 404, 404, 404] },
             Case { name: "list api keys", method: Method::GET, path: "/api/v1/api-keys".into(), body: None, expect: [200, 403, 403, 403, 403, 403] },
             Case { name: "create api key", method: Method::POST, path: "/api/v1/api-keys".into(), body: Some(json!({"name": "k", "role": "viewer"})), expect: [201, 403, 403, 403, 403, 403] },
+            // Pipelines: admins manage, roles working with deals read, support sees none.
+            Case { name: "list pipelines", method: Method::GET, path: "/api/v1/pipelines".into(), body: None, expect: [200, 200, 200, 200, 403, 200] },
+            Case { name: "read pipeline", method: Method::GET, path: format!("/api/v1/pipelines/{}", w.pipeline), body: None, expect: [200, 200, 200, 200, 404, 200] },
+            Case { name: "create pipeline", method: Method::POST, path: "/api/v1/pipelines".into(), body: Some(json!({"name": "P", "stages": [{"name": "S"}, {"name": "W", "kind": "won"}, {"name": "L", "kind": "lost"}]})), expect: [201, 403, 403, 403, 403, 403] },
+            Case { name: "update pipeline", method: Method::PATCH, path: format!("/api/v1/pipelines/{}", w.pipeline), body: Some(json!({"name": "Sales"})), expect: [200, 403, 403, 403, 404, 403] },
+            // Deals: team-scoped like customers; support has no access.
+            Case { name: "list deals", method: Method::GET, path: "/api/v1/deals".into(), body: None, expect: [200, 200, 200, 200, 403, 200] },
+            Case { name: "read own-team deal", method: Method::GET, path: format!("/api/v1/deals/{}", w.d_a1), body: None, expect: [200, 200, 200, 200, 404, 200] },
+            Case { name: "read other-team deal", method: Method::GET, path: format!("/api/v1/deals/{}", w.d_b), body: None, expect: [200, 404, 404, 404, 404, 200] },
+            Case { name: "deal stage history other team", method: Method::GET, path: format!("/api/v1/deals/{}/stage-history", w.d_b), body: None, expect: [200, 404, 404, 404, 404, 200] },
+            Case { name: "deal history own team", method: Method::GET, path: format!("/api/v1/deals/{}/history", w.d_a1), body: None, expect: [200, 200, 200, 200, 404, 200] },
+            Case { name: "create deal", method: Method::POST, path: "/api/v1/deals".into(), body: Some(json!({"title": "New", "customer_id": a1, "currency": "EUR"})), expect: [201, 201, 201, 201, 403, 403] },
+            Case { name: "create deal on other-team customer", method: Method::POST, path: "/api/v1/deals".into(), body: Some(json!({"title": "New", "customer_id": b, "currency": "EUR"})), expect: [201, 422, 422, 422, 403, 403] },
+            Case { name: "update own-team deal", method: Method::PATCH, path: format!("/api/v1/deals/{}", w.d_a1), body: Some(json!({"value": 2000})), expect: [200, 200, 200, 403, 404, 403] },
+            Case { name: "update other-team deal", method: Method::PATCH, path: format!("/api/v1/deals/{}", w.d_b), body: Some(json!({"value": 2000})), expect: [200, 404, 404, 404, 404, 403] },
+            Case { name: "move own-team deal", method: Method::POST, path: format!("/api/v1/deals/{}/move", w.d_a1), body: Some(json!({"stage_id": w.qualified})), expect: [200, 200, 200, 403, 404, 403] },
+            Case { name: "move other-team deal", method: Method::POST, path: format!("/api/v1/deals/{}/move", w.d_b), body: Some(json!({"stage_id": w.qualified})), expect: [200, 404, 404, 404, 404, 403] },
+            // Activities: support reads all and writes its own; assignment and teams as above.
+            Case { name: "list activities", method: Method::GET, path: "/api/v1/activities".into(), body: None, expect: [200; 6] },
+            Case { name: "read own-team activity", method: Method::GET, path: format!("/api/v1/activities/{}", w.act_a1), body: None, expect: [200; 6] },
+            Case { name: "read other-team activity", method: Method::GET, path: format!("/api/v1/activities/{}", w.act_b), body: None, expect: [200, 404, 404, 404, 200, 200] },
+            Case { name: "create activity", method: Method::POST, path: "/api/v1/activities".into(), body: Some(json!({"kind": "call", "subject": "Called", "customer_id": a1})), expect: [201, 201, 201, 201, 201, 403] },
+            Case { name: "create activity on a deal", method: Method::POST, path: "/api/v1/activities".into(), body: Some(json!({"kind": "task", "subject": "Quote", "deal_id": w.d_a1})), expect: [201, 201, 201, 201, 422, 403] },
+            Case { name: "update own-team activity", method: Method::PATCH, path: format!("/api/v1/activities/{}", w.act_a1), body: Some(json!({"subject": "Edited"})), expect: [200, 200, 200, 403, 403, 403] },
+            Case { name: "update support's activity", method: Method::PATCH, path: format!("/api/v1/activities/{}", w.act_support), body: Some(json!({"subject": "Edited"})), expect: [200, 200, 403, 403, 200, 403] },
+            Case { name: "update other-team activity", method: Method::PATCH, path: format!("/api/v1/activities/{}", w.act_b), body: Some(json!({"subject": "Edited"})), expect: [200, 404, 404, 404, 403, 403] },
+            Case { name: "activity history other team", method: Method::GET, path: format!("/api/v1/activities/{}/history", w.act_b), body: None, expect: [200, 404, 404, 404, 200, 200] },
         ];
         for case in cases {
             for ((role, token), expected) in w.tokens.iter().zip(case.expect) {
@@ -173,6 +247,35 @@ async fn roles_by_endpoints() {
             let ids: Vec<&Value> = r.body["data"].as_array().unwrap().iter().map(|t| &t["id"]).collect();
             assert_eq!(ids.contains(&&json!(t_b)), visible, "team B transaction in {role}'s list");
             assert!(ids.contains(&&json!(t_a1)), "own-team transaction missing from {role}'s list");
+        }
+        // Deals and activities of rep A1: deleted and restored by those who may write them.
+        let (_, rep1) = &w.tokens[2];
+        for ((role, token), expected) in w.tokens.iter().zip([204, 204, 204, 403, 404, 403]) {
+            let d = app.post("/api/v1/deals", rep1, json!({"title": format!("del {role}"), "customer_id": a1, "currency": "EUR"})).await.expect(StatusCode::CREATED);
+            let path = format!("/api/v1/deals/{}", d.body["id"].as_str().unwrap());
+            let r = app.delete(&path, token).await;
+            assert_eq!(r.status.as_u16(), expected, "delete deal as {role}: {}", r.body);
+            let r = app.post(&format!("{path}/restore"), token, json!({})).await;
+            assert_eq!(r.status.as_u16(), if expected == 204 { 200 } else { expected }, "restore deal as {role}: {}", r.body);
+        }
+        for ((role, token), expected) in w.tokens.iter().zip([204, 204, 204, 403, 403, 403]) {
+            let a = app.post("/api/v1/activities", rep1, json!({"kind": "note", "subject": format!("del {role}"), "customer_id": a1})).await.expect(StatusCode::CREATED);
+            let path = format!("/api/v1/activities/{}", a.body["id"].as_str().unwrap());
+            let r = app.delete(&path, token).await;
+            assert_eq!(r.status.as_u16(), expected, "delete activity as {role}: {}", r.body);
+            let r = app.post(&format!("{path}/restore"), token, json!({})).await;
+            assert_eq!(r.status.as_u16(), if expected == 204 { 200 } else { expected }, "restore activity as {role}: {}", r.body);
+        }
+        // Lists only show the deals and activities the role may read.
+        let has = |body: &Value, id: &str| body["data"].as_array().unwrap().iter().any(|c| c["id"] == json!(id));
+        for ((role, token), visible) in w.tokens.iter().zip([true, false, false, false, true, true]) {
+            let r = app.get("/api/v1/activities?limit=500", token).await.expect(StatusCode::OK);
+            assert_eq!(has(&r.body, &w.act_b), visible, "team B activity in {role}'s list");
+            if *role != "support" {
+                let r = app.get("/api/v1/deals?limit=500", token).await.expect(StatusCode::OK);
+                assert_eq!(has(&r.body, &w.d_b), visible, "team B deal in {role}'s list");
+                assert!(has(&r.body, &w.d_a1), "team A deal in {role}'s list");
+            }
         }
         // Reassigning an owner needs customers:reassign (admins, managers of the team).
         let rep2_id = app.get("/api/v1/auth/me", &w.tokens[3].1).await.body["id"].clone();

@@ -1,11 +1,12 @@
 //! Customer service: create, read, update, soft delete, restore, batch create, list, history.
 
-use crate::auth::{Actor, Permission, Role};
+use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
 use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
-use crate::ids::{CustomerId, EventId, TeamId, UserId};
+use crate::ids::{CustomerId, EventId};
+use crate::services::ownership::{self, OwnerCache, check_assignment};
 use crate::store::Store;
 use crate::validate::Patch;
 use serde_json::Value;
@@ -423,77 +424,7 @@ fn created_event(actor: &Actor, c: &Customer) -> Event {
 }
 
 fn check_if_match(if_match: Option<&str>, cur: &Customer) -> CoreResult<()> {
-    super::check_if_match(if_match, &cur.etag())
-}
-
-/// Who may own a record of which team: admins assign freely; managers within their team;
-/// everyone else only to themselves in their own team.
-fn check_assignment(
-    actor: &Actor,
-    owner: UserId,
-    owner_team: Option<TeamId>,
-    team: Option<TeamId>,
-) -> Result<(), (&'static str, &'static str, &'static str)> {
-    match actor.role {
-        Role::Admin => Ok(()),
-        Role::Manager => {
-            if owner != actor.user_id && (owner_team.is_none() || owner_team != actor.team_id) {
-                Err((
-                    "owner_id",
-                    "not_in_team",
-                    "managers assign records to members of their own team",
-                ))
-            } else if team != actor.team_id && !(team.is_none() && actor.team_id.is_none()) {
-                Err((
-                    "team_id",
-                    "not_in_team",
-                    "managers assign records to their own team",
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        _ => {
-            if owner != actor.user_id {
-                Err((
-                    "owner_id",
-                    "forbidden",
-                    "you can only create records you own",
-                ))
-            } else if team != actor.team_id {
-                Err((
-                    "team_id",
-                    "forbidden",
-                    "you can only assign records to your own team",
-                ))
-            } else {
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Remembers owners' teams during one request (`None` = no such active user).
-#[derive(Default)]
-struct OwnerCache(HashMap<UserId, Option<Option<TeamId>>>);
-
-impl OwnerCache {
-    async fn team_of(
-        &mut self,
-        store: &dyn Store,
-        id: UserId,
-    ) -> CoreResult<Option<Option<TeamId>>> {
-        if let Some(v) = self.0.get(&id) {
-            return Ok(*v);
-        }
-        let v = store
-            .get_user(id)
-            .await?
-            .filter(|u| u.user.active)
-            .map(|u| u.user.team_id);
-        self.0.insert(id, v);
-        Ok(v)
-    }
+    ownership::check_if_match(if_match, &cur.etag())
 }
 
 /// The item index of `items[10].x`, so errors sort by item (stable within one item).

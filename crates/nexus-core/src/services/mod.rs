@@ -1,11 +1,18 @@
 //! Domain services, one per aggregate. Each takes an [`Actor`](crate::auth::Actor), checks
 //! permissions and ownership, and calls the store once per change.
 
+pub mod activities;
 pub mod auth;
 pub mod customers;
+mod deal_rules;
+pub mod deals;
+pub(crate) mod ownership;
+pub mod pipelines;
 pub mod products;
 pub mod transactions;
 pub mod users;
+
+pub(crate) use ownership::check_if_match;
 
 use crate::bus::EventBus;
 use crate::store::Store;
@@ -36,6 +43,9 @@ pub struct Services {
     pub customers: customers::CustomerService,
     pub products: products::ProductService,
     pub transactions: transactions::TransactionService,
+    pub pipelines: pipelines::PipelineService,
+    pub deals: deals::DealService,
+    pub activities: activities::ActivityService,
     pub users: users::UserService,
     pub auth: auth::AuthService,
 }
@@ -46,6 +56,9 @@ impl Services {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
             products: products::ProductService::new(store.clone(), bus.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
+            pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
+            deals: deals::DealService::new(store.clone(), bus.clone()),
+            activities: activities::ActivityService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             store,
@@ -61,22 +74,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| crate::CoreError::Internal(e.to_string()))
-}
-
-/// `If-Match` against the current ETag: absent or `*` passes; otherwise one of the listed tags
-/// (weak or strong) must equal it.
-pub(crate) fn check_if_match(if_match: Option<&str>, etag: &str) -> crate::error::CoreResult<()> {
-    match if_match {
-        Some(tag)
-            if tag.trim() != "*"
-                && !tag
-                    .split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag) =>
-        {
-            Err(crate::CoreError::PreconditionFailed)
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Sleeps a little before retrying an optimistic write that lost a race (grows with `attempt`).

@@ -41,24 +41,13 @@ where
     run_unmigrated(backend, |db| async move {
         db.migrate().await.expect("migrations failed");
         let store: Arc<dyn Store> = Arc::new(db);
-        assert_eq!(
-            store.backend(),
-            match backend {
-                Backend::Sqlite => "sqlite",
-                Backend::Postgres => "postgres",
-            }
-        );
-        let outcome = AssertUnwindSafe(test(store.clone())).catch_unwind().await;
-        store.close().await;
-        if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
-        }
+        test(store).await;
     })
     .await
 }
 
-/// Runs `test` against a fresh, empty (unmigrated) database of `backend`, and removes it
-/// afterwards. Used by the schema upgrade tests; [`run`] builds on it.
+/// Runs `test` against a fresh, empty database of `backend` (no migration applied), closing it
+/// afterwards.
 pub async fn run_unmigrated<F, Fut>(backend: Backend, test: F)
 where
     F: FnOnce(nexus_store::Db) -> Fut,
@@ -70,7 +59,9 @@ where
             let db = nexus_store::connect(&sqlite_config(dir.path(), None))
                 .await
                 .expect("cannot open the SQLite store");
-            test(db).await;
+            assert!(db.is_sqlite());
+            test(db.clone()).await;
+            db.close().await;
         }
         Backend::Postgres => {
             let Some(base) = std::env::var(PG_ENV).ok().filter(|u| !u.trim().is_empty()) else {
@@ -89,7 +80,12 @@ where
                 })
                 .await
                 .expect("cannot connect to the test database on PostgreSQL");
-                test(db).await;
+                assert!(!db.is_sqlite());
+                let outcome = AssertUnwindSafe(test(db.clone())).catch_unwind().await;
+                db.close().await;
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
             })
             .catch_unwind()
             .await;

@@ -23,12 +23,16 @@ macro_rules! conformance {
     };
 }
 
+mod activities;
+mod crm_fixtures;
 mod customers;
+mod deals;
 mod events;
 mod fixtures;
 mod harness;
 mod idempotency;
 mod listing;
+mod pipelines;
 mod products;
 mod sqlcipher;
 mod transactions;

@@ -1,6 +1,7 @@
 //! Schema upgrades: a database holding data at an older schema version is migrated to the
 //! current one, and both the old data and the new features work afterwards.
 
+use crate::crm_fixtures::{add_deal, deal};
 use crate::fixtures::{
     add_customers, add_product, add_user, assert_aggregates_exact, customer, product, transaction,
     transaction_event,
@@ -76,4 +77,49 @@ async fn foundation_to_products_and_transactions_sqlite() {
 #[tokio::test]
 async fn foundation_to_products_and_transactions_postgres() {
     run_unmigrated(Backend::Postgres, foundation_to_products_and_transactions).await;
+}
+
+mod upgrade_from_foundation {
+    use crate::harness::{Backend, run_unmigrated};
+
+    #[tokio::test]
+    async fn sqlite() {
+        run_unmigrated(Backend::Sqlite, super::upgrade_from_foundation).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        run_unmigrated(Backend::Postgres, super::upgrade_from_foundation).await;
+    }
+}
+
+/// 0001 (foundation) → latest: the default pipeline appears and works with old customers.
+async fn upgrade_from_foundation(db: Db) {
+    migrate_to(&db, 1).await;
+    let store: Arc<dyn Store> = Arc::new(db.clone());
+    let owner = add_user(&*store, None).await;
+    let old = customer(owner, "Customer from the foundation release");
+    add_customers(&*store, std::slice::from_ref(&old)).await;
+    assert!(
+        store.default_pipeline().await.is_err(),
+        "no pipelines before the upgrade"
+    );
+
+    db.migrate().await.unwrap();
+    assert_eq!(store.get_customer(old.id).await.unwrap(), Some(old.clone()));
+    let sales = store
+        .default_pipeline()
+        .await
+        .unwrap()
+        .expect("the default pipeline");
+    assert_eq!(sales.stages.len(), 6);
+    let d = add_deal(
+        &*store,
+        &deal(&sales, old.id, owner, "First deal after the upgrade"),
+    )
+    .await;
+    assert_eq!(store.get_deal(d.id).await.unwrap(), Some(d));
+    // Migrating again changes nothing (one default pipeline, same stages).
+    db.migrate().await.unwrap();
+    assert_eq!(store.default_pipeline().await.unwrap(), Some(sales));
 }

@@ -1,0 +1,228 @@
+//! Activity persistence: inserts and optimistic updates with their events, keyset lists with
+//! the "my open tasks" and overdue filters.
+
+use crate::rows::{Arg, bind_args};
+use crate::{Db, db_err, insert_event, with_pool};
+use chrono::{DateTime, Utc};
+use nexus_core::activity::{Activity, ActivityKind, ActivityQuery, ActivitySortField, no_due_date};
+use nexus_core::auth::Scope;
+use nexus_core::customer::DeletedFilter;
+use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::event::Event;
+use nexus_core::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
+use nexus_core::page::SortOrder;
+use uuid::Uuid;
+
+const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.due_at, a.done, a.completed_at, a.assignee_id, \
+     a.customer_id, a.deal_id, a.owner_id, a.team_id, a.version, a.created_at, a.updated_at, a.deleted_at";
+
+#[derive(sqlx::FromRow)]
+struct ActivityRow {
+    id: Uuid,
+    kind: String,
+    subject: String,
+    body: Option<String>,
+    due_at: Option<DateTime<Utc>>,
+    done: bool,
+    completed_at: Option<DateTime<Utc>>,
+    assignee_id: Option<Uuid>,
+    customer_id: Uuid,
+    deal_id: Option<Uuid>,
+    owner_id: Uuid,
+    team_id: Option<Uuid>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ActivityRow> for Activity {
+    type Error = CoreError;
+    fn try_from(r: ActivityRow) -> Result<Self, CoreError> {
+        Ok(Activity {
+            id: ActivityId(r.id),
+            kind: r
+                .kind
+                .parse::<ActivityKind>()
+                .map_err(|_| CoreError::Internal(format!("stored activity kind {:?}", r.kind)))?,
+            subject: r.subject,
+            body: r.body,
+            due_at: r.due_at,
+            done: r.done,
+            completed_at: r.completed_at,
+            assignee_id: r.assignee_id.map(UserId),
+            customer_id: CustomerId(r.customer_id),
+            deal_id: r.deal_id.map(DealId),
+            owner_id: UserId(r.owner_id),
+            team_id: r.team_id.map(TeamId),
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+        })
+    }
+}
+
+impl Db {
+    pub(crate) async fn insert_activity(&self, a: &Activity, event: &Event) -> CoreResult<()> {
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO activities (id, kind, subject, body, due_at, done, completed_at, assignee_id, customer_id, deal_id, \
+                 owner_id, team_id, version, created_at, updated_at, deleted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            )
+            .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
+            .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
+            .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.created_at).bind(a.updated_at)
+            .bind(a.deleted_at)
+            .execute(&mut *tx).await.map_err(db_err)?;
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn get_activity(&self, id: ActivityId) -> CoreResult<Option<Activity>> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE a.id = $1");
+        let row: Option<ActivityRow> = with_pool!(self, read, pool =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await.map_err(db_err)?);
+        row.map(Activity::try_from).transpose()
+    }
+
+    pub(crate) async fn update_activity(
+        &self,
+        a: &Activity,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        const SQL: &str = "UPDATE activities SET kind = $2, subject = $3, body = $4, due_at = $5, done = $6, completed_at = $7, \
+             assignee_id = $8, customer_id = $9, deal_id = $10, owner_id = $11, team_id = $12, version = $13, \
+             updated_at = $14, deleted_at = $15 WHERE id = $1 AND version = $16";
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let done = sqlx::query(SQL)
+                .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
+                .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
+                .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.updated_at).bind(a.deleted_at)
+                .bind(expected_version)
+                .execute(&mut *tx).await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(true)
+    }
+
+    pub(crate) async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {
+        let (sql, args) = list_sql(q)?;
+        let rows: Vec<ActivityRow> = with_pool!(self, read, pool => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+        });
+        rows.into_iter().map(Activity::try_from).collect()
+    }
+}
+
+/// Builds the list statement and its arguments (the same SQL on both backends).
+fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
+    let mut args: Vec<Arg> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    let push = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        args.len()
+    };
+    if let Scope::Team { team_id, user_id } = q.scope {
+        // Assignees see their activities whatever the team.
+        let u = push(&mut args, Arg::Uuid(user_id.0));
+        match team_id {
+            Some(t) => {
+                let t = push(&mut args, Arg::Uuid(t.0));
+                conds.push(format!(
+                    "(a.team_id = ${t} OR a.owner_id = ${u} OR a.assignee_id = ${u})"
+                ));
+            }
+            None => conds.push(format!("(a.owner_id = ${u} OR a.assignee_id = ${u})")),
+        }
+    }
+    conds.push(match q.deleted {
+        DeletedFilter::Exclude => "a.deleted_at IS NULL".into(),
+        DeletedFilter::Only => "a.deleted_at IS NOT NULL".into(),
+    });
+    if !q.kinds.is_empty() {
+        let ps: Vec<String> = q
+            .kinds
+            .iter()
+            .map(|k| format!("${}", push(&mut args, Arg::Text(k.as_str().into()))))
+            .collect();
+        conds.push(format!("a.kind IN ({})", ps.join(", ")));
+    }
+    for (col, v) in [
+        ("customer_id", q.customer_id.map(|x| x.0)),
+        ("deal_id", q.deal_id.map(|x| x.0)),
+        ("assignee_id", q.assignee_id.map(|x| x.0)),
+        ("owner_id", q.owner_id.map(|x| x.0)),
+    ] {
+        if let Some(v) = v {
+            conds.push(format!("a.{col} = ${}", push(&mut args, Arg::Uuid(v))));
+        }
+    }
+    if let Some(me) = q.mine {
+        let u = push(&mut args, Arg::Uuid(me.0));
+        conds.push(format!(
+            "(a.assignee_id = ${u} OR (a.assignee_id IS NULL AND a.owner_id = ${u}))"
+        ));
+    }
+    if let Some(open) = q.open {
+        conds.push(format!("a.done = ${}", push(&mut args, Arg::Bool(!open))));
+    }
+    if let Some(overdue) = q.overdue {
+        let f = push(&mut args, Arg::Bool(false));
+        let now = push(&mut args, Arg::Time(q.now));
+        let expr = format!("(a.done = ${f} AND a.due_at IS NOT NULL AND a.due_at < ${now})");
+        conds.push(if overdue { expr } else { format!("NOT {expr}") });
+    }
+    for (expr, v) in [("a.due_at >= ", q.due_after), ("a.due_at < ", q.due_before)] {
+        if let Some(t) = v {
+            conds.push(format!("{expr}${}", push(&mut args, Arg::Time(t))));
+        }
+    }
+    let sort_expr = match q.sort {
+        ActivitySortField::CreatedAt => "a.created_at".to_owned(),
+        ActivitySortField::UpdatedAt => "a.updated_at".to_owned(),
+        ActivitySortField::DueAt => {
+            let n = push(&mut args, Arg::Time(no_due_date()));
+            format!("coalesce(a.due_at, ${n})")
+        }
+    };
+    let (cmp, dir) = match q.order {
+        SortOrder::Asc => (">", "ASC"),
+        SortOrder::Desc => ("<", "DESC"),
+    };
+    if let Some(cur) = &q.after {
+        let bad = || {
+            CoreError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor returned by this API",
+            )
+        };
+        if cur.sort != q.sort.as_str() {
+            return Err(bad());
+        }
+        let t = DateTime::parse_from_rfc3339(&cur.value).map_err(|_| bad())?;
+        let a = push(&mut args, Arg::Time(t.with_timezone(&Utc)));
+        let b = push(&mut args, Arg::Uuid(cur.id));
+        conds.push(format!("({sort_expr}, a.id) {cmp} (${a}, ${b})"));
+    }
+    let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
+    let sql = format!(
+        "SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {} ORDER BY {sort_expr} {dir}, a.id {dir} LIMIT ${limit}",
+        conds.join(" AND ")
+    );
+    Ok((sql, args))
+}
