@@ -235,7 +235,7 @@ impl DealPatch {
             n.value = v;
         }
         if let Patch::Value(v) = &self.currency {
-            n.currency = v.clone();
+            n.currency = *v;
         }
         match self.expected_close_date {
             Patch::Absent => {}
