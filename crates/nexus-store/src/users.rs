@@ -3,7 +3,7 @@
 use crate::rows::{API_KEY_COLUMNS, ApiKeyRow, RefreshRow, TeamRow, USER_COLUMNS, UserRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, Utc};
-use nexus_core::error::CoreResult;
+use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ApiKeyId, RefreshTokenId, SessionId, TeamId, UserId};
 use nexus_core::store::{IdempotencyClaim, IdempotentResponse};
@@ -158,7 +158,9 @@ impl Db {
     pub(crate) async fn delete_team(&self, id: TeamId, event: &Event) -> CoreResult<bool> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let done = sqlx::query("DELETE FROM teams WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+            // The service checks for members first; a member added concurrently still makes
+            // the delete fail (foreign key), and that is the same conflict, not a missing reference.
+            let done = sqlx::query("DELETE FROM teams WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(team_delete_err)?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -361,4 +363,16 @@ type IdempotencyRow = (String, Option<i32>, Option<String>, Option<String>);
 enum UserKey<'a> {
     Id(Uuid),
     Email(&'a str),
+}
+
+/// A team still referenced by users cannot be deleted: the conflict the service reports too.
+fn team_delete_err(e: sqlx::Error) -> CoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => CoreError::conflict(
+            "team_not_empty",
+            None,
+            "move the team's members to another team first",
+        ),
+        _ => db_err(e),
+    }
 }
