@@ -7,7 +7,7 @@ use nexus_core::customer::{Customer, CustomerQuery};
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::{ApiKeyId, CustomerId, EventId, RefreshTokenId, SessionId, TeamId, UserId};
-use nexus_core::store::{IdempotencyClaim, IdempotentResponse, PoolStats, Store};
+use nexus_core::store::{CustomerBatches, IdempotencyClaim, IdempotentResponse, PoolStats, Store};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use uuid::Uuid;
 
@@ -21,10 +21,10 @@ impl Store for Db {
         }
     }
     async fn ping(&self) -> CoreResult<()> {
-        with_pool!(self, read, pool => sqlx::query("SELECT 1").execute(pool).await.map_err(db_err)?.rows_affected());
+        with_pool!(self, read, conn => sqlx::query("SELECT 1").execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
-    fn pool_stats(&self) -> PoolStats {
+    fn pool_stats(&self) -> Vec<PoolStats> {
         self.stats()
     }
     async fn close(&self) {
@@ -148,8 +148,12 @@ impl Store for Db {
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
         Db::list_customers(self, q).await
     }
-    async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
-        Db::bulk_load_customers(self, customers).await
+    async fn bulk_load_customers(
+        &self,
+        batches: CustomerBatches<'_>,
+        expected: u64,
+    ) -> CoreResult<u64> {
+        Db::bulk_load_customers(self, batches, expected).await
     }
     async fn entity_events(
         &self,

@@ -30,4 +30,5 @@ mod harness;
 mod idempotency;
 mod listing;
 mod sqlcipher;
+mod sqlite_bulk;
 mod users;
