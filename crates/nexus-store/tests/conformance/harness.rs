@@ -38,17 +38,33 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()>,
 {
+    with_fresh_database(backend, |db| async move {
+        db.migrate().await.expect("migrations failed");
+        let store: Arc<dyn Store> = Arc::new(db);
+        test(store.clone()).await;
+    })
+    .await
+}
+
+/// Runs `test` with a store of `backend` on a new, empty database (no migration applied), and
+/// closes and removes it afterwards (also when the test panics). Skips PostgreSQL as [`run`].
+pub async fn with_fresh_database<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(nexus_store::Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let db = nexus_store::connect(&sqlite_config(dir.path(), None))
                 .await
                 .expect("cannot open the SQLite store");
-            db.migrate().await.expect("SQLite migrations failed");
-            let store: Arc<dyn Store> = Arc::new(db);
-            assert_eq!(store.backend(), "sqlite");
-            test(store.clone()).await;
-            store.close().await;
+            assert_eq!(db.backend(), "sqlite");
+            let outcome = AssertUnwindSafe(test(db.clone())).catch_unwind().await;
+            db.close().await;
+            if let Err(panic) = outcome {
+                std::panic::resume_unwind(panic);
+            }
         }
         Backend::Postgres => {
             let Some(base) = std::env::var(PG_ENV).ok().filter(|u| !u.trim().is_empty()) else {
@@ -67,11 +83,9 @@ where
                 })
                 .await
                 .expect("cannot connect to the test database on PostgreSQL");
-                db.migrate().await.expect("PostgreSQL migrations failed");
-                let store: Arc<dyn Store> = Arc::new(db);
-                assert_eq!(store.backend(), "postgres");
-                let outcome = AssertUnwindSafe(test(store.clone())).catch_unwind().await;
-                store.close().await;
+                assert_eq!(db.backend(), "postgres");
+                let outcome = AssertUnwindSafe(test(db.clone())).catch_unwind().await;
+                db.close().await;
                 if let Err(panic) = outcome {
                     std::panic::resume_unwind(panic);
                 }

@@ -31,4 +31,5 @@ mod idempotency;
 mod listing;
 mod sqlcipher;
 mod sqlite_bulk;
+mod upgrade;
 mod users;
