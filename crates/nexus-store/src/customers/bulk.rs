@@ -18,6 +18,9 @@
 //! rebuilt at the end still refuses duplicates, failing the whole load.
 //!
 //! PostgreSQL keeps its indexes as they are (the trigram index through the GIN pending list).
+//!
+//! On SQLite the load holds the single writer connection for its whole duration: other writes
+//! of the process wait for it (and show up as pool waits on `/metrics`).
 
 use super::INSERT_CUSTOMER;
 use crate::dialect::Dialect;
