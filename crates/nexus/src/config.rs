@@ -123,7 +123,12 @@ impl Config {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig
-            .merge(Env::prefixed("NEXUS_").ignore(&["config", "test_database_url", "db_url_test"]))
+            .merge(Env::prefixed("NEXUS_").ignore(&[
+                "config",
+                "test_database_url",
+                "db_url_test",
+                "check_port",
+            ]))
             .merge(Serialized::defaults(o));
         let mut c: Config = fig.extract().context("invalid configuration")?;
         // An empty variable (`NEXUS_DATABASE_URL=`) means "not set", as in most tools.
