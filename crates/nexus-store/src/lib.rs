@@ -52,8 +52,7 @@ macro_rules! with_pool {
     };
     (@lease $p:ident, $pool:ident => $body:expr) => {{
         let mut lease = $p.lease().await.map_err($crate::db_err)?;
-        #[allow(unused_mut)]
-        let mut $pool = &mut *lease;
+        let $pool = &mut *lease;
         $body
     }};
 }
