@@ -103,9 +103,17 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
             );
             metrics::describe_gauge!(
                 "db_pool_connections",
-                "Database pool connections by state (open, idle)"
+                "Database pool connections by pool and state (open, idle)"
             );
             metrics::describe_gauge!("db_pool_max_connections", "Database pool size limit");
+            metrics::describe_gauge!(
+                "db_pool_waiting",
+                "Database connection acquisitions queued now, every connection being in use"
+            );
+            metrics::describe_counter!(
+                "db_pool_acquire_waits_total",
+                "Database connection acquisitions that queued because every connection was in use"
+            );
             metrics::describe_gauge!("nexus_build_info", "Build information (always 1)");
             metrics::describe_gauge!(
                 "process_uptime_seconds",

@@ -18,13 +18,26 @@ use crate::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use crate::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use async_trait::async_trait;
 
-/// Connection-pool figures for `/metrics`.
+/// Figures of one connection pool, for `/metrics`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PoolStats {
+    /// Which pool: `main` (PostgreSQL), `writer` or `reader` (SQLite).
+    pub pool: &'static str,
+    /// Open connections.
     pub size: u32,
+    /// Open connections not in use.
     pub idle: u32,
+    /// Connection limit.
     pub max: u32,
+    /// Acquisitions since start that found every connection in use and queued for one.
+    pub waits: u64,
+    /// Acquisitions queued right now.
+    pub waiting: u32,
 }
+
+/// The customers of a bulk load, in batches, as the producer generates or parses them. An error
+/// item (the producer failed) aborts the load.
+pub type CustomerBatches<'a> = futures::stream::BoxStream<'a, CoreResult<Vec<Customer>>>;
 
 /// A stored response of an idempotent request.
 #[derive(Clone, Debug)]
@@ -67,7 +80,8 @@ pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
-    fn pool_stats(&self) -> PoolStats;
+    /// One entry per connection pool.
+    fn pool_stats(&self) -> Vec<PoolStats>;
     /// Closes the connection pools (waits for connections in use to return).
     async fn close(&self);
 
@@ -136,8 +150,15 @@ pub trait Store: Send + Sync + 'static {
         event: &Event,
     ) -> CoreResult<bool>;
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>>;
-    /// Bulk load for demo data and imports: no per-row events, one transaction per call.
-    async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()>;
+    /// Bulk load for demo data and imports: every batch of `batches` in one transaction (all or
+    /// nothing), and no per-row events. `expected` is about how many customers the batches hold;
+    /// the store uses it to choose between maintaining its indexes row by row and rebuilding them
+    /// once at the end. Returns the number of customers loaded.
+    async fn bulk_load_customers(
+        &self,
+        batches: CustomerBatches<'_>,
+        expected: u64,
+    ) -> CoreResult<u64>;
 
     // Products.
     async fn insert_product(&self, product: &Product, event: &Event) -> CoreResult<()>;

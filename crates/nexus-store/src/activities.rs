@@ -11,6 +11,7 @@ use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
 use nexus_core::page::SortOrder;
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.due_at, a.done, a.completed_at, a.assignee_id, \

@@ -1,6 +1,6 @@
 //! Opening the store: SQLite (with SQLCipher key) or PostgreSQL, from configuration.
 
-use crate::Db;
+use crate::{Db, TrackedPool};
 use nexus_core::CoreError;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -8,6 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Page cache of each SQLite connection, in KiB.
+pub(crate) const SQLITE_CACHE_KIB: i64 = 32_000;
 
 /// What the store needs to know to connect.
 #[derive(Clone, Debug)]
@@ -58,7 +61,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
             .connect_with(opts)
             .await
             .map_err(|e| CoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
-        return Ok(Db::Postgres(pool));
+        return Ok(Db::Postgres(TrackedPool::new(pool, "main")));
     }
     if let Some(u) = cfg.database_url.as_deref()
         && !u.starts_with("sqlite:")
@@ -81,7 +84,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("temp_store", "memory")
-        .pragma("cache_size", "-32000")
+        .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
         // sqlx logs slow statements verbatim; one of them is `PRAGMA key`, so never log them.
         .disable_statement_logging();
     if let Some(key) = &cfg.db_key {
@@ -103,7 +106,10 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .connect_with(base.read_only(true))
         .await
         .map_err(|e| open_error(&path, e))?;
-    Ok(Db::Sqlite { writer, reader })
+    Ok(Db::Sqlite {
+        writer: TrackedPool::new(writer, "writer"),
+        reader: TrackedPool::new(reader, "reader"),
+    })
 }
 
 async fn check_readable(pool: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {

@@ -1,7 +1,7 @@
 //! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
-//! with filters and search, and bulk load.
+//! with filters and search; bulk load in [`bulk`].
 
-use crate::dialect::{BulkSearchIndex, Dialect};
+use crate::dialect::Dialect;
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::auth::Scope;
@@ -10,6 +10,7 @@ use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::CustomerId;
 use nexus_core::page::SortOrder;
+use sqlx::Connection as _;
 use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
 
@@ -63,14 +64,16 @@ macro_rules! write_tags {
     }};
 }
 
+mod bulk;
+
 impl Db {
     pub(crate) async fn insert_customers(
         &self,
         customers: &[Customer],
         events: &[Event],
     ) -> CoreResult<()> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             for c in customers {
                 bind_customer!(sqlx::query(INSERT_CUSTOMER), c).execute(&mut *tx).await.map_err(db_err)?;
                 write_tags!(tx, c, false);
@@ -91,12 +94,12 @@ impl Db {
                 "SELECT email_norm FROM customers WHERE deleted_at IS NULL AND email_norm IN ({})",
                 placeholders.join(", ")
             );
-            let rows: Vec<String> = with_pool!(self, read, pool => {
+            let rows: Vec<String> = with_pool!(self, read, conn => {
                 let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
                 for e in chunk {
                     q = q.bind(e);
                 }
-                q.fetch_all(pool).await.map_err(db_err)?
+                q.fetch_all(conn).await.map_err(db_err)?
             });
             found.extend(rows);
         }
@@ -105,8 +108,8 @@ impl Db {
 
     pub(crate) async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1");
-        let row: Option<CustomerRow> = with_pool!(self, read, pool =>
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(pool).await.map_err(db_err)?);
+        let row: Option<CustomerRow> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(id.0).fetch_optional(conn).await.map_err(db_err)?);
         row.map(Customer::try_from).transpose()
     }
 
@@ -119,8 +122,8 @@ impl Db {
         const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
              status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
              deleted_at = $16 WHERE id = $1 AND version = $17";
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             let done = sqlx::query(SQL)
                 .bind(c.id.0)
                 .bind(&c.name)
@@ -159,133 +162,14 @@ impl Db {
         } else {
             list_sql::<Postgres>(q)?
         };
-        let rows: Vec<CustomerRow> = with_pool!(self, read, pool => {
+        let rows: Vec<CustomerRow> = with_pool!(self, read, conn => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await
                 .map_err(db_err)?
         });
         rows.into_iter().map(Customer::try_from).collect()
     }
-
-    /// Loads many customers fast (demo data, imports): multi-row inserts, one transaction per
-    /// call, no per-row events.
-    pub(crate) async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
-        if customers.is_empty() {
-            return Ok(());
-        }
-        let sql = if self.is_sqlite() {
-            BulkSql::new::<Sqlite>()
-        } else {
-            BulkSql::new::<Postgres>()
-        };
-        // Every tag row of the call, so that all tag statements but the last have the same text
-        // (and reuse one prepared statement).
-        let tagged: Vec<(&str, uuid::Uuid)> = customers
-            .iter()
-            .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
-            .collect();
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            let suspended = tx.suspend_search_index().await?;
-            for chunk in customers.chunks(BULK_CUSTOMER_ROWS) {
-                let text = sql.customers(chunk.len());
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
-                for c in chunk {
-                    query = bind_customer!(query, c);
-                }
-                query.execute(&mut *tx).await.map_err(db_err)?;
-            }
-            for chunk in tagged.chunks(BULK_TAG_ROWS) {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
-                for (t, id) in chunk {
-                    query = query.bind(*t).bind(*id);
-                }
-                query.execute(&mut *tx).await.map_err(db_err)?;
-            }
-            tx.resume_search_index(suspended).await?;
-            tx.commit().await.map_err(db_err)?;
-        });
-        Ok(())
-    }
-}
-
-/// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
-/// PostgreSQL 65,535).
-const BULK_CUSTOMER_ROWS: usize = 1000;
-/// Rows per multi-row tag insert (2 parameters each).
-const BULK_TAG_ROWS: usize = 2000;
-const CUSTOMER_COLUMN_COUNT: usize = 18;
-
-/// Statement texts of a bulk load for one backend; full-size statements are built once.
-struct BulkSql {
-    positional: bool,
-    full_customers: String,
-    full_tags: String,
-}
-
-impl BulkSql {
-    fn new<D: Dialect>() -> Self {
-        let positional = D::positional_bulk_params();
-        Self {
-            positional,
-            full_customers: customers_insert(positional, BULK_CUSTOMER_ROWS),
-            full_tags: tags_insert(positional, BULK_TAG_ROWS),
-        }
-    }
-
-    fn customers(&self, rows: usize) -> String {
-        if rows == BULK_CUSTOMER_ROWS {
-            self.full_customers.clone()
-        } else {
-            customers_insert(self.positional, rows)
-        }
-    }
-
-    fn tags(&self, rows: usize) -> String {
-        if rows == BULK_TAG_ROWS {
-            self.full_tags.clone()
-        } else {
-            tags_insert(self.positional, rows)
-        }
-    }
-}
-
-/// `INSERT … VALUES (…), (…)` for `rows` rows of `cols` parameters each.
-fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
-    use std::fmt::Write as _;
-    let mut sql = String::with_capacity(head.len() + rows * cols * 7);
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            if positional {
-                sql.push('?');
-            } else {
-                let _ = write!(sql, "${}", r * cols + c + 1);
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-fn customers_insert(positional: bool, rows: usize) -> String {
-    let head = INSERT_CUSTOMER.split(" VALUES").next().unwrap_or_default();
-    multi_row_values(head, positional, rows, CUSTOMER_COLUMN_COUNT)
-}
-
-fn tags_insert(positional: bool, rows: usize) -> String {
-    multi_row_values(
-        "INSERT INTO customer_tags (tag, customer_id)",
-        positional,
-        rows,
-        2,
-    )
 }
 
 /// Builds the list statement and its arguments for backend `D`.

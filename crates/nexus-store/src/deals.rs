@@ -17,6 +17,7 @@ use nexus_core::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, Te
 use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
 use nexus_core::store::{DealEventFn, DealWrite};
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 const DEAL_COLUMNS: &str = "d.id, d.title, d.customer_id, d.value, d.currency, d.pipeline_id, d.stage_id, d.status, \

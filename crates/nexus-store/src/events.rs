@@ -6,6 +6,7 @@ use crate::{Db, db_err, dialect, with_pool};
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::EventId;
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 /// Inserts an event on the given transaction (the change and its event commit together).
@@ -46,8 +47,8 @@ impl Db {
             EVENT_COLUMNS,
             "FROM events WHERE entity_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         );
-        let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(entity_id).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
+        let rows: Vec<EventRow> = with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(entity_id).bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?);
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
@@ -68,8 +69,8 @@ impl Db {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let mut rows: Vec<EventRow> = with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        let mut rows: Vec<EventRow> = with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             if !dialect::try_lock_sequencer(&mut tx).await? {
                 return Ok(Vec::new());
             }
@@ -87,14 +88,14 @@ impl Db {
             EVENT_COLUMNS,
             "FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
         );
-        let rows: Vec<EventRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(seq).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?);
+        let rows: Vec<EventRow> = with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(seq).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?);
         Ok(rows.into_iter().map(Event::from).collect())
     }
 
     pub(crate) async fn max_seq(&self) -> CoreResult<i64> {
-        with_pool!(self, read, pool => sqlx::query_scalar::<_, i64>("SELECT coalesce(max(seq), 0) FROM events")
-            .fetch_one(pool).await.map_err(db_err))
+        with_pool!(self, read, conn => sqlx::query_scalar::<_, i64>("SELECT coalesce(max(seq), 0) FROM events")
+            .fetch_one(conn).await.map_err(db_err))
     }
 }
 

@@ -12,6 +12,7 @@ mod dialect;
 mod events;
 mod kanban;
 mod pipelines;
+mod pool;
 mod port;
 mod products;
 mod query;
@@ -20,10 +21,11 @@ mod transactions;
 mod users;
 
 pub use connect::{StoreConfig, connect};
+pub use pool::{Lease, TrackedPool};
 
 use nexus_core::CoreError;
 use nexus_core::store::PoolStats;
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{Postgres, Sqlite};
 
 /// A connected store.
 #[derive(Clone, Debug)]
@@ -31,29 +33,35 @@ pub enum Db {
     /// SQLite: a single writer connection (SQLite serialises writes anyway, and one writer avoids
     /// lock upgrades and busy waits) and a pool of readers (WAL lets them run concurrently).
     Sqlite {
-        writer: SqlitePool,
-        reader: SqlitePool,
+        writer: TrackedPool<Sqlite>,
+        reader: TrackedPool<Sqlite>,
     },
-    Postgres(PgPool),
+    Postgres(TrackedPool<Postgres>),
 }
 
-/// Runs `$body` with `$pool` bound to the backend's writer (or reader) pool. The body is
-/// compiled once per backend, so the same SQL and bindings serve both.
+/// Runs `$body` with `$pool` bound to a connection leased from the backend's writer (or reader)
+/// pool, `&mut SqliteConnection` or `&mut PgConnection`. The body is compiled once per backend,
+/// so the same SQL and bindings serve both; the lease returns to the pool after the body.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! with_pool {
     ($db:expr, write, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite { writer: $pool, .. } => $body,
-            $crate::Db::Postgres($pool) => $body,
+            $crate::Db::Sqlite { writer: p, .. } => $crate::with_pool!(@lease p, $pool => $body),
+            $crate::Db::Postgres(p) => $crate::with_pool!(@lease p, $pool => $body),
         }
     };
     ($db:expr, read, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite { reader: $pool, .. } => $body,
-            $crate::Db::Postgres($pool) => $body,
+            $crate::Db::Sqlite { reader: p, .. } => $crate::with_pool!(@lease p, $pool => $body),
+            $crate::Db::Postgres(p) => $crate::with_pool!(@lease p, $pool => $body),
         }
     };
+    (@lease $p:ident, $pool:ident => $body:expr) => {{
+        let mut lease = $p.lease().await.map_err($crate::db_err)?;
+        let $pool = &mut *lease;
+        $body
+    }};
 }
 
 impl Db {
@@ -64,26 +72,18 @@ impl Db {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), CoreError> {
         match self {
-            Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Db::Sqlite { writer, .. } => migrations::sqlite().run(writer.inner()).await,
+            Db::Postgres(pool) => migrations::postgres().run(pool.inner()).await,
         }
         .map_err(|e| CoreError::Internal(format!("migration failed: {e}")))
     }
 
-    pub fn stats(&self) -> PoolStats {
-        let (size, idle, max) = match self {
-            Db::Sqlite { writer, reader } => {
-                let (a, b, c) = of_sqlite(writer);
-                let (d, e, f) = of_sqlite(reader);
-                (a + d, b + e, c + f)
-            }
-            Db::Postgres(p) => (
-                p.size(),
-                p.num_idle() as u32,
-                p.options().get_max_connections(),
-            ),
-        };
-        PoolStats { size, idle, max }
+    /// Figures of each connection pool.
+    pub fn stats(&self) -> Vec<PoolStats> {
+        match self {
+            Db::Sqlite { writer, reader } => vec![writer.stats(), reader.stats()],
+            Db::Postgres(p) => vec![p.stats()],
+        }
     }
 
     pub async fn close(&self) {
@@ -97,12 +97,17 @@ impl Db {
     }
 }
 
-fn of_sqlite(p: &SqlitePool) -> (u32, u32, u32) {
-    (
-        p.size(),
-        p.num_idle() as u32,
-        p.options().get_max_connections(),
-    )
+/// The embedded migrations of each backend.
+pub mod migrations {
+    use sqlx::migrate::Migrator;
+
+    pub fn sqlite() -> Migrator {
+        sqlx::migrate!("migrations/sqlite")
+    }
+
+    pub fn postgres() -> Migrator {
+        sqlx::migrate!("migrations/postgres")
+    }
 }
 
 /// Maps a driver error to the domain error: unique violations become conflicts naming the

@@ -10,6 +10,7 @@ use nexus_core::event::Event;
 use nexus_core::ids::{PipelineId, StageId};
 use nexus_core::page::SortOrder;
 use nexus_core::pipeline::{Pipeline, PipelineQuery, PipelineSortField, Stage, StageKind};
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 const PIPELINE_COLUMNS: &str =

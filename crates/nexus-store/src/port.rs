@@ -15,7 +15,7 @@ use nexus_core::ids::{
 use nexus_core::pipeline::{Pipeline, PipelineQuery};
 use nexus_core::product::{Product, ProductQuery};
 use nexus_core::store::{
-    DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats, Store,
+    CustomerBatches, DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats, Store,
 };
 use nexus_core::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
@@ -31,10 +31,10 @@ impl Store for Db {
         }
     }
     async fn ping(&self) -> CoreResult<()> {
-        with_pool!(self, read, pool => sqlx::query("SELECT 1").execute(pool).await.map_err(db_err)?.rows_affected());
+        with_pool!(self, read, conn => sqlx::query("SELECT 1").execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
-    fn pool_stats(&self) -> PoolStats {
+    fn pool_stats(&self) -> Vec<PoolStats> {
         self.stats()
     }
     async fn close(&self) {
@@ -158,8 +158,12 @@ impl Store for Db {
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
         Db::list_customers(self, q).await
     }
-    async fn bulk_load_customers(&self, customers: &[Customer]) -> CoreResult<()> {
-        Db::bulk_load_customers(self, customers).await
+    async fn bulk_load_customers(
+        &self,
+        batches: CustomerBatches<'_>,
+        expected: u64,
+    ) -> CoreResult<u64> {
+        Db::bulk_load_customers(self, batches, expected).await
     }
     async fn insert_product(&self, product: &Product, event: &Event) -> CoreResult<()> {
         Db::insert_product(self, product, event).await

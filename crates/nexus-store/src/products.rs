@@ -11,6 +11,7 @@ use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::ProductId;
 use nexus_core::product::{Product, ProductQuery, ProductSortField};
+use sqlx::Connection as _;
 
 const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";

@@ -30,6 +30,7 @@ use nexus_core::ids::{CustomerId, TransactionId};
 use nexus_core::transaction::{
     CustomerAggregates, Transaction, TransactionQuery, TransactionSortField,
 };
+use sqlx::Connection as _;
 
 const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, created_by, version, created_at, updated_at, deleted_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";

@@ -3,22 +3,23 @@
 use crate::rows::{API_KEY_COLUMNS, ApiKeyRow, RefreshRow, TeamRow, USER_COLUMNS, UserRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, Utc};
-use nexus_core::error::CoreResult;
+use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ApiKeyId, RefreshTokenId, SessionId, TeamId, UserId};
 use nexus_core::store::{IdempotencyClaim, IdempotentResponse};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 impl Db {
     pub(crate) async fn count_users(&self) -> CoreResult<i64> {
-        with_pool!(self, read, pool => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(pool).await.map_err(db_err))
+        with_pool!(self, read, conn => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(conn).await.map_err(db_err))
     }
 
     pub(crate) async fn insert_user(&self, r: &UserRecord, event: &Event) -> CoreResult<()> {
         let u = &r.user;
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO users (id, email, email_norm, name, role, team_id, active, password_hash, password_expires_at, version, created_at, updated_at, last_login_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -39,10 +40,10 @@ impl Db {
         arg: UserKey<'_>,
     ) -> CoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {cond}");
-        let row: Option<UserRow> = with_pool!(self, read, pool => {
+        let row: Option<UserRow> = with_pool!(self, read, conn => {
             let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
             let q = match arg { UserKey::Id(id) => q.bind(id), UserKey::Email(e) => q.bind(e.to_owned()) };
-            q.fetch_optional(pool).await.map_err(db_err)?
+            q.fetch_optional(conn).await.map_err(db_err)?
         });
         row.map(UserRecord::try_from).transpose()
     }
@@ -63,8 +64,8 @@ impl Db {
         event: Option<&Event>,
     ) -> CoreResult<bool> {
         let u = &r.user;
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             let done = sqlx::query(
                 "UPDATE users SET name = $2, role = $3, team_id = $4, active = $5, password_hash = $6, password_expires_at = $7, \
                  version = $8, updated_at = $9 WHERE id = $1 AND version = $10",
@@ -84,8 +85,8 @@ impl Db {
     }
 
     pub(crate) async fn record_login(&self, id: UserId, at: DateTime<Utc>) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
-            .bind(id.0).bind(at).execute(pool).await.map_err(db_err)?.rows_affected());
+        with_pool!(self, write, conn => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+            .bind(id.0).bind(at).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 
@@ -101,14 +102,14 @@ impl Db {
                 let sql = format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE team_id = $1 AND id > $2 ORDER BY id LIMIT $3"
                 );
-                with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(t.0).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?)
+                with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(t.0).bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?)
             }
             None => {
                 let sql =
                     format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2");
-                with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?)
+                with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?)
             }
         };
         rows.into_iter()
@@ -117,8 +118,8 @@ impl Db {
     }
 
     pub(crate) async fn insert_team(&self, t: &Team, event: &Event) -> CoreResult<()> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             sqlx::query("INSERT INTO teams (id, name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(t.id.0).bind(&t.name).bind(t.version).bind(t.created_at).bind(t.updated_at)
                 .execute(&mut *tx).await.map_err(db_err)?;
@@ -129,9 +130,9 @@ impl Db {
     }
 
     pub(crate) async fn get_team(&self, id: TeamId) -> CoreResult<Option<Team>> {
-        let row: Option<TeamRow> = with_pool!(self, read, pool =>
+        let row: Option<TeamRow> = with_pool!(self, read, conn =>
             sqlx::query_as("SELECT id, name, version, created_at, updated_at FROM teams WHERE id = $1")
-                .bind(id.0).fetch_optional(pool).await.map_err(db_err)?);
+                .bind(id.0).fetch_optional(conn).await.map_err(db_err)?);
         Ok(row.map(Team::from))
     }
 
@@ -141,8 +142,8 @@ impl Db {
         expected_version: i64,
         event: &Event,
     ) -> CoreResult<bool> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             let done = sqlx::query("UPDATE teams SET name = $2, version = $3, updated_at = $4 WHERE id = $1 AND version = $5")
                 .bind(t.id.0).bind(&t.name).bind(t.version).bind(t.updated_at).bind(expected_version)
                 .execute(&mut *tx).await.map_err(db_err)?;
@@ -156,9 +157,11 @@ impl Db {
     }
 
     pub(crate) async fn delete_team(&self, id: TeamId, event: &Event) -> CoreResult<bool> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            let done = sqlx::query("DELETE FROM teams WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
+            // The service checks for members first; a member added concurrently still makes
+            // the delete fail (foreign key), and that is the same conflict, not a missing reference.
+            let done = sqlx::query("DELETE FROM teams WHERE id = $1").bind(id.0).execute(&mut *tx).await.map_err(team_delete_err)?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -176,29 +179,29 @@ impl Db {
     ) -> CoreResult<Vec<Team>> {
         let after = after.map(|t| t.0).unwrap_or(Uuid::nil());
         let rows: Vec<TeamRow> = match only {
-            Some(t) => with_pool!(self, read, pool =>
+            Some(t) => with_pool!(self, read, conn =>
                 sqlx::query_as("SELECT id, name, version, created_at, updated_at FROM teams WHERE id = $1 AND id > $2 ORDER BY id LIMIT $3")
-                    .bind(t.0).bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?),
-            None => with_pool!(self, read, pool =>
+                    .bind(t.0).bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?),
+            None => with_pool!(self, read, conn =>
                 sqlx::query_as("SELECT id, name, version, created_at, updated_at FROM teams WHERE id > $1 ORDER BY id LIMIT $2")
-                    .bind(after).bind(i64::from(limit)).fetch_all(pool).await.map_err(db_err)?),
+                    .bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?),
         };
         Ok(rows.into_iter().map(Team::from).collect())
     }
 
     pub(crate) async fn insert_refresh_token(&self, t: &RefreshToken) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query(
+        with_pool!(self, write, conn => sqlx::query(
             "INSERT INTO refresh_tokens (id, session_id, user_id, token_hash, expires_at, used_at, revoked_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(t.id.0).bind(t.session_id.0).bind(t.user_id.0).bind(&t.token_hash).bind(t.expires_at)
             .bind(t.used_at).bind(t.revoked_at).bind(t.created_at)
-            .execute(pool).await.map_err(db_err)?.rows_affected());
+            .execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 
     pub(crate) async fn get_refresh_token(&self, hash: &str) -> CoreResult<Option<RefreshToken>> {
-        let row: Option<RefreshRow> = with_pool!(self, read, pool => sqlx::query_as(
+        let row: Option<RefreshRow> = with_pool!(self, read, conn => sqlx::query_as(
             "SELECT id, session_id, user_id, token_hash, expires_at, used_at, revoked_at, created_at FROM refresh_tokens WHERE token_hash = $1")
-            .bind(hash.to_owned()).fetch_optional(pool).await.map_err(db_err)?);
+            .bind(hash.to_owned()).fetch_optional(conn).await.map_err(db_err)?);
         Ok(row.map(RefreshToken::from))
     }
 
@@ -207,16 +210,16 @@ impl Db {
         id: RefreshTokenId,
         at: DateTime<Utc>,
     ) -> CoreResult<bool> {
-        let done = with_pool!(self, write, pool => sqlx::query(
+        let done = with_pool!(self, write, conn => sqlx::query(
             "UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL")
-            .bind(id.0).bind(at).execute(pool).await.map_err(db_err)?.rows_affected());
+            .bind(id.0).bind(at).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(done == 1)
     }
 
     pub(crate) async fn revoke_session(&self, s: SessionId, at: DateTime<Utc>) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query(
+        with_pool!(self, write, conn => sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL")
-            .bind(s.0).bind(at).execute(pool).await.map_err(db_err)?.rows_affected());
+            .bind(s.0).bind(at).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 
@@ -225,9 +228,9 @@ impl Db {
         u: UserId,
         at: DateTime<Utc>,
     ) -> CoreResult<Vec<SessionId>> {
-        let ids: Vec<Uuid> = with_pool!(self, write, pool => sqlx::query_scalar(
+        let ids: Vec<Uuid> = with_pool!(self, write, conn => sqlx::query_scalar(
             "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING session_id")
-            .bind(u.0).bind(at).fetch_all(pool).await.map_err(db_err)?);
+            .bind(u.0).bind(at).fetch_all(conn).await.map_err(db_err)?);
         let mut out: Vec<SessionId> = ids.into_iter().map(SessionId).collect();
         out.sort();
         out.dedup();
@@ -238,9 +241,9 @@ impl Db {
         &self,
         since: DateTime<Utc>,
     ) -> CoreResult<Vec<SessionId>> {
-        let ids: Vec<Uuid> = with_pool!(self, read, pool => sqlx::query_scalar(
+        let ids: Vec<Uuid> = with_pool!(self, read, conn => sqlx::query_scalar(
             "SELECT DISTINCT session_id FROM refresh_tokens WHERE revoked_at IS NOT NULL AND revoked_at >= $1")
-            .bind(since).fetch_all(pool).await.map_err(db_err)?);
+            .bind(since).fetch_all(conn).await.map_err(db_err)?);
         Ok(ids.into_iter().map(SessionId).collect())
     }
 
@@ -250,8 +253,8 @@ impl Db {
         hash: &str,
         event: &Event,
     ) -> CoreResult<()> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO api_keys (id, name, prefix, key_hash, role, user_id, team_id, created_at, expires_at, last_used_at, revoked_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
@@ -266,15 +269,15 @@ impl Db {
 
     pub(crate) async fn get_api_key_by_hash(&self, hash: &str) -> CoreResult<Option<ApiKey>> {
         let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1");
-        let row: Option<ApiKeyRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(hash.to_owned()).fetch_optional(pool).await.map_err(db_err)?);
+        let row: Option<ApiKeyRow> = with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(hash.to_owned()).fetch_optional(conn).await.map_err(db_err)?);
         row.map(ApiKey::try_from).transpose()
     }
 
     pub(crate) async fn list_api_keys(&self) -> CoreResult<Vec<ApiKey>> {
         let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY id");
-        let rows: Vec<ApiKeyRow> = with_pool!(self, read, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .fetch_all(pool).await.map_err(db_err)?);
+        let rows: Vec<ApiKeyRow> = with_pool!(self, read, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_all(conn).await.map_err(db_err)?);
         rows.into_iter().map(ApiKey::try_from).collect()
     }
 
@@ -284,8 +287,8 @@ impl Db {
         at: DateTime<Utc>,
         event: &Event,
     ) -> CoreResult<bool> {
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
             let done = sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(id.0).bind(at).execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
@@ -298,8 +301,8 @@ impl Db {
     }
 
     pub(crate) async fn touch_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
-            .bind(id.0).bind(at).execute(pool).await.map_err(db_err)?.rows_affected());
+        with_pool!(self, write, conn => sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
+            .bind(id.0).bind(at).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 
@@ -310,17 +313,17 @@ impl Db {
         hash: &str,
         now: DateTime<Utc>,
     ) -> CoreResult<IdempotencyClaim> {
-        let inserted = with_pool!(self, write, pool => sqlx::query(
+        let inserted = with_pool!(self, write, conn => sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, location, created_at) VALUES ($1, $2, $3, NULL, NULL, NULL, $4) \
              ON CONFLICT (scope, key) DO NOTHING")
             .bind(scope.to_owned()).bind(key.to_owned()).bind(hash.to_owned()).bind(now)
-            .execute(pool).await.map_err(db_err)?.rows_affected());
+            .execute(conn).await.map_err(db_err)?.rows_affected());
         if inserted == 1 {
             return Ok(IdempotencyClaim::Claimed);
         }
-        let row: Option<IdempotencyRow> = with_pool!(self, write, pool => sqlx::query_as(
+        let row: Option<IdempotencyRow> = with_pool!(self, write, conn => sqlx::query_as(
             "SELECT request_hash, status, body, location FROM idempotency_keys WHERE scope = $1 AND key = $2")
-            .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(pool).await.map_err(db_err)?);
+            .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(conn).await.map_err(db_err)?);
         Ok(match row {
             None => IdempotencyClaim::Claimed,
             Some((request_hash, Some(status), body, location)) => {
@@ -341,16 +344,16 @@ impl Db {
         key: &str,
         r: &IdempotentResponse,
     ) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query(
+        with_pool!(self, write, conn => sqlx::query(
             "UPDATE idempotency_keys SET status = $3, body = $4, location = $5 WHERE scope = $1 AND key = $2")
             .bind(scope.to_owned()).bind(key.to_owned()).bind(i32::from(r.status)).bind(r.body.clone()).bind(r.location.clone())
-            .execute(pool).await.map_err(db_err)?.rows_affected());
+            .execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 
     pub(crate) async fn release_idempotency_key(&self, scope: &str, key: &str) -> CoreResult<()> {
-        with_pool!(self, write, pool => sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
-            .bind(scope.to_owned()).bind(key.to_owned()).execute(pool).await.map_err(db_err)?.rows_affected());
+        with_pool!(self, write, conn => sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
+            .bind(scope.to_owned()).bind(key.to_owned()).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(())
     }
 }
@@ -361,4 +364,16 @@ type IdempotencyRow = (String, Option<i32>, Option<String>, Option<String>);
 enum UserKey<'a> {
     Id(Uuid),
     Email(&'a str),
+}
+
+/// A team still referenced by users cannot be deleted: the conflict the service reports too.
+fn team_delete_err(e: sqlx::Error) -> CoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => CoreError::conflict(
+            "team_not_empty",
+            None,
+            "move the team's members to another team first",
+        ),
+        _ => db_err(e),
+    }
 }

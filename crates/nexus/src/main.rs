@@ -7,7 +7,13 @@ mod seed;
 mod server;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+
+/// mimalloc, also in place of the C library's `malloc` (feature `override`), so that SQLite uses
+/// it too: SQLite allocates for every page, B-tree rebalance and full-text term, and the C
+/// library's allocator spent about a fifth of a bulk load's time in its own bookkeeping.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Config, Overrides};
 
 #[derive(Parser)]
@@ -55,8 +61,19 @@ enum ConfigCommand {
     Show,
 }
 
+/// The command line. The configuration flags are global (every command that opens the store or
+/// serves reads them); `nexus bench` only talks to a running server over HTTP, so it gets hidden
+/// copies of them: clap does not propagate a global flag to a command that has its own, and the
+/// help of `bench` leaves them out (they are still accepted there, and ignored).
+fn command_line() -> clap::Command {
+    let flags = <Overrides as clap::Args>::augment_args(clap::Command::new("overrides"));
+    Cli::command().mut_subcommand("bench", |bench| {
+        bench.args(flags.get_arguments().map(|a| a.clone().hide(true)))
+    })
+}
+
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command_line().get_matches()).unwrap_or_else(|e| e.exit());
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Config(c) = &command {
         match c {

@@ -17,9 +17,11 @@ mod words;
 use anyhow::{Context, Result};
 use generate::Generator;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use nexus_core::CoreError;
 use nexus_core::customer::Customer;
 use nexus_core::services::Services;
 use rand::Rng;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -30,8 +32,9 @@ pub struct SeedArgs {
     /// Seed of the random generator, to reproduce the same data set.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Customers per transaction (larger batches load faster; the progress bar moves per batch).
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Customers per generated batch (the progress bar moves per batch; the whole load is one
+    /// transaction).
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
 }
 
@@ -72,20 +75,46 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
         }
     });
 
+    // One bulk load for the whole run: the store writes every batch in one transaction as it
+    // arrives and builds its indexes once at the end (the bar says so when the batches are in).
+    // A bulk load writes no per-row events by design: demo data is a bulk load, not a sequence
+    // of user changes, so it does not flood the event log or the real-time feed.
     let bar = progress_bar(total as u64)?;
-    let mut written = 0usize;
-    while let Some(batch) = rx.recv().await {
-        // A bulk load writes no per-row events by design: demo data is a bulk load, not a
-        // sequence of user changes, so it does not flood the event log or the real-time feed.
-        services
-            .store
-            .bulk_load_customers(&batch)
-            .await
-            .map_err(|e| anyhow::anyhow!("loading customers: {e}"))?;
-        written += batch.len();
-        bar.inc(batch.len() as u64);
-    }
+    let shown = bar.clone();
+    let mut received = 0usize;
+    let mut ended = false;
+    let batches = futures::stream::poll_fn(move |cx| {
+        if ended {
+            return Poll::Ready(None);
+        }
+        Poll::Ready(match std::task::ready!(rx.poll_recv(cx)) {
+            Some(batch) => {
+                received += batch.len();
+                shown.inc(batch.len() as u64);
+                Some(Ok(batch))
+            }
+            None => {
+                ended = true;
+                shown.set_message("building indexes");
+                // The generator stopped early only if it panicked: load nothing then.
+                (received < total).then(|| {
+                    Err(CoreError::Internal(
+                        "the customer generator stopped early".into(),
+                    ))
+                })
+            }
+        })
+    });
+    let written = services
+        .store
+        .bulk_load_customers(Box::pin(batches), total as u64)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading customers: {e}"))?;
     producer.await.context("customer generator")?;
+    // Closing the store checkpoints SQLite's write-ahead log into the database file: the time
+    // reported covers the data being in place, not only committed.
+    bar.set_message("writing the database file");
+    services.store.close().await;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
 
@@ -98,7 +127,7 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
     Ok(())
 }
 
-fn rate(n: usize, d: Duration) -> f64 {
+fn rate(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-9)
 }
 
@@ -114,7 +143,7 @@ fn run_tag() -> String {
 
 fn progress_bar(total: u64) -> Result<ProgressBar> {
     let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} customers, {rate}, eta {eta}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} customers, {rate}, eta {eta} {msg}",
     )?
     .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
         let _ = write!(w, "{:.0} customers/s", s.per_sec());

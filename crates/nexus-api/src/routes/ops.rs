@@ -106,10 +106,16 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> Response {
-    let stats = state.store.pool_stats();
-    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(stats.size));
-    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(stats.idle));
-    metrics::gauge!("db_pool_max_connections").set(f64::from(stats.max));
+    for p in state.store.pool_stats() {
+        let pool = p.pool;
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "open")
+            .set(f64::from(p.size));
+        metrics::gauge!("db_pool_connections", "pool" => pool, "state" => "idle")
+            .set(f64::from(p.idle));
+        metrics::gauge!("db_pool_max_connections", "pool" => pool).set(f64::from(p.max));
+        metrics::gauge!("db_pool_waiting", "pool" => pool).set(f64::from(p.waiting));
+        metrics::counter!("db_pool_acquire_waits_total", "pool" => pool).absolute(p.waits);
+    }
     metrics::gauge!("process_uptime_seconds").set(state.started.elapsed().as_secs_f64());
     let body = state
         .metrics

@@ -224,7 +224,24 @@ async fn readiness_metrics_and_openapi() {
         assert!(text.contains(
             "http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/customers\""
         ));
-        assert!(text.contains("db_pool_connections{state=\"idle\"}"));
+        let pools: &[&str] = if app.state.store.backend() == "sqlite" {
+            &["writer", "reader"]
+        } else {
+            &["main"]
+        };
+        for pool in pools {
+            for series in [
+                format!("db_pool_connections{{pool=\"{pool}\",state=\"open\"}}"),
+                format!("db_pool_connections{{pool=\"{pool}\",state=\"idle\"}}"),
+                format!("db_pool_max_connections{{pool=\"{pool}\"}}"),
+                format!("db_pool_waiting{{pool=\"{pool}\"}}"),
+                format!("db_pool_acquire_waits_total{{pool=\"{pool}\"}}"),
+            ] {
+                assert!(text.contains(&series), "{series} in\n{text}");
+            }
+        }
+        assert!(text.contains("# TYPE db_pool_acquire_waits_total counter"));
+        assert!(text.contains("# HELP db_pool_waiting "));
         let doc = app
             .call(Method::GET, "/api/v1/openapi.json", None, None)
             .await
@@ -233,6 +250,51 @@ async fn readiness_metrics_and_openapi() {
         assert!(doc.body["paths"]["/api/v1/customers/{id}"]["patch"].is_object());
         let ui = app.call(Method::GET, "/api/docs/", None, None).await;
         assert_eq!(ui.status, StatusCode::OK);
+    })
+    .await;
+}
+
+/// Concurrent writes queue for SQLite's single writer connection: the store counts the waits
+/// and `/metrics` reports them.
+#[tokio::test]
+async fn pool_waits_are_counted_and_exported() {
+    on_backends(|app| async move {
+        let writes = (0..12).map(|i| {
+            app.post(
+                "/api/v1/customers",
+                &app.admin,
+                json!({"name": format!("Concurrent {i}")}),
+            )
+        });
+        for r in futures::future::join_all(writes).await {
+            r.expect(StatusCode::CREATED);
+        }
+        let stats = app.state.store.pool_stats();
+        let m = app
+            .call(Method::GET, "/metrics", None, None)
+            .await
+            .expect(StatusCode::OK);
+        let text = m.body.as_str().unwrap();
+        for p in &stats {
+            assert_eq!(p.waiting, 0, "{p:?}");
+            assert!(p.size <= p.max, "{p:?}");
+            // The recorder is shared by every test of this binary, so the exported counter is
+            // at least this store's figure.
+            let series = format!("db_pool_acquire_waits_total{{pool=\"{}\"}} ", p.pool);
+            let exported: u64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix(&series))
+                .unwrap_or_else(|| panic!("{series} in\n{text}"))
+                .trim()
+                .parse()
+                .unwrap();
+            assert!(exported >= p.waits, "{series}{exported} < {}", p.waits);
+        }
+        if app.state.store.backend() == "sqlite" {
+            let writer = stats.iter().find(|p| p.pool == "writer").unwrap();
+            assert_eq!(writer.max, 1);
+            assert!(writer.waits > 0, "{writer:?}");
+        }
     })
     .await;
 }

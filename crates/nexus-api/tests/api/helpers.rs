@@ -62,7 +62,7 @@ async fn admin_sql(base: &str, sql: &str) {
     .expect("NEXUS_TEST_DATABASE_URL is set but PostgreSQL is unreachable");
     if let nexus_store::Db::Postgres(pool) = &admin {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(pool)
+            .execute(pool.inner())
             .await
             .unwrap();
     }

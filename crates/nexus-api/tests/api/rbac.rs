@@ -299,7 +299,8 @@ async fn roles_by_endpoints() {
         let r = app.post("/api/v1/customers", &w.tokens[2].1, json!({"name": "Mine"})).await.expect(StatusCode::CREATED);
         assert_eq!(r.body["owner_id"], json!(w.rep_a1));
         assert_eq!(r.body["team_id"], json!(w.team_a));
-        let _ = app.call(Method::DELETE, &format!("/api/v1/teams/{}", w.team_a), Some(&app.admin), None).await.expect(StatusCode::CONFLICT);
+        let r = app.call(Method::DELETE, &format!("/api/v1/teams/{}", w.team_a), Some(&app.admin), None).await.expect(StatusCode::CONFLICT);
+        assert_eq!(r.body["code"], "team_not_empty", "{}", r.body);
     })
     .await;
 }

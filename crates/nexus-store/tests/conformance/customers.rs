@@ -1,14 +1,17 @@
 //! Customer writes and reads: round trips, uniqueness, optimistic updates, tags, bulk load.
 
 use crate::fixtures::{
-    add_customers, add_team, add_user, created_event, customer, id_set, next_version, query,
-    search, soft_delete, updated_event, whole_second_base,
+    add_customers, add_team, add_user, bulk_load, created_event, customer, id_set, next_version,
+    query, search, soft_delete, sorted, updated_event, whole_second_base,
 };
 use chrono::Duration;
 use nexus_core::CoreError;
-use nexus_core::customer::{Customer, CustomerKind, CustomerQuery, CustomerStatus, DeletedFilter};
+use nexus_core::customer::{
+    Customer, CustomerKind, CustomerQuery, CustomerSortField, CustomerStatus, DeletedFilter,
+};
 use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, UserId};
+use nexus_core::page::SortOrder;
 use nexus_core::store::Store;
 use nexus_core::time::now;
 use serde_json::{Map, Value, json};
@@ -25,6 +28,7 @@ conformance!(
     tags_follow_updates_whatever_the_event_says,
     bulk_load_then_search,
     bulk_load_is_all_or_nothing,
+    bulk_load_into_a_filled_table,
     customers_with_emails_reports_live_customers,
 );
 
@@ -378,7 +382,7 @@ fn bulk(owner: UserId, n: usize, tag: &str) -> Vec<Customer> {
 async fn bulk_load_then_search(s: Arc<dyn Store>) {
     let owner = add_user(&*s, None).await;
     let rows = bulk(owner, 2_000, "loaded");
-    s.bulk_load_customers(&rows).await.unwrap();
+    assert_eq!(bulk_load(&*s, &rows, 300).await.unwrap(), 2_000);
 
     for i in [0, 1_234, 1_999] {
         let hit = s
@@ -423,12 +427,26 @@ async fn bulk_load_is_all_or_nothing(s: Arc<dyn Store>) {
     let mut rows = bulk(owner, 1_200, "dup");
     // The last row repeats the first email (in another case): the whole call fails.
     rows[1_199].email = Some("BULK0000@DUP.example".into());
-    match s.bulk_load_customers(&rows).await {
+    match bulk_load(&*s, &rows, 500).await {
         Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
         other => panic!("expected an email_taken conflict, got {other:?}"),
     }
     assert_eq!(s.get_customer(rows[0].id).await.unwrap(), None);
     assert!(s.list_customers(&tagged("dup")).await.unwrap().is_empty());
+    // A producer failing after its first batch aborts the load too.
+    let fine = bulk(owner, 100, "aborted");
+    let batches = futures::stream::iter([
+        Ok(fine.clone()),
+        Err(CoreError::Internal("producer failed".into())),
+    ]);
+    assert!(s.bulk_load_customers(Box::pin(batches), 200).await.is_err());
+    assert_eq!(s.get_customer(fine[0].id).await.unwrap(), None);
+    assert!(
+        s.list_customers(&tagged("aborted"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         s.list_customers(&search("dup corp"))
             .await
@@ -437,12 +455,84 @@ async fn bulk_load_is_all_or_nothing(s: Arc<dyn Store>) {
     );
 }
 
+/// Loads smaller than the table (indexes kept row by row) and larger (SQLite rebuilds its
+/// random-order indexes at the end): both refuse duplicates of stored e-mails, and what they
+/// load is found by search and in every sort order.
+async fn bulk_load_into_a_filled_table(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let first = bulk(owner, 1_000, "first");
+    bulk_load(&*s, &first, 400).await.unwrap();
+    assert_eq!(
+        s.bulk_load_customers(Box::pin(futures::stream::empty()), 0)
+            .await
+            .unwrap(),
+        0
+    );
+
+    for (n, batch) in [(10, 10), (2_000, 700)] {
+        let mut rows = bulk(owner, n, "second");
+        rows[n - 1].email = Some("BULK0500@FIRST.example".into());
+        match bulk_load(&*s, &rows, batch).await {
+            Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
+            other => panic!("loading {n}: expected email_taken, got {other:?}"),
+        }
+        assert_eq!(s.get_customer(rows[0].id).await.unwrap(), None);
+        assert!(
+            s.list_customers(&tagged("second"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let hit = s.list_customers(&search("bulk0500@first")).await.unwrap();
+    assert_eq!(ids(&hit), vec![first[500].id]);
+
+    let small = bulk(owner, 50, "small");
+    let large = bulk(owner, 1_500, "large");
+    assert_eq!(bulk_load(&*s, &small, 50).await.unwrap(), 50);
+    assert_eq!(bulk_load(&*s, &large, 600).await.unwrap(), 1_500);
+    for (rows, tag) in [(&first, "first"), (&small, "small"), (&large, "large")] {
+        let last = rows.len() - 1;
+        let hit = s
+            .list_customers(&search(&format!("bulk{last:04}@{tag}")))
+            .await
+            .unwrap();
+        assert_eq!(ids(&hit), vec![rows[last].id], "{tag}");
+    }
+    let all: Vec<Customer> = [first, small, large].concat();
+    for sort in [CustomerSortField::Name, CustomerSortField::Email] {
+        for order in [SortOrder::Asc, SortOrder::Desc] {
+            let q = CustomerQuery {
+                sort,
+                order,
+                ..query()
+            };
+            let page = s.list_customers(&q).await.unwrap();
+            assert_eq!(
+                ids(&page),
+                ids(&sorted(&all, sort, order)[..500]),
+                "{sort:?} {order:?}"
+            );
+        }
+    }
+    // The e-mail index is unique again after the rebuild.
+    let mut dup = customer(owner, "Late duplicate");
+    dup.email = Some("bulk1499@LARGE.example".into());
+    match s
+        .insert_customers(std::slice::from_ref(&dup), &[created_event(&dup)])
+        .await
+    {
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "email_taken"),
+        other => panic!("expected email_taken, got {other:?}"),
+    }
+}
+
 async fn customers_with_emails_reports_live_customers(s: Arc<dyn Store>) {
     let owner = add_user(&*s, None).await;
     assert!(s.customers_with_emails(&[]).await.unwrap().is_empty());
     // More than one chunk of emails.
     let rows = bulk(owner, 700, "known");
-    s.bulk_load_customers(&rows).await.unwrap();
+    bulk_load(&*s, &rows, 700).await.unwrap();
     soft_delete(&*s, &rows[3]).await;
 
     let mut asked: Vec<String> = rows.iter().filter_map(Customer::email_normalized).collect();

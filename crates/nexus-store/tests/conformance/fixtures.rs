@@ -131,6 +131,17 @@ pub async fn add_customers(s: &dyn Store, customers: &[Customer]) {
     s.insert_customers(customers, &events).await.unwrap();
 }
 
+/// Bulk-loads `rows` as a stream of batches of `batch` rows; returns what the store reports.
+pub async fn bulk_load(
+    s: &dyn Store,
+    rows: &[Customer],
+    batch: usize,
+) -> nexus_core::error::CoreResult<u64> {
+    let batches: Vec<_> = rows.chunks(batch).map(|b| Ok(b.to_vec())).collect();
+    s.bulk_load_customers(Box::pin(futures::stream::iter(batches)), rows.len() as u64)
+        .await
+}
+
 /// The next version of `c`: bumped version, `updated_at` later, changed by `f`.
 pub fn next_version(c: &Customer, f: impl FnOnce(&mut Customer)) -> Customer {
     let mut n = c.clone();

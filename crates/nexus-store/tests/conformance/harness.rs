@@ -59,9 +59,12 @@ where
             let db = nexus_store::connect(&sqlite_config(dir.path(), None))
                 .await
                 .expect("cannot open the SQLite store");
-            assert!(db.is_sqlite());
-            test(db.clone()).await;
+            assert_eq!(db.backend(), "sqlite");
+            let outcome = AssertUnwindSafe(test(db.clone())).catch_unwind().await;
             db.close().await;
+            if let Err(panic) = outcome {
+                std::panic::resume_unwind(panic);
+            }
         }
         Backend::Postgres => {
             let Some(base) = std::env::var(PG_ENV).ok().filter(|u| !u.trim().is_empty()) else {

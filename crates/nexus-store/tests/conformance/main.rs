@@ -35,6 +35,8 @@ mod listing;
 mod pipelines;
 mod products;
 mod sqlcipher;
+mod sqlite_bulk;
 mod transactions;
 mod upgrade;
+mod upgrade_previous;
 mod users;

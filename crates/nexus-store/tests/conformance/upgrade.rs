@@ -28,8 +28,8 @@ async fn migrate_to(db: &Db, version: i64) {
             .collect(),
     );
     match db {
-        Db::Sqlite { writer, .. } => upto.run(writer).await,
-        Db::Postgres(pool) => upto.run(pool).await,
+        Db::Sqlite { writer, .. } => upto.run(writer.inner()).await,
+        Db::Postgres(pool) => upto.run(pool.inner()).await,
     }
     .unwrap();
 }

@@ -239,10 +239,19 @@ async fn team_names_are_unique(s: Arc<dyn Store>) {
     // A team that users belong to cannot be deleted from under them.
     add_user(&*s, Some(b.id)).await;
     match s.delete_team(b.id, &team_event(&b, "deleted")).await {
-        Err(CoreError::Conflict { .. }) => {}
-        other => panic!("expected a foreign-key conflict, got {other:?}"),
+        Err(CoreError::Conflict { code, .. }) => assert_eq!(code, "team_not_empty"),
+        other => panic!("expected team_not_empty, got {other:?}"),
     }
     assert!(s.get_team(b.id).await.unwrap().is_some());
+    // No event was written for the refused delete.
+    let actions: Vec<_> = s
+        .entity_events(b.id.0, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(!actions.iter().any(|a| a == "deleted"), "{actions:?}");
 }
 
 async fn teams_list_with_keyset(s: Arc<dyn Store>) {

@@ -78,6 +78,12 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let out = seed_demo(dir.path(), 2000);
     assert!(out.contains("seeded 2000 customers"), "{out}");
+    // The command checkpointed its write-ahead log into the database file before reporting.
+    let wal = dir.path().join("nexus.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "WAL left behind"
+    );
     assert!(out.contains("customers/s, backend sqlite"), "{out}");
     assert!(
         out.contains("password of the demo users created now: "),
@@ -144,6 +150,24 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
         assert_eq!(owner.role.as_str(), "sales_rep");
         assert_eq!(owner.team_id, c.team_id);
     }
+
+    // The first admin, demo users and teams were created with their events; the customers, a
+    // bulk load, have none. Numbering the log gives every event a consecutive sequence number.
+    let events = db.sequence_events(10_000).await.unwrap();
+    assert_eq!(
+        events.len(),
+        4 + 18 + 1,
+        "teams, demo users and the first admin"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.entity == "team" || e.entity == "user")
+    );
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=23).map(Some).collect::<Vec<_>>()
+    );
 
     // The tag table and the search index were filled too.
     let vip = customers
@@ -214,5 +238,10 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
         users.len()
     );
     assert_eq!(db.list_teams(None, None, 100).await.unwrap().len(), 4);
+    // The second run wrote no events either (the post-seed insert above wrote one).
+    let events = db.sequence_events(10_000).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].seq, Some(24));
+    assert_eq!(events[0].entity_id, later.id.0);
     db.close().await;
 }
