@@ -12,6 +12,11 @@ use std::time::Duration;
 /// Page cache of each SQLite connection, in KiB.
 pub(crate) const SQLITE_CACHE_KIB: i64 = 32_000;
 
+/// Page cache of each SQLite reader, in KiB: there are up to `db_max_connections` readers, so
+/// the writer's cache for each would bound memory only at ~0.5 GB (measured: 857 MB RSS after a
+/// search load). The OS page cache still holds the file.
+const SQLITE_READER_CACHE_KIB: i64 = 8_000;
+
 /// What the store needs to know to connect.
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
@@ -103,7 +108,10 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .max_connections(cfg.max_connections.max(2))
         .min_connections(1)
         .acquire_timeout(cfg.acquire_timeout)
-        .connect_with(base.read_only(true))
+        .connect_with(
+            base.read_only(true)
+                .pragma("cache_size", format!("-{SQLITE_READER_CACHE_KIB}")),
+        )
         .await
         .map_err(|e| open_error(&path, e))?;
     Ok(Db::Sqlite {
