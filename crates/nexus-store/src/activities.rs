@@ -1,12 +1,12 @@
 //! Activity persistence: inserts and optimistic updates with their events, keyset lists with
 //! the "my open tasks" and overdue filters.
 
+use crate::query::Filter;
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, Utc};
 use nexus_core::activity::{Activity, ActivityKind, ActivityQuery, ActivitySortField, no_due_date};
 use nexus_core::auth::Scope;
-use nexus_core::customer::DeletedFilter;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
@@ -131,36 +131,28 @@ impl Db {
 
 /// Builds the list statement and its arguments (the same SQL on both backends).
 fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
-    let mut args: Vec<Arg> = Vec::new();
-    let mut conds: Vec<String> = Vec::new();
-    let push = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        args.len()
-    };
+    let mut f = Filter::default();
     if let Scope::Team { team_id, user_id } = q.scope {
         // Assignees see their activities whatever the team.
-        let u = push(&mut args, Arg::Uuid(user_id.0));
+        let u = f.arg(Arg::Uuid(user_id.0));
         match team_id {
             Some(t) => {
-                let t = push(&mut args, Arg::Uuid(t.0));
-                conds.push(format!(
+                let t = f.arg(Arg::Uuid(t.0));
+                f.cond(format!(
                     "(a.team_id = ${t} OR a.owner_id = ${u} OR a.assignee_id = ${u})"
                 ));
             }
-            None => conds.push(format!("(a.owner_id = ${u} OR a.assignee_id = ${u})")),
+            None => f.cond(format!("(a.owner_id = ${u} OR a.assignee_id = ${u})")),
         }
     }
-    conds.push(match q.deleted {
-        DeletedFilter::Exclude => "a.deleted_at IS NULL".into(),
-        DeletedFilter::Only => "a.deleted_at IS NOT NULL".into(),
-    });
+    f.deleted(q.deleted, "a");
     if !q.kinds.is_empty() {
         let ps: Vec<String> = q
             .kinds
             .iter()
-            .map(|k| format!("${}", push(&mut args, Arg::Text(k.as_str().into()))))
+            .map(|k| format!("${}", f.arg(Arg::Text(k.as_str().into()))))
             .collect();
-        conds.push(format!("a.kind IN ({})", ps.join(", ")));
+        f.cond(format!("a.kind IN ({})", ps.join(", ")));
     }
     for (col, v) in [
         ("customer_id", q.customer_id.map(|x| x.0)),
@@ -169,34 +161,37 @@ fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
         ("owner_id", q.owner_id.map(|x| x.0)),
     ] {
         if let Some(v) = v {
-            conds.push(format!("a.{col} = ${}", push(&mut args, Arg::Uuid(v))));
+            let n = f.arg(Arg::Uuid(v));
+            f.cond(format!("a.{col} = ${n}"));
         }
     }
     if let Some(me) = q.mine {
-        let u = push(&mut args, Arg::Uuid(me.0));
-        conds.push(format!(
+        let u = f.arg(Arg::Uuid(me.0));
+        f.cond(format!(
             "(a.assignee_id = ${u} OR (a.assignee_id IS NULL AND a.owner_id = ${u}))"
         ));
     }
     if let Some(open) = q.open {
-        conds.push(format!("a.done = ${}", push(&mut args, Arg::Bool(!open))));
+        let done = f.arg(Arg::Bool(!open));
+        f.cond(format!("a.done = ${done}"));
     }
     if let Some(overdue) = q.overdue {
-        let f = push(&mut args, Arg::Bool(false));
-        let now = push(&mut args, Arg::Time(q.now));
-        let expr = format!("(a.done = ${f} AND a.due_at IS NOT NULL AND a.due_at < ${now})");
-        conds.push(if overdue { expr } else { format!("NOT {expr}") });
+        let not_done = f.arg(Arg::Bool(false));
+        let now = f.arg(Arg::Time(q.now));
+        let expr = format!("(a.done = ${not_done} AND a.due_at IS NOT NULL AND a.due_at < ${now})");
+        f.cond(if overdue { expr } else { format!("NOT {expr}") });
     }
     for (expr, v) in [("a.due_at >= ", q.due_after), ("a.due_at < ", q.due_before)] {
         if let Some(t) = v {
-            conds.push(format!("{expr}${}", push(&mut args, Arg::Time(t))));
+            let n = f.arg(Arg::Time(t));
+            f.cond(format!("{expr}${n}"));
         }
     }
     let sort_expr = match q.sort {
         ActivitySortField::CreatedAt => "a.created_at".to_owned(),
         ActivitySortField::UpdatedAt => "a.updated_at".to_owned(),
         ActivitySortField::DueAt => {
-            let n = push(&mut args, Arg::Time(no_due_date()));
+            let n = f.arg(Arg::Time(no_due_date()));
             format!("coalesce(a.due_at, ${n})")
         }
     };
@@ -216,14 +211,14 @@ fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
             return Err(bad());
         }
         let t = DateTime::parse_from_rfc3339(&cur.value).map_err(|_| bad())?;
-        let a = push(&mut args, Arg::Time(t.with_timezone(&Utc)));
-        let b = push(&mut args, Arg::Uuid(cur.id));
-        conds.push(format!("({sort_expr}, a.id) {cmp} (${a}, ${b})"));
+        let a = f.arg(Arg::Time(t.with_timezone(&Utc)));
+        let b = f.arg(Arg::Uuid(cur.id));
+        f.cond(format!("({sort_expr}, a.id) {cmp} (${a}, ${b})"));
     }
-    let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
+    let limit = f.arg(Arg::Int(i64::from(q.limit)));
     let sql = format!(
         "SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {} ORDER BY {sort_expr} {dir}, a.id {dir} LIMIT ${limit}",
-        conds.join(" AND ")
+        f.conds.join(" AND ")
     );
-    Ok((sql, args))
+    Ok((sql, f.args))
 }

@@ -2,10 +2,10 @@
 //! with filters and search; bulk load in [`bulk`].
 
 use crate::dialect::Dialect;
+use crate::query::Filter;
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
-use nexus_core::auth::Scope;
-use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField, DeletedFilter};
+use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::CustomerId;
@@ -174,47 +174,20 @@ impl Db {
 
 /// Builds the list statement and its arguments for backend `D`.
 fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
-    let mut args: Vec<Arg> = Vec::new();
-    let mut conds: Vec<String> = Vec::new();
-    let push = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        args.len()
-    };
-    match q.scope {
-        Scope::All => {}
-        Scope::Team {
-            team_id: Some(t),
-            user_id,
-        } => {
-            let a = push(&mut args, Arg::Uuid(t.0));
-            let b = push(&mut args, Arg::Uuid(user_id.0));
-            conds.push(format!("(c.team_id = ${a} OR c.owner_id = ${b})"));
-        }
-        Scope::Team {
-            team_id: None,
-            user_id,
-        } => {
-            let b = push(&mut args, Arg::Uuid(user_id.0));
-            conds.push(format!("c.owner_id = ${b}"));
-        }
-    }
-    conds.push(match q.deleted {
-        DeletedFilter::Exclude => "c.deleted_at IS NULL".into(),
-        DeletedFilter::Only => "c.deleted_at IS NOT NULL".into(),
-    });
+    let mut f = Filter::default();
+    f.scope(q.scope, "c");
+    f.deleted(q.deleted, "c");
     if !q.statuses.is_empty() {
         let ps: Vec<String> = q
             .statuses
             .iter()
-            .map(|s| format!("${}", push(&mut args, Arg::Text(s.as_str().into()))))
+            .map(|s| format!("${}", f.arg(Arg::Text(s.as_str().into()))))
             .collect();
-        conds.push(format!("c.status IN ({})", ps.join(", ")));
+        f.cond(format!("c.status IN ({})", ps.join(", ")));
     }
     if let Some(k) = q.kind {
-        conds.push(format!(
-            "c.kind = ${}",
-            push(&mut args, Arg::Text(k.as_str().into()))
-        ));
+        let n = f.arg(Arg::Text(k.as_str().into()));
+        f.cond(format!("c.kind = ${n}"));
     }
     for (col, v) in [
         ("owner_id", q.owner_id.map(|x| x.0)),
@@ -222,18 +195,17 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         ("company_id", q.company_id.map(|x| x.0)),
     ] {
         if let Some(v) = v {
-            conds.push(format!("c.{col} = ${}", push(&mut args, Arg::Uuid(v))));
+            let n = f.arg(Arg::Uuid(v));
+            f.cond(format!("c.{col} = ${n}"));
         }
     }
     if let Some(s) = &q.segment {
-        conds.push(format!(
-            "c.segment = ${}",
-            push(&mut args, Arg::Text(s.clone()))
-        ));
+        let n = f.arg(Arg::Text(s.clone()));
+        f.cond(format!("c.segment = ${n}"));
     }
     if let Some(t) = &q.tag {
-        let n = push(&mut args, Arg::Text(t.to_lowercase()));
-        conds.push(format!(
+        let n = f.arg(Arg::Text(t.to_lowercase()));
+        f.cond(format!(
             "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ${n})"
         ));
     }
@@ -244,13 +216,14 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         ("c.updated_at < ", q.updated_before),
     ] {
         if let Some(t) = v {
-            conds.push(format!("{expr}${}", push(&mut args, Arg::Time(t))));
+            let n = f.arg(Arg::Time(t));
+            f.cond(format!("{expr}${n}"));
         }
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let short = text.chars().count() < 3;
-        let n = push(&mut args, Arg::Text(D::search_arg(text, short)));
-        conds.push(D::search_clause(n, short));
+        let n = f.arg(Arg::Text(D::search_arg(text, short)));
+        f.cond(D::search_clause(n, short));
     }
     let sort_expr = match q.sort {
         CustomerSortField::CreatedAt => "c.created_at",
@@ -284,11 +257,11 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
             ),
             _ => Arg::Text(cur.value.clone()),
         };
-        let a = push(&mut args, v);
-        let b = push(&mut args, Arg::Uuid(cur.id));
-        conds.push(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
+        let a = f.arg(v);
+        let b = f.arg(Arg::Uuid(cur.id));
+        f.cond(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
     }
-    let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
+    let limit = f.arg(Arg::Int(i64::from(q.limit)));
     let cols: Vec<String> = CUSTOMER_COLUMNS
         .split(", ")
         .map(|c| format!("c.{c}"))
@@ -296,7 +269,7 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
     let sql = format!(
         "SELECT {} FROM customers c WHERE {} ORDER BY {sort_expr} {dir}, c.id {dir} LIMIT ${limit}",
         cols.join(", "),
-        conds.join(" AND ")
+        f.conds.join(" AND ")
     );
-    Ok((sql, args))
+    Ok((sql, f.args))
 }

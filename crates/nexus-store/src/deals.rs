@@ -4,11 +4,10 @@
 
 use crate::dialect::like_pattern;
 use crate::kanban::Kanban;
+use crate::query::{Filter, bad_cursor};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, NaiveDate, Utc};
-use nexus_core::auth::Scope;
-use nexus_core::customer::DeletedFilter;
 use nexus_core::deal::{
     Deal, DealQuery, DealSortField, DealStatus, NO_CLOSE_DATE, Placement, StageChange,
 };
@@ -227,51 +226,18 @@ impl Db {
     }
 }
 
-fn bad_cursor() -> CoreError {
-    CoreError::invalid(
-        "cursor",
-        "invalid_cursor",
-        "is not a cursor returned by this API",
-    )
-}
-
 /// Builds the list statement and its arguments (the same SQL on both backends).
 fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
-    let mut args: Vec<Arg> = Vec::new();
-    let mut conds: Vec<String> = Vec::new();
-    let push = |args: &mut Vec<Arg>, a: Arg| {
-        args.push(a);
-        args.len()
-    };
-    match q.scope {
-        Scope::All => {}
-        Scope::Team {
-            team_id: Some(t),
-            user_id,
-        } => {
-            let a = push(&mut args, Arg::Uuid(t.0));
-            let b = push(&mut args, Arg::Uuid(user_id.0));
-            conds.push(format!("(d.team_id = ${a} OR d.owner_id = ${b})"));
-        }
-        Scope::Team {
-            team_id: None,
-            user_id,
-        } => {
-            let b = push(&mut args, Arg::Uuid(user_id.0));
-            conds.push(format!("d.owner_id = ${b}"));
-        }
-    }
-    conds.push(match q.deleted {
-        DeletedFilter::Exclude => "d.deleted_at IS NULL".into(),
-        DeletedFilter::Only => "d.deleted_at IS NOT NULL".into(),
-    });
+    let mut f = Filter::default();
+    f.scope(q.scope, "d");
+    f.deleted(q.deleted, "d");
     if !q.statuses.is_empty() {
         let ps: Vec<String> = q
             .statuses
             .iter()
-            .map(|s| format!("${}", push(&mut args, Arg::Text(s.as_str().into()))))
+            .map(|s| format!("${}", f.arg(Arg::Text(s.as_str().into()))))
             .collect();
-        conds.push(format!("d.status IN ({})", ps.join(", ")));
+        f.cond(format!("d.status IN ({})", ps.join(", ")));
     }
     for (col, v) in [
         ("pipeline_id", q.pipeline_id.map(|x| x.0)),
@@ -281,7 +247,8 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
         ("customer_id", q.customer_id.map(|x| x.0)),
     ] {
         if let Some(v) = v {
-            conds.push(format!("d.{col} = ${}", push(&mut args, Arg::Uuid(v))));
+            let n = f.arg(Arg::Uuid(v));
+            f.cond(format!("d.{col} = ${n}"));
         }
     }
     for (expr, v) in [
@@ -289,12 +256,13 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
         ("d.expected_close_date <= ", q.close_to),
     ] {
         if let Some(day) = v {
-            conds.push(format!("{expr}${}", push(&mut args, Arg::Date(day))));
+            let n = f.arg(Arg::Date(day));
+            f.cond(format!("{expr}${n}"));
         }
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let n = push(&mut args, Arg::Text(like_pattern(&text.to_lowercase())));
-        conds.push(format!("d.title_norm LIKE ${n} ESCAPE '\\'"));
+        let n = f.arg(Arg::Text(like_pattern(&text.to_lowercase())));
+        f.cond(format!("d.title_norm LIKE ${n} ESCAPE '\\'"));
     }
     let (cmp, dir) = match q.order {
         SortOrder::Asc => (">", "ASC"),
@@ -307,7 +275,7 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
         DealSortField::Value => vec!["d.value".into()],
         DealSortField::Title => vec!["d.title_norm".into()],
         DealSortField::ExpectedCloseDate => {
-            let n = push(&mut args, Arg::Date(NO_CLOSE_DATE));
+            let n = f.arg(Arg::Date(NO_CLOSE_DATE));
             vec![format!("coalesce(d.expected_close_date, ${n})")]
         }
         DealSortField::Stage => {
@@ -330,22 +298,16 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
         let values: Vec<String> = match q.sort {
             DealSortField::CreatedAt | DealSortField::UpdatedAt => {
                 let t = DateTime::parse_from_rfc3339(&cur.value).map_err(|_| bad_cursor())?;
-                vec![format!(
-                    "${}",
-                    push(&mut args, Arg::Time(t.with_timezone(&Utc)))
-                )]
+                vec![format!("${}", f.arg(Arg::Time(t.with_timezone(&Utc))))]
             }
             DealSortField::Value => {
                 let v = cur.value.parse::<i64>().map_err(|_| bad_cursor())?;
-                vec![format!("${}", push(&mut args, Arg::Int(v)))]
+                vec![format!("${}", f.arg(Arg::Int(v)))]
             }
-            DealSortField::Title => vec![format!(
-                "${}",
-                push(&mut args, Arg::Text(cur.value.clone()))
-            )],
+            DealSortField::Title => vec![format!("${}", f.arg(Arg::Text(cur.value.clone())))],
             DealSortField::ExpectedCloseDate => {
                 let day = cur.value.parse::<NaiveDate>().map_err(|_| bad_cursor())?;
-                vec![format!("${}", push(&mut args, Arg::Date(day)))]
+                vec![format!("${}", f.arg(Arg::Date(day)))]
             }
             DealSortField::Stage => {
                 // "pipeline/stage/position": the stage's order is looked up now.
@@ -358,9 +320,9 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
                 let p = p.parse::<Uuid>().map_err(|_| bad_cursor())?;
                 let s = s.parse::<Uuid>().map_err(|_| bad_cursor())?;
                 let pos = pos.parse::<i64>().map_err(|_| bad_cursor())?;
-                let a = push(&mut args, Arg::Uuid(p));
-                let b = push(&mut args, Arg::Uuid(s));
-                let c = push(&mut args, Arg::Int(pos));
+                let a = f.arg(Arg::Uuid(p));
+                let b = f.arg(Arg::Uuid(s));
+                let c = f.arg(Arg::Int(pos));
                 vec![
                     format!("${a}"),
                     format!("(SELECT position FROM pipeline_stages WHERE id = ${b})"),
@@ -368,19 +330,19 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
                 ]
             }
         };
-        let id = push(&mut args, Arg::Uuid(cur.id));
-        conds.push(format!(
+        let id = f.arg(Arg::Uuid(cur.id));
+        f.cond(format!(
             "({}, d.id) {cmp} ({}, ${id})",
             keys.join(", "),
             values.join(", ")
         ));
     }
-    let limit = push(&mut args, Arg::Int(i64::from(q.limit)));
+    let limit = f.arg(Arg::Int(i64::from(q.limit)));
     let order: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
     let sql = format!(
         "SELECT {DEAL_COLUMNS} FROM deals d{join} WHERE {} ORDER BY {}, d.id {dir} LIMIT ${limit}",
-        conds.join(" AND "),
+        f.conds.join(" AND "),
         order.join(", ")
     );
-    Ok((sql, args))
+    Ok((sql, f.args))
 }

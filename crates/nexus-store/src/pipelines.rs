@@ -1,14 +1,13 @@
 //! Pipeline persistence: pipelines with their ordered stages (removed stages are archived), the
 //! single default pipeline, and keyset lists.
 
+use crate::query::{Filter, direction, text_value, time_value};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, Utc};
-use nexus_core::customer::DeletedFilter;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{PipelineId, StageId};
-use nexus_core::page::SortOrder;
 use nexus_core::pipeline::{Pipeline, PipelineQuery, PipelineSortField, Stage, StageKind};
 use sqlx::Connection as _;
 use uuid::Uuid;
@@ -277,50 +276,32 @@ impl Db {
     }
 
     pub(crate) async fn list_pipelines(&self, q: &PipelineQuery) -> CoreResult<Vec<Pipeline>> {
-        let mut args: Vec<Arg> = Vec::new();
-        let mut conds = vec![
-            match q.deleted {
-                DeletedFilter::Exclude => "p.deleted_at IS NULL",
-                DeletedFilter::Only => "p.deleted_at IS NOT NULL",
-            }
-            .to_owned(),
-        ];
+        let mut f = Filter::default();
+        f.deleted(q.deleted, "p");
         let sort_expr = match q.sort {
             PipelineSortField::CreatedAt => "p.created_at",
             PipelineSortField::Name => "p.name",
         };
-        let (cmp, dir) = match q.order {
-            SortOrder::Asc => (">", "ASC"),
-            SortOrder::Desc => ("<", "DESC"),
-        };
         if let Some(cur) = &q.after {
-            let bad = || {
-                CoreError::invalid(
-                    "cursor",
-                    "invalid_cursor",
-                    "is not a cursor returned by this API",
-                )
-            };
-            if cur.sort != q.sort.as_str() {
-                return Err(bad());
-            }
-            args.push(match q.sort {
-                PipelineSortField::CreatedAt => Arg::Time(
-                    DateTime::parse_from_rfc3339(&cur.value)
-                        .map_err(|_| bad())?
-                        .with_timezone(&Utc),
-                ),
-                PipelineSortField::Name => Arg::Text(cur.value.clone()),
-            });
-            args.push(Arg::Uuid(cur.id));
-            conds.push(format!("({sort_expr}, p.id) {cmp} ($1, $2)"));
+            f.after(
+                cur,
+                q.sort.as_str(),
+                sort_expr,
+                "p.id",
+                q.order,
+                |v| match q.sort {
+                    PipelineSortField::CreatedAt => time_value(v),
+                    PipelineSortField::Name => text_value(v),
+                },
+            )?;
         }
-        args.push(Arg::Int(i64::from(q.limit)));
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let dir = direction(q.order);
         let sql = format!(
-            "SELECT {PIPELINE_COLUMNS} FROM pipelines p WHERE {} ORDER BY {sort_expr} {dir}, p.id {dir} LIMIT ${}",
-            conds.join(" AND "),
-            args.len()
+            "SELECT {PIPELINE_COLUMNS} FROM pipelines p {} ORDER BY {sort_expr} {dir}, p.id {dir} LIMIT ${limit}",
+            f.where_clause()
         );
+        let args = f.args;
         let rows: Vec<PipelineRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(pool)

@@ -6,7 +6,6 @@ use crate::query::{Filter, direction, int_value, text_value, time_value};
 use crate::rows::bind_args;
 use crate::rows::{Arg, PRODUCT_COLUMNS, ProductRow};
 use crate::{Db, db_err, insert_event, with_pool};
-use nexus_core::customer::DeletedFilter;
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::ProductId;
@@ -116,10 +115,7 @@ impl Db {
 /// The list statement and its arguments (the same SQL on both backends).
 fn list_sql(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
-    f.cond(match q.deleted {
-        DeletedFilter::Exclude => "p.deleted_at IS NULL",
-        DeletedFilter::Only => "p.deleted_at IS NOT NULL",
-    });
+    f.deleted(q.deleted, "p");
     match q.active {
         Some(true) => f.cond("p.active"),
         Some(false) => f.cond("NOT p.active"),

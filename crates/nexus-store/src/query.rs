@@ -4,13 +4,14 @@
 use crate::rows::Arg;
 use chrono::{DateTime, Utc};
 use nexus_core::auth::Scope;
+use nexus_core::customer::DeletedFilter;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::page::{Cursor, SortOrder};
 
 #[derive(Default)]
 pub(crate) struct Filter {
     pub args: Vec<Arg>,
-    conds: Vec<String>,
+    pub conds: Vec<String>,
 }
 
 impl Filter {
@@ -44,6 +45,14 @@ impl Filter {
                 self.cond(format!("{t}.owner_id = ${b}"));
             }
         }
+    }
+
+    /// Live rows, or only the soft-deleted ones, of table alias `t`.
+    pub fn deleted(&mut self, d: DeletedFilter, t: &str) {
+        self.cond(match d {
+            DeletedFilter::Exclude => format!("{t}.deleted_at IS NULL"),
+            DeletedFilter::Only => format!("{t}.deleted_at IS NOT NULL"),
+        });
     }
 
     /// Rows after `cursor` in `(sort_expr, id_expr)` order. `value` decodes the cursor's
@@ -85,7 +94,7 @@ impl Filter {
     }
 }
 
-fn bad_cursor() -> CoreError {
+pub(crate) fn bad_cursor() -> CoreError {
     CoreError::invalid(
         "cursor",
         "invalid_cursor",

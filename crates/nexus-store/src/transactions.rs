@@ -23,7 +23,6 @@ use crate::rows::{
 };
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::auth::Scope;
-use nexus_core::customer::DeletedFilter;
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, TransactionId};
@@ -189,10 +188,7 @@ fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
             "JOIN customers c ON c.id = t.customer_id"
         }
     };
-    f.cond(match q.deleted {
-        DeletedFilter::Exclude => "t.deleted_at IS NULL",
-        DeletedFilter::Only => "t.deleted_at IS NOT NULL",
-    });
+    f.deleted(q.deleted, "t");
     if let Some(c) = q.customer_id {
         let n = f.arg(Arg::Uuid(c.0));
         f.cond(format!("t.customer_id = ${n}"));
