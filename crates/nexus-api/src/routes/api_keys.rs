@@ -47,7 +47,7 @@ pub struct ApiKeyList {
 }
 
 /// Create an API key. The secret is in the response and never again.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])), request_body = ApiKeyCreate,
+#[utoipa::path(operation_id = "create_api_key", post, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])), request_body = ApiKeyCreate,
     responses((status = 201, body = ApiKeyCreated), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(state): State<AppState>,
@@ -100,7 +100,7 @@ async fn create(
 }
 
 /// List API keys (never their secrets).
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_api_keys", get, path = "/api/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
     responses((status = 200, body = ApiKeyList), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
@@ -112,7 +112,7 @@ async fn list(
 }
 
 /// Revoke an API key; it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])), params(("id" = ApiKeyId, Path)),
+#[utoipa::path(operation_id = "revoke_api_key", delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])), params(("id" = ApiKeyId, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn revoke(
     State(state): State<AppState>,

@@ -189,7 +189,7 @@ fn with_etag(c: Customer) -> Response {
 
 /// Create a customer. The response carries `Location` and `ETag`; an `Idempotency-Key` makes
 /// retries safe.
-#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), request_body = CustomerCreate,
+#[utoipa::path(operation_id = "create_customer", post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), request_body = CustomerCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response")),
     responses((status = 201, body = Customer, headers(("Location" = String), ("ETag" = String))), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -216,7 +216,7 @@ async fn create(
 }
 
 /// Create up to 1,000 customers at once: all or nothing, with one error per bad item field.
-#[utoipa::path(post, path = "/api/v1/customers/batch", tag = "customers", security(("bearer" = [])), request_body = CustomerBatch,
+#[utoipa::path(operation_id = "create_customers_batch", post, path = "/api/v1/customers/batch", tag = "customers", security(("bearer" = [])), request_body = CustomerBatch,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response")),
     responses((status = 201, body = CustomerList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem)))]
@@ -422,7 +422,7 @@ fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
 }
 
 /// List customers the caller may read, newest first by default, one keyset page at a time.
-#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(CustomerListParams),
+#[utoipa::path(operation_id = "list_customers", get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(CustomerListParams),
     responses((status = 200, body = CustomerList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
@@ -450,7 +450,7 @@ async fn list(
 }
 
 /// Read one customer. Answers 304 when `If-None-Match` holds the current `ETag`.
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "read_customer", get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = CustomerId, Path)),
     responses((status = 200, body = Customer, headers(("ETag" = String))), (status = 304), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn read(
@@ -480,7 +480,7 @@ async fn read(
 
 /// Change some fields (JSON merge patch). Send `If-Match` with the `ETag` you read to avoid
 /// overwriting someone else's change (412 when it moved on).
-#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), request_body = CustomerUpdate,
+#[utoipa::path(operation_id = "update_customer", patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), request_body = CustomerUpdate,
     params(("id" = CustomerId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = Customer, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
@@ -502,7 +502,7 @@ async fn update(
 }
 
 /// Soft-delete a customer (restorable).
-#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_customer", delete, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = CustomerId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)))]
 async fn remove(
@@ -520,7 +520,7 @@ async fn remove(
 }
 
 /// Restore a soft-deleted customer.
-#[utoipa::path(post, path = "/api/v1/customers/{id}/restore", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "restore_customer", post, path = "/api/v1/customers/{id}/restore", tag = "customers", security(("bearer" = [])),
     params(("id" = CustomerId, Path)),
     responses((status = 200, body = Customer), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn restore(
@@ -538,7 +538,7 @@ async fn restore(
 }
 
 /// The change history of a customer, oldest first: who changed which fields from what to what.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "customer_history", get, path = "/api/v1/customers/{id}/history", tag = "customers", security(("bearer" = [])),
     params(("id" = CustomerId, Path), ("limit" = Option<u32>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = EventList), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn history(

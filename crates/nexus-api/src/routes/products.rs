@@ -120,7 +120,7 @@ fn location(p: &Product) -> String {
 }
 
 /// Add a product to the catalogue (admins and managers). An `Idempotency-Key` makes retries safe.
-#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])), request_body = ProductCreate,
+#[utoipa::path(operation_id = "create_product", post, path = "/api/v1/products", tag = "products", security(("bearer" = [])), request_body = ProductCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response")),
     responses((status = 201, body = Product, headers(("Location" = String), ("ETag" = String))), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -176,7 +176,7 @@ fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
 }
 
 /// List the catalogue, one keyset page at a time.
-#[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), params(ProductListParams),
+#[utoipa::path(operation_id = "list_products", get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), params(ProductListParams),
     responses((status = 200, body = ProductList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
@@ -205,7 +205,7 @@ async fn list(
 }
 
 /// Read a product. `If-None-Match` with the current `ETag` answers 304.
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+#[utoipa::path(operation_id = "read_product", get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = ProductId, Path), ("If-None-Match" = Option<String>, Header)),
     responses((status = 200, body = Product, headers(("ETag" = String))), (status = 304), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn read(
@@ -224,7 +224,7 @@ async fn read(
 }
 
 /// Change some fields (JSON merge patch); `If-Match` guards against lost updates (412).
-#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), request_body = ProductUpdate,
+#[utoipa::path(operation_id = "update_product", patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), request_body = ProductUpdate,
     params(("id" = ProductId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = Product, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
@@ -247,7 +247,7 @@ async fn update(
 }
 
 /// Soft-delete a product (restorable). Past transactions keep their lines.
-#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_product", delete, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = ProductId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)))]
 async fn remove(
@@ -265,7 +265,7 @@ async fn remove(
 }
 
 /// Restore a soft-deleted product (409 if its SKU was taken meanwhile).
-#[utoipa::path(post, path = "/api/v1/products/{id}/restore", tag = "products", security(("bearer" = [])),
+#[utoipa::path(operation_id = "restore_product", post, path = "/api/v1/products/{id}/restore", tag = "products", security(("bearer" = [])),
     params(("id" = ProductId, Path)),
     responses((status = 200, body = Product, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]

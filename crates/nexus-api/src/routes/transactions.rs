@@ -137,7 +137,7 @@ const LIST_PARAMS: &[&str] = &[
 
 /// Record a transaction. Unit prices default to the products' prices; the server computes
 /// line totals and the total. An `Idempotency-Key` makes retries safe.
-#[utoipa::path(post, path = "/api/v1/transactions", tag = "transactions", security(("bearer" = [])), request_body = TransactionCreate,
+#[utoipa::path(operation_id = "create_transaction", post, path = "/api/v1/transactions", tag = "transactions", security(("bearer" = [])), request_body = TransactionCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first response")),
     responses((status = 201, body = Transaction, headers(("Location" = String), ("ETag" = String))), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -201,7 +201,7 @@ fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
 }
 
 /// List transactions of customers the caller may read, newest first by default.
-#[utoipa::path(get, path = "/api/v1/transactions", tag = "transactions", security(("bearer" = [])), params(TransactionListParams),
+#[utoipa::path(operation_id = "list_transactions", get, path = "/api/v1/transactions", tag = "transactions", security(("bearer" = [])), params(TransactionListParams),
     responses((status = 200, body = TransactionList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
@@ -230,7 +230,7 @@ async fn list(
 }
 
 /// Read a transaction with its items. `If-None-Match` with the current `ETag` answers 304.
-#[utoipa::path(get, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])),
+#[utoipa::path(operation_id = "read_transaction", get, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])),
     params(("id" = TransactionId, Path), ("If-None-Match" = Option<String>, Header)),
     responses((status = 200, body = Transaction, headers(("ETag" = String))), (status = 304), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn read(
@@ -249,7 +249,7 @@ async fn read(
 }
 
 /// Change status, time, reference or items; `If-Match` guards against lost updates (412).
-#[utoipa::path(patch, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])), request_body = TransactionUpdate,
+#[utoipa::path(operation_id = "update_transaction", patch, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])), request_body = TransactionUpdate,
     params(("id" = TransactionId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 200, body = Transaction, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
@@ -272,7 +272,7 @@ async fn update(
 }
 
 /// Soft-delete a transaction (restorable); it stops counting in the customer's aggregates.
-#[utoipa::path(delete, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_transaction", delete, path = "/api/v1/transactions/{id}", tag = "transactions", security(("bearer" = [])),
     params(("id" = TransactionId, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem)))]
 async fn remove(
@@ -290,7 +290,7 @@ async fn remove(
 }
 
 /// Restore a soft-deleted transaction; it counts again.
-#[utoipa::path(post, path = "/api/v1/transactions/{id}/restore", tag = "transactions", security(("bearer" = [])),
+#[utoipa::path(operation_id = "restore_transaction", post, path = "/api/v1/transactions/{id}/restore", tag = "transactions", security(("bearer" = [])),
     params(("id" = TransactionId, Path)),
     responses((status = 200, body = Transaction, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem)))]
@@ -313,7 +313,7 @@ async fn restore(
 /// always match the transactions. Only live transactions count; `completed` ones are purchases;
 /// `refunded` ones are excluded from revenue, counts and purchase times and reported as
 /// `refunded_amount` / `refund_count`; `pending` and `cancelled` ones do not count.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/aggregates", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "customer_aggregates", get, path = "/api/v1/customers/{id}/aggregates", tag = "customers", security(("bearer" = [])),
     params(("id" = CustomerId, Path)),
     responses((status = 200, body = CustomerAggregates), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn aggregates(

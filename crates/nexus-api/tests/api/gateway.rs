@@ -314,3 +314,21 @@ fn openapi_document_is_committed() {
         "openapi.json is out of date: run NEXUS_UPDATE_OPENAPI=1 cargo test -p nexus-api openapi_document_is_committed"
     );
 }
+
+/// Client generators (the web UI's RTK Query endpoints) name one function per operationId, so
+/// every operation needs its own.
+#[test]
+fn openapi_operation_ids_are_unique() {
+    let doc: serde_json::Value = serde_json::from_str(&nexus_api::openapi::json()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} used by {other} and {method} {path}");
+            }
+        }
+    }
+}
