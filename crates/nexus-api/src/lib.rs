@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::pipelines::router())
         .merge(routes::deals::router())
         .merge(routes::activities::router())
+        .merge(routes::dashboards::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

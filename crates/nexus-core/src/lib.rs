@@ -7,6 +7,7 @@ pub mod activity;
 pub mod auth;
 pub mod bus;
 pub mod customer;
+pub mod dashboard;
 pub mod deal;
 pub mod error;
 pub mod event;

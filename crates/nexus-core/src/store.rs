@@ -76,7 +76,7 @@ pub enum IdempotencyClaim {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DashboardStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
@@ -274,4 +274,44 @@ pub trait Store: Send + Sync + 'static {
         event: &Event,
     ) -> CoreResult<bool>;
     async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>>;
+}
+
+/// The dashboard queries (see [`crate::dashboard`]); each answers from rollups or covering
+/// indexes within the caller's scope.
+#[async_trait]
+pub trait DashboardStore: Send + Sync {
+    /// Revenue per month (`YYYY-MM`, inclusive range) and currency.
+    async fn revenue_by_month(
+        &self,
+        scope: crate::auth::Scope,
+        from: &str,
+        to: &str,
+    ) -> CoreResult<Vec<crate::dashboard::RevenueMonth>>;
+    /// Live customers created per UTC day (`YYYY-MM-DD`) in the range.
+    async fn signups_by_day(
+        &self,
+        q: &crate::dashboard::SignupQuery,
+    ) -> CoreResult<Vec<(String, i64)>>;
+    /// Live deals of a pipeline per stage and currency.
+    async fn pipeline_totals(
+        &self,
+        scope: crate::auth::Scope,
+        pipeline: PipelineId,
+    ) -> CoreResult<Vec<crate::dashboard::StageCurrencyTotal>>;
+    /// Live activities created in `[from, to)` per owner and kind.
+    async fn activity_counts(
+        &self,
+        scope: crate::auth::Scope,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> CoreResult<Vec<crate::dashboard::ActivityCount>>;
+    /// The live customers with the largest lifetime revenue in `currency`.
+    async fn top_customers(
+        &self,
+        scope: crate::auth::Scope,
+        currency: crate::money::Currency,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::dashboard::TopCustomer>>;
+    /// The currency with the most revenue in the rollup (for a default), if any.
+    async fn main_currency(&self) -> CoreResult<Option<crate::money::Currency>>;
 }

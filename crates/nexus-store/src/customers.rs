@@ -3,16 +3,20 @@
 
 use crate::dialect::Dialect;
 use crate::query::Filter;
+use crate::rollups::{bump_signups, move_revenue, revenue_sql, signup_counts, signup_key};
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
+use crate::transactions::LOCK_AGGREGATES;
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
-use nexus_core::ids::CustomerId;
+use nexus_core::ids::{CustomerId, TeamId, UserId};
 use nexus_core::page::SortOrder;
+use nexus_core::time::Timestamp;
 use sqlx::Connection as _;
 use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
+use uuid::Uuid;
 
 const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, email_norm, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
@@ -81,6 +85,7 @@ impl Db {
             for ev in events {
                 insert_event!(tx, ev);
             }
+            bump_signups!(tx, signup_counts(customers));
             tx.commit().await.map_err(db_err)?;
         });
         Ok(())
@@ -122,8 +127,27 @@ impl Db {
         const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
              status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
              deleted_at = $16 WHERE id = $1 AND version = $17";
+        // The stored row this write replaces, for the rollups (`rollups.rs`).
+        const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
+        let (take_revenue, put_revenue) = revenue_sql(self.is_sqlite());
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
+            let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)
+                .bind(c.id.0)
+                .bind(expected_version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let Some((owner, team, created_at, deleted_at)) = prev else {
+                return Ok(false);
+            };
+            let reassigned = owner != c.owner_id.0 || team != c.team_id.map(|t| t.0);
+            if reassigned {
+                // The customer's revenue moves to its new owner and team, under the lock that
+                // serialises the customer's transaction writes.
+                sqlx::query(LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *tx).await.map_err(db_err)?;
+                move_revenue!(tx, take_revenue, c.id.0);
+            }
             let done = sqlx::query(SQL)
                 .bind(c.id.0)
                 .bind(&c.name)
@@ -147,6 +171,18 @@ impl Db {
                 .map_err(db_err)?;
             if done.rows_affected() == 0 {
                 return Ok(false);
+            }
+            if reassigned {
+                move_revenue!(tx, put_revenue, c.id.0);
+            }
+            let old_key = signup_key(created_at, UserId(owner), team.map(TeamId));
+            let new_key = signup_key(c.created_at, c.owner_id, c.team_id);
+            let was_live = i64::from(deleted_at.is_none());
+            let is_live = i64::from(c.deleted_at.is_none());
+            if old_key == new_key {
+                bump_signups!(tx, [(new_key, is_live - was_live)]);
+            } else {
+                bump_signups!(tx, [(old_key, -was_live), (new_key, is_live)]);
             }
             // The tag index follows the stored tags whatever the event records.
             write_tags!(tx, c, true);

@@ -7,6 +7,7 @@
 mod activities;
 mod connect;
 mod customers;
+mod dashboards;
 mod deals;
 mod dialect;
 mod events;
@@ -16,6 +17,7 @@ mod pool;
 mod port;
 mod products;
 mod query;
+mod rollups;
 mod rows;
 mod transactions;
 mod users;

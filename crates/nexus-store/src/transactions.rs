@@ -7,6 +7,9 @@
 //! 2. the transaction row, its items and its event;
 //! 3. **refresh** the customer's aggregates by recomputing them from the transaction rows.
 //!
+//! Around step 2 the customer's rows of the monthly revenue rollup are taken out and put back
+//! recomputed (see `rollups.rs`), under the same lock.
+//!
 //! Because the refresh is a new statement issued after the lock is held, it sees every other
 //! writer of that customer that committed before (PostgreSQL READ COMMITTED takes a fresh
 //! snapshot per statement), and none can commit in between. So the stored figures always equal
@@ -16,6 +19,7 @@
 //! customer's transactions per write.
 
 use crate::query::{Filter, direction, int_value, time_value};
+use crate::rollups::{move_revenue, revenue_sql};
 use crate::rows::bind_args;
 use crate::rows::{
     AggregateRow, Arg, ITEM_COLUMNS, TRANSACTION_COLUMNS, TransactionItemRow, aggregates_from_rows,
@@ -42,7 +46,7 @@ const INSERT_ITEM: &str = "INSERT INTO transaction_items (transaction_id, positi
 
 /// Creates the customer's aggregate row or bumps its version; either way the row is locked
 /// until commit.
-const LOCK_AGGREGATES: &str = "INSERT INTO customer_aggregates (customer_id, purchase_count, refund_count, first_purchase_at, last_purchase_at, version, updated_at) \
+pub(crate) const LOCK_AGGREGATES: &str = "INSERT INTO customer_aggregates (customer_id, purchase_count, refund_count, first_purchase_at, last_purchase_at, version, updated_at) \
      VALUES ($1, 0, 0, NULL, NULL, 1, $2) \
      ON CONFLICT (customer_id) DO UPDATE SET version = customer_aggregates.version + 1, updated_at = excluded.updated_at";
 
@@ -76,11 +80,14 @@ macro_rules! exec {
 /// The three steps of the module docs around `$write`, which returns early with `Ok(false)`
 /// (rolling back) when the optimistic check fails.
 macro_rules! write_transaction {
-    ($pool:expr, $t:expr, $event:expr, |$tx:ident| $write:block) => {{
+    ($db:expr, $pool:expr, $t:expr, $event:expr, |$tx:ident| $write:block) => {{
         let t: &Transaction = $t;
+        let (take_revenue, put_revenue) = revenue_sql($db.is_sqlite());
         let mut $tx = $pool.begin().await.map_err(db_err)?;
         exec!($tx, LOCK_AGGREGATES, t.customer_id.0, t.updated_at);
+        move_revenue!($tx, take_revenue, t.customer_id.0);
         $write
+        move_revenue!($tx, put_revenue, t.customer_id.0);
         exec!($tx, "DELETE FROM transaction_items WHERE transaction_id = $1", t.id.0);
         for (i, item) in t.items.iter().enumerate() {
             exec!($tx, INSERT_ITEM, t.id.0, i as i64, item.product_id.0, &item.sku, &item.name,
@@ -100,7 +107,7 @@ impl Db {
         t: &Transaction,
         event: &Event,
     ) -> CoreResult<()> {
-        with_pool!(self, write, pool => write_transaction!(pool, t, event, |tx| {
+        with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
             exec!(tx, INSERT_TRANSACTION, t.id.0, t.customer_id.0, t.status.as_str(), t.currency.as_str(),
                 t.total, t.occurred_at, &t.reference, t.created_by.map(|u| u.0), t.version,
                 t.created_at, t.updated_at, t.deleted_at);
@@ -114,7 +121,7 @@ impl Db {
         expected_version: i64,
         event: &Event,
     ) -> CoreResult<bool> {
-        with_pool!(self, write, pool => write_transaction!(pool, t, event, |tx| {
+        with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
             let done = exec!(tx, UPDATE_TRANSACTION, t.id.0, t.status.as_str(), t.total, t.occurred_at,
                 &t.reference, t.version, t.updated_at, t.deleted_at, expected_version);
             if done.rows_affected() == 0 {

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod customers;
+pub mod dashboards;
 pub mod deals;
 pub mod ops;
 pub mod pipelines;

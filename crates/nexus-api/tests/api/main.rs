@@ -7,6 +7,7 @@ mod helpers;
 mod activities;
 mod auth;
 mod customers;
+mod dashboards;
 mod deals;
 mod gateway;
 mod pipelines;

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod auth;
 pub mod customers;
+pub mod dashboards;
 mod deal_rules;
 pub mod deals;
 pub(crate) mod ownership;
@@ -41,6 +42,7 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
     pub customers: customers::CustomerService,
+    pub dashboards: dashboards::DashboardService,
     pub products: products::ProductService,
     pub transactions: transactions::TransactionService,
     pub pipelines: pipelines::PipelineService,
@@ -54,6 +56,7 @@ impl Services {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
         Self {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            dashboards: dashboards::DashboardService::new(store.clone()),
             products: products::ProductService::new(store.clone(), bus.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),

@@ -72,8 +72,12 @@ impl Db {
                 let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
                 let deferred = tx.defer_indexes(expected).await?;
                 let mut loaded = 0u64;
+                let mut signups = std::collections::BTreeMap::new();
                 while let Some(batch) = batches.next().await {
                     let batch = batch?;
+                    for (key, n) in crate::rollups::signup_counts(&batch) {
+                        *signups.entry(key).or_insert(0) += n;
+                    }
                     for chunk in batch.chunks(BULK_CUSTOMER_ROWS) {
                         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.customers(chunk.len())));
                         for c in chunk {
@@ -94,6 +98,7 @@ impl Db {
                     }
                     loaded += batch.len() as u64;
                 }
+                crate::rollups::bump_signups!(tx, signups);
                 tx.restore_indexes(deferred).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(loaded)

@@ -26,6 +26,7 @@ macro_rules! conformance {
 mod activities;
 mod crm_fixtures;
 mod customers;
+mod dashboards;
 mod deals;
 mod events;
 mod fixtures;

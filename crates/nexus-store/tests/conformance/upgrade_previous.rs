@@ -74,22 +74,22 @@ async fn applied_versions(db: &Db) -> Vec<i64> {
 }
 
 /// Everything written before the upgrade, as the store should read it back.
-struct Rows {
-    team: Team,
-    manager: UserRecord,
-    former: UserRecord,
-    token: RefreshToken,
-    key: ApiKey,
-    key_hash: String,
-    company: Customer,
-    person: Customer,
-    deleted: Customer,
-    sequenced: Event,
-    pending: Event,
-    done: IdempotentResponse,
+pub(crate) struct Rows {
+    pub(crate) team: Team,
+    pub(crate) manager: UserRecord,
+    pub(crate) former: UserRecord,
+    pub(crate) token: RefreshToken,
+    pub(crate) key: ApiKey,
+    pub(crate) key_hash: String,
+    pub(crate) company: Customer,
+    pub(crate) person: Customer,
+    pub(crate) deleted: Customer,
+    pub(crate) sequenced: Event,
+    pub(crate) pending: Event,
+    pub(crate) done: IdempotentResponse,
 }
 
-fn rows() -> Rows {
+pub(crate) fn rows() -> Rows {
     let t = now() - Duration::days(3);
     let team = Team {
         id: TeamId::new(),
@@ -224,7 +224,8 @@ fn rows() -> Rows {
 }
 
 /// Writes `rows` with plain SQL, as the previous version's code would have.
-async fn insert(db: &Db, r: &Rows) {
+/// Writes `r` with plain SQL of the foundation schema (valid at every later version).
+pub(crate) async fn insert(db: &Db, r: &Rows) {
     on_pool!(db, pool => {
         let t = &r.team;
         sqlx::query("INSERT INTO teams (id, name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)")

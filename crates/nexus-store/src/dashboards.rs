@@ -1,0 +1,188 @@
+//! Dashboard queries. Revenue and new customers read the rollups of migration 0005 (a few rows
+//! per owner and month or day); pipeline totals, activity volume and top customers read covering
+//! indexes of the live rows. Each takes the caller's scope as a condition on owner and team.
+
+use crate::query::Filter;
+use crate::rows::{Arg, bind_args};
+use crate::{Db, db_err, with_pool};
+use async_trait::async_trait;
+use nexus_core::activity::ActivityKind;
+use nexus_core::auth::Scope;
+use nexus_core::dashboard::{
+    ActivityCount, RevenueMonth, SignupQuery, StageCurrencyTotal, TopCustomer,
+};
+use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::ids::{CustomerId, PipelineId, StageId, UserId};
+use nexus_core::money::Currency;
+use nexus_core::store::DashboardStore;
+use nexus_core::time::Timestamp;
+use uuid::Uuid;
+
+fn currency(s: &str) -> CoreResult<Currency> {
+    Currency::parse(s).map_err(|e| CoreError::Internal(format!("stored currency {s:?}: {e}")))
+}
+
+impl Db {
+    /// Runs a grouped query built with `f` and decodes its rows with sqlx's tuple decoding.
+    async fn grouped<T>(&self, sql: String, f: &Filter) -> CoreResult<Vec<T>>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let rows: Vec<T> = with_pool!(self, read, conn => {
+            bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &f.args)
+                .fetch_all(conn)
+                .await
+                .map_err(db_err)?
+        });
+        Ok(rows)
+    }
+}
+
+#[async_trait]
+impl DashboardStore for Db {
+    async fn revenue_by_month(
+        &self,
+        scope: Scope,
+        from: &str,
+        to: &str,
+    ) -> CoreResult<Vec<RevenueMonth>> {
+        let mut f = Filter::default();
+        let a = f.arg(Arg::Text(from.into()));
+        let b = f.arg(Arg::Text(to.into()));
+        f.cond(format!("r.month >= ${a} AND r.month <= ${b}"));
+        f.scope(scope, "r");
+        let sql = format!(
+            "SELECT r.month, r.currency, CAST(sum(r.revenue) AS BIGINT), CAST(sum(r.purchases) AS BIGINT) \
+             FROM rollup_revenue r {} GROUP BY r.month, r.currency \
+             HAVING sum(r.purchases) <> 0 OR sum(r.revenue) <> 0 ORDER BY r.currency, r.month",
+            f.where_clause()
+        );
+        let rows: Vec<(String, String, i64, i64)> = self.grouped(sql, &f).await?;
+        rows.into_iter()
+            .map(|(month, c, revenue, purchases)| {
+                Ok(RevenueMonth {
+                    month,
+                    currency: currency(&c)?,
+                    revenue,
+                    purchases,
+                })
+            })
+            .collect()
+    }
+
+    async fn signups_by_day(&self, q: &SignupQuery) -> CoreResult<Vec<(String, i64)>> {
+        let mut f = Filter::default();
+        let a = f.arg(Arg::Text(q.from.format("%Y-%m-%d").to_string()));
+        let b = f.arg(Arg::Text(q.to.format("%Y-%m-%d").to_string()));
+        f.cond(format!("r.day >= ${a} AND r.day <= ${b}"));
+        f.scope(q.scope, "r");
+        let sql = format!(
+            "SELECT r.day, CAST(sum(r.customers) AS BIGINT) FROM rollup_signups r {} \
+             GROUP BY r.day HAVING sum(r.customers) <> 0 ORDER BY r.day",
+            f.where_clause()
+        );
+        self.grouped(sql, &f).await
+    }
+
+    async fn pipeline_totals(
+        &self,
+        scope: Scope,
+        pipeline: PipelineId,
+    ) -> CoreResult<Vec<StageCurrencyTotal>> {
+        let mut f = Filter::default();
+        let p = f.arg(Arg::Uuid(pipeline.0));
+        f.cond(format!("d.pipeline_id = ${p} AND d.deleted_at IS NULL"));
+        f.scope(scope, "d");
+        let sql = format!(
+            "SELECT d.stage_id, d.currency, count(*), CAST(sum(d.value) AS BIGINT) FROM deals d {} \
+             GROUP BY d.stage_id, d.currency",
+            f.where_clause()
+        );
+        let rows: Vec<(Uuid, String, i64, i64)> = self.grouped(sql, &f).await?;
+        rows.into_iter()
+            .map(|(stage, c, deals, value)| {
+                Ok(StageCurrencyTotal {
+                    stage_id: StageId(stage),
+                    currency: currency(&c)?,
+                    deals,
+                    value,
+                })
+            })
+            .collect()
+    }
+
+    async fn activity_counts(
+        &self,
+        scope: Scope,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> CoreResult<Vec<ActivityCount>> {
+        let mut f = Filter::default();
+        let a = f.arg(Arg::Time(from));
+        let b = f.arg(Arg::Time(to));
+        f.cond(format!(
+            "a.deleted_at IS NULL AND a.created_at >= ${a} AND a.created_at < ${b}"
+        ));
+        f.scope(scope, "a");
+        let sql = format!(
+            "SELECT g.owner_id, u.name, g.kind, g.n FROM \
+             (SELECT a.owner_id, a.kind, count(*) AS n FROM activities a {} GROUP BY a.owner_id, a.kind) g \
+             JOIN users u ON u.id = g.owner_id",
+            f.where_clause()
+        );
+        let rows: Vec<(Uuid, String, String, i64)> = self.grouped(sql, &f).await?;
+        rows.into_iter()
+            .map(|(owner, name, kind, count)| {
+                Ok(ActivityCount {
+                    owner_id: UserId(owner),
+                    owner_name: name,
+                    kind: kind.parse::<ActivityKind>().map_err(|()| {
+                        CoreError::Internal(format!("stored activity kind {kind:?}"))
+                    })?,
+                    count,
+                })
+            })
+            .collect()
+    }
+
+    async fn top_customers(
+        &self,
+        scope: Scope,
+        c: Currency,
+        limit: u32,
+    ) -> CoreResult<Vec<TopCustomer>> {
+        let mut f = Filter::default();
+        let n = f.arg(Arg::Text(c.as_str().into()));
+        f.cond(format!(
+            "r.currency = ${n} AND r.revenue > 0 AND c.deleted_at IS NULL"
+        ));
+        f.scope(scope, "c");
+        let l = f.arg(Arg::Int(i64::from(limit)));
+        let sql = format!(
+            "SELECT c.id, c.name, r.revenue, r.purchase_count FROM customer_revenue r \
+             JOIN customers c ON c.id = r.customer_id {} ORDER BY r.revenue DESC, r.customer_id LIMIT ${l}",
+            f.where_clause()
+        );
+        let rows: Vec<(Uuid, String, i64, i64)> = self.grouped(sql, &f).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, revenue, purchases)| TopCustomer {
+                customer_id: CustomerId(id),
+                name,
+                currency: c,
+                revenue,
+                purchases,
+            })
+            .collect())
+    }
+
+    async fn main_currency(&self) -> CoreResult<Option<Currency>> {
+        let sql = "SELECT currency FROM rollup_revenue GROUP BY currency \
+                   ORDER BY sum(revenue) DESC, currency LIMIT 1"
+            .to_owned();
+        let rows: Vec<(String,)> = self.grouped(sql, &Filter::default()).await?;
+        rows.first().map(|(c,)| currency(c)).transpose()
+    }
+}
