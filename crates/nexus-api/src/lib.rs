@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::deals::router())
         .merge(routes::activities::router())
         .merge(routes::dashboards::router())
+        .merge(routes::timeline::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
         routes::users::create_team, routes::users::list_teams, routes::users::read_team, routes::users::rename_team, routes::users::delete_team,
         routes::customers::create, routes::customers::create_batch, routes::customers::list, routes::customers::read,
         routes::customers::update, routes::customers::remove, routes::customers::restore, routes::customers::history,
-        routes::transactions::aggregates,
+        routes::transactions::aggregates, routes::timeline::timeline,
         routes::products::create, routes::products::list, routes::products::read, routes::products::update,
         routes::products::remove, routes::products::restore,
         routes::transactions::create, routes::transactions::list, routes::transactions::read, routes::transactions::update,

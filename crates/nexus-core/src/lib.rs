@@ -20,6 +20,7 @@ pub mod product;
 pub mod services;
 pub mod store;
 pub mod time;
+pub mod timeline;
 pub mod transaction;
 pub mod user;
 pub mod validate;

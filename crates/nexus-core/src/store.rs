@@ -76,7 +76,7 @@ pub enum IdempotencyClaim {
 }
 
 #[async_trait]
-pub trait Store: DashboardStore + Send + Sync + 'static {
+pub trait Store: DashboardStore + TimelineStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
@@ -314,4 +314,13 @@ pub trait DashboardStore: Send + Sync {
     ) -> CoreResult<Vec<crate::dashboard::TopCustomer>>;
     /// The currency with the most revenue in the rollup (for a default), if any.
     async fn main_currency(&self) -> CoreResult<Option<crate::money::Currency>>;
+}
+
+/// One page of a customer's timeline (see [`crate::timeline`]).
+#[async_trait]
+pub trait TimelineStore: Send + Sync {
+    async fn customer_timeline(
+        &self,
+        q: &crate::timeline::TimelineQuery,
+    ) -> CoreResult<Vec<crate::timeline::TimelineItem>>;
 }

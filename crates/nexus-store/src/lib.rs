@@ -19,6 +19,7 @@ mod products;
 mod query;
 mod rollups;
 mod rows;
+mod timeline;
 mod transactions;
 mod users;
 

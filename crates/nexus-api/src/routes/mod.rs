@@ -9,5 +9,6 @@ pub mod deals;
 pub mod ops;
 pub mod pipelines;
 pub mod products;
+pub mod timeline;
 pub mod transactions;
 pub mod users;

@@ -13,4 +13,5 @@ mod gateway;
 mod pipelines;
 mod products;
 mod rbac;
+mod timeline;
 mod transactions;

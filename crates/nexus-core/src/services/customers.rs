@@ -412,6 +412,48 @@ impl CustomerService {
     }
 }
 
+impl CustomerService {
+    /// One page of a customer's timeline, newest first: of the `kinds` asked for (all when
+    /// empty), those the actor may read, with activities and deals limited to the actor's scope.
+    pub async fn timeline(
+        &self,
+        actor: &Actor,
+        id: CustomerId,
+        kinds: &[crate::timeline::TimelineKind],
+        before: Option<(crate::time::Timestamp, uuid::Uuid)>,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::timeline::TimelineItem>> {
+        use crate::timeline::{TimelineKind, TimelineQuery};
+        actor
+            .require(Permission::CustomersRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        match self.store.get_customer(id).await? {
+            Some(c) if c.deleted_at.is_none() && actor.can_read_record(c.ownership()) => {}
+            _ => return Err(CoreError::not_found(ENTITY)),
+        }
+        let allowed = [
+            (TimelineKind::Activity, Permission::ActivitiesRead),
+            (TimelineKind::Transaction, Permission::TransactionsRead),
+            (TimelineKind::Deal, Permission::DealsRead),
+            (TimelineKind::Customer, Permission::EventsRead),
+        ];
+        let kinds = allowed
+            .into_iter()
+            .filter(|(k, p)| (kinds.is_empty() || kinds.contains(k)) && actor.has(*p))
+            .map(|(k, _)| k)
+            .collect();
+        self.store
+            .customer_timeline(&TimelineQuery {
+                customer: id,
+                scope: actor.record_scope(),
+                kinds,
+                before,
+                limit,
+            })
+            .await
+    }
+}
+
 fn created_event(actor: &Actor, c: &Customer) -> Event {
     Event::new(
         ENTITY,

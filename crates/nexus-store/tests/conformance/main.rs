@@ -37,6 +37,7 @@ mod pipelines;
 mod products;
 mod sqlcipher;
 mod sqlite_bulk;
+mod timeline;
 mod transactions;
 mod upgrade;
 mod upgrade_previous;
