@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod clv;
 pub mod error;
 pub mod eval;
+pub(crate) mod math;
 pub mod sentiment;
 
 pub use error::AiError;

@@ -2,6 +2,7 @@
 //! run time, never shipped): each function reads the data, fits and scores the model, and returns
 //! a report with the measured numbers next to the reference ones.
 
+pub mod clv;
 pub mod sentiment;
 
 use crate::AiError;
