@@ -3,4 +3,5 @@
 
 mod clv;
 mod common;
+mod segments;
 mod sentiment;
