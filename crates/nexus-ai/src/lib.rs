@@ -4,6 +4,7 @@ pub mod clv;
 pub mod error;
 pub mod eval;
 pub(crate) mod math;
+pub mod recommend;
 pub mod segments;
 pub mod sentiment;
 

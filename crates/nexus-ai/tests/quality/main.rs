@@ -3,5 +3,6 @@
 
 mod clv;
 mod common;
+mod recommend;
 mod segments;
 mod sentiment;
