@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bench;
 pub mod clv;
 pub mod error;
 pub mod eval;
+pub mod forecast;
 pub(crate) mod math;
 pub mod recommend;
 pub mod segments;
 pub mod sentiment;
+pub mod win;
 
 pub use error::AiError;
 

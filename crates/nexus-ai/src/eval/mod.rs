@@ -3,6 +3,7 @@
 //! a report with the measured numbers next to the reference ones.
 
 pub mod clv;
+pub mod forecast;
 pub mod recommend;
 pub mod segments;
 pub mod sentiment;
