@@ -244,7 +244,7 @@ fn run_bench(args: BenchArgs) -> Result<()> {
             .data
             .join("sentiment/ground-truth/tweets_GroundTruth.txt"),
     )?;
-    let t = bench::sentiment(&texts, 5);
+    let t = bench::sentiment(&texts, 20);
     println!(
         "sentiment: {} tweets (mean {:.0} chars) in {:.3} s on one thread: {:.0} texts/s (bar >= 100,000)",
         t.texts, t.mean_chars, t.seconds, t.texts_per_second

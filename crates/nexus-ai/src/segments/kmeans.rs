@@ -54,12 +54,36 @@ fn dist2<const D: usize>(a: &[f64; D], b: &[f64; D]) -> f64 {
 }
 
 impl<const D: usize> KMeans<D> {
-    /// Best of `restarts` runs (lowest SSE), reproducible from `seed`. `k` must be ≤ points.
+    /// Best of `restarts` runs (lowest SSE), reproducible from `seed`: restart `i` draws from
+    /// its own generator seeded with `seed + i`, and restarts run on the available cores.
     pub fn fit(points: &[[f64; D]], k: usize, restarts: usize, seed: u64) -> Self {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let restarts = restarts.max(1);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .clamp(1, restarts);
+        let runs: Vec<Self> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        (t..restarts)
+                            .step_by(threads)
+                            .map(|i| {
+                                let mut rng = StdRng::seed_from_u64(seed.wrapping_add(i as u64));
+                                (i, Self::fit_once(points, k, &mut rng))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<(usize, Self)> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect();
+            all.sort_by_key(|(i, _)| *i);
+            all.into_iter().map(|(_, run)| run).collect()
+        });
         let mut best: Option<Self> = None;
-        for _ in 0..restarts.max(1) {
-            let run = Self::fit_once(points, k, &mut rng);
+        for run in runs {
             if best.as_ref().is_none_or(|b| run.sse < b.sse) {
                 best = Some(run);
             }
@@ -77,6 +101,7 @@ impl<const D: usize> KMeans<D> {
     }
 
     fn fit_once(points: &[[f64; D]], k: usize, rng: &mut StdRng) -> Self {
+        let tolerance = 1e-4 * mean_variance(points);
         let mut centroids = seed_plus_plus(points, k, rng);
         let mut labels = vec![usize::MAX; points.len()];
         let mut iterations = 0;
@@ -99,12 +124,19 @@ impl<const D: usize> KMeans<D> {
             if changed == 0 || iterations >= 300 {
                 break;
             }
+            let mut shift = 0.0;
             for (c, centroid) in centroids.iter_mut().enumerate() {
                 if counts[c] > 0 {
+                    let old = *centroid;
                     for i in 0..D {
                         centroid[i] = sums[c][i] / counts[c] as f64;
                     }
+                    shift += dist2(&old, centroid);
                 }
+            }
+            // scikit-learn's rule: stop once the centres move less than 1e-4 × mean variance.
+            if shift <= tolerance {
+                break;
             }
         }
         let sse = points.iter().map(|p| nearest(&centroids, p).1).sum();
@@ -114,6 +146,17 @@ impl<const D: usize> KMeans<D> {
             iterations,
         }
     }
+}
+
+fn mean_variance<const D: usize>(points: &[[f64; D]]) -> f64 {
+    let n = points.len().max(1) as f64;
+    (0..D)
+        .map(|i| {
+            let mean = points.iter().map(|p| p[i]).sum::<f64>() / n;
+            points.iter().map(|p| (p[i] - mean).powi(2)).sum::<f64>() / n
+        })
+        .sum::<f64>()
+        / D as f64
 }
 
 fn nearest<const D: usize>(centroids: &[[f64; D]], p: &[f64; D]) -> (usize, f64) {
