@@ -59,7 +59,8 @@ pub fn summarise(
     }
     let mut out = Vec::new();
     let mut iter = days.into_iter().peekable();
-    while let Some(((customer, first), first_amount)) = iter.next() {
+    // The first purchase only starts the clock: zbar is the mean of the repeat purchases.
+    while let Some(((customer, first), _first_amount)) = iter.next() {
         let mut rest: Vec<(NaiveDate, f64)> = Vec::new();
         while let Some(((c, d), a)) = iter.peek().copied() {
             if c != customer {
@@ -71,7 +72,6 @@ pub fn summarise(
         if first > calibration_end {
             continue;
         }
-        let _ = first_amount;
         let repeats: Vec<&(NaiveDate, f64)> =
             rest.iter().filter(|(d, _)| *d <= calibration_end).collect();
         let holdout = rest
