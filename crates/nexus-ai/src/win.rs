@@ -148,8 +148,9 @@ fn solve(mut h: [[f64; K + 1]; K + 1], mut g: [f64; K + 1]) -> Option<[f64; K + 
         g.swap(col, pivot);
         for row in col + 1..N {
             let f = h[row][col] / h[col][col];
-            for c in col..N {
-                h[row][c] -= f * h[col][c];
+            let pivot_row = h[col];
+            for (target, source) in h[row].iter_mut().zip(pivot_row).skip(col) {
+                *target -= f * source;
             }
             g[row] -= f * g[col];
         }
@@ -219,7 +220,7 @@ mod tests {
                 };
                 let z = -3.0 + 0.8 * stage + 0.1 * d.activities + 3.0 * d.owner_win_rate
                     - 0.005 * d.age_days;
-                (d, rng.random::<f64>() < 1.0 / (1.0 + (-z as f64).exp()))
+                (d, rng.random::<f64>() < 1.0 / (1.0 + (-z).exp()))
             })
             .collect();
         let (train, test) = deals.split_at(1500);

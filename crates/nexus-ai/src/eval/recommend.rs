@@ -41,6 +41,9 @@ pub struct Report {
     pub seconds: f64,
 }
 
+/// A date as (year, month, day), ordered by time.
+type Ymd = (u32, u32, u32);
+
 /// The split of the protocol.
 pub struct Split {
     pub item_names: Vec<String>,
@@ -73,7 +76,7 @@ pub fn read_split(path: &Path) -> Result<Split, AiError> {
         .enumerate()
         .map(|(i, s)| (*s, i as ItemIndex))
         .collect();
-    let mut baskets: BTreeMap<u64, BTreeMap<(u32, u32, u32), Vec<ItemIndex>>> = BTreeMap::new();
+    let mut baskets: BTreeMap<u64, BTreeMap<Ymd, Vec<ItemIndex>>> = BTreeMap::new();
     for (member, date, item) in rows {
         baskets
             .entry(member)
