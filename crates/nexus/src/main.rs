@@ -1,6 +1,7 @@
 //! `nexus`: the NEXUS CRM binary. Subcommands: serve, migrate, user create, seed-demo,
 //! config print-default / show, bench.
 
+mod ai_cli;
 mod bench;
 mod config;
 mod seed;
@@ -45,6 +46,9 @@ enum Command {
     Config(ConfigCommand),
     /// Drive load against a running server and print throughput and latency.
     Bench(bench::BenchArgs),
+    /// Evaluate and benchmark the AI models.
+    #[command(subcommand)]
+    Ai(ai_cli::AiCommand),
 }
 
 #[derive(Subcommand)]
@@ -82,6 +86,9 @@ fn main() -> Result<()> {
         }
         return Ok(());
     }
+    if let Command::Ai(c) = command {
+        return ai_cli::run(c);
+    }
     if let Command::Bench(args) = command {
         return tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -106,7 +113,7 @@ fn main() -> Result<()> {
                 }
                 seed::run(&services, args).await
             }
-            Command::Config(_) | Command::Bench(_) => Ok(()),
+            Command::Config(_) | Command::Bench(_) | Command::Ai(_) => Ok(()),
         }
     })
 }

@@ -1,0 +1,8 @@
+//! Sentiment of customer notes, e-mails, calls and messages: VADER ([`Vader`]) and a
+//! per-customer [`trend`] over time.
+
+mod trend;
+mod vader;
+
+pub use trend::{Trend, TrendOptions, trend};
+pub use vader::{Polarity, Vader, round_half_even};
