@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::activities::router())
         .merge(routes::dashboards::router())
         .merge(routes::timeline::router())
+        .merge(routes::privacy::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

@@ -288,6 +288,31 @@ pub struct ActivityQuery {
     pub limit: u32,
 }
 
+impl ActivityQuery {
+    /// Every live activity, oldest first, in pages of the maximum size (narrow it with `..`).
+    pub fn everything() -> Self {
+        Self {
+            scope: Scope::All,
+            kinds: Vec::new(),
+            customer_id: None,
+            deal_id: None,
+            assignee_id: None,
+            owner_id: None,
+            mine: None,
+            open: None,
+            overdue: None,
+            now: crate::time::now(),
+            due_after: None,
+            due_before: None,
+            deleted: DeletedFilter::Exclude,
+            sort: ActivitySortField::CreatedAt,
+            order: SortOrder::Asc,
+            after: None,
+            limit: crate::page::MAX_LIMIT,
+        }
+    }
+}
+
 fn opt<T>(p: Patch<T>) -> Option<T> {
     match p {
         Patch::Value(v) => Some(v),

@@ -74,6 +74,7 @@ impl Role {
                 TeamsWrite,
                 ApiKeysManage,
                 EventsRead,
+                PrivacyManage,
             ],
             Role::Manager => &[
                 CustomersRead,
@@ -176,6 +177,8 @@ pub enum Permission {
     TeamsWrite,
     ApiKeysManage,
     EventsRead,
+    /// Export everything held about a customer and erase a customer's personal data (admins).
+    PrivacyManage,
 }
 
 impl Permission {
@@ -202,6 +205,7 @@ impl Permission {
             Permission::TeamsWrite => "teams:write",
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::EventsRead => "events:read",
+            Permission::PrivacyManage => "privacy:manage",
         }
     }
 }

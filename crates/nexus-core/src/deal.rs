@@ -350,6 +350,29 @@ pub struct DealQuery {
     pub limit: u32,
 }
 
+impl DealQuery {
+    /// Every live deal, oldest first, in pages of the maximum size (narrow it with `..`).
+    pub fn everything() -> Self {
+        Self {
+            scope: Scope::All,
+            pipeline_id: None,
+            stage_id: None,
+            statuses: Vec::new(),
+            owner_id: None,
+            team_id: None,
+            customer_id: None,
+            close_from: None,
+            close_to: None,
+            q: None,
+            deleted: DeletedFilter::Exclude,
+            sort: DealSortField::CreatedAt,
+            order: SortOrder::Asc,
+            after: None,
+            limit: crate::page::MAX_LIMIT,
+        }
+    }
+}
+
 fn opt<T>(p: Patch<T>) -> Option<T> {
     match p {
         Patch::Value(v) => Some(v),

@@ -150,6 +150,18 @@ pub trait Store: DashboardStore + TimelineStore + Send + Sync + 'static {
         event: &Event,
     ) -> CoreResult<bool>;
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>>;
+    /// Erases a customer's personal data: the row becomes the anonymised `customer` (if the
+    /// stored version is still `expected_version`; `false` otherwise), and its activities,
+    /// deals, tags and recorded changes go, in one transaction with `event`. Transactions stay.
+    async fn erase_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        erased_by: Option<UserId>,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    /// When the customer's personal data was erased, if it was.
+    async fn customer_erased_at(&self, id: CustomerId) -> CoreResult<Option<Timestamp>>;
     /// Bulk load for demo data and imports: every batch of `batches` in one transaction (all or
     /// nothing), and no per-row events. `expected` is about how many customers the batches hold;
     /// the store uses it to choose between maintaining its indexes row by row and rebuilding them
@@ -203,6 +215,8 @@ pub trait Store: DashboardStore + TimelineStore + Send + Sync + 'static {
     /// time does the numbering (others return an empty list).
     async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>>;
     async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>>;
+    /// Appends an event that records an action without a data change (an audit entry).
+    async fn record_event(&self, event: &Event) -> CoreResult<()>;
     async fn max_seq(&self) -> CoreResult<i64>;
 
     // Idempotency keys.

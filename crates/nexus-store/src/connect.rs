@@ -89,6 +89,9 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("temp_store", "memory")
+        // Deleted content is zeroed within its page (no extra I/O), so erased personal data
+        // does not linger in free space of the file.
+        .pragma("secure_delete", "fast")
         .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
         // sqlx logs slow statements verbatim; one of them is `PRAGMA key`, so never log them.
         .disable_statement_logging();

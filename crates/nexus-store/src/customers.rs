@@ -68,6 +68,86 @@ macro_rules! write_tags {
     }};
 }
 
+/// The body of a customer update on an open transaction `$tx`: checks the stored version
+/// (returning `Ok(false)` from the enclosing function when it moved on), keeps the rollups
+/// (`rollups.rs`) in step and rewrites the tag rows.
+macro_rules! update_in_tx {
+    ($tx:ident, $c:expr, $expected:expr, $revenue:expr) => {{
+        let c: &Customer = $c;
+        let (take_revenue, put_revenue) = $revenue;
+        const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
+             status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
+             deleted_at = $16 WHERE id = $1 AND version = $17";
+        // The stored row this write replaces, for the rollups.
+        const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
+        let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)
+            .bind(c.id.0)
+            .bind($expected)
+            .fetch_optional(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        let Some((owner, team, created_at, deleted_at)) = prev else {
+            return Ok(false);
+        };
+        let reassigned = owner != c.owner_id.0 || team != c.team_id.map(|t| t.0);
+        if reassigned {
+            // The customer's revenue moves to its new owner and team, under the lock that
+            // serialises the customer's transaction writes.
+            sqlx::query(LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err(db_err)?;
+            move_revenue!($tx, take_revenue, c.id.0);
+        }
+        let done = sqlx::query(SQL)
+            .bind(c.id.0)
+            .bind(&c.name)
+            .bind(&c.email)
+            .bind(c.email_normalized())
+            .bind(&c.phone)
+            .bind(c.company_id.map(|x| x.0))
+            .bind(&c.company_name)
+            .bind(c.status.as_str())
+            .bind(c.owner_id.0)
+            .bind(c.team_id.map(|x| x.0))
+            .bind(Json(&c.tags))
+            .bind(Json(&c.attributes))
+            .bind(&c.segment)
+            .bind(c.version)
+            .bind(c.updated_at)
+            .bind(c.deleted_at)
+            .bind($expected)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if reassigned {
+            move_revenue!($tx, put_revenue, c.id.0);
+        }
+        let old_key = signup_key(created_at, UserId(owner), team.map(TeamId));
+        let new_key = signup_key(c.created_at, c.owner_id, c.team_id);
+        let was_live = i64::from(deleted_at.is_none());
+        let is_live = i64::from(c.deleted_at.is_none());
+        if old_key == new_key {
+            bump_signups!($tx, [(new_key, is_live - was_live)]);
+        } else {
+            bump_signups!($tx, [(old_key, -was_live), (new_key, is_live)]);
+        }
+        // The tag index follows the stored tags whatever the event records.
+        write_tags!($tx, c, true);
+    }};
+}
+
+/// What erasing customer `$1` deletes or empties besides its own row (order matters: rows that
+/// reference others go first).
+const ERASE_STATEMENTS: &[&str] = &[
+    "UPDATE events SET changes = '{}' WHERE entity_id = $1 \
+     OR entity_id IN (SELECT id FROM deals WHERE customer_id = $1) \
+     OR entity_id IN (SELECT id FROM activities WHERE customer_id = $1)",
+    "DELETE FROM activities WHERE customer_id = $1 OR deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
+    "DELETE FROM deal_stage_changes WHERE deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
+    "DELETE FROM deals WHERE customer_id = $1",
+];
+
 mod bulk;
 
 impl Db {
@@ -124,72 +204,63 @@ impl Db {
         expected_version: i64,
         event: &Event,
     ) -> CoreResult<bool> {
-        const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
-             status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
-             deleted_at = $16 WHERE id = $1 AND version = $17";
-        // The stored row this write replaces, for the rollups (`rollups.rs`).
-        const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
-        let (take_revenue, put_revenue) = revenue_sql(self.is_sqlite());
+        let revenue = revenue_sql(self.is_sqlite());
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
-            let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)
-                .bind(c.id.0)
-                .bind(expected_version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let Some((owner, team, created_at, deleted_at)) = prev else {
-                return Ok(false);
-            };
-            let reassigned = owner != c.owner_id.0 || team != c.team_id.map(|t| t.0);
-            if reassigned {
-                // The customer's revenue moves to its new owner and team, under the lock that
-                // serialises the customer's transaction writes.
-                sqlx::query(LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *tx).await.map_err(db_err)?;
-                move_revenue!(tx, take_revenue, c.id.0);
-            }
-            let done = sqlx::query(SQL)
-                .bind(c.id.0)
-                .bind(&c.name)
-                .bind(&c.email)
-                .bind(c.email_normalized())
-                .bind(&c.phone)
-                .bind(c.company_id.map(|x| x.0))
-                .bind(&c.company_name)
-                .bind(c.status.as_str())
-                .bind(c.owner_id.0)
-                .bind(c.team_id.map(|x| x.0))
-                .bind(Json(&c.tags))
-                .bind(Json(&c.attributes))
-                .bind(&c.segment)
-                .bind(c.version)
-                .bind(c.updated_at)
-                .bind(c.deleted_at)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            if reassigned {
-                move_revenue!(tx, put_revenue, c.id.0);
-            }
-            let old_key = signup_key(created_at, UserId(owner), team.map(TeamId));
-            let new_key = signup_key(c.created_at, c.owner_id, c.team_id);
-            let was_live = i64::from(deleted_at.is_none());
-            let is_live = i64::from(c.deleted_at.is_none());
-            if old_key == new_key {
-                bump_signups!(tx, [(new_key, is_live - was_live)]);
-            } else {
-                bump_signups!(tx, [(old_key, -was_live), (new_key, is_live)]);
-            }
-            // The tag index follows the stored tags whatever the event records.
-            write_tags!(tx, c, true);
+            update_in_tx!(tx, c, expected_version, revenue);
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
         Ok(true)
+    }
+
+    /// Erases a customer's personal data in one transaction: the row becomes the anonymised
+    /// `c` (checked against `expected_version`), its activities, deals, stage history and tags
+    /// are deleted, the recorded changes of the customer, its deals and activities are emptied,
+    /// and stored idempotent responses that mention it are dropped. Transactions stay (they
+    /// reference the anonymised row), so revenue figures do not move. `false` when the version
+    /// moved on.
+    pub(crate) async fn erase_customer(
+        &self,
+        c: &Customer,
+        expected_version: i64,
+        erased_by: Option<UserId>,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        let revenue = revenue_sql(self.is_sqlite());
+        let id = c.id.0;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
+            update_in_tx!(tx, c, expected_version, revenue);
+            for sql in ERASE_STATEMENTS {
+                sqlx::query(*sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            sqlx::query("DELETE FROM idempotency_keys WHERE body LIKE $1")
+                .bind(format!("%{id}%"))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("INSERT INTO customer_erasures (customer_id, erased_at, erased_by) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(c.updated_at)
+                .bind(erased_by.map(|u| u.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(true)
+    }
+
+    pub(crate) async fn customer_erased_at(&self, id: CustomerId) -> CoreResult<Option<Timestamp>> {
+        let at: Option<Timestamp> = with_pool!(self, read, conn =>
+            sqlx::query_scalar("SELECT erased_at FROM customer_erasures WHERE customer_id = $1")
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await
+                .map_err(db_err)?);
+        Ok(at)
     }
 
     pub(crate) async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {

@@ -155,6 +155,18 @@ impl Store for Db {
     ) -> CoreResult<bool> {
         Db::update_customer(self, customer, expected_version, event).await
     }
+    async fn erase_customer(
+        &self,
+        customer: &Customer,
+        expected_version: i64,
+        erased_by: Option<UserId>,
+        event: &Event,
+    ) -> CoreResult<bool> {
+        Db::erase_customer(self, customer, expected_version, erased_by, event).await
+    }
+    async fn customer_erased_at(&self, id: CustomerId) -> CoreResult<Option<DateTime<Utc>>> {
+        Db::customer_erased_at(self, id).await
+    }
     async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
         Db::list_customers(self, q).await
     }
@@ -218,6 +230,14 @@ impl Store for Db {
     }
     async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>> {
         Db::events_after(self, seq, limit).await
+    }
+    async fn record_event(&self, event: &Event) -> CoreResult<()> {
+        with_pool!(self, write, conn => {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
+            crate::insert_event!(tx, event);
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
     }
     async fn max_seq(&self) -> CoreResult<i64> {
         Db::max_seq(self).await

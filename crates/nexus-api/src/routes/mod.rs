@@ -8,6 +8,7 @@ pub mod dashboards;
 pub mod deals;
 pub mod ops;
 pub mod pipelines;
+pub mod privacy;
 pub mod products;
 pub mod timeline;
 pub mod transactions;

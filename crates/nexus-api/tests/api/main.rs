@@ -11,6 +11,7 @@ mod dashboards;
 mod deals;
 mod gateway;
 mod pipelines;
+mod privacy;
 mod products;
 mod rbac;
 mod timeline;

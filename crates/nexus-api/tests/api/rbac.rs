@@ -187,6 +187,7 @@ async fn roles_by_endpoints() {
             Case { name: "move other-team deal", method: Method::POST, path: format!("/api/v1/deals/{}/move", w.d_b), body: Some(json!({"stage_id": w.qualified})), expect: [200, 404, 404, 404, 404, 403] },
             Case { name: "own-team timeline", method: Method::GET, path: format!("/api/v1/customers/{a1}/timeline"), body: None, expect: [200; 6] },
             Case { name: "other-team timeline", method: Method::GET, path: format!("/api/v1/customers/{b}/timeline"), body: None, expect: [200, 404, 404, 404, 200, 200] },
+            Case { name: "privacy export", method: Method::GET, path: format!("/api/v1/customers/{a1}/privacy-export"), body: None, expect: [200, 403, 403, 403, 403, 403] },
             // Dashboards: every role with the underlying read permission, within its scope.
             Case { name: "revenue dashboard", method: Method::GET, path: "/api/v1/dashboards/revenue".into(), body: None, expect: [200; 6] },
             Case { name: "pipeline dashboard", method: Method::GET, path: "/api/v1/dashboards/pipeline".into(), body: None, expect: [200, 200, 200, 200, 403, 200] },

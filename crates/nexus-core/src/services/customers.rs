@@ -366,6 +366,13 @@ impl CustomerService {
         if cur.deleted_at.is_none() {
             return Ok(cur);
         }
+        if self.store.customer_erased_at(id).await?.is_some() {
+            return Err(CoreError::conflict(
+                "customer_erased",
+                None,
+                "the customer's personal data was erased; it cannot be restored",
+            ));
+        }
         let mut next = cur.clone();
         next.deleted_at = None;
         next.version += 1;

@@ -9,6 +9,7 @@ mod deal_rules;
 pub mod deals;
 pub(crate) mod ownership;
 pub mod pipelines;
+pub mod privacy;
 pub mod products;
 pub mod transactions;
 pub mod users;
@@ -42,6 +43,7 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
     pub customers: customers::CustomerService,
+    pub privacy: privacy::PrivacyService,
     pub dashboards: dashboards::DashboardService,
     pub products: products::ProductService,
     pub transactions: transactions::TransactionService,
@@ -57,6 +59,7 @@ impl Services {
         Self {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
             dashboards: dashboards::DashboardService::new(store.clone()),
+            privacy: privacy::PrivacyService::new(store.clone(), bus.clone()),
             products: products::ProductService::new(store.clone(), bus.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
