@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::dashboards::router())
         .merge(routes::timeline::router())
         .merge(routes::privacy::router())
+        .merge(routes::views::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {

@@ -19,6 +19,7 @@ macro_rules! string_enum {
 
         impl $name {
             pub const NAMES: &'static [&'static str] = &[$($s),+];
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }
             }

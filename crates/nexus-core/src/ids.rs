@@ -118,3 +118,8 @@ id_type!(
     /// Identifies an activity (note, call, email, meeting or task).
     ActivityId
 );
+
+id_type!(
+    /// Identifies a saved view.
+    ViewId
+);

@@ -24,5 +24,6 @@ pub mod timeline;
 pub mod transaction;
 pub mod user;
 pub mod validate;
+pub mod view;
 
 pub use error::{CoreError, FieldError};

@@ -76,7 +76,7 @@ pub enum IdempotencyClaim {
 }
 
 #[async_trait]
-pub trait Store: DashboardStore + TimelineStore + Send + Sync + 'static {
+pub trait Store: DashboardStore + TimelineStore + ViewStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
@@ -337,4 +337,20 @@ pub trait TimelineStore: Send + Sync {
         &self,
         q: &crate::timeline::TimelineQuery,
     ) -> CoreResult<Vec<crate::timeline::TimelineItem>>;
+}
+
+/// Saved views (see [`crate::view`]).
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    async fn insert_view(&self, view: &crate::view::View, event: &Event) -> CoreResult<()>;
+    /// A view, also a deleted one.
+    async fn get_view(&self, id: crate::ids::ViewId) -> CoreResult<Option<crate::view::View>>;
+    /// Writes `view` if the stored version is still `expected_version`; `false` otherwise.
+    async fn update_view(
+        &self,
+        view: &crate::view::View,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_views(&self, q: &crate::view::ViewQuery) -> CoreResult<Vec<crate::view::View>>;
 }

@@ -22,6 +22,7 @@ mod rows;
 mod timeline;
 mod transactions;
 mod users;
+mod views;
 
 pub use connect::{StoreConfig, connect};
 pub use pool::{Lease, TrackedPool};
@@ -138,6 +139,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
                     "email_taken",
                     Some("email"),
                     "a user with this email exists",
+                );
+            }
+            if text.contains("saved_views") {
+                return CoreError::conflict(
+                    "name_taken",
+                    Some("name"),
+                    "you have a view of this list with this name",
                 );
             }
             if text.contains("pipelines_name") {

@@ -139,7 +139,7 @@ const LIST_PARAMS: &[&str] = &[
     "deleted",
 ];
 
-fn parse_list(actor: &Actor, raw: Option<&str>) -> ApiResult<ActivityQuery> {
+pub(crate) fn parse_list(actor: &Actor, raw: Option<&str>) -> ApiResult<ActivityQuery> {
     let mut p = ListQuery::parse(raw, LIST_PARAMS, &["kind"])?;
     let limit = p.limit();
     let (sort, order) = p.sort(

@@ -289,7 +289,7 @@ fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<T> {
 }
 
 /// Parse and validate the list query.
-fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
+pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
     let p = QueryParams::parse(raw, LIST_PARAMS, &["status"])?;
     let mut errors: Vec<FieldError> = Vec::new();
     let limit = take(&mut errors, parse_limit(p.one("limit")));

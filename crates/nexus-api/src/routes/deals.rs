@@ -167,7 +167,7 @@ const LIST_PARAMS: &[&str] = &[
     "deleted",
 ];
 
-fn parse_list(raw: Option<&str>) -> ApiResult<DealQuery> {
+pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<DealQuery> {
     let mut p = ListQuery::parse(raw, LIST_PARAMS, &["status"])?;
     let limit = p.limit();
     let (sort, order) = p.sort(

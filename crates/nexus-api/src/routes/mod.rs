@@ -13,3 +13,4 @@ pub mod products;
 pub mod timeline;
 pub mod transactions;
 pub mod users;
+pub mod views;

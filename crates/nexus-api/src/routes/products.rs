@@ -146,7 +146,7 @@ async fn create(
     .await
 }
 
-fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
+pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
     let p = QueryParams::parse(raw, LIST_PARAMS, &[])?;
     let mut errors = Vec::new();
     let page = p.page(

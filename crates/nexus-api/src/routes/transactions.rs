@@ -156,7 +156,7 @@ async fn create(
     idempotency::run(&state, &actor, key, route, &body.raw, work).await
 }
 
-fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
+pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
     let p = QueryParams::parse(raw, LIST_PARAMS, &["status"])?;
     let mut errors = Vec::new();
     let page = p.page(

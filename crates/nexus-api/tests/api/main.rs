@@ -16,3 +16,4 @@ mod products;
 mod rbac;
 mod timeline;
 mod transactions;
+mod views;

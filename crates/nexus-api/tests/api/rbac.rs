@@ -188,6 +188,9 @@ async fn roles_by_endpoints() {
             Case { name: "own-team timeline", method: Method::GET, path: format!("/api/v1/customers/{a1}/timeline"), body: None, expect: [200; 6] },
             Case { name: "other-team timeline", method: Method::GET, path: format!("/api/v1/customers/{b}/timeline"), body: None, expect: [200, 404, 404, 404, 200, 200] },
             Case { name: "privacy export", method: Method::GET, path: format!("/api/v1/customers/{a1}/privacy-export"), body: None, expect: [200, 403, 403, 403, 403, 403] },
+            Case { name: "list views", method: Method::GET, path: "/api/v1/views".into(), body: None, expect: [200; 6] },
+            Case { name: "create customers view", method: Method::POST, path: "/api/v1/views".into(), body: Some(json!({"name": "V", "resource": "customers"})), expect: [201; 6] },
+            Case { name: "create deals view", method: Method::POST, path: "/api/v1/views".into(), body: Some(json!({"name": "V", "resource": "deals"})), expect: [201, 201, 201, 201, 403, 201] },
             // Dashboards: every role with the underlying read permission, within its scope.
             Case { name: "revenue dashboard", method: Method::GET, path: "/api/v1/dashboards/revenue".into(), body: None, expect: [200; 6] },
             Case { name: "pipeline dashboard", method: Method::GET, path: "/api/v1/dashboards/pipeline".into(), body: None, expect: [200, 200, 200, 200, 403, 200] },

@@ -13,6 +13,7 @@ pub mod privacy;
 pub mod products;
 pub mod transactions;
 pub mod users;
+pub mod views;
 
 pub(crate) use ownership::check_if_match;
 
@@ -51,6 +52,7 @@ pub struct Services {
     pub deals: deals::DealService,
     pub activities: activities::ActivityService,
     pub users: users::UserService,
+    pub views: views::ViewService,
     pub auth: auth::AuthService,
 }
 
@@ -65,6 +67,7 @@ impl Services {
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
             deals: deals::DealService::new(store.clone(), bus.clone()),
             activities: activities::ActivityService::new(store.clone(), bus.clone()),
+            views: views::ViewService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             store,
