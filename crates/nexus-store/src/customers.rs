@@ -75,9 +75,10 @@ macro_rules! update_in_tx {
     ($tx:ident, $c:expr, $expected:expr, $revenue:expr) => {{
         let c: &Customer = $c;
         let (take_revenue, put_revenue) = $revenue;
-        const SQL: &str = "UPDATE customers SET name = $2, email = $3, email_norm = $4, phone = $5, company_id = $6, company_name = $7, \
-             status = $8, owner_id = $9, team_id = $10, tags = $11, attributes = $12, segment = $13, version = $14, updated_at = $15, \
-             deleted_at = $16 WHERE id = $1 AND version = $17";
+        // The parameters of INSERT_CUSTOMER (so `bind_customer!` binds them), then the version.
+        const SQL: &str = "UPDATE customers SET kind = $2, name = $3, email = $4, email_norm = $5, phone = $6, company_id = $7, \
+             company_name = $8, status = $9, owner_id = $10, team_id = $11, tags = $12, attributes = $13, segment = $14, \
+             version = $15, created_at = $16, updated_at = $17, deleted_at = $18 WHERE id = $1 AND version = $19";
         // The stored row this write replaces, for the rollups.
         const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
         let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)
@@ -96,23 +97,7 @@ macro_rules! update_in_tx {
             sqlx::query(LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err(db_err)?;
             move_revenue!($tx, take_revenue, c.id.0);
         }
-        let done = sqlx::query(SQL)
-            .bind(c.id.0)
-            .bind(&c.name)
-            .bind(&c.email)
-            .bind(c.email_normalized())
-            .bind(&c.phone)
-            .bind(c.company_id.map(|x| x.0))
-            .bind(&c.company_name)
-            .bind(c.status.as_str())
-            .bind(c.owner_id.0)
-            .bind(c.team_id.map(|x| x.0))
-            .bind(Json(&c.tags))
-            .bind(Json(&c.attributes))
-            .bind(&c.segment)
-            .bind(c.version)
-            .bind(c.updated_at)
-            .bind(c.deleted_at)
+        let done = bind_customer!(sqlx::query(SQL), c)
             .bind($expected)
             .execute(&mut *$tx)
             .await
