@@ -52,11 +52,7 @@ pub struct EvalArgs {
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// The eval-data folder (for CDNOW_master and the tweets file).
-    #[arg(
-        long,
-        env = "NEXUS_EVAL_DATA",
-        default_value = "/work/shared/eval-data"
-    )]
+    #[arg(long, env = "NEXUS_EVAL_DATA")]
     data: PathBuf,
     /// Customers to segment.
     #[arg(long, default_value_t = 1_000_000)]
