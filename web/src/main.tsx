@@ -11,7 +11,7 @@ if (root) {
   createRoot(root).render(
     <StrictMode>
       <Provider store={makeStore()}>
-        <BrowserRouter>
+        <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
           <App />
         </BrowserRouter>
       </Provider>

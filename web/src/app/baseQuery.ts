@@ -14,7 +14,8 @@ import { etagSeen } from './etagSlice';
 type State = { auth: { accessToken: string | null; refreshToken: string | null } };
 
 const raw = fetchBaseQuery({
-  baseUrl: '',
+  // Same origin: the UI is served by the API server (an absolute base also works under test).
+  baseUrl: typeof location !== 'undefined' ? location.origin : '',
   prepareHeaders: (headers, { getState }) => {
     const token = (getState() as State).auth.accessToken;
     if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
