@@ -13,3 +13,4 @@ mod pipelines;
 mod products;
 mod rbac;
 mod transactions;
+mod web;
