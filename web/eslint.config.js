@@ -20,8 +20,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.{js,cjs,ts}', 'e2e/**/*.mjs', 'scripts/**/*.mjs'],
+    files: ['*.{js,cjs,ts}'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // Node scripts that also hand functions to the browser (page.evaluate).
+    files: ['e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {
     files: ['*.cjs'],

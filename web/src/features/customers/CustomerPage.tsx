@@ -231,7 +231,7 @@ export default function CustomerPage() {
   return (
     <div className="space-y-4">
       <nav aria-label="Breadcrumb" className="text-sm">
-        <Link to="/customers" className="text-indigo-700 hover:underline">
+        <Link to="/customers" className="text-indigo-700 underline">
           Customers
         </Link>
         <span aria-hidden="true"> / </span>

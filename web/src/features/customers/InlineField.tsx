@@ -50,12 +50,14 @@ export function InlineField({ label, value, display, editable, options, type = '
     return (
       <div className="flex items-start justify-between gap-2 border-b border-slate-100 py-2">
         <dt className="w-28 shrink-0 text-sm text-slate-600">{label}</dt>
-        <dd className="min-w-0 flex-1 break-words text-sm">{display ?? (value || '—')}</dd>
-        {editable && (
-          <button ref={editButton} type="button" onClick={start} className="rounded px-2 text-sm text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`}>
-            Edit
-          </button>
-        )}
+        <dd className="flex min-w-0 flex-1 items-start justify-between gap-2 text-sm">
+          <span className="min-w-0 break-words">{display ?? (value || '—')}</span>
+          {editable && (
+            <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`}>
+              Edit
+            </button>
+          )}
+        </dd>
       </div>
     );
   }
@@ -71,32 +73,38 @@ export function InlineField({ label, value, display, editable, options, type = '
     },
   };
   return (
-    <form onSubmit={submit} className="border-b border-slate-100 py-2" aria-label={`Edit ${label.toLowerCase()}`}>
-      <label htmlFor={id} className="mb-1 block text-sm text-slate-600">
-        {label}
-      </label>
-      <div className="flex flex-wrap items-center gap-2">
-        <div className="min-w-0 flex-1">
-          {options ? (
-            <select {...common} onChange={(e) => setDraft(e.target.value)}>
-              {options.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input {...common} type={type} onChange={(e) => setDraft(e.target.value)} />
-          )}
-        </div>
-        <Button type="submit" disabled={saving}>
-          {saving ? 'Saving…' : 'Save'}
-        </Button>
-        <Button variant="secondary" onClick={() => setEditing(false)}>
-          Cancel
-        </Button>
-      </div>
-      <FieldError id={`${id}-error`} message={error} />
-    </form>
+    <div className="border-b border-slate-100 py-2">
+      <dt>
+        <label htmlFor={id} className="mb-1 block text-sm text-slate-600">
+          {label}
+        </label>
+      </dt>
+      <dd>
+        <form onSubmit={submit} aria-label={`Edit ${label.toLowerCase()}`}>
+          <div className="flex flex-wrap items-center gap-2">
+            <div className="min-w-0 flex-1">
+              {options ? (
+                <select {...common} onChange={(e) => setDraft(e.target.value)}>
+                  {options.map((o) => (
+                    <option key={o} value={o}>
+                      {o}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input {...common} type={type} onChange={(e) => setDraft(e.target.value)} />
+              )}
+            </div>
+            <Button type="submit" disabled={saving}>
+              {saving ? 'Saving…' : 'Save'}
+            </Button>
+            <Button variant="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </Button>
+          </div>
+          <FieldError id={`${id}-error`} message={error} />
+        </form>
+      </dd>
+    </div>
   );
 }

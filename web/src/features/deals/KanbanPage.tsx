@@ -29,7 +29,7 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
     >
       <p className="font-medium text-slate-900">{deal.title}</p>
       <p className="text-slate-700">{money(deal.value, deal.currency)}</p>
-      <Link to={`/customers/${deal.customer_id}`} className="text-xs text-indigo-700 hover:underline">
+      <Link to={`/customers/${deal.customer_id}`} className="text-xs text-indigo-700 underline">
         Customer
         <span className="sr-only"> of {deal.title}</span>
       </Link>

@@ -33,7 +33,7 @@ function Row({ a }: { a: Activity }) {
           <span className="mr-2 uppercase">{a.kind}</span>
           {a.due_at ? <span className={overdue ? 'font-medium text-red-700' : ''}>Due {dateTime(a.due_at)}</span> : 'No due date'}
           {' · '}
-          <Link to={`/customers/${a.customer_id}`} className="text-indigo-700 hover:underline">
+          <Link to={`/customers/${a.customer_id}`} className="text-indigo-700 underline">
             Customer<span className="sr-only"> of {a.subject}</span>
           </Link>
         </p>
