@@ -141,7 +141,7 @@ async function axe(page, name) {
 
 async function screen(page, name) {
   await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
   const n = await axe(page, name);
   if (n > 0) throw new Error(problems.join('\n'));
 }

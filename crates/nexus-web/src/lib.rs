@@ -4,6 +4,8 @@
 //! - Files under `assets/` carry a content hash in their name: cached for a year, `immutable`.
 //! - `index.html` (and every other unhashed file) is `no-cache`: browsers revalidate it with its
 //!   ETag, so a new release is picked up on the next navigation.
+//! - Text assets have a gzip twin (`name.gz`, written by the Vite build): clients that accept
+//!   gzip get it with `Content-Encoding: gzip`, so nothing is compressed at request time.
 //! - Any other path that is not a file is a client-side route: it gets `index.html` (SPA
 //!   fallback), except under the server's own prefixes (`/api/`, `/health`, `/metrics`,
 //!   `/socket.io/`) and `assets/`, which keep a plain 404 for the gateway to turn into a problem
@@ -51,18 +53,24 @@ pub async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response 
 }
 
 fn serve_file(name: &str, req: &HeaderMap) -> Option<Response> {
-    let file = Dist::get(name)?;
+    let plain = Dist::get(name)?;
+    let mime = plain.metadata.mimetype().to_owned();
+    let gzipped = Dist::get(&format!("{name}.gz"));
+    let has_variant = gzipped.is_some();
+    let (file, gzip) = match gzipped {
+        Some(gz) if accepts_gzip(req) => (gz, true),
+        _ => (plain, false),
+    };
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
     let cache = if name.starts_with("assets/") {
         IMMUTABLE
     } else {
         NO_CACHE
     };
-    let mime = file.metadata.mimetype();
     let content_type = if mime.starts_with("text/") && !mime.contains("charset") {
         format!("{mime}; charset=utf-8")
     } else {
-        mime.to_owned()
+        mime
     };
     let not_modified = req
         .get(header::IF_NONE_MATCH)
@@ -81,7 +89,31 @@ fn serve_file(name: &str, req: &HeaderMap) -> Option<Response> {
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
+    if has_variant {
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     Some(res)
+}
+
+/// Whether `Accept-Encoding` allows gzip (present, and not with `q=0`).
+fn accepts_gzip(req: &HeaderMap) -> bool {
+    req.get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -142,6 +174,24 @@ mod tests {
         assert!(h[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
         let (status, _, _) = get("/assets/gone-1234abcd.js", &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn scripts_go_out_gzipped_to_clients_that_accept_it() {
+        let js = files()
+            .find(|f| f.starts_with("assets/index-") && f.ends_with(".js"))
+            .expect("the build has an entry script");
+        let (_, plain, raw) = get(&format!("/{js}"), &[]).await;
+        assert!(plain.get(header::CONTENT_ENCODING).is_none());
+        let (status, h, gz) = get(&format!("/{js}"), &[("accept-encoding", "br, gzip")]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(h[header::VARY], "accept-encoding");
+        assert!(h[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+        assert_ne!(h[header::ETAG], plain[header::ETAG]);
+        assert!(gz.len() * 2 < raw.len(), "{} vs {}", gz.len(), raw.len());
+        let (_, h, _) = get(&format!("/{js}"), &[("accept-encoding", "gzip;q=0")]).await;
+        assert!(h.get(header::CONTENT_ENCODING).is_none());
     }
 
     #[tokio::test]
