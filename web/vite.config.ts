@@ -2,6 +2,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { gzipSync, constants } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Writes `name.gz` next to every text asset worth compressing, so that the binary can serve it
@@ -11,21 +13,20 @@ function precompress(): Plugin {
   return {
     name: 'nexus-precompress',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      for (const [name, out] of Object.entries(bundle)) {
+    // After the files are written: chunks are final only then (Vite rewrites them late in
+    // generateBundle, e.g. its preload helper).
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? 'dist';
+      for (const name of Object.keys(bundle)) {
         if (!/\.(js|css|html|svg|json)$/.test(name)) continue;
-        const source = out.type === 'chunk' ? out.code : out.source;
-        const bytes = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
+        const bytes = readFileSync(join(dir, name));
         if (bytes.length < 1024) continue;
-        const gz = gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION });
-        this.emitFile({ type: 'asset', fileName: `${name}.gz`, source: gz });
+        writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }));
       }
     },
   };
 }
 
-// The build lands in dist/ and is embedded into the `nexus` binary by crates/nexus-web.
-// Files under dist/assets/ carry a content hash and are served as immutable.
 export default defineConfig({
   plugins: [react(), precompress()],
   build: {

@@ -12,6 +12,8 @@ import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 
 const LIMIT = 500;
+/** Drag data type of a deal card (links inside the card drag URLs as text/plain). */
+const DEAL_TYPE = 'application/x-nexus-deal';
 
 type PendingLost = { deal: Deal; stage: Stage };
 
@@ -20,7 +22,7 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
     <li
       draggable={canMove}
       onDragStart={(e) => {
-        e.dataTransfer.setData('text/plain', deal.id);
+        e.dataTransfer.setData(DEAL_TYPE, deal.id);
         e.dataTransfer.effectAllowed = 'move';
       }}
       className={`rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm ${canMove ? 'cursor-grab active:cursor-grabbing' : ''}`}
@@ -29,7 +31,7 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
     >
       <p className="font-medium text-slate-900">{deal.title}</p>
       <p className="text-slate-700">{money(deal.value, deal.currency)}</p>
-      <Link to={`/customers/${deal.customer_id}`} className="text-xs text-indigo-700 underline">
+      <Link to={`/customers/${deal.customer_id}`} draggable={false} className="text-xs text-indigo-700 underline">
         Customer
         <span className="sr-only"> of {deal.title}</span>
       </Link>
@@ -66,15 +68,15 @@ function Column({ stage, deals, stages, canMove, onMove }: { stage: Stage; deals
   function drop(e: DragEvent) {
     e.preventDefault();
     setOver(false);
-    const id = e.dataTransfer.getData('text/plain');
+    const id = e.dataTransfer.getData(DEAL_TYPE);
     if (id) onMove({ id } as Deal, stage, id);
   }
   return (
     <section
       aria-labelledby={`stage-${stage.id}`}
-      className={`flex w-72 shrink-0 flex-col rounded-lg border bg-slate-100 p-2 ${over ? 'border-indigo-500 ring-2 ring-indigo-400' : 'border-slate-200'}`}
+      className={`flex w-60 shrink-0 flex-col rounded-lg border bg-slate-100 p-2 ${over ? 'border-indigo-500 ring-2 ring-indigo-400' : 'border-slate-200'}`}
       onDragOver={(e) => {
-        if (!canMove) return;
+        if (!canMove || !e.dataTransfer.types.includes(DEAL_TYPE)) return;
         e.preventDefault();
         e.dataTransfer.dropEffect = 'move';
         setOver(true);
