@@ -116,11 +116,15 @@ let expected = [];
 const problems = [];
 
 function watch(page) {
+  const failed = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
     if (expected.some((e) => text.includes(e))) return;
-    problems.push(`[${current}] console error: ${text}`);
+    problems.push(`[${current}] console error: ${text} (${page.url()}; failed responses: ${failed.slice(-3).join(', ')})`);
   });
   page.on('pageerror', (e) => problems.push(`[${current}] page error: ${e.message}`));
   return page;

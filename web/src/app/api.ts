@@ -4,8 +4,10 @@ import { nexusApi } from './nexusApi.generated';
 
 export const api = nexusApi.enhanceEndpoints({
   endpoints: {
-    // A login or logout changes who "me" is: drop every cached response.
+    // Signing in or out must not refetch "me": the store resets the whole cache when the
+    // session changes, and after a logout a refetch would only meet a revoked token.
     login: { invalidatesTags: [] },
+    logout: { invalidatesTags: [] },
   },
 });
 

@@ -50,3 +50,14 @@ describe('silent token refresh', () => {
     expect(store.getState().auth.accessToken).toBeNull();
   });
 });
+
+describe('signed out', () => {
+  it('does not call the server without a token', async () => {
+    const fetch = vi.fn();
+    vi.stubGlobal('fetch', fetch);
+    const store = makeStore();
+    const res = await store.dispatch(api.endpoints.me.initiate());
+    expect(res.error).toMatchObject({ status: 401 });
+    expect(fetch).not.toHaveBeenCalled();
+  });
+});

@@ -44,6 +44,8 @@ function urlOf(args: string | FetchArgs): string {
 }
 
 const NO_REFRESH = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout'];
+/** Endpoints that work without an access token. */
+const PUBLIC = ['/api/v1/auth/login', '/api/v1/auth/refresh'];
 
 let inFlight: Promise<boolean> | null = null;
 
@@ -91,8 +93,13 @@ export const baseQuery: BaseQueryFn<Args, unknown, FetchBaseQueryError> = async 
 ) => {
   const args = toFetchArgs(input);
   const token = (api.getState() as State).auth.accessToken;
-  let result = await raw(args, api, extra);
   const url = urlOf(args);
+  if (!token && !PUBLIC.includes(url)) {
+    // Signed out (queries of a screen being torn down re-subscribe after the cache reset):
+    // nothing to ask the server.
+    return { error: { status: 401, data: { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'You are signed out.', code: 'signed_out' } } };
+  }
+  let result = await raw(args, api, extra);
   if (result.error?.status === 401 && token && !NO_REFRESH.includes(url)) {
     inFlight ??= refresh(token, api, extra as object).finally(() => {
       inFlight = null;

@@ -139,11 +139,14 @@ export function Badge({ value }: { value: string }) {
   return <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${BADGE[value] ?? 'bg-slate-100 text-slate-800'}`}>{value.replace(/_/g, ' ')}</span>;
 }
 
-/** A horizontally scrollable region that keyboard users can focus and scroll. */
+/**
+ * A horizontally scrollable region that keyboard users can focus and scroll. `relative` keeps
+ * visually hidden (absolutely positioned) labels inside it from widening the page.
+ */
 export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
   return (
     // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
-    <div role="region" aria-label={label} tabIndex={0} className="overflow-x-auto rounded-lg border border-slate-200 bg-white focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600">
+    <div role="region" aria-label={label} tabIndex={0} className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600">
       {children}
     </div>
   );

@@ -242,14 +242,14 @@ export default function CustomerPage() {
         <Badge value={c.status} />
         {c.company_name && <span className="text-slate-700">{c.company_name}</span>}
       </div>
-      <div className="grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-1">
+      <div className="grid gap-4 lg:grid-cols-5">
+        <div className="space-y-4 lg:col-span-2">
           <Profile customer={c} editable={can(me?.role, 'customers:write')} refetch={() => void q.refetch()} />
           <Card title="Revenue">
             <Revenue id={c.id} />
           </Card>
         </div>
-        <div className="space-y-4 lg:col-span-2">
+        <div className="space-y-4 lg:col-span-3">
           <Activities customer={c} canLog={can(me?.role, 'activities:write')} />
           <Deals id={c.id} show={can(me?.role, 'deals:read')} />
           <Transactions id={c.id} />

@@ -164,8 +164,8 @@ export default function CustomersPage() {
         {can(me?.role, 'customers:write') && !creating && <Button onClick={() => setCreating(true)}>New customer</Button>}
       </PageHeader>
       {creating && <CustomerForm onCancel={() => setCreating(false)} onCreated={(c) => navigate(`/customers/${c.id}`)} />}
-      <div role="search" className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6" aria-label="Filter customers">
-        <TextField label="Search" type="search" placeholder="Name, e-mail, company or phone" value={search} onChange={(e) => setSearch(e.target.value)} className="lg:col-span-2" />
+      <div role="search" className="grid grid-cols-2 gap-3 lg:grid-cols-6" aria-label="Filter customers">
+        <TextField label="Search" type="search" placeholder="Name, e-mail, company or phone" value={search} onChange={(e) => setSearch(e.target.value)} className="col-span-2" />
         <SelectField label="Status" value={status} onChange={(e) => setParam('status', e.target.value)}>
           <option value="">Any status</option>
           {STATUSES.map((s) => (

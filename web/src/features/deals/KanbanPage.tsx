@@ -190,7 +190,7 @@ function Board({ pipeline }: { pipeline: Pipeline }) {
       {q.data?.next_cursor && <p className="text-sm text-slate-600">Showing the first {LIMIT} deals of this pipeline.</p>}
       {deals.length === 0 && <Empty>No deals in this pipeline yet.</Empty>}
       {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
-      <div className="flex gap-3 overflow-x-auto pb-2" role="region" aria-label={`${pipeline.name} board`} tabIndex={0}>
+      <div className="relative flex gap-3 overflow-x-auto pb-2" role="region" aria-label={`${pipeline.name} board`} tabIndex={0}>
         {pipeline.stages.map((s) => (
           <Column
             key={s.id}
