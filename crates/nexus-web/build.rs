@@ -33,11 +33,16 @@ fn main() {
         println!("cargo:rerun-if-changed={}", web.join(input).display());
     }
     // The generated client is compiled from the committed OpenAPI document.
-    println!("cargo:rerun-if-changed={}", manifest.join("../../openapi.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("../../openapi.json").display()
+    );
 
     if std::env::var("NEXUS_WEB_SKIP_BUILD").is_ok_and(|v| v == "1") {
         if !dist_index.exists() {
-            fail("NEXUS_WEB_SKIP_BUILD=1 but web/dist/index.html does not exist: run `npm run build` in web/ first");
+            fail(
+                "NEXUS_WEB_SKIP_BUILD=1 but web/dist/index.html does not exist: run `npm run build` in web/ first",
+            );
         }
         return;
     }
@@ -46,10 +51,14 @@ fn main() {
     }
     if Command::new("npm").arg("--version").output().is_err() {
         if dist_index.exists() {
-            println!("cargo:warning=npm not found: embedding the existing web/dist, which may be stale");
+            println!(
+                "cargo:warning=npm not found: embedding the existing web/dist, which may be stale"
+            );
             return;
         }
-        fail("npm (Node.js 20+) is needed to build the web UI in web/; install it, or build web/dist elsewhere and set NEXUS_WEB_SKIP_BUILD=1");
+        fail(
+            "npm (Node.js 20+) is needed to build the web UI in web/; install it, or build web/dist elsewhere and set NEXUS_WEB_SKIP_BUILD=1",
+        );
     }
     if !web.join("node_modules").exists() {
         run(&web, &["ci", "--no-audit", "--no-fund"]);

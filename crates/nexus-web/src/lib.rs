@@ -75,7 +75,10 @@ fn serve_file(name: &str, req: &HeaderMap) -> Option<Response> {
     let not_modified = req
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -171,7 +174,12 @@ mod tests {
         let (status, h, _) = get(&format!("/{js}"), &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(h[header::CACHE_CONTROL], IMMUTABLE);
-        assert!(h[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+        assert!(
+            h[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
         let (status, _, _) = get("/assets/gone-1234abcd.js", &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
@@ -187,7 +195,12 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(h[header::CONTENT_ENCODING], "gzip");
         assert_eq!(h[header::VARY], "accept-encoding");
-        assert!(h[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+        assert!(
+            h[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
         assert_ne!(h[header::ETAG], plain[header::ETAG]);
         assert!(gz.len() * 2 < raw.len(), "{} vs {}", gz.len(), raw.len());
         let (_, h, _) = get(&format!("/{js}"), &[("accept-encoding", "gzip;q=0")]).await;
@@ -199,7 +212,13 @@ mod tests {
         let (status, h, _) = get("/customers/0190-abc", &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(h[header::CACHE_CONTROL], NO_CACHE);
-        for p in ["/api/v1/nope", "/api", "/health/x", "/metrics2", "/socket.io/"] {
+        for p in [
+            "/api/v1/nope",
+            "/api",
+            "/health/x",
+            "/metrics2",
+            "/socket.io/",
+        ] {
             assert_eq!(get(p, &[]).await.0, StatusCode::NOT_FOUND, "{p}");
         }
     }

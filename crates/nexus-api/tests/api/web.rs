@@ -7,12 +7,21 @@ use axum::http::{Method, StatusCode};
 #[tokio::test]
 async fn the_ui_is_served_next_to_the_api() {
     on_backends(|app| async move {
-        let index = app.call(Method::GET, "/", None, None).await.expect(StatusCode::OK);
+        let index = app
+            .call(Method::GET, "/", None, None)
+            .await
+            .expect(StatusCode::OK);
         assert_eq!(index.header("cache-control"), Some("no-cache"));
-        assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            index.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
         let html = index.body.as_str().unwrap().to_owned();
 
-        let route = app.call(Method::GET, "/customers/abc", None, None).await.expect(StatusCode::OK);
+        let route = app
+            .call(Method::GET, "/customers/abc", None, None)
+            .await
+            .expect(StatusCode::OK);
         assert_eq!(route.body.as_str(), Some(html.as_str()));
 
         let script = html
@@ -34,7 +43,10 @@ async fn the_ui_is_served_next_to_the_api() {
             .call(Method::GET, "/api/v1/nope", Some(&app.admin), None)
             .await
             .expect(StatusCode::NOT_FOUND);
-        assert_eq!(miss.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            miss.header("content-type"),
+            Some("application/problem+json")
+        );
         assert_eq!(miss.body["code"], "not_found");
         let miss = app.call(Method::GET, "/health/nope", None, None).await;
         assert_eq!(miss.status, StatusCode::NOT_FOUND);

@@ -102,7 +102,7 @@ function Kpis({ tasks, deals }: { tasks: boolean; deals: boolean }) {
   const n = (q: { data?: { data: unknown[]; next_cursor?: string | null } | undefined; isLoading: boolean; error?: unknown }) =>
     q.isLoading ? '…' : q.error ? 'n/a' : countLabel(q.data?.data.length ?? 0, Boolean(q.data?.next_cursor));
   return (
-    <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
+    <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
       {deals && <Kpi label="Open deals" value={n(openDeals)} to="/deals" />}
       {deals && <Kpi label="Open pipeline value" value={openDeals.data ? totals(openDeals.data.data) : '…'} />}
       {tasks && <Kpi label="My open activities" value={n(open)} to="/tasks" />}
