@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.{js,cjs,ts}'],
+    files: ['*.{js,cjs,ts}', 'scripts/**/*.mjs'],
     languageOptions: { globals: globals.node },
   },
   {

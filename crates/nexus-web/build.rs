@@ -20,6 +20,8 @@ const INPUTS: &[&str] = &[
     "vite.config.ts",
     "tailwind.config.js",
     "postcss.config.js",
+    "openapi-config.cjs",
+    "scripts",
     "tsconfig.json",
     "public",
 ];
