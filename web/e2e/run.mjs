@@ -111,20 +111,28 @@ await call('POST', '/api/v1/activities', admin, { kind: 'task', subject: 'Prepar
 browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 const results = [];
 let current = '';
-/** Console errors that a step expects (the browser logs every 4xx response it receives). */
+/** Error statuses a step expects (`status of 422`); any other 4xx/5xx response fails it. */
 let expected = [];
 const problems = [];
 
 function watch(page) {
-  const failed = [];
+  // Failed responses are judged by the step that sent the request (events can arrive a little
+  // after a step ends); the browser's console line about them ("Failed to load resource: …")
+  // can come later still, so it is not used.
+  const sentIn = new WeakMap();
+  page.on('request', (r) => sentIn.set(r, { step: current, expected }));
   page.on('response', (r) => {
-    if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    const status = r.status();
+    const origin = sentIn.get(r.request()) ?? { step: current, expected };
+    if (status < 400 || origin.expected.includes(`status of ${status}`)) return;
+    const auth = r.request().headers().authorization ? 'with a token' : 'without a token';
+    problems.push(`[${origin.step}] unexpected ${status} for ${r.request().method()} ${new URL(r.url()).pathname} ${auth}, on ${page.url()}`);
   });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
-    if (expected.some((e) => text.includes(e))) return;
-    problems.push(`[${current}] console error: ${text} (${page.url()}; failed responses: ${failed.slice(-3).join(', ')})`);
+    if (text.startsWith('Failed to load resource: the server responded with a status of')) return;
+    problems.push(`[${current}] console error: ${text} (${page.url()})`);
   });
   page.on('pageerror', (e) => problems.push(`[${current}] page error: ${e.message}`));
   return page;
