@@ -9,3 +9,9 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return v;
 }
+
+/**
+ * Pause after the last keystroke before a search is sent: short enough that results show within
+ * ~300 ms of typing stopping, long enough to skip the intermediate words of a fast typist.
+ */
+export const SEARCH_DEBOUNCE_MS = 150;

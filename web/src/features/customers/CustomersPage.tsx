@@ -5,7 +5,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
 import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
-import { useDebounced } from '../../lib/useDebounced';
+import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
 import { useLocalStorage } from '../../lib/useLocalStorage';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
@@ -103,7 +103,7 @@ export default function CustomersPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [search, setSearch] = useState(params.get('q') ?? '');
-  const q = useDebounced(search.trim(), 250);
+  const q = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const status = params.get('status') ?? '';
   const kind = params.get('kind') ?? '';
   const tag = params.get('tag') ?? '';

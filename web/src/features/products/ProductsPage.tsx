@@ -4,7 +4,7 @@ import { useCreateProductMutation, useListProductsQuery } from '../../app/api';
 import { Badge, Button, Empty, ErrorState, FormError, Loading, PageHeader, ScrollRegion, TextField } from '../../components/ui';
 import { money } from '../../lib/format';
 import { errorMessage, formErrors } from '../../lib/problem';
-import { useDebounced } from '../../lib/useDebounced';
+import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 
@@ -47,7 +47,7 @@ function NewProduct({ onDone }: { onDone: () => void }) {
 export default function ProductsPage() {
   const me = useMe();
   const [search, setSearch] = useState('');
-  const q = useDebounced(search.trim(), 250);
+  const q = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const [adding, setAdding] = useState(false);
   const list = useListProductsQuery({ limit: 200, sort: 'name', ...(q ? { q } : {}) });
   return (
