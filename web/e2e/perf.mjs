@@ -38,7 +38,7 @@ try {
     await p.waitForFunction(() => document.querySelectorAll('tbody tr td a').length >= 50);
     console.log('navigation -> first 50 rows (ms):', Math.round(await p.evaluate(() => performance.now() - window.__t)));
   }
-  for (const term of ['lovelace', 'company 42', 'p7x99']) {
+  for (const term of ['lovelace', 'company 42', `p${Math.floor(N / 1000) - 1}x99`]) {
     const search = p.getByRole('search').getByLabel('Search');
     await search.fill('');
     await p.waitForFunction(() => document.querySelectorAll('tbody tr td a').length >= 50);
