@@ -42,7 +42,7 @@ export function AppShell() {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2">
         Skip to content
       </a>
-      <header className="bg-slate-900 text-white md:flex md:min-h-screen md:w-56 md:flex-col">
+      <header className="bg-slate-900 text-white md:sticky md:top-0 md:flex md:h-screen md:w-56 md:shrink-0 md:flex-col md:overflow-y-auto">
         <div className="flex items-center justify-between px-4 py-3">
           <span className="text-lg font-semibold tracking-tight">NEXUS CRM</span>
           <button
