@@ -16,7 +16,6 @@ pub use state::{ApiConfig, AppState};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -60,7 +59,8 @@ pub fn router(state: AppState) -> Router {
         .merge(
             SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", openapi::ApiDoc::openapi()),
         )
-        .fallback(|| async { StatusCode::NOT_FOUND })
+        // The embedded web UI; misses under /api, /health, /metrics, /socket.io stay 404s.
+        .fallback(nexus_web::fallback)
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             state.config.body_limit_bytes,

@@ -17,3 +17,4 @@ mod rbac;
 mod timeline;
 mod transactions;
 mod views;
+mod web;

@@ -1,0 +1,418 @@
+// End-to-end tests of the web UI: a real `nexus serve` on a temporary data directory, driven by
+// playwright-core through Debian's headless chromium. Every screen is checked with axe-core (no
+// serious or critical violation), for console errors, and photographed.
+//
+//   NEXUS_BIN=target/debug/nexus node e2e/run.mjs       (scripts/web-test does this)
+//
+// Env: NEXUS_BIN (the binary), CHROMIUM (default /usr/bin/chromium), NEXUS_E2E_OUT (screenshot
+// directory; default a new temp dir, printed at the end).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BIN = resolve(process.env.NEXUS_BIN ?? '../target/debug/nexus');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const OUT = process.env.NEXUS_E2E_OUT ?? mkdtempSync(join(tmpdir(), 'nexus-e2e-shots-'));
+mkdirSync(OUT, { recursive: true });
+const ADMIN = { email: 'admin@e2e.test', password: 'e2e-Admin-password-1' };
+const VIEWER = { email: 'viewer@e2e.test', password: 'e2e-Viewer-password-1' };
+
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+// ---------------------------------------------------------------- server
+const dataDir = mkdtempSync(join(tmpdir(), 'nexus-e2e-data-'));
+const port = await freePort();
+const BASE = `http://127.0.0.1:${port}`;
+const server = spawn(BIN, ['serve'], {
+  env: {
+    ...process.env,
+    NEXUS_DATA_DIR: dataDir,
+    NEXUS_LISTEN: `127.0.0.1:${port}`,
+    NEXUS_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    NEXUS_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    NEXUS_LOG_LEVEL: 'warn',
+    NEXUS_LOGIN_LIMIT_PER_IP: '0',
+    NEXUS_LOGIN_LIMIT_PER_ACCOUNT: '0',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+let browser;
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  server.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${BASE}/health`)).ok) break;
+  } catch {
+    // not up yet
+  }
+  if (i > 300 || server.exitCode !== null) throw new Error('nexus serve did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+// ---------------------------------------------------------------- seed through the API
+async function call(method, path, token, body) {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
+  return data;
+}
+const admin = (await call('POST', '/api/v1/auth/login', null, ADMIN)).access_token;
+const team = await call('POST', '/api/v1/teams', admin, { name: 'Europe' });
+await call('POST', '/api/v1/users', admin, { ...VIEWER, name: 'Vera Viewer', role: 'viewer', team_id: team.id });
+const companies = ['Analytical Engines', 'Difference Works', 'Babbage & Co', 'Jacquard Looms'];
+const items = Array.from({ length: 120 }, (_, i) => ({
+  name: `Demo Customer ${String(i + 1).padStart(3, '0')}`,
+  email: `demo${i + 1}@example.com`,
+  company_name: companies[i % companies.length],
+  status: ['lead', 'prospect', 'customer', 'churned'][i % 4],
+  tags: i % 5 === 0 ? ['vip'] : [],
+}));
+await call('POST', '/api/v1/customers/batch', admin, { items });
+const ada = await call('POST', '/api/v1/customers', admin, { name: 'Ada Lovelace', email: 'ada@example.com', company_name: 'Analytical Engines', status: 'prospect', tags: ['vip'] });
+const pipeline = (await call('GET', '/api/v1/pipelines', admin)).data.find((p) => p.is_default);
+const stage = (name) => pipeline.stages.find((s) => s.name === name);
+const dealA = await call('POST', '/api/v1/deals', admin, { title: 'Engine licence', customer_id: ada.id, value: 1250000, currency: 'EUR', stage_id: stage('Lead-in').id });
+const dealB = await call('POST', '/api/v1/deals', admin, { title: 'Support contract', customer_id: ada.id, value: 480000, currency: 'EUR', stage_id: stage('Qualified').id });
+await call('POST', '/api/v1/deals', admin, { title: 'Loom upgrade', customer_id: ada.id, value: 90000, currency: 'EUR', stage_id: stage('Proposal').id });
+const product = await call('POST', '/api/v1/products', admin, { sku: 'ENG-1', name: 'Difference engine', price: 99000, currency: 'EUR', category: 'Machines' });
+await call('POST', '/api/v1/products', admin, { sku: 'CARD-100', name: 'Punched cards (100)', price: 1990, currency: 'EUR', category: 'Supplies' });
+await call('POST', '/api/v1/transactions', admin, { customer_id: ada.id, status: 'completed', items: [{ product_id: product.id, quantity: 2 }] });
+await call('POST', '/api/v1/activities', admin, { kind: 'task', subject: 'Send the engine brochure', customer_id: ada.id, due_at: new Date(Date.now() - 86400e3).toISOString() });
+await call('POST', '/api/v1/activities', admin, { kind: 'task', subject: 'Prepare the licence offer', customer_id: ada.id, due_at: new Date(Date.now() + 3 * 86400e3).toISOString() });
+
+// ---------------------------------------------------------------- browser helpers
+browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const results = [];
+let current = '';
+/** Error statuses a step expects (`status of 422`); any other 4xx/5xx response fails it. */
+let expected = [];
+const problems = [];
+
+function watch(page) {
+  // Failed responses are judged by the step that sent the request (events can arrive a little
+  // after a step ends); the browser's console line about them ("Failed to load resource: …")
+  // can come later still, so it is not used.
+  const sentIn = new WeakMap();
+  page.on('request', (r) => sentIn.set(r, { step: current, expected }));
+  page.on('response', (r) => {
+    const status = r.status();
+    const origin = sentIn.get(r.request()) ?? { step: current, expected };
+    if (status < 400 || origin.expected.includes(`status of ${status}`)) return;
+    const authorization = r.request().headers().authorization ?? '';
+    // The token the silent-refresh step spoils on purpose (its events may arrive a step late).
+    if (status === 401 && authorization.startsWith('Bearer expired.')) return;
+    const auth = authorization ? `with token ${authorization.slice(7, 19)}…` : 'without a token';
+    problems.push(`[${origin.step}] unexpected ${status} for ${r.request().method()} ${new URL(r.url()).pathname} ${auth}, on ${page.url()}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (text.startsWith('Failed to load resource: the server responded with a status of')) return;
+    problems.push(`[${current}] console error: ${text} (${page.url()})`);
+  });
+  page.on('pageerror', (e) => problems.push(`[${current}] page error: ${e.message}`));
+  return page;
+}
+
+async function newPage(viewport = { width: 1280, height: 860 }) {
+  const ctx = await browser.newContext({ viewport, baseURL: BASE });
+  return watch(await ctx.newPage());
+}
+
+async function axe(page, name) {
+  await page.evaluate(AXE);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) problems.push(`[${name}] axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  return bad.length;
+}
+
+async function screen(page, name) {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  const n = await axe(page, name);
+  if (n > 0) throw new Error(problems.join('\n'));
+}
+
+async function step(name, f) {
+  current = name;
+  expected = [];
+  const t = Date.now();
+  try {
+    await f();
+    if (problems.length) throw new Error(problems.join('\n'));
+    results.push(`ok   ${name} (${Date.now() - t} ms)`);
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    console.error(`FAIL ${name}\n${e.stack ?? e}`);
+    await cleanup();
+    process.exit(1);
+  }
+}
+
+async function login(page, who) {
+  await page.goto('/');
+  await page.waitForURL('**/login');
+  await page.getByLabel('E-mail').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+// ---------------------------------------------------------------- the scenarios
+const page = await newPage();
+
+await step('login: wrong password is refused, right one opens the dashboard', async () => {
+  expected = ['status of 401'];
+  await page.goto('/customers');
+  await page.waitForURL('**/login');
+  await screen(page, '01-login');
+  await page.getByLabel('E-mail').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('wrong-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Wrong e-mail or password.').waitFor();
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Back where the user was going.
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('row', { name: /Lead-in/ }).waitFor();
+  await screen(page, '02-dashboard');
+});
+
+await step('customers: search as you type, filter, infinite scroll, columns kept', async () => {
+  await page.getByRole('link', { name: 'Customers' }).click();
+  const rows = page.locator('tbody tr');
+  await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  assert((await rows.count()) === 50, 'first page has 50 rows');
+  await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 50);
+  await screen(page, '03-customers');
+  await page.getByRole('search').getByLabel('Search').pressSequentially('lovela', { delay: 40 });
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  assert(new URL(page.url()).searchParams.get('q') === 'lovela', 'the search is in the address');
+  await page.getByRole('search').getByLabel('Search').fill('');
+  const filters = page.getByRole('search', { name: 'Filter customers' });
+  await filters.getByLabel('Status').selectOption('churned');
+  await page.getByRole('link', { name: 'Demo Customer 004' }).waitFor();
+  assert(!(await page.getByRole('link', { name: 'Demo Customer 001' }).isVisible()), 'status filter applies');
+  await filters.getByLabel('Status').selectOption('');
+  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Phone' }).check();
+  await page.reload();
+  await page.getByRole('columnheader', { name: 'Phone' }).waitFor();
+});
+
+await step('create a customer: errors next to the field, then success', async () => {
+  expected = ['status of 422'];
+  await page.getByRole('button', { name: 'New customer' }).click();
+  const form = page.getByRole('form', { name: 'New customer' });
+  await form.getByLabel('Name').fill('Grace Hopper');
+  await form.getByLabel('E-mail').fill('grace-at-navy');
+  await form.getByRole('button', { name: 'Create customer' }).click();
+  const email = form.getByLabel('E-mail');
+  await page.waitForFunction(() => document.querySelector('[aria-invalid="true"]'));
+  assert((await email.getAttribute('aria-invalid')) === 'true', 'e-mail marked invalid');
+  const described = await email.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby').split(' ')[0])?.textContent);
+  assert(described && described.length > 0, 'the e-mail error is shown under the field');
+  await screen(page, '04-customer-create-error');
+  await email.fill('grace@navy.example');
+  await form.getByLabel('Company').fill('US Navy');
+  await form.getByRole('button', { name: 'Create customer' }).click();
+  await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+  const list = await call('GET', '/api/v1/customers?q=grace', admin);
+  assert(list.data.length === 1 && list.data[0].email === 'grace@navy.example', 'customer stored');
+});
+
+await step('customer page: inline edit with If-Match, log a call in two clicks', async () => {
+  await page.getByRole('button', { name: 'Edit phone' }).click();
+  const phone = page.getByRole('textbox', { name: 'Phone', exact: true });
+  await phone.fill('+1 202 555 0100');
+  await phone.press('Enter');
+  await page.getByText('+1 202 555 0100').waitFor();
+  const c = (await call('GET', '/api/v1/customers?q=grace', admin)).data[0];
+  assert(c.phone === '+1 202 555 0100' && c.version === 2, 'phone saved');
+  // Someone else changes the record: the stale edit answers 412 and the page reloads it.
+  await call('PATCH', `/api/v1/customers/${c.id}`, admin, { company_name: 'Harvard Mark I' });
+  expected = ['status of 412'];
+  await page.getByRole('button', { name: 'Edit status' }).click();
+  await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('customer');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(/Someone else changed this customer/).waitFor();
+  await page.getByText('Harvard Mark I').first().waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Edit status' }).waitFor();
+  assert((await call('GET', `/api/v1/customers/${c.id}`, admin)).status === 'customer', 'status saved after reload');
+  // Two clicks.
+  await page.getByRole('button', { name: 'Log call' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Call with Grace Hopper').last().waitFor();
+  const acts = await call('GET', `/api/v1/activities?customer_id=${c.id}`, admin);
+  assert(acts.data.some((a) => a.kind === 'call' && a.subject === 'Call with Grace Hopper'), 'call logged');
+  await page.goto(`/customers/${ada.id}`);
+  await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+  await page.getByText('Engine licence').waitFor();
+  await page.getByText('2 × Difference engine').waitFor();
+  await screen(page, '05-customer');
+});
+
+await step('deals kanban: drag and drop, and the keyboard alternative', async () => {
+  await page.getByRole('link', { name: 'Deals' }).click();
+  const card = page.getByRole('listitem', { name: 'Engine licence' });
+  await card.waitFor();
+  await card.getByText('Engine licence', { exact: true }).dragTo(page.getByRole('list', { name: 'Deals in Proposal' }));
+  await page.getByText('Moved “Engine licence” to Proposal.').waitFor();
+  assert((await call('GET', `/api/v1/deals/${dealA.id}`, admin)).stage_id === stage('Proposal').id, 'drag moved the deal');
+  await page.getByLabel('Move Support contract to stage').selectOption({ label: 'Move to Won' });
+  await page.getByText('Moved “Support contract” to Won.').waitFor();
+  const b = await call('GET', `/api/v1/deals/${dealB.id}`, admin);
+  assert(b.stage_id === stage('Won').id && b.status === 'won', 'keyboard move won the deal');
+  await page.getByRole('list', { name: 'Deals in Won' }).getByRole('listitem', { name: 'Support contract' }).waitFor();
+  await screen(page, '06-deals');
+  // Lost needs a reason.
+  await page.getByLabel('Move Loom upgrade to stage').selectOption({ label: 'Move to Lost' });
+  await page.getByRole('dialog').getByLabel('Lost reason').fill('Budget cut');
+  await page.getByRole('dialog').getByRole('button', { name: 'Move to Lost' }).click();
+  await page.getByText('Moved “Loom upgrade” to Lost.').waitFor();
+});
+
+await step('my tasks: open and overdue, tick one off', async () => {
+  await page.getByRole('link', { name: 'My tasks' }).click();
+  const task = (subject) => page.getByRole('checkbox', { name: `Done: ${subject}` });
+  await task('Prepare the licence offer').waitFor();
+  await task('Send the engine brochure').waitFor();
+  await page.getByRole('button', { name: 'Overdue' }).click();
+  await task('Send the engine brochure').waitFor();
+  await task('Prepare the licence offer').waitFor({ state: 'detached' });
+  await screen(page, '07-tasks');
+  await task('Send the engine brochure').click();
+  await page.getByText('Nothing overdue. Well done.').waitFor();
+});
+
+await step('products', async () => {
+  await page.getByRole('link', { name: 'Products' }).click();
+  await page.getByText('Difference engine').waitFor();
+  await page.getByLabel('Search products').fill('card');
+  await page.getByText('Difference engine').waitFor({ state: 'detached' });
+  await screen(page, '08-products');
+});
+
+await step('settings: users, teams, API keys (admin)', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByText('vera', { exact: false }).first().waitFor();
+  await screen(page, '09-settings-users');
+  await page.getByRole('button', { name: 'Teams' }).click();
+  await page.getByLabel('New team name').fill('Americas');
+  await page.getByRole('button', { name: 'Add team' }).click();
+  await page.getByText('Americas').waitFor();
+  await page.getByRole('button', { name: 'API keys' }).click();
+  await page.getByLabel('Key name').fill('Warehouse sync');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByText(/shown only once/).waitFor();
+  await screen(page, '10-settings-api-keys');
+});
+
+await step('silent refresh: an expired access token is replaced without a new login', async () => {
+  expected = ['status of 401'];
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('nexus.session'));
+    localStorage.setItem('nexus.session', JSON.stringify({ ...s, accessToken: 'expired.' + s.accessToken }));
+  });
+  const before = await page.evaluate(() => JSON.parse(localStorage.getItem('nexus.session')).refreshToken);
+  await page.goto('/customers');
+  await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  const after = await page.evaluate(() => JSON.parse(localStorage.getItem('nexus.session')));
+  assert(after.refreshToken !== before && !after.accessToken.startsWith('expired.'), 'tokens rotated');
+});
+
+await step('sign out', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL('**/login');
+});
+
+await step('a viewer cannot reach settings and cannot create', async () => {
+  const v = await newPage();
+  await login(v, VIEWER);
+  assert((await v.getByRole('link', { name: 'Settings' }).count()) === 0, 'no settings link');
+  await v.getByRole('link', { name: 'Customers' }).click();
+  await v.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  assert((await v.getByRole('button', { name: 'New customer' }).count()) === 0, 'no create button');
+  await v.goto('/settings');
+  await v.getByRole('heading', { name: 'Not available' }).waitFor();
+  await screen(v, '11-viewer-settings-refused');
+  await v.context().close();
+});
+
+await step('375 px wide: menu, no horizontal page scroll, every screen', async () => {
+  const m = await newPage({ width: 375, height: 740 });
+  await login(m, ADMIN);
+  for (const [link, heading, shot] of [
+    ['Customers', 'Customers', '12-mobile-customers'],
+    ['Deals', 'Deals', '13-mobile-deals'],
+    ['My tasks', 'My tasks', null],
+    ['Products', 'Products', null],
+    ['Settings', 'Settings', null],
+    ['Dashboard', 'Dashboard', '14-mobile-dashboard'],
+  ]) {
+    await m.getByRole('button', { name: 'Open menu' }).click();
+    await m.getByRole('link', { name: link }).click();
+    await m.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await m.waitForLoadState('networkidle');
+    const overflow = await m.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `${link}: page scrolls sideways by ${overflow}px`);
+    if (shot) await screen(m, shot);
+    else assert((await axe(m, link)) === 0, `${link} axe at 375px`);
+  }
+  await m.goto(`/customers/${ada.id}`);
+  await m.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+  await screen(m, '15-mobile-customer');
+  await m.context().close();
+});
+
+await step('keyboard: skip link and navigation without a mouse', async () => {
+  const k = await newPage();
+  await login(k, ADMIN);
+  await k.keyboard.press('Tab');
+  assert((await k.evaluate(() => document.activeElement?.textContent)) === 'Skip to content', 'skip link first');
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await k.keyboard.press('Tab');
+    reached = (await k.evaluate(() => document.activeElement?.textContent)) === 'Deals';
+  }
+  assert(reached, 'Deals link reachable by Tab');
+  await k.keyboard.press('Enter');
+  await k.getByRole('heading', { name: 'Deals' }).waitFor();
+  await k.context().close();
+});
+
+await cleanup();
+console.log(`\n${results.length} end-to-end steps passed; screenshots in ${OUT}`);

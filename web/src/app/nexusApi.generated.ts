@@ -1,0 +1,2102 @@
+import { emptyApi as api } from "./emptyApi";
+export const addTagTypes = [
+  "activities",
+  "api-keys",
+  "auth",
+  "customers",
+  "privacy",
+  "dashboards",
+  "deals",
+  "pipelines",
+  "products",
+  "teams",
+  "transactions",
+  "users",
+  "views",
+] as const;
+const injectedRtkApi = api
+  .enhanceEndpoints({
+    addTagTypes,
+  })
+  .injectEndpoints({
+    endpoints: (build) => ({
+      listActivities: build.query<
+        ListActivitiesApiResponse,
+        ListActivitiesApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            kind: queryArg.kind,
+            customer_id: queryArg.customerId,
+            deal_id: queryArg.dealId,
+            assignee_id: queryArg.assigneeId,
+            owner_id: queryArg.ownerId,
+            mine: queryArg.mine,
+            open: queryArg.open,
+            overdue: queryArg.overdue,
+            due_after: queryArg.dueAfter,
+            due_before: queryArg.dueBefore,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["activities"],
+      }),
+      createActivity: build.mutation<
+        CreateActivityApiResponse,
+        CreateActivityApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities`,
+          method: "POST",
+          body: queryArg.activityCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["activities"],
+      }),
+      readActivity: build.query<ReadActivityApiResponse, ReadActivityApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/activities/${queryArg.id}` }),
+        providesTags: ["activities"],
+      }),
+      deleteActivity: build.mutation<
+        DeleteActivityApiResponse,
+        DeleteActivityApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["activities"],
+      }),
+      updateActivity: build.mutation<
+        UpdateActivityApiResponse,
+        UpdateActivityApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.activityUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["activities"],
+      }),
+      activityHistory: build.query<
+        ActivityHistoryApiResponse,
+        ActivityHistoryApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities/${queryArg.id}/history`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["activities"],
+      }),
+      restoreActivity: build.mutation<
+        RestoreActivityApiResponse,
+        RestoreActivityApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["activities"],
+      }),
+      listApiKeys: build.query<ListApiKeysApiResponse, ListApiKeysApiArg>({
+        query: () => ({ url: `/api/v1/api-keys` }),
+        providesTags: ["api-keys"],
+      }),
+      createApiKey: build.mutation<CreateApiKeyApiResponse, CreateApiKeyApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/api-keys`,
+            method: "POST",
+            body: queryArg.apiKeyCreate,
+          }),
+          invalidatesTags: ["api-keys"],
+        },
+      ),
+      revokeApiKey: build.mutation<RevokeApiKeyApiResponse, RevokeApiKeyApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/api-keys/${queryArg.id}`,
+            method: "DELETE",
+          }),
+          invalidatesTags: ["api-keys"],
+        },
+      ),
+      login: build.mutation<LoginApiResponse, LoginApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/auth/login`,
+          method: "POST",
+          body: queryArg.loginRequest,
+        }),
+        invalidatesTags: ["auth"],
+      }),
+      logout: build.mutation<LogoutApiResponse, LogoutApiArg>({
+        query: () => ({ url: `/api/v1/auth/logout`, method: "POST" }),
+        invalidatesTags: ["auth"],
+      }),
+      me: build.query<MeApiResponse, MeApiArg>({
+        query: () => ({ url: `/api/v1/auth/me` }),
+        providesTags: ["auth"],
+      }),
+      changePassword: build.mutation<
+        ChangePasswordApiResponse,
+        ChangePasswordApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/auth/password`,
+          method: "POST",
+          body: queryArg.changePasswordRequest,
+        }),
+        invalidatesTags: ["auth"],
+      }),
+      refresh: build.mutation<RefreshApiResponse, RefreshApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/auth/refresh`,
+          method: "POST",
+          body: queryArg.refreshRequest,
+        }),
+        invalidatesTags: ["auth"],
+      }),
+      listCustomers: build.query<ListCustomersApiResponse, ListCustomersApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/customers`,
+            params: {
+              limit: queryArg.limit,
+              cursor: queryArg.cursor,
+              sort: queryArg.sort,
+              status: queryArg.status,
+              kind: queryArg.kind,
+              owner_id: queryArg.ownerId,
+              team_id: queryArg.teamId,
+              company_id: queryArg.companyId,
+              tag: queryArg.tag,
+              segment: queryArg.segment,
+              created_after: queryArg.createdAfter,
+              created_before: queryArg.createdBefore,
+              updated_after: queryArg.updatedAfter,
+              updated_before: queryArg.updatedBefore,
+              q: queryArg.q,
+              deleted: queryArg.deleted,
+            },
+          }),
+          providesTags: ["customers"],
+        },
+      ),
+      createCustomer: build.mutation<
+        CreateCustomerApiResponse,
+        CreateCustomerApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers`,
+          method: "POST",
+          body: queryArg.customerCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["customers"],
+      }),
+      createCustomersBatch: build.mutation<
+        CreateCustomersBatchApiResponse,
+        CreateCustomersBatchApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/batch`,
+          method: "POST",
+          body: queryArg.customerBatch,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["customers"],
+      }),
+      readCustomer: build.query<ReadCustomerApiResponse, ReadCustomerApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/customers/${queryArg.id}` }),
+        providesTags: ["customers"],
+      }),
+      deleteCustomer: build.mutation<
+        DeleteCustomerApiResponse,
+        DeleteCustomerApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["customers"],
+      }),
+      updateCustomer: build.mutation<
+        UpdateCustomerApiResponse,
+        UpdateCustomerApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.customerUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["customers"],
+      }),
+      customerAggregates: build.query<
+        CustomerAggregatesApiResponse,
+        CustomerAggregatesApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/aggregates`,
+        }),
+        providesTags: ["customers"],
+      }),
+      eraseCustomer: build.mutation<
+        EraseCustomerApiResponse,
+        EraseCustomerApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/erase`,
+          method: "POST",
+        }),
+        invalidatesTags: ["privacy"],
+      }),
+      customerHistory: build.query<
+        CustomerHistoryApiResponse,
+        CustomerHistoryApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/history`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["customers"],
+      }),
+      exportCustomerData: build.query<
+        ExportCustomerDataApiResponse,
+        ExportCustomerDataApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/privacy-export`,
+        }),
+        providesTags: ["privacy"],
+      }),
+      restoreCustomer: build.mutation<
+        RestoreCustomerApiResponse,
+        RestoreCustomerApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["customers"],
+      }),
+      customerTimeline: build.query<
+        CustomerTimelineApiResponse,
+        CustomerTimelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/timeline`,
+          params: {
+            kind: queryArg.kind,
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["customers"],
+      }),
+      dashboardActivity: build.query<
+        DashboardActivityApiResponse,
+        DashboardActivityApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/dashboards/activity`,
+          params: {
+            from: queryArg["from"],
+            to: queryArg.to,
+          },
+        }),
+        providesTags: ["dashboards"],
+      }),
+      dashboardNewCustomers: build.query<
+        DashboardNewCustomersApiResponse,
+        DashboardNewCustomersApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/dashboards/new-customers`,
+          params: {
+            period: queryArg.period,
+            from: queryArg["from"],
+            to: queryArg.to,
+          },
+        }),
+        providesTags: ["dashboards"],
+      }),
+      dashboardPipeline: build.query<
+        DashboardPipelineApiResponse,
+        DashboardPipelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/dashboards/pipeline`,
+          params: {
+            pipeline_id: queryArg.pipelineId,
+          },
+        }),
+        providesTags: ["dashboards"],
+      }),
+      dashboardRevenue: build.query<
+        DashboardRevenueApiResponse,
+        DashboardRevenueApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/dashboards/revenue`,
+          params: {
+            from: queryArg["from"],
+            to: queryArg.to,
+          },
+        }),
+        providesTags: ["dashboards"],
+      }),
+      dashboardTopCustomers: build.query<
+        DashboardTopCustomersApiResponse,
+        DashboardTopCustomersApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/dashboards/top-customers`,
+          params: {
+            currency: queryArg.currency,
+            limit: queryArg.limit,
+          },
+        }),
+        providesTags: ["dashboards"],
+      }),
+      listDeals: build.query<ListDealsApiResponse, ListDealsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            pipeline_id: queryArg.pipelineId,
+            stage_id: queryArg.stageId,
+            status: queryArg.status,
+            owner_id: queryArg.ownerId,
+            team_id: queryArg.teamId,
+            customer_id: queryArg.customerId,
+            expected_close_from: queryArg.expectedCloseFrom,
+            expected_close_to: queryArg.expectedCloseTo,
+            q: queryArg.q,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["deals"],
+      }),
+      createDeal: build.mutation<CreateDealApiResponse, CreateDealApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals`,
+          method: "POST",
+          body: queryArg.dealCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["deals"],
+      }),
+      readDeal: build.query<ReadDealApiResponse, ReadDealApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/deals/${queryArg.id}` }),
+        providesTags: ["deals"],
+      }),
+      deleteDeal: build.mutation<DeleteDealApiResponse, DeleteDealApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["deals"],
+      }),
+      updateDeal: build.mutation<UpdateDealApiResponse, UpdateDealApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.dealUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["deals"],
+      }),
+      dealHistory: build.query<DealHistoryApiResponse, DealHistoryApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}/history`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["deals"],
+      }),
+      moveDeal: build.mutation<MoveDealApiResponse, MoveDealApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}/move`,
+          method: "POST",
+          body: queryArg.dealMoveBody,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["deals"],
+      }),
+      restoreDeal: build.mutation<RestoreDealApiResponse, RestoreDealApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["deals"],
+      }),
+      dealStageHistory: build.query<
+        DealStageHistoryApiResponse,
+        DealStageHistoryApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/${queryArg.id}/stage-history`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["deals"],
+      }),
+      listPipelines: build.query<ListPipelinesApiResponse, ListPipelinesApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/pipelines`,
+            params: {
+              limit: queryArg.limit,
+              cursor: queryArg.cursor,
+              sort: queryArg.sort,
+              deleted: queryArg.deleted,
+            },
+          }),
+          providesTags: ["pipelines"],
+        },
+      ),
+      createPipeline: build.mutation<
+        CreatePipelineApiResponse,
+        CreatePipelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/pipelines`,
+          method: "POST",
+          body: queryArg.pipelineCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["pipelines"],
+      }),
+      readPipeline: build.query<ReadPipelineApiResponse, ReadPipelineApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/pipelines/${queryArg.id}` }),
+        providesTags: ["pipelines"],
+      }),
+      deletePipeline: build.mutation<
+        DeletePipelineApiResponse,
+        DeletePipelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/pipelines/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["pipelines"],
+      }),
+      updatePipeline: build.mutation<
+        UpdatePipelineApiResponse,
+        UpdatePipelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/pipelines/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.pipelineUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["pipelines"],
+      }),
+      restorePipeline: build.mutation<
+        RestorePipelineApiResponse,
+        RestorePipelineApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/pipelines/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["pipelines"],
+      }),
+      listProducts: build.query<ListProductsApiResponse, ListProductsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/products`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            active: queryArg.active,
+            category: queryArg.category,
+            currency: queryArg.currency,
+            q: queryArg.q,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["products"],
+      }),
+      createProduct: build.mutation<
+        CreateProductApiResponse,
+        CreateProductApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products`,
+          method: "POST",
+          body: queryArg.productCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["products"],
+      }),
+      readProduct: build.query<ReadProductApiResponse, ReadProductApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/products/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["products"],
+      }),
+      deleteProduct: build.mutation<
+        DeleteProductApiResponse,
+        DeleteProductApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["products"],
+      }),
+      updateProduct: build.mutation<
+        UpdateProductApiResponse,
+        UpdateProductApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.productUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["products"],
+      }),
+      restoreProduct: build.mutation<
+        RestoreProductApiResponse,
+        RestoreProductApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["products"],
+      }),
+      listTeams: build.query<ListTeamsApiResponse, ListTeamsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/teams`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["teams"],
+      }),
+      createTeam: build.mutation<CreateTeamApiResponse, CreateTeamApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/teams`,
+          method: "POST",
+          body: queryArg.teamInput,
+        }),
+        invalidatesTags: ["teams"],
+      }),
+      readTeam: build.query<ReadTeamApiResponse, ReadTeamApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/teams/${queryArg.id}` }),
+        providesTags: ["teams"],
+      }),
+      deleteTeam: build.mutation<DeleteTeamApiResponse, DeleteTeamApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/teams/${queryArg.id}`,
+          method: "DELETE",
+        }),
+        invalidatesTags: ["teams"],
+      }),
+      renameTeam: build.mutation<RenameTeamApiResponse, RenameTeamApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/teams/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.teamInput,
+        }),
+        invalidatesTags: ["teams"],
+      }),
+      listTransactions: build.query<
+        ListTransactionsApiResponse,
+        ListTransactionsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            customer_id: queryArg.customerId,
+            status: queryArg.status,
+            currency: queryArg.currency,
+            product_id: queryArg.productId,
+            occurred_after: queryArg.occurredAfter,
+            occurred_before: queryArg.occurredBefore,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["transactions"],
+      }),
+      createTransaction: build.mutation<
+        CreateTransactionApiResponse,
+        CreateTransactionApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions`,
+          method: "POST",
+          body: queryArg.transactionCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["transactions"],
+      }),
+      readTransaction: build.query<
+        ReadTransactionApiResponse,
+        ReadTransactionApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["transactions"],
+      }),
+      deleteTransaction: build.mutation<
+        DeleteTransactionApiResponse,
+        DeleteTransactionApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["transactions"],
+      }),
+      updateTransaction: build.mutation<
+        UpdateTransactionApiResponse,
+        UpdateTransactionApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.transactionUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["transactions"],
+      }),
+      restoreTransaction: build.mutation<
+        RestoreTransactionApiResponse,
+        RestoreTransactionApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["transactions"],
+      }),
+      listUsers: build.query<ListUsersApiResponse, ListUsersApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/users`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["users"],
+      }),
+      createUser: build.mutation<CreateUserApiResponse, CreateUserApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/users`,
+          method: "POST",
+          body: queryArg.userCreate,
+        }),
+        invalidatesTags: ["users"],
+      }),
+      readUser: build.query<ReadUserApiResponse, ReadUserApiArg>({
+        query: (queryArg) => ({ url: `/api/v1/users/${queryArg.id}` }),
+        providesTags: ["users"],
+      }),
+      updateUser: build.mutation<UpdateUserApiResponse, UpdateUserApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/users/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.userUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["users"],
+      }),
+      listViews: build.query<ListViewsApiResponse, ListViewsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views`,
+          params: {
+            resource: queryArg.resource,
+            deleted: queryArg.deleted,
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["views"],
+      }),
+      createView: build.mutation<CreateViewApiResponse, CreateViewApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views`,
+          method: "POST",
+          body: queryArg.viewCreate,
+        }),
+        invalidatesTags: ["views"],
+      }),
+      readView: build.query<ReadViewApiResponse, ReadViewApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["views"],
+      }),
+      deleteView: build.mutation<DeleteViewApiResponse, DeleteViewApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["views"],
+      }),
+      updateView: build.mutation<UpdateViewApiResponse, UpdateViewApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.viewUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["views"],
+      }),
+      restoreView: build.mutation<RestoreViewApiResponse, RestoreViewApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/views/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["views"],
+      }),
+    }),
+    overrideExisting: false,
+  });
+export { injectedRtkApi as nexusApi };
+export type ListActivitiesApiResponse = /** status 200  */ ActivityList;
+export type ListActivitiesApiArg = {
+  limit?: number;
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at` or `due_at` (undated last); prefix
+    `-` for descending. */
+  sort?: string;
+  /** One or more kinds, comma-separated. */
+  kind?: string;
+  customerId?: CustomerId;
+  dealId?: DealId;
+  assigneeId?: UserId;
+  ownerId?: UserId;
+  /** `true`: assigned to you, or unassigned and owned by you. */
+  mine?: boolean;
+  /** `true`: not done; `false`: done. */
+  open?: boolean;
+  /** `true`: not done and due before now; `false`: the others. */
+  overdue?: boolean;
+  dueAfter?: string;
+  dueBefore?: string;
+  deleted?: string;
+};
+export type CreateActivityApiResponse = /** status 201  */ Activity;
+export type CreateActivityApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  activityCreate: ActivityCreate;
+};
+export type ReadActivityApiResponse = /** status 200  */ Activity;
+export type ReadActivityApiArg = {
+  id: ActivityId;
+};
+export type DeleteActivityApiResponse = unknown;
+export type DeleteActivityApiArg = {
+  id: ActivityId;
+  "If-Match"?: string | null;
+};
+export type UpdateActivityApiResponse = /** status 200  */ Activity;
+export type UpdateActivityApiArg = {
+  id: ActivityId;
+  "If-Match"?: string | null;
+  activityUpdate: ActivityUpdate;
+};
+export type ActivityHistoryApiResponse = /** status 200  */ EventList;
+export type ActivityHistoryApiArg = {
+  id: ActivityId;
+  limit?: number;
+  cursor?: string;
+};
+export type RestoreActivityApiResponse = /** status 200  */ Activity;
+export type RestoreActivityApiArg = {
+  id: ActivityId;
+};
+export type ListApiKeysApiResponse = /** status 200  */ ApiKeyList;
+export type ListApiKeysApiArg = void;
+export type CreateApiKeyApiResponse = /** status 201  */ ApiKeyCreated;
+export type CreateApiKeyApiArg = {
+  apiKeyCreate: ApiKeyCreate;
+};
+export type RevokeApiKeyApiResponse = unknown;
+export type RevokeApiKeyApiArg = {
+  id: ApiKeyId;
+};
+export type LoginApiResponse = /** status 200  */ TokenResponse;
+export type LoginApiArg = {
+  loginRequest: LoginRequest;
+};
+export type LogoutApiResponse = unknown;
+export type LogoutApiArg = void;
+export type MeApiResponse = /** status 200  */ User;
+export type MeApiArg = void;
+export type ChangePasswordApiResponse = unknown;
+export type ChangePasswordApiArg = {
+  changePasswordRequest: ChangePasswordRequest;
+};
+export type RefreshApiResponse = /** status 200  */ TokenResponse;
+export type RefreshApiArg = {
+  refreshRequest: RefreshRequest;
+};
+export type ListCustomersApiResponse = /** status 200  */ CustomerList;
+export type ListCustomersApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `name` or `email`; prefix `-` for descending. */
+  sort?: string;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  kind?: CustomerKind;
+  ownerId?: UserId;
+  teamId?: TeamId;
+  companyId?: CustomerId;
+  tag?: string;
+  segment?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  updatedAfter?: string;
+  updatedBefore?: string;
+  /** Substring search over name, email, company and phone. */
+  q?: string;
+  /** `only` lists soft-deleted customers instead of live ones. */
+  deleted?: string;
+};
+export type CreateCustomerApiResponse = /** status 201  */ Customer;
+export type CreateCustomerApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  customerCreate: CustomerCreate;
+};
+export type CreateCustomersBatchApiResponse = /** status 201  */ CustomerList;
+export type CreateCustomersBatchApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  customerBatch: CustomerBatch;
+};
+export type ReadCustomerApiResponse = /** status 200  */ Customer;
+export type ReadCustomerApiArg = {
+  id: CustomerId;
+};
+export type DeleteCustomerApiResponse = unknown;
+export type DeleteCustomerApiArg = {
+  id: CustomerId;
+  "If-Match"?: string | null;
+};
+export type UpdateCustomerApiResponse = /** status 200  */ Customer;
+export type UpdateCustomerApiArg = {
+  id: CustomerId;
+  "If-Match"?: string | null;
+  customerUpdate: CustomerUpdate;
+};
+export type CustomerAggregatesApiResponse =
+  /** status 200  */ CustomerAggregates;
+export type CustomerAggregatesApiArg = {
+  id: CustomerId;
+};
+export type EraseCustomerApiResponse = /** status 200  */ Erasure;
+export type EraseCustomerApiArg = {
+  id: CustomerId;
+};
+export type CustomerHistoryApiResponse = /** status 200  */ EventList;
+export type CustomerHistoryApiArg = {
+  id: CustomerId;
+  limit?: number;
+  cursor?: string;
+};
+export type ExportCustomerDataApiResponse = /** status 200  */ PrivacyExport;
+export type ExportCustomerDataApiArg = {
+  id: CustomerId;
+};
+export type RestoreCustomerApiResponse = /** status 200  */ Customer;
+export type RestoreCustomerApiArg = {
+  id: CustomerId;
+};
+export type CustomerTimelineApiResponse = /** status 200  */ Timeline;
+export type CustomerTimelineApiArg = {
+  id: CustomerId;
+  /** Repeatable: activity, transaction, deal, customer (default: all) */
+  kind?: string[];
+  limit?: number;
+  cursor?: string;
+};
+export type DashboardActivityApiResponse = /** status 200  */ ActivityReport;
+export type DashboardActivityApiArg = {
+  /** Start, RFC 3339 (default: 30 days before `to`). */
+  from?: string;
+  /** End, exclusive, RFC 3339 (default: now). At most 366 days after `from`. */
+  to?: string;
+};
+export type DashboardNewCustomersApiResponse =
+  /** status 200  */ NewCustomersReport;
+export type DashboardNewCustomersApiArg = {
+  /** `day`, `week` (starting Monday) or `month` (default). */
+  period?: Period;
+  /** First day, `YYYY-MM-DD` (default: the first day of the month eleven months before `to`). */
+  from?: string;
+  /** Last day, inclusive (default: today, UTC). At most 3,660 days. */
+  to?: string;
+};
+export type DashboardPipelineApiResponse = /** status 200  */ PipelineSummary;
+export type DashboardPipelineApiArg = {
+  /** Default: the default pipeline. */
+  pipelineId?: PipelineId;
+};
+export type DashboardRevenueApiResponse = /** status 200  */ RevenueReport;
+export type DashboardRevenueApiArg = {
+  /** First month, `YYYY-MM` (default: eleven months before `to`). */
+  from?: string;
+  /** Last month, `YYYY-MM`, inclusive (default: the current month). At most 120 months. */
+  to?: string;
+};
+export type DashboardTopCustomersApiResponse =
+  /** status 200  */ TopCustomersReport;
+export type DashboardTopCustomersApiArg = {
+  /** ISO 4217 code (default: the currency with the most revenue). */
+  currency?: Currency;
+  /** 1 to 100, default 10. */
+  limit?: number;
+};
+export type ListDealsApiResponse = /** status 200  */ DealList;
+export type ListDealsApiArg = {
+  limit?: number;
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `value`, `title`,
+    `expected_close_date` (undated last) or `stage` (board order: pipeline, stage, position);
+    prefix `-` for descending. */
+  sort?: string;
+  pipelineId?: PipelineId;
+  stageId?: StageId;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  ownerId?: UserId;
+  teamId?: TeamId;
+  customerId?: CustomerId;
+  /** Expected close on or after this date. */
+  expectedCloseFrom?: string;
+  /** Expected close on or before this date. */
+  expectedCloseTo?: string;
+  /** Case-insensitive substring of the title. */
+  q?: string;
+  deleted?: string;
+};
+export type CreateDealApiResponse = /** status 201  */ Deal;
+export type CreateDealApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  dealCreate: DealCreate;
+};
+export type ReadDealApiResponse = /** status 200  */ Deal;
+export type ReadDealApiArg = {
+  id: DealId;
+};
+export type DeleteDealApiResponse = unknown;
+export type DeleteDealApiArg = {
+  id: DealId;
+  "If-Match"?: string | null;
+};
+export type UpdateDealApiResponse = /** status 200  */ Deal;
+export type UpdateDealApiArg = {
+  id: DealId;
+  "If-Match"?: string | null;
+  dealUpdate: DealUpdate;
+};
+export type DealHistoryApiResponse = /** status 200  */ EventList;
+export type DealHistoryApiArg = {
+  id: DealId;
+  limit?: number;
+  cursor?: string;
+};
+export type MoveDealApiResponse = /** status 200  */ Deal;
+export type MoveDealApiArg = {
+  id: DealId;
+  "If-Match"?: string | null;
+  dealMoveBody: DealMoveBody;
+};
+export type RestoreDealApiResponse = /** status 200  */ Deal;
+export type RestoreDealApiArg = {
+  id: DealId;
+};
+export type DealStageHistoryApiResponse = /** status 200  */ StageChangeList;
+export type DealStageHistoryApiArg = {
+  id: DealId;
+  limit?: number;
+  cursor?: string;
+};
+export type ListPipelinesApiResponse = /** status 200  */ PipelineList;
+export type ListPipelinesApiArg = {
+  limit?: number;
+  cursor?: string;
+  /** `created_at` (default, oldest first) or `name`; prefix `-` for descending. */
+  sort?: string;
+  /** `only` lists deleted pipelines instead of live ones. */
+  deleted?: string;
+};
+export type CreatePipelineApiResponse = /** status 201  */ Pipeline;
+export type CreatePipelineApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  pipelineCreate: PipelineCreate;
+};
+export type ReadPipelineApiResponse = /** status 200  */ Pipeline;
+export type ReadPipelineApiArg = {
+  id: PipelineId;
+};
+export type DeletePipelineApiResponse = unknown;
+export type DeletePipelineApiArg = {
+  id: PipelineId;
+  "If-Match"?: string | null;
+};
+export type UpdatePipelineApiResponse = /** status 200  */ Pipeline;
+export type UpdatePipelineApiArg = {
+  id: PipelineId;
+  "If-Match"?: string | null;
+  pipelineUpdate: PipelineUpdate;
+};
+export type RestorePipelineApiResponse = /** status 200  */ Pipeline;
+export type RestorePipelineApiArg = {
+  id: PipelineId;
+};
+export type ListProductsApiResponse = /** status 200  */ ProductList;
+export type ListProductsApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `name`, `sku` or `price`; prefix `-`
+    for descending. */
+  sort?: string;
+  active?: boolean;
+  /** Exact category, case-insensitive. */
+  category?: string;
+  currency?: Currency;
+  /** Case-insensitive substring of the name or the SKU. */
+  q?: string;
+  /** `only` lists soft-deleted products instead of live ones. */
+  deleted?: string;
+};
+export type CreateProductApiResponse = /** status 201  */ Product;
+export type CreateProductApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  productCreate: ProductCreate;
+};
+export type ReadProductApiResponse = /** status 200  */ Product;
+export type ReadProductApiArg = {
+  id: ProductId;
+  "If-None-Match"?: string | null;
+};
+export type DeleteProductApiResponse = unknown;
+export type DeleteProductApiArg = {
+  id: ProductId;
+  "If-Match"?: string | null;
+};
+export type UpdateProductApiResponse = /** status 200  */ Product;
+export type UpdateProductApiArg = {
+  id: ProductId;
+  "If-Match"?: string | null;
+  productUpdate: ProductUpdate;
+};
+export type RestoreProductApiResponse = /** status 200  */ Product;
+export type RestoreProductApiArg = {
+  id: ProductId;
+};
+export type ListTeamsApiResponse = /** status 200  */ TeamList;
+export type ListTeamsApiArg = {
+  limit?: number;
+  cursor?: string;
+};
+export type CreateTeamApiResponse = /** status 201  */ Team;
+export type CreateTeamApiArg = {
+  teamInput: TeamInput;
+};
+export type ReadTeamApiResponse = /** status 200  */ Team;
+export type ReadTeamApiArg = {
+  id: TeamId;
+};
+export type DeleteTeamApiResponse = unknown;
+export type DeleteTeamApiArg = {
+  id: TeamId;
+};
+export type RenameTeamApiResponse = /** status 200  */ Team;
+export type RenameTeamApiArg = {
+  id: TeamId;
+  teamInput: TeamInput;
+};
+export type ListTransactionsApiResponse = /** status 200  */ TransactionList;
+export type ListTransactionsApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `occurred_at` (default, newest first), `created_at` or `total`; prefix `-` for
+    descending. */
+  sort?: string;
+  customerId?: CustomerId;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  currency?: Currency;
+  /** Transactions with at least one line of this product. */
+  productId?: ProductId;
+  /** `occurred_at` on or after this time. */
+  occurredAfter?: string;
+  /** `occurred_at` strictly before this time. */
+  occurredBefore?: string;
+  /** `only` lists soft-deleted transactions instead of live ones. */
+  deleted?: string;
+};
+export type CreateTransactionApiResponse = /** status 201  */ Transaction;
+export type CreateTransactionApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  transactionCreate: TransactionCreate;
+};
+export type ReadTransactionApiResponse = /** status 200  */ Transaction;
+export type ReadTransactionApiArg = {
+  id: TransactionId;
+  "If-None-Match"?: string | null;
+};
+export type DeleteTransactionApiResponse = unknown;
+export type DeleteTransactionApiArg = {
+  id: TransactionId;
+  "If-Match"?: string | null;
+};
+export type UpdateTransactionApiResponse = /** status 200  */ Transaction;
+export type UpdateTransactionApiArg = {
+  id: TransactionId;
+  "If-Match"?: string | null;
+  transactionUpdate: TransactionUpdate;
+};
+export type RestoreTransactionApiResponse = /** status 200  */ Transaction;
+export type RestoreTransactionApiArg = {
+  id: TransactionId;
+};
+export type ListUsersApiResponse = /** status 200  */ UserList;
+export type ListUsersApiArg = {
+  limit?: number;
+  cursor?: string;
+};
+export type CreateUserApiResponse = /** status 201  */ User;
+export type CreateUserApiArg = {
+  userCreate: UserCreate;
+};
+export type ReadUserApiResponse = /** status 200  */ User;
+export type ReadUserApiArg = {
+  id: UserId;
+};
+export type UpdateUserApiResponse = /** status 200  */ User;
+export type UpdateUserApiArg = {
+  id: UserId;
+  "If-Match"?: string | null;
+  userUpdate: UserUpdate;
+};
+export type ListViewsApiResponse = /** status 200  */ ViewList;
+export type ListViewsApiArg = {
+  resource?: ViewResource;
+  /** only | exclude (default) */
+  deleted?: string;
+  limit?: number;
+  cursor?: string;
+};
+export type CreateViewApiResponse = /** status 201  */ View;
+export type CreateViewApiArg = {
+  viewCreate: ViewCreate;
+};
+export type ReadViewApiResponse = /** status 200  */ View;
+export type ReadViewApiArg = {
+  id: ViewId;
+  "If-None-Match"?: string | null;
+};
+export type DeleteViewApiResponse = unknown;
+export type DeleteViewApiArg = {
+  id: ViewId;
+  "If-Match"?: string | null;
+};
+export type UpdateViewApiResponse = /** status 200  */ View;
+export type UpdateViewApiArg = {
+  id: ViewId;
+  "If-Match"?: string | null;
+  viewUpdate: ViewUpdate;
+};
+export type RestoreViewApiResponse = /** status 200  */ View;
+export type RestoreViewApiArg = {
+  id: ViewId;
+};
+export type ActivityId = string;
+export type ActivityKind = "note" | "call" | "email" | "meeting" | "task";
+export type UserId = string;
+export type CustomerId = string;
+export type DealId = string;
+export type TeamId = string;
+export type Activity = {
+  id: ActivityId;
+  kind: ActivityKind;
+  subject: string;
+  body?: string | null;
+  due_at?: string | null;
+  done: boolean;
+  /** When it was done; set exactly when `done` is true. */
+  completed_at?: string | null;
+  assignee_id?: null | UserId;
+  /** Always set: given, or the customer of the linked deal. */
+  customer_id: CustomerId;
+  deal_id?: null | DealId;
+  owner_id: UserId;
+  team_id?: null | TeamId;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type ActivityList = {
+  data: Activity[];
+  next_cursor?: string | null;
+};
+export type FieldError = {
+  field: string;
+  code: string;
+  message: string;
+};
+export type Problem = {
+  /** A URI reference naming the problem type. */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Stable, snake_case machine-readable code. */
+  code: string;
+  /** One entry per invalid field (422), with its JSON path. */
+  errors?: FieldError[];
+  /** The request id, to quote when reporting a server error. */
+  request_id?: string | null;
+};
+export type ActivityCreate = {
+  kind: ActivityKind;
+  subject: string;
+  body?: string | null;
+  due_at?: string | null;
+  /** Defaults to false for tasks, meetings and anything with a due date, true otherwise. */
+  done?: boolean | null;
+  /** When it was done (implies `done`); defaults to now for done activities. */
+  completed_at?: string | null;
+  assignee_id?: null | UserId;
+  customer_id?: null | CustomerId;
+  deal_id?: null | DealId;
+  owner_id?: null | UserId;
+};
+export type ActivityUpdate = {
+  kind?: null | ActivityKind;
+  subject?: string | null;
+  body?: string | null;
+  due_at?: string | null;
+  done?: boolean | null;
+  completed_at?: string | null;
+  assignee_id?: null | UserId;
+  customer_id?: null | CustomerId;
+  deal_id?: null | DealId;
+  owner_id?: null | UserId;
+};
+export type EventId = string;
+export type Event = {
+  id: EventId;
+  /** Position in the global log, increasing in commit order. Assigned right after commit, so it
+    is `null` for a few milliseconds on a freshly written event. */
+  seq?: number | null;
+  /** `<resource>.<action>`, e.g. `customer.updated`. */
+  type: string;
+  entity: string;
+  entity_id: string;
+  action: string;
+  actor_id?: null | UserId;
+  owner_id?: null | UserId;
+  team_id?: null | TeamId;
+  /** Changed fields: `{"field": {"before": …, "after": …}}`. */
+  changes: object;
+  occurred_at: string;
+};
+export type EventList = {
+  data: Event[];
+  next_cursor?: string | null;
+};
+export type ApiKeyId = string;
+export type Role = "admin" | "manager" | "sales_rep" | "support" | "viewer";
+export type ApiKey = {
+  id: ApiKeyId;
+  name: string;
+  /** The first characters of the key, to recognise it in lists. */
+  prefix: string;
+  role: Role;
+  /** The user the key acts for; records it creates are owned by this user. */
+  user_id: UserId;
+  team_id?: null | TeamId;
+  created_at: string;
+  expires_at?: string | null;
+  last_used_at?: string | null;
+  revoked_at?: string | null;
+};
+export type ApiKeyList = {
+  data: ApiKey[];
+};
+export type ApiKeyCreated = ApiKey & {
+  /** The secret. It is shown only in this response. */
+  secret: string;
+};
+export type ApiKeyCreate = {
+  name: string;
+  /** The role the key acts with; at most the role of the user it acts for. */
+  role: Role;
+  user_id?: null | UserId;
+  expires_at?: string | null;
+};
+export type TokenResponse = {
+  access_token: string;
+  refresh_token: string;
+  /** Always `Bearer`. */
+  token_type: string;
+  /** Lifetime of the access token in seconds. */
+  expires_in: number;
+};
+export type LoginRequest = {
+  email: string;
+  password: string;
+};
+export type User = {
+  id: UserId;
+  email: string;
+  name: string;
+  role: Role;
+  team_id?: null | TeamId;
+  active: boolean;
+  /** When the current password stops working; `null` when it does not expire. */
+  password_expires_at?: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  last_login_at?: string | null;
+};
+export type ChangePasswordRequest = {
+  /** Only when not signed in (to replace an expired password). */
+  email?: string | null;
+  current_password: string;
+  new_password: string;
+};
+export type RefreshRequest = {
+  refresh_token: string;
+};
+export type CustomerKind = "person" | "company";
+export type CustomerStatus = "lead" | "prospect" | "customer" | "churned";
+export type Customer = {
+  id: CustomerId;
+  kind: CustomerKind;
+  name: string;
+  email?: string | null;
+  phone?: string | null;
+  company_id?: null | CustomerId;
+  /** Company name as shown and searched (the linked company's name at write time, or free text). */
+  company_name?: string | null;
+  status: CustomerStatus;
+  owner_id: UserId;
+  team_id?: null | TeamId;
+  tags: string[];
+  /** Custom attributes: any JSON object. */
+  attributes: object;
+  /** Behavioural segment assigned by the AI layer, if any. */
+  segment?: string | null;
+  /** Increases by one on every change; the ETag is derived from it. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type CustomerList = {
+  data: Customer[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  next_cursor?: string | null;
+};
+export type CustomerCreate = {
+  kind?: null | CustomerKind;
+  name: string;
+  email?: string | null;
+  phone?: string | null;
+  company_id?: null | CustomerId;
+  company_name?: string | null;
+  status?: null | CustomerStatus;
+  owner_id?: null | UserId;
+  team_id?: null | TeamId;
+  tags?: string[] | null;
+  attributes?: object | null;
+};
+export type CustomerBatch = {
+  items: CustomerCreate[];
+};
+export type CustomerUpdate = {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  company_id?: null | CustomerId;
+  company_name?: string | null;
+  status?: null | CustomerStatus;
+  owner_id?: null | UserId;
+  team_id?: null | TeamId;
+  tags?: string[] | null;
+  attributes?: object | null;
+};
+export type Currency = string;
+export type CurrencyRevenue = {
+  currency: Currency;
+  /** Sum of the totals of completed transactions, in minor units. */
+  revenue: number;
+  /** Number of completed transactions. */
+  purchase_count: number;
+  /** Sum of the totals of refunded transactions (not part of `revenue`). */
+  refunded_amount: number;
+  refund_count: number;
+};
+export type CustomerAggregates = {
+  customer_id: CustomerId;
+  /** Completed transactions, all currencies. */
+  purchase_count: number;
+  /** Refunded transactions, all currencies. */
+  refund_count: number;
+  /** `occurred_at` of the earliest completed transaction. */
+  first_purchase_at?: string | null;
+  /** `occurred_at` of the latest completed transaction. */
+  last_purchase_at?: string | null;
+  /** One entry per currency with completed or refunded transactions, ordered by currency. */
+  revenue: CurrencyRevenue[];
+  /** Increases with every transaction write of this customer; 0 before the first. */
+  version: number;
+  /** When a transaction of this customer was last written. */
+  updated_at?: string | null;
+};
+export type Erasure = {
+  customer_id: CustomerId;
+  erased_at: string;
+};
+export type TransactionId = string;
+export type TransactionStatus =
+  "pending" | "completed" | "refunded" | "cancelled";
+export type ProductId = string;
+export type LineItem = {
+  product_id: ProductId;
+  sku: string;
+  name: string;
+  quantity: number;
+  /** Minor units of the transaction's currency. */
+  unit_price: number;
+  /** `quantity × unit_price`, computed by the server. */
+  line_total: number;
+};
+export type Transaction = {
+  id: TransactionId;
+  /** The customer it belongs to; who may see or change the transaction follows this customer. */
+  customer_id: CustomerId;
+  status: TransactionStatus;
+  currency: Currency;
+  occurred_at: string;
+  /** The order number in another system, if any. */
+  reference?: string | null;
+  items: LineItem[];
+  /** Sum of the line totals, in minor units; computed by the server, never taken from clients. */
+  total: number;
+  created_by?: null | UserId;
+  /** Increases by one on every change; the ETag is derived from it. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type PipelineId = string;
+export type StageId = string;
+export type DealStatus = "open" | "won" | "lost";
+export type Deal = {
+  id: DealId;
+  title: string;
+  customer_id: CustomerId;
+  /** Amount in minor units of `currency` (cents for EUR, yen for JPY). */
+  value: number;
+  currency: Currency;
+  pipeline_id: PipelineId;
+  stage_id: StageId;
+  status: DealStatus;
+  /** Why the deal was lost; set exactly when `status` is `lost`. */
+  lost_reason?: string | null;
+  owner_id: UserId;
+  team_id?: null | TeamId;
+  expected_close_date?: string | null;
+  /** When the deal was won or lost; `null` while open. */
+  closed_at?: string | null;
+  /** Order inside the stage, ascending (kanban). Assigned by the server on create and on
+    moves; the server may renumber a stage, always keeping its order. */
+  position: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type PrivacyExport = {
+  generated_at: string;
+  customer: Customer;
+  aggregates: CustomerAggregates;
+  /** Every transaction, deleted ones included, oldest first. */
+  transactions: Transaction[];
+  /** Every deal, deleted ones included. */
+  deals: Deal[];
+  /** Every activity, deleted ones included. */
+  activities: Activity[];
+  /** The customer's change history, oldest first. */
+  history: Event[];
+};
+export type TimelineKind = "activity" | "transaction" | "deal" | "customer";
+export type TimelineItem = {
+  kind: TimelineKind;
+  /** The entry's id: the activity or transaction id, or the event id of a change. */
+  id: string;
+  at: string;
+  /** Activities: their kind (`call`, …); transactions: their status; changes: the event's
+    action (`created`, `updated`, `stage_changed`, `deleted`, …). */
+  action: string;
+  /** The id of the activity, transaction, deal or customer the entry is about. */
+  subject_id: string;
+  /** Activity subject, transaction reference or deal title. */
+  title?: string | null;
+  /** The first 280 characters of an activity's body. */
+  excerpt?: string | null;
+  /** Transactions: total in minor units. */
+  amount?: number | null;
+  currency?: null | Currency;
+  actor_id?: null | UserId;
+  /** Changes: `{field: [before, after]}`. */
+  changes?: object | null;
+};
+export type Timeline = {
+  data: TimelineItem[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  next_cursor?: string | null;
+};
+export type RepActivity = {
+  user_id: UserId;
+  name: string;
+  total: number;
+  /** Counts per kind (`note`, `call`, `email`, `meeting`, `task`); kinds without any are left
+    out. */
+  by_kind: {
+    [key: string]: number;
+  };
+};
+export type ActivityReport = {
+  from: string;
+  to: string;
+  /** One entry per rep with activities in the window, most active first. */
+  data: RepActivity[];
+};
+export type Period = "day" | "week" | "month";
+export type SignupCount = {
+  /** First day of the period (weeks start on Monday). */
+  period_start: string;
+  customers: number;
+};
+export type NewCustomersReport = {
+  period: Period;
+  from: string;
+  to: string;
+  /** Every period of the range, oldest first. */
+  data: SignupCount[];
+};
+export type StageKind = "open" | "won" | "lost";
+export type StageValue = {
+  currency: Currency;
+  /** Σ deal value, minor units. */
+  value: number;
+  /** Σ value × stage probability, minor units (rounded half up). */
+  weighted_value: number;
+};
+export type StageSummary = {
+  stage_id: StageId;
+  name: string;
+  kind: StageKind;
+  /** Win probability of the stage, percent. */
+  probability: number;
+  deals: number;
+  /** One entry per currency of the stage's deals, ordered by currency. */
+  totals: StageValue[];
+};
+export type PipelineSummary = {
+  pipeline_id: PipelineId;
+  name: string;
+  stages: StageSummary[];
+};
+export type RevenueMonth = {
+  /** `YYYY-MM`. */
+  month: string;
+  currency: Currency;
+  /** Minor units. */
+  revenue: number;
+  /** Completed transactions. */
+  purchases: number;
+};
+export type RevenueReport = {
+  from: string;
+  to: string;
+  /** Every month of the range for each currency with revenue in it, by currency then month. */
+  data: RevenueMonth[];
+};
+export type TopCustomer = {
+  customer_id: CustomerId;
+  name: string;
+  currency: Currency;
+  /** Lifetime revenue of live completed transactions, minor units. */
+  revenue: number;
+  purchases: number;
+};
+export type TopCustomersReport = {
+  currency?: null | Currency;
+  data: TopCustomer[];
+};
+export type DealList = {
+  data: Deal[];
+  next_cursor?: string | null;
+};
+export type DealCreate = {
+  title: string;
+  /** A live customer you can read. */
+  customer_id: CustomerId;
+  /** Minor units of `currency` (e.g. cents); default 0. */
+  value?: number | null;
+  /** ISO 4217 code. */
+  currency: string;
+  pipeline_id?: null | PipelineId;
+  stage_id?: null | StageId;
+  status?: null | DealStatus;
+  /** Required when the deal is created lost. */
+  lost_reason?: string | null;
+  owner_id?: null | UserId;
+  team_id?: null | TeamId;
+  expected_close_date?: string | null;
+};
+export type DealUpdate = {
+  title?: string | null;
+  customer_id?: null | CustomerId;
+  value?: number | null;
+  currency?: string | null;
+  pipeline_id?: null | PipelineId;
+  stage_id?: null | StageId;
+  status?: null | DealStatus;
+  lost_reason?: string | null;
+  owner_id?: null | UserId;
+  team_id?: null | TeamId;
+  expected_close_date?: string | null;
+};
+export type DealMoveBody = {
+  stage_id: StageId;
+  before_id?: null | DealId;
+  after_id?: null | DealId;
+  /** Required when moving into a lost stage (unless the deal was lost already). */
+  lost_reason?: string | null;
+};
+export type StageChangeId = string;
+export type StageChange = {
+  id: StageChangeId;
+  deal_id: DealId;
+  pipeline_id: PipelineId;
+  from_stage_id?: null | StageId;
+  /** Stage names as they were at the time of the change. */
+  from_stage_name?: string | null;
+  to_stage_id: StageId;
+  to_stage_name: string;
+  actor_id?: null | UserId;
+  changed_at: string;
+};
+export type StageChangeList = {
+  data: StageChange[];
+  next_cursor?: string | null;
+};
+export type Stage = {
+  id: StageId;
+  name: string;
+  /** Win probability of deals in this stage, in percent (won stages 100, lost stages 0). */
+  probability: number;
+  kind: StageKind;
+};
+export type Pipeline = {
+  id: PipelineId;
+  name: string;
+  /** New deals without a pipeline go to the default pipeline; exactly one pipeline is. */
+  is_default: boolean;
+  stages: Stage[];
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type PipelineList = {
+  data: Pipeline[];
+  next_cursor?: string | null;
+};
+export type StageInput = {
+  id?: null | StageId;
+  name: string;
+  /** Defaults to 100 for won stages and 0 otherwise; won stages must have 100, lost ones 0. */
+  probability?: number | null;
+  kind?: null | StageKind;
+};
+export type PipelineCreate = {
+  name: string;
+  /** Make this the default pipeline (the previous default stops being one). */
+  is_default?: boolean | null;
+  /** 1 to 30 stages with distinct names, at least one of each kind. */
+  stages: StageInput[];
+};
+export type PipelineUpdate = {
+  name?: string | null;
+  /** Only `true`: make another pipeline the default to stop this one being it. */
+  is_default?: boolean | null;
+  stages?: StageInput[] | null;
+};
+export type Product = {
+  id: ProductId;
+  /** Stock-keeping unit: unique among live products, compared case-insensitively. */
+  sku: string;
+  name: string;
+  description?: string | null;
+  category?: string | null;
+  /** List price in minor units of `currency` (cents for EUR, yen for JPY). */
+  price: number;
+  currency: Currency;
+  /** Inactive products stay readable but cannot be added to new transactions. */
+  active: boolean;
+  /** Increases by one on every change; the ETag is derived from it. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type ProductList = {
+  data: Product[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  next_cursor?: string | null;
+};
+export type ProductCreate = {
+  /** Unique among live products, case-insensitively (409 `sku_taken`). */
+  sku: string;
+  name: string;
+  description?: string | null;
+  category?: string | null;
+  /** List price in minor units of `currency` (an integer: 1999 = 19.99 EUR). */
+  price: number;
+  /** ISO 4217 code (any case; stored upper case). */
+  currency: Currency;
+  /** Default `true`. Inactive products cannot be added to new transactions. */
+  active?: boolean | null;
+};
+export type ProductUpdate = {
+  sku?: string | null;
+  name?: string | null;
+  description?: string | null;
+  category?: string | null;
+  price?: number | null;
+  currency?: null | Currency;
+  active?: boolean | null;
+};
+export type Team = {
+  id: TeamId;
+  name: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+};
+export type TeamList = {
+  data: Team[];
+  next_cursor?: string | null;
+};
+export type TeamInput = {
+  name: string;
+};
+export type TransactionList = {
+  data: Transaction[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  next_cursor?: string | null;
+};
+export type LineItemInput = {
+  /** A live, active product priced in the transaction's currency. */
+  product_id: ProductId;
+  quantity: number;
+  /** Minor units; defaults to the product's current price. */
+  unit_price?: number | null;
+};
+export type TransactionCreate = {
+  /** A live customer you may write (422 `unknown_customer` if out of reach). */
+  customer_id: CustomerId;
+  status?: null | TransactionStatus;
+  currency?: null | Currency;
+  /** Default: now. */
+  occurred_at?: string | null;
+  reference?: string | null;
+  items: LineItemInput[];
+};
+export type TransactionUpdate = {
+  status?: null | TransactionStatus;
+  occurred_at?: string | null;
+  reference?: string | null;
+  items?: LineItemInput[] | null;
+};
+export type UserList = {
+  data: User[];
+  next_cursor?: string | null;
+};
+export type UserCreate = {
+  email: string;
+  name: string;
+  role: Role;
+  team_id?: null | TeamId;
+  /** 12 to 256 characters. */
+  password: string;
+};
+export type UserUpdate = {
+  name?: string | null;
+  role?: null | Role;
+  team_id?: null | TeamId;
+  /** `false` deactivates the user and ends their sessions. */
+  active?: boolean | null;
+  /** Sets a new password (ends the user's sessions). */
+  password?: string | null;
+};
+export type ViewId = string;
+export type ViewResource =
+  "customers" | "deals" | "activities" | "products" | "transactions";
+export type Visibility = "private" | "team";
+export type View = {
+  id: ViewId;
+  name: string;
+  resource: ViewResource;
+  /** Query parameters of the resource's list endpoint: a string or a list of strings each. */
+  filters: object;
+  /** A sort of the resource's list endpoint (`-created_at`, `name`, …), or null for its default. */
+  sort?: string | null;
+  /** Columns to show, in order: field names of the resource. */
+  columns: string[];
+  visibility: Visibility;
+  owner_id: UserId;
+  team_id?: null | TeamId;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type ViewList = {
+  data: View[];
+  next_cursor?: string | null;
+};
+export type ViewCreate = {
+  name: string;
+  resource: ViewResource;
+  /** Query parameters of the resource's list endpoint (`{"status": ["lead", "prospect"], "tag": "vip"}`); not `cursor`, `limit` or `sort`. */
+  filters?: object | null;
+  /** A sort of the list endpoint (`-created_at`). */
+  sort?: string | null;
+  /** Field names of the resource, in display order (1 to 50). */
+  columns?: string[] | null;
+  visibility?: null | Visibility;
+};
+export type ViewUpdate = {
+  name?: string | null;
+  filters?: object | null;
+  sort?: string | null;
+  columns?: string[] | null;
+  visibility?: null | Visibility;
+};
+export const {
+  useListActivitiesQuery,
+  useLazyListActivitiesQuery,
+  useCreateActivityMutation,
+  useReadActivityQuery,
+  useLazyReadActivityQuery,
+  useDeleteActivityMutation,
+  useUpdateActivityMutation,
+  useActivityHistoryQuery,
+  useLazyActivityHistoryQuery,
+  useRestoreActivityMutation,
+  useListApiKeysQuery,
+  useLazyListApiKeysQuery,
+  useCreateApiKeyMutation,
+  useRevokeApiKeyMutation,
+  useLoginMutation,
+  useLogoutMutation,
+  useMeQuery,
+  useLazyMeQuery,
+  useChangePasswordMutation,
+  useRefreshMutation,
+  useListCustomersQuery,
+  useLazyListCustomersQuery,
+  useCreateCustomerMutation,
+  useCreateCustomersBatchMutation,
+  useReadCustomerQuery,
+  useLazyReadCustomerQuery,
+  useDeleteCustomerMutation,
+  useUpdateCustomerMutation,
+  useCustomerAggregatesQuery,
+  useLazyCustomerAggregatesQuery,
+  useEraseCustomerMutation,
+  useCustomerHistoryQuery,
+  useLazyCustomerHistoryQuery,
+  useExportCustomerDataQuery,
+  useLazyExportCustomerDataQuery,
+  useRestoreCustomerMutation,
+  useCustomerTimelineQuery,
+  useLazyCustomerTimelineQuery,
+  useDashboardActivityQuery,
+  useLazyDashboardActivityQuery,
+  useDashboardNewCustomersQuery,
+  useLazyDashboardNewCustomersQuery,
+  useDashboardPipelineQuery,
+  useLazyDashboardPipelineQuery,
+  useDashboardRevenueQuery,
+  useLazyDashboardRevenueQuery,
+  useDashboardTopCustomersQuery,
+  useLazyDashboardTopCustomersQuery,
+  useListDealsQuery,
+  useLazyListDealsQuery,
+  useCreateDealMutation,
+  useReadDealQuery,
+  useLazyReadDealQuery,
+  useDeleteDealMutation,
+  useUpdateDealMutation,
+  useDealHistoryQuery,
+  useLazyDealHistoryQuery,
+  useMoveDealMutation,
+  useRestoreDealMutation,
+  useDealStageHistoryQuery,
+  useLazyDealStageHistoryQuery,
+  useListPipelinesQuery,
+  useLazyListPipelinesQuery,
+  useCreatePipelineMutation,
+  useReadPipelineQuery,
+  useLazyReadPipelineQuery,
+  useDeletePipelineMutation,
+  useUpdatePipelineMutation,
+  useRestorePipelineMutation,
+  useListProductsQuery,
+  useLazyListProductsQuery,
+  useCreateProductMutation,
+  useReadProductQuery,
+  useLazyReadProductQuery,
+  useDeleteProductMutation,
+  useUpdateProductMutation,
+  useRestoreProductMutation,
+  useListTeamsQuery,
+  useLazyListTeamsQuery,
+  useCreateTeamMutation,
+  useReadTeamQuery,
+  useLazyReadTeamQuery,
+  useDeleteTeamMutation,
+  useRenameTeamMutation,
+  useListTransactionsQuery,
+  useLazyListTransactionsQuery,
+  useCreateTransactionMutation,
+  useReadTransactionQuery,
+  useLazyReadTransactionQuery,
+  useDeleteTransactionMutation,
+  useUpdateTransactionMutation,
+  useRestoreTransactionMutation,
+  useListUsersQuery,
+  useLazyListUsersQuery,
+  useCreateUserMutation,
+  useReadUserQuery,
+  useLazyReadUserQuery,
+  useUpdateUserMutation,
+  useListViewsQuery,
+  useLazyListViewsQuery,
+  useCreateViewMutation,
+  useReadViewQuery,
+  useLazyReadViewQuery,
+  useDeleteViewMutation,
+  useUpdateViewMutation,
+  useRestoreViewMutation,
+} = injectedRtkApi;
