@@ -38,7 +38,7 @@ export default defineConfig({
   },
   server: {
     // `npm run dev` against a local `nexus serve`.
-    proxy: { '/api': 'http://127.0.0.1:8080' },
+    proxy: { '/api': 'http://127.0.0.1:8080', '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } },
   },
   test: {
     environment: 'jsdom',

@@ -285,6 +285,22 @@ await step('customer page: inline edit with If-Match, log a call in two clicks',
   await screen(page, '05-customer');
 });
 
+await step('live: a customer created elsewhere appears in a second browser without a reload', async () => {
+  const other = await newPage();
+  await login(other, VIEWER);
+  await other.getByRole('link', { name: 'Customers' }).click();
+  await other.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  await other.evaluate(() => {
+    window.__noReload = true;
+  });
+  await call('POST', '/api/v1/customers', admin, { name: 'Live Lin', email: 'live.lin@example.com', status: 'lead' });
+  await other.getByRole('link', { name: 'Live Lin' }).waitFor({ timeout: 5000 });
+  await other.getByText('Customer “Live Lin” was created').waitFor();
+  assert(await other.evaluate(() => window.__noReload === true), 'the page was not reloaded');
+  await screen(other, '05b-live-notice');
+  await other.context().close();
+});
+
 await step('deals kanban: drag and drop, and the keyboard alternative', async () => {
   await page.getByRole('link', { name: 'Deals' }).click();
   const card = page.getByRole('listitem', { name: 'Engine licence' });

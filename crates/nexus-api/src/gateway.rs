@@ -14,6 +14,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use nexus_core::auth::{Actor, Credential};
 use nexus_core::ids::{SessionId, UserId};
+use sha2::{Digest, Sha256};
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -105,6 +106,31 @@ pub fn check<K: Hash + Eq + Clone>(
             ))
         }
     }
+}
+
+/// Counts one hit of `key` against a limit of `per_minute` named `scope`: in Redis when the
+/// cluster has it (shared by every instance), in this instance's `local` limiter otherwise or
+/// when Redis does not answer. `None` when the limit is switched off.
+pub async fn hit<K: Hash + Eq + Clone + std::fmt::Display>(
+    state: &AppState,
+    local: Option<&Arc<Keyed<K>>>,
+    per_minute: u32,
+    scope: &str,
+    key: &K,
+) -> Option<Result<LimitState, (LimitState, u64)>> {
+    let local = local?;
+    if state.cluster.enabled() {
+        // Keys are hashed: no address or e-mail address is stored in Redis.
+        let digest = hex::encode(&Sha256::digest(key.to_string().as_bytes())[..16]);
+        if let Some(r) = state
+            .cluster
+            .hit(&format!("{scope}:{digest}"), per_minute)
+            .await
+        {
+            return Some(r);
+        }
+    }
+    Some(check(local, key))
 }
 
 impl RateLimits {
@@ -342,16 +368,32 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             shown = Some(s);
         }
     };
-    if let Some(l) = &state.limits.per_ip {
-        match check(l, &ip) {
-            Ok(s) => note(s),
-            Err((s, wait)) => return limited(s, wait, "too many requests from this address"),
-        }
+    match hit(
+        &state,
+        state.limits.per_ip.as_ref(),
+        state.config.rate_limit_per_ip,
+        "ip",
+        &ip,
+    )
+    .await
+    {
+        Some(Ok(s)) => note(s),
+        Some(Err((s, wait))) => return limited(s, wait, "too many requests from this address"),
+        None => {}
     }
-    if let (Principal::Actor(a), Some(l)) = (&principal, &state.limits.per_user) {
-        match check(l, &a.user_id) {
-            Ok(s) => note(s),
-            Err((s, wait)) => return limited(s, wait, "too many requests for this user"),
+    if let Principal::Actor(a) = &principal {
+        match hit(
+            &state,
+            state.limits.per_user.as_ref(),
+            state.config.rate_limit_per_user,
+            "user",
+            &a.user_id,
+        )
+        .await
+        {
+            Some(Ok(s)) => note(s),
+            Some(Err((s, wait))) => return limited(s, wait, "too many requests for this user"),
+            None => {}
         }
     }
     req.extensions_mut().insert(principal);
@@ -398,6 +440,12 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Principal {
     else {
         return Principal::Invalid("invalid_authorization_header");
     };
+    resolve_token(state, token).await
+}
+
+/// Resolves a bearer token (access token or API key) into a [`Principal`]; shared by REST and
+/// the Socket.IO handshake.
+pub async fn resolve_token(state: &AppState, token: &str) -> Principal {
     if token.starts_with(nexus_core::services::auth::API_KEY_PREFIX) {
         return match state.services.auth.authenticate_api_key(token).await {
             Ok(a) => Principal::Actor(a),

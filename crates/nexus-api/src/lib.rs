@@ -1,12 +1,14 @@
 //! The HTTP layer of NEXUS: axum routers (one file per resource), the gateway middleware, RFC 9457
 //! errors and the OpenAPI document. Handlers extract, call one service, and map the result.
 
+pub mod cluster;
 pub mod error;
 pub mod extract;
 pub mod gateway;
 pub mod idempotency;
 pub mod listing;
 pub mod openapi;
+pub mod realtime;
 pub mod respond;
 pub mod routes;
 pub mod state;
@@ -26,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// The full application router.
 pub fn router(state: AppState) -> Router {
+    state.realtime.install(&state);
     let api = Router::new()
         .merge(routes::auth::router())
         .merge(routes::api_keys::router())
@@ -40,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::timeline::router())
         .merge(routes::privacy::router())
         .merge(routes::views::router())
+        .merge(routes::events::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {
@@ -70,6 +74,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             gateway::request_context,
         ))
+        // Socket.IO answers /socket.io/ itself, before the REST gateway.
+        .layer(state.realtime.layer.clone())
         .with_state(state)
 }
 
@@ -128,6 +134,14 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
                 "events_published_total",
                 "Events numbered and published on the bus"
             );
+            metrics::describe_gauge!(
+                "socketio_connections",
+                "Socket.IO clients connected to this instance"
+            );
+            metrics::describe_counter!(
+                "socketio_events_delivered_total",
+                "Events sent to at least one Socket.IO client"
+            );
             Some(handle)
         })
         .clone()
@@ -145,6 +159,13 @@ pub fn spawn_background(
     tasks.push(tokio::spawn(async move {
         nexus_core::bus::relay(store, bus, s).await
     }));
+    let (st, s) = (state.clone(), stop.clone());
+    tasks.push(tokio::spawn(realtime::run(st, s)));
+    tasks.push(tokio::spawn(state.cluster.clone().run(
+        state.services.bus.clone(),
+        state.revoked.clone(),
+        stop.clone(),
+    )));
     let st = state.clone();
     let s = stop.clone();
     tasks.push(tokio::spawn(async move {

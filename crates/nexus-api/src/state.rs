@@ -58,6 +58,10 @@ pub struct AppState {
     pub limits: RateLimits,
     pub metrics: Option<PrometheusHandle>,
     pub started: Instant,
+    /// Redis coordination with other instances (`Cluster::local()` without Redis).
+    pub cluster: crate::cluster::Cluster,
+    /// Socket.IO server of this instance.
+    pub realtime: crate::realtime::Realtime,
 }
 
 impl AppState {
@@ -73,7 +77,18 @@ impl AppState {
             limits,
             metrics,
             started: Instant::now(),
+            realtime: crate::realtime::Realtime::new(),
+            cluster: crate::cluster::Cluster::local(),
             config: Arc::new(config),
         }
+    }
+}
+
+impl AppState {
+    /// Refuses the access tokens of `session` from now on, on this instance and (through Redis)
+    /// on the others.
+    pub fn revoke_session(&self, session: nexus_core::ids::SessionId) {
+        self.revoked.insert(session);
+        self.cluster.revoked(session);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::event::Event;
 use std::sync::Arc;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 
 #[derive(Clone)]
 pub struct EventBus {
@@ -11,6 +11,8 @@ pub struct EventBus {
     /// Woken after every committed write so that the sequencer runs at once instead of waiting
     /// for its next tick.
     wake: Arc<Notify>,
+    /// Counts commits made through this process, for whoever tells other instances.
+    commits: Arc<watch::Sender<u64>>,
 }
 
 impl EventBus {
@@ -19,6 +21,7 @@ impl EventBus {
         Self {
             tx,
             wake: Arc::new(Notify::new()),
+            commits: Arc::new(watch::Sender::new(0)),
         }
     }
 
@@ -34,6 +37,17 @@ impl EventBus {
     /// Tells the sequencer that new events were committed.
     pub fn committed(&self) {
         self.wake.notify_one();
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Another instance committed events to the shared log: read it now.
+    pub fn peer_committed(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Changes whenever this process commits events (several commits may show as one change).
+    pub fn subscribe_commits(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     pub fn wake_handle(&self) -> Arc<Notify> {

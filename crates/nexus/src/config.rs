@@ -26,7 +26,7 @@ pub struct Config {
     /// File holding the SQLCipher passphrase. Default: `<data_dir>/nexus.key`, created with a
     /// random key when a new database is created.
     pub db_key_file: Option<PathBuf>,
-    /// Redis for multi-instance deployments (used from the real-time issue on).
+    /// Redis shared by several instances: commit notices, revocations, rate-limit counters.
     pub redis_url: Option<String>,
     /// E-mail of the admin created on the first start of an empty database.
     pub bootstrap_admin_email: String,

@@ -129,7 +129,12 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let boot = bootstrap(&services, &cfg).await?;
     let metrics = nexus_api::metrics_handle();
     metrics::gauge!("nexus_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => if db.is_sqlite() { "sqlite" } else { "postgres" }).set(1.0);
-    let state = AppState::new(services, api_config(&cfg)?, metrics);
+    let mut state = AppState::new(services, api_config(&cfg)?, metrics);
+    if let Some(url) = cfg.redis_url.as_deref().filter(|u| !u.is_empty()) {
+        state.cluster = nexus_api::cluster::Cluster::connect(url).map_err(|e| {
+            anyhow::anyhow!("NEXUS_REDIS_URL is not a valid Redis URL ({:?})", e.kind())
+        })?;
+    }
     state
         .revoked
         .refresh(&*state.store, state.jwt.access_ttl)

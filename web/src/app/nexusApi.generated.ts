@@ -7,6 +7,7 @@ export const addTagTypes = [
   "privacy",
   "dashboards",
   "deals",
+  "events",
   "pipelines",
   "products",
   "teams",
@@ -483,6 +484,16 @@ const injectedRtkApi = api
           },
         }),
         providesTags: ["deals"],
+      }),
+      listEvents: build.query<ListEventsApiResponse, ListEventsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/events`,
+          params: {
+            after: queryArg.after,
+            limit: queryArg.limit,
+          },
+        }),
+        providesTags: ["events"],
       }),
       listPipelines: build.query<ListPipelinesApiResponse, ListPipelinesApiArg>(
         {
@@ -1109,6 +1120,12 @@ export type DealStageHistoryApiArg = {
   id: DealId;
   limit?: number;
   cursor?: string;
+};
+export type ListEventsApiResponse = /** status 200  */ EventList;
+export type ListEventsApiArg = {
+  /** Sequence number of the last event already seen */
+  after?: number;
+  limit?: number;
 };
 export type ListPipelinesApiResponse = /** status 200  */ PipelineList;
 export type ListPipelinesApiArg = {
@@ -2054,6 +2071,8 @@ export const {
   useRestoreDealMutation,
   useDealStageHistoryQuery,
   useLazyDealStageHistoryQuery,
+  useListEventsQuery,
+  useLazyListEventsQuery,
   useListPipelinesQuery,
   useLazyListPipelinesQuery,
   useCreatePipelineMutation,

@@ -2,7 +2,7 @@
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, JsonBody};
-use crate::gateway::{ClientIp, check, limited, session_of};
+use crate::gateway::{ClientIp, hit, limited, session_of};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -86,9 +86,17 @@ fn tokens(state: &AppState, g: &Grant) -> ApiResult<Json<TokenResponse>> {
     }))
 }
 
-fn login_limits(state: &AppState, ip: ClientIp, account: &str) -> Result<(), Response> {
-    if let Some(l) = &state.limits.login_ip
-        && let Err((s, wait)) = check(l, &ip.0)
+async fn login_limits(state: &AppState, ip: ClientIp, account: &str) -> Result<(), Response> {
+    let limits = &state.limits;
+    let c = &state.config;
+    if let Some(Err((s, wait))) = hit(
+        state,
+        limits.login_ip.as_ref(),
+        c.login_limit_per_ip,
+        "login-ip",
+        &ip.0,
+    )
+    .await
     {
         return Err(limited(
             s,
@@ -96,8 +104,15 @@ fn login_limits(state: &AppState, ip: ClientIp, account: &str) -> Result<(), Res
             "too many login attempts from this address",
         ));
     }
-    if let Some(l) = &state.limits.login_account
-        && let Err((s, wait)) = check(l, &account.to_owned())
+    let account = account.to_owned();
+    if let Some(Err((s, wait))) = hit(
+        state,
+        limits.login_account.as_ref(),
+        c.login_limit_per_account,
+        "login-account",
+        &account,
+    )
+    .await
     {
         return Err(limited(s, wait, "too many login attempts for this account"));
     }
@@ -126,7 +141,7 @@ async fn login(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Problem::validation(vec![]).into_response());
     };
-    login_limits(&state, ip, &email.to_lowercase())?;
+    login_limits(&state, ip, &email.to_lowercase()).await?;
     let grant = state
         .services
         .auth
@@ -169,7 +184,7 @@ async fn logout(
 ) -> ApiResult<StatusCode> {
     if let Some(s) = session_of(&actor) {
         state.services.auth.logout(s).await?;
-        state.revoked.insert(s);
+        state.revoke_session(s);
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,7 +231,7 @@ async fn change_password(
                 .await
         }
         (Err(_), Some(e)) => {
-            login_limits(&state, ip, &e.to_lowercase())?;
+            login_limits(&state, ip, &e.to_lowercase()).await?;
             state
                 .services
                 .auth
@@ -233,7 +248,7 @@ async fn change_password(
     }
     .map_err(|e| Problem::from(e).into_response())?;
     for s in sessions {
-        state.revoked.insert(s);
+        state.revoke_session(s);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod customers;
 pub mod dashboards;
 pub mod deals;
+pub mod events;
 pub mod ops;
 pub mod pipelines;
 pub mod privacy;

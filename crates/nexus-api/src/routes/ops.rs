@@ -29,7 +29,8 @@ pub struct Health {
 
 #[derive(Serialize, ToSchema)]
 pub struct DependencyStatus {
-    /// `up` or `down`.
+    /// `up`, `down`, or `degraded` (Redis unreachable: the instance serves on with local rate
+    /// limits and without cross-instance notices).
     pub status: String,
     pub latency_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +54,8 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Readiness: the store answers (503 when it does not).
+/// Readiness: the store answers (503 when it does not); Redis, when configured, is reported
+/// (`degraded` while unreachable) without making the instance unready.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn ready(State(state): State<AppState>) -> Response {
@@ -83,6 +85,18 @@ async fn ready(State(state): State<AppState>) -> Response {
     let up = store.status == "up";
     let mut checks = BTreeMap::new();
     checks.insert(format!("store_{}", state.store.backend()), store);
+    // Redis is optional: without it the instance serves degraded (local rate limits, no
+    // cross-instance notices), so it is reported but does not make the instance unready.
+    if let Some(r) = state.cluster.health().await {
+        checks.insert(
+            "redis".into(),
+            DependencyStatus {
+                status: if r.up { "up" } else { "degraded" }.into(),
+                latency_ms: r.latency_ms,
+                error: r.error,
+            },
+        );
+    }
     let body = Readiness {
         status: if up { "ready" } else { "not_ready" }.into(),
         checks,

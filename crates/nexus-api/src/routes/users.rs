@@ -178,7 +178,7 @@ async fn update_user(
         .update(&actor, id, patch, if_match.as_deref())
         .await?;
     for s in ended {
-        state.revoked.insert(s);
+        state.revoke_session(s);
     }
     state.actors.invalidate(id);
     Ok(etagged(StatusCode::OK, &u, user_etag(&u)))

@@ -9,6 +9,7 @@ mod auth;
 mod customers;
 mod dashboards;
 mod deals;
+mod events;
 mod gateway;
 mod pipelines;
 mod privacy;

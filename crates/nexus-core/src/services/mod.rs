@@ -7,6 +7,7 @@ pub mod customers;
 pub mod dashboards;
 mod deal_rules;
 pub mod deals;
+pub mod events;
 pub(crate) mod ownership;
 pub mod pipelines;
 pub mod privacy;
@@ -50,6 +51,7 @@ pub struct Services {
     pub transactions: transactions::TransactionService,
     pub pipelines: pipelines::PipelineService,
     pub deals: deals::DealService,
+    pub events: events::EventService,
     pub activities: activities::ActivityService,
     pub users: users::UserService,
     pub views: views::ViewService,
@@ -66,6 +68,7 @@ impl Services {
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
             deals: deals::DealService::new(store.clone(), bus.clone()),
+            events: events::EventService::new(store.clone()),
             activities: activities::ActivityService::new(store.clone(), bus.clone()),
             views: views::ViewService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),

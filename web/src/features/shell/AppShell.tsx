@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { useLogoutMutation, useMeQuery, type User } from '../../app/api';
 import { useAppDispatch } from '../../app/hooks';
+import { useLiveUpdates } from '../../app/live';
 import { Button, ErrorState, Loading } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
 import { loggedOut } from '../auth/authSlice';
@@ -35,6 +36,14 @@ export function AppShell() {
     await logout().catch(() => undefined);
     dispatch(loggedOut());
   }
+
+  const live = useLiveUpdates(me?.id);
+  const { dismiss } = live;
+  useEffect(() => {
+    if (!live.notice) return undefined;
+    const t = setTimeout(dismiss, 6000);
+    return () => clearTimeout(t);
+  }, [live.notice, dismiss]);
 
   const links = NAV.filter((n) => canSee(me?.role, n.screen));
   return (
@@ -92,6 +101,17 @@ export function AppShell() {
       <main id="main" className="min-w-0 flex-1 p-4 md:p-6" tabIndex={-1}>
         {isLoading ? <Loading /> : error && !me ? <ErrorState message={errorMessage(error)} onRetry={refetch} /> : <Outlet />}
       </main>
+      <div role="status" aria-live="polite" className="pointer-events-none fixed bottom-4 right-4 z-40 max-w-sm">
+        {live.notice && (
+          <p className="pointer-events-auto flex items-center gap-3 rounded-md bg-slate-900 px-4 py-2 text-sm text-white shadow-lg" data-testid="live-notice">
+            <span>{live.notice}</span>
+            <button type="button" onClick={dismiss} className="rounded px-1 text-slate-300 hover:text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-white">
+              <span className="sr-only">Dismiss notice</span>
+              <span aria-hidden="true">×</span>
+            </button>
+          </p>
+        )}
+      </div>
     </div>
   );
 }
