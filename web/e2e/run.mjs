@@ -261,11 +261,13 @@ await step('customer page: inline edit with If-Match, log a call in two clicks',
   await page.getByText('+1 202 555 0100').waitFor();
   const c = (await call('GET', '/api/v1/customers?q=grace', admin)).data[0];
   assert(c.phone === '+1 202 555 0100' && c.version === 2, 'phone saved');
-  // Someone else changes the record: the stale edit answers 412 and the page reloads it.
-  await call('PATCH', `/api/v1/customers/${c.id}`, admin, { company_name: 'Harvard Mark I' });
+  // Someone else changes the record while the status is being edited: the page shows the change
+  // live, and saving the edit (based on the older version) answers 412 and asks to re-apply.
   expected = ['status of 412'];
   await page.getByRole('button', { name: 'Edit status' }).click();
   await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('customer');
+  await call('PATCH', `/api/v1/customers/${c.id}`, admin, { company_name: 'Harvard Mark I' });
+  await page.getByText('Harvard Mark I').first().waitFor();
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText(/Someone else changed this customer/).waitFor();
   await page.getByText('Harvard Mark I').first().waitFor();

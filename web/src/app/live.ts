@@ -76,7 +76,8 @@ export function useLiveUpdates(meId: string | undefined): { notice: string | nul
         if (!body.has_more) return;
       }
     };
-    const socket = io({ auth: { token }, reconnectionDelayMax: 10000 });
+    // WebSocket first (long-polling only where WebSocket is blocked).
+    const socket = io({ auth: { token }, transports: ['websocket', 'polling'], reconnectionDelayMax: 10000 });
     socket.on('connect', () => {
       setConnected(true);
       if (lastSeq.current > 0) void catchUp();

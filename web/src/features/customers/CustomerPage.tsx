@@ -1,7 +1,7 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
 // change answers 412 instead of being overwritten), revenue figures, activities with quick
 // logging, deals and transactions.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
   useCustomerAggregatesQuery,
@@ -30,13 +30,21 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
   const [update] = useUpdateCustomerMutation();
   const [errs, setErrs] = useState<FormErrors>(NO_ERRORS);
   const [notice, setNotice] = useState<string | null>(null);
+  // The version an edit started from: live updates refresh the page (and its ETag) while the
+  // user types, and a save must still fail with 412 when someone changed the record meanwhile.
+  const base = useRef<string | undefined>(undefined);
+  const onEdit = () => {
+    base.current = etag;
+  };
 
   async function save(patch: CustomerUpdate): Promise<boolean> {
     setNotice(null);
-    const res = await update({ id: customer.id, customerUpdate: patch, ...(etag ? { 'If-Match': etag } : {}) });
+    const ifMatch = base.current ?? etag;
+    const res = await update({ id: customer.id, customerUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) });
     if ('error' in res) {
       const e = formErrors(res.error);
       if (e.status === 412) {
+        base.current = undefined;
         refetch();
         setErrs({ ...NO_ERRORS, message: 'Someone else changed this customer meanwhile. The latest version is shown now; apply your change again.' });
       } else {
@@ -44,6 +52,7 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
       }
       return false;
     }
+    base.current = undefined;
     setErrs(NO_ERRORS);
     setNotice('Saved.');
     return true;
@@ -57,20 +66,21 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
         {notice}
       </p>
       <dl>
-        <InlineField label="Name" value={customer.name} editable={editable} error={errs.fields.name} onSave={(v) => save({ name: v })} />
-        <InlineField label="E-mail" type="email" value={customer.email ?? ''} editable={editable} error={errs.fields.email} onSave={(v) => save({ email: text(v) })} />
-        <InlineField label="Phone" type="tel" value={customer.phone ?? ''} editable={editable} error={errs.fields.phone} onSave={(v) => save({ phone: text(v) })} />
-        <InlineField label="Company" value={customer.company_name ?? ''} editable={editable} error={errs.fields.company_name} onSave={(v) => save({ company_name: text(v) })} />
+        <InlineField label="Name" value={customer.name} editable={editable} onEdit={onEdit} error={errs.fields.name} onSave={(v) => save({ name: v })} />
+        <InlineField label="E-mail" type="email" value={customer.email ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.email} onSave={(v) => save({ email: text(v) })} />
+        <InlineField label="Phone" type="tel" value={customer.phone ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.phone} onSave={(v) => save({ phone: text(v) })} />
+        <InlineField label="Company" value={customer.company_name ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.company_name} onSave={(v) => save({ company_name: text(v) })} />
         <InlineField
           label="Status"
           value={customer.status}
           display={<Badge value={customer.status} />}
           options={STATUSES}
           editable={editable}
+          onEdit={onEdit}
           error={errs.fields.status}
           onSave={(v) => save({ status: v as Customer['status'] })}
         />
-        <InlineField label="Tags" value={customer.tags.join(', ')} editable={editable} error={errs.fields.tags} onSave={(v) => save({ tags: parseTags(v) })} />
+        <InlineField label="Tags" value={customer.tags.join(', ')} editable={editable} onEdit={onEdit} error={errs.fields.tags} onSave={(v) => save({ tags: parseTags(v) })} />
       </dl>
       <dl className="mt-3 grid grid-cols-2 gap-2 text-sm text-slate-700">
         <dt className="text-slate-600">Kind</dt>

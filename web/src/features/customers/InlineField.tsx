@@ -12,9 +12,11 @@ export type InlineFieldProps = {
   type?: string;
   error?: string | undefined;
   onSave: (value: string) => Promise<boolean>;
+  /** Called when editing starts (the page remembers which version the edit is based on). */
+  onEdit?: () => void;
 };
 
-export function InlineField({ label, value, display, editable, options, type = 'text', error, onSave }: InlineFieldProps) {
+export function InlineField({ label, value, display, editable, options, type = 'text', error, onSave, onEdit }: InlineFieldProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
   const [saving, setSaving] = useState(false);
@@ -30,6 +32,7 @@ export function InlineField({ label, value, display, editable, options, type = '
   }, [editing]);
 
   function start() {
+    onEdit?.();
     setDraft(value);
     setEditing(true);
   }
