@@ -612,6 +612,12 @@ impl CustomCriteria {
         self.filters.is_empty() && self.sort_key.is_none()
     }
 
+    /// Whether [`CustomCriteria::resolve`] typed every filter and the sort.
+    pub fn is_resolved(&self) -> bool {
+        self.conditions.len() == self.filters.len()
+            && self.sort.is_some() == self.sort_key.is_some()
+    }
+
     /// Types the filters and the sort with the live definitions `defs`. Unknown keys, values
     /// that do not fit the field, and sorting by a list field are reported as `cf.<key>` /
     /// `sort`.

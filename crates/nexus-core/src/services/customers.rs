@@ -437,7 +437,7 @@ impl CustomerService {
     /// first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut CustomerQuery) -> CoreResult<()> {
         actor.require(Permission::CustomersRead)?;
-        if q.custom.is_empty() {
+        if q.custom.is_resolved() {
             return Ok(());
         }
         let defs = self.custom_fields().await?;
