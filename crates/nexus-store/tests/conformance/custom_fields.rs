@@ -253,6 +253,37 @@ async fn unique_values_are_enforced_with_the_customer_write(s: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
+    // Bulk loads index unique values too: a taken one fails the whole load, loaded ones are
+    // taken afterwards.
+    let serial = def(
+        json!({"entity": "customer", "key": "serial", "label": "Serial",
+        "field_type": "number", "unique": true}),
+    );
+    add_def(&*s, &serial).await;
+    let with_serial = |name: &str, v: Value| {
+        let mut c = customer(owner, name);
+        c.attributes = attrs(json!({ "serial": v }));
+        c
+    };
+    let first = with_serial("S1", json!(1));
+    assert!(
+        crate::fixtures::bulk_load(
+            &*s,
+            &[first.clone(), with_serial("S1 again", json!(1.0))],
+            1
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(s.get_customer(first.id).await.unwrap(), None);
+    crate::fixtures::bulk_load(&*s, std::slice::from_ref(&first), 1)
+        .await
+        .unwrap();
+    let (c, _) = conflict_code(
+        s.insert_customers(&[with_serial("S1 later", json!(1))], &[])
+            .await,
+    );
+    assert_eq!(c, "value_taken");
     // Deleting a definition keeps the values in the records.
     change_def(&*s, &city, |f| f.deleted_at = Some(nexus_core::time::now())).await;
     assert_eq!(
