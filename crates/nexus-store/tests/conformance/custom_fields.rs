@@ -20,6 +20,7 @@ conformance!(
     definitions_round_trip_with_live_keys_unique,
     unique_values_are_enforced_with_the_customer_write,
     definition_writes_see_every_stored_value,
+    unique_flag_and_concurrent_writes_agree,
     custom_filters_and_sorts_page_with_cursors,
 );
 
@@ -337,6 +338,74 @@ async fn definition_writes_see_every_stored_value(s: Arc<dyn Store>) {
         None,
         "a refused write leaves nothing"
     );
+}
+
+/// Customers written while `unique` is switched on: whichever wins, a unique field ends with no
+/// two live customers sharing a value and every value indexed.
+async fn unique_flag_and_concurrent_writes_agree(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let f = def(json!({"entity": "customer", "key": "ref", "label": "Ref", "field_type": "text"}));
+    add_def(&*s, &f).await;
+    let writers: Vec<_> = (0..24)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut c = customer(owner, &format!("W{i}"));
+                c.attributes = attrs(json!({ "ref": format!("R{}", i % 6) }));
+                let ev = crate::fixtures::created_event(&c);
+                s.insert_customers(std::slice::from_ref(&c), &[ev])
+                    .await
+                    .map(|()| c)
+            })
+        })
+        .collect();
+    let flip = {
+        let s = s.clone();
+        let f = f.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let mut n = f.clone();
+            n.unique = true;
+            n.version += 1;
+            s.update_custom_field(&n, f.version, &event(&n, "updated"), &accept_all)
+                .await
+        })
+    };
+    let mut written = Vec::new();
+    for w in writers {
+        match w.await.unwrap() {
+            Ok(c) => written.push(c),
+            Err(CoreError::Conflict {
+                code: "value_taken",
+                ..
+            }) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    let flipped = match flip.await.unwrap() {
+        Ok(done) => done,
+        Err(CoreError::Conflict {
+            code: "values_not_unique",
+            ..
+        }) => false,
+        Err(e) => panic!("unexpected {e:?}"),
+    };
+    let stored = s.get_custom_field(f.id).await.unwrap().unwrap();
+    assert_eq!(stored.unique, flipped);
+    if flipped {
+        let mut values: Vec<String> = written
+            .iter()
+            .map(|c| c.attributes["ref"].as_str().unwrap().to_lowercase())
+            .collect();
+        values.sort();
+        let before = values.len();
+        values.dedup();
+        assert_eq!(values.len(), before, "duplicates under a unique field");
+        let taken = s.custom_field_values_taken(f.id, &values).await.unwrap();
+        assert_eq!(taken.len(), values.len(), "every value indexed");
+    } else {
+        assert_eq!(written.len(), 24);
+    }
 }
 
 /// Customer ids of the whole list of `q`, walked in pages of `limit` through cursors built as
