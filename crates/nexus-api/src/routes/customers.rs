@@ -4,6 +4,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};
 use crate::idempotency::{self, Stored};
+use crate::listing::{custom_sort, split_custom};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,14 +13,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::CoreError;
 use nexus_core::FieldError;
-use nexus_core::custom_field::{CustomCriteria, is_key};
+use nexus_core::custom_field::is_key;
 use nexus_core::customer::{
     Customer, CustomerKind, CustomerPatch, CustomerQuery, CustomerSortField, CustomerStatus,
     DeletedFilter, NewCustomer,
 };
 use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, EventId, TeamId, UserId};
-use nexus_core::page::{Cursor, SortOrder, parse_limit, parse_sort};
+use nexus_core::page::{Cursor, parse_limit, parse_sort};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -290,36 +291,6 @@ fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<T> {
     }
 }
 
-/// Splits the `cf.<key>` parameters (custom-field filters) off a query string: the other
-/// parameters as a query string, and the filters. A malformed key or a repeated filter is
-/// reported in `errors`.
-fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> (String, CustomCriteria) {
-    let mut rest = form_urlencoded::Serializer::new(String::new());
-    let mut custom = CustomCriteria::default();
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let Some(key) = k.strip_prefix("cf.") else {
-            rest.append_pair(&k, &v);
-            continue;
-        };
-        if !is_key(key) {
-            errors.push(FieldError::new(
-                k.as_ref(),
-                "unknown_parameter",
-                "custom-field filters are cf.<key> with the key of a custom field",
-            ));
-        } else if custom.filters.iter().any(|(f, _)| f == key) {
-            errors.push(FieldError::new(
-                k.as_ref(),
-                "repeated_parameter",
-                "may appear only once",
-            ));
-        } else {
-            custom.filters.push((key.to_owned(), v.into_owned()));
-        }
-    }
-    (rest.finish(), custom)
-}
-
 /// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
 /// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
@@ -327,13 +298,7 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
     let (rest, mut custom) = split_custom(raw, &mut errors);
     let p = QueryParams::parse(Some(&rest), LIST_PARAMS, &["status"])?;
     let limit = take(&mut errors, parse_limit(p.one("limit")));
-    let custom_sort = p.one("sort").and_then(|s| {
-        let (name, order) = match s.strip_prefix('-') {
-            Some(rest) => (rest, SortOrder::Desc),
-            None => (s.strip_prefix('+').unwrap_or(s), SortOrder::Asc),
-        };
-        name.strip_prefix("cf.").map(|key| (key, order))
-    });
+    let custom_sort = custom_sort(p.one("sort"));
     let sort = match custom_sort {
         Some((key, order)) if is_key(key) => {
             custom.sort_key = Some(key.to_owned());
