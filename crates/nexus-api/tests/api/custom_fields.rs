@@ -83,12 +83,31 @@ async fn definitions_are_managed_by_admins_and_read_by_readers() {
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&bad), vec!["unique"]);
 
+        // A retried create with its Idempotency-Key replays the first response.
+        let retry = json!({"entity": "customer", "key": "region", "label": "Region", "field_type": "text"});
+        let first = app
+            .call_with(Method::POST, "/api/v1/custom-fields", Some(&app.admin), Some(retry.clone()), &[("idempotency-key", "cf-1")])
+            .await
+            .expect(StatusCode::CREATED);
+        let again = app
+            .call_with(Method::POST, "/api/v1/custom-fields", Some(&app.admin), Some(retry), &[("idempotency-key", "cf-1")])
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(first.body["id"], again.body["id"]);
+        app.delete(&format!("/api/v1/custom-fields/{}", id_of(&first.body)), &app.admin)
+            .await
+            .expect(StatusCode::NO_CONTENT);
+
         // Every role that reads customers reads the definitions.
         for token in [&manager, &rep, &viewer, &support] {
             let list = app.get("/api/v1/custom-fields?entity=customer", token).await.expect(StatusCode::OK);
             assert_eq!(list.body["data"][0]["key"], "tier");
             app.get(&path, token).await.expect(StatusCode::OK);
         }
+        let etag = r.header("etag").unwrap().to_owned();
+        app.call_with(Method::GET, &path, Some(&viewer), None, &[("if-none-match", &etag)])
+            .await
+            .expect(StatusCode::NOT_MODIFIED);
         app.get("/api/v1/custom-fields?entity=planet", &viewer)
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
