@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_keys::router())
         .merge(routes::users::router())
         .merge(routes::customers::router())
+        .merge(routes::custom_fields::router())
         .merge(routes::products::router())
         .merge(routes::transactions::router())
         .merge(routes::pipelines::router())

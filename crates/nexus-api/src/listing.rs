@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use nexus_core::custom_field::{CustomCriteria, is_key};
 use nexus_core::customer::DeletedFilter;
 use nexus_core::page::{Cursor, DEFAULT_LIMIT, SortOrder, parse_limit, parse_sort};
 use nexus_core::{CoreError, FieldError};
@@ -173,6 +174,47 @@ impl ListQuery {
             Err(Problem::validation(self.errors))
         }
     }
+}
+
+/// Splits the `cf.<key>` parameters (custom-field filters) off a query string: the other
+/// parameters as a query string, and the filters. A malformed key or a repeated filter is
+/// reported in `errors`.
+pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> (String, CustomCriteria) {
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    let mut custom = CustomCriteria::default();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let Some(key) = k.strip_prefix("cf.") else {
+            rest.append_pair(&k, &v);
+            continue;
+        };
+        if !is_key(key) {
+            errors.push(FieldError::new(
+                k.as_ref(),
+                "unknown_parameter",
+                "custom-field filters are cf.<key> with the key of a custom field",
+            ));
+        } else if custom.filters.iter().any(|(f, _)| f == key) {
+            errors.push(FieldError::new(
+                k.as_ref(),
+                "repeated_parameter",
+                "may appear only once",
+            ));
+        } else {
+            custom.filters.push((key.to_owned(), v.into_owned()));
+        }
+    }
+    (rest.finish(), custom)
+}
+
+/// The custom-field key and order of `sort=cf.<key>` / `sort=-cf.<key>`, if the sort names one
+/// (the key is not checked here).
+pub fn custom_sort(sort: Option<&str>) -> Option<(&str, SortOrder)> {
+    let s = sort?;
+    let (name, order) = match s.strip_prefix('-') {
+        Some(rest) => (rest, SortOrder::Desc),
+        None => (s.strip_prefix('+').unwrap_or(s), SortOrder::Asc),
+    };
+    name.strip_prefix("cf.").map(|key| (key, order))
 }
 
 /// Cuts a page out of `limit + 1` rows: the extra row only says that there is a next page, whose

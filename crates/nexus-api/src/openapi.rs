@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         routes::users::create_team, routes::users::list_teams, routes::users::read_team, routes::users::rename_team, routes::users::delete_team,
         routes::customers::create, routes::customers::create_batch, routes::customers::list, routes::customers::read,
         routes::customers::update, routes::customers::remove, routes::customers::restore, routes::customers::history,
+        routes::custom_fields::create, routes::custom_fields::list, routes::custom_fields::read,
+        routes::custom_fields::update, routes::custom_fields::remove, routes::custom_fields::restore,
         routes::transactions::aggregates, routes::timeline::timeline, routes::events::list,
         routes::privacy::export, routes::privacy::erase,
         routes::views::create, routes::views::list, routes::views::read, routes::views::update,
@@ -39,6 +41,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "customers", description = "People and companies"),
+        (name = "custom-fields", description = "Admin-defined fields of customers: typed, optionally required or unique; values in `attributes.<key>`"),
         (name = "products", description = "The catalogue: SKUs and list prices (minor units + ISO 4217 currency)"),
         (name = "transactions", description = "Sales with line items; totals computed by the server"),
         (name = "pipelines", description = "Sales pipelines and their stages"),

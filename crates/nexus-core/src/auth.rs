@@ -75,6 +75,7 @@ impl Role {
                 ApiKeysManage,
                 EventsRead,
                 PrivacyManage,
+                CustomFieldsManage,
             ],
             Role::Manager => &[
                 CustomersRead,
@@ -179,6 +180,9 @@ pub enum Permission {
     EventsRead,
     /// Export everything held about a customer and erase a customer's personal data (admins).
     PrivacyManage,
+    /// Define, change and delete custom fields (admins). Reading the definitions of an entity
+    /// needs only read access to that entity.
+    CustomFieldsManage,
 }
 
 impl Permission {
@@ -206,6 +210,7 @@ impl Permission {
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::EventsRead => "events:read",
             Permission::PrivacyManage => "privacy:manage",
+            Permission::CustomFieldsManage => "custom_fields:manage",
         }
     }
 }

@@ -307,6 +307,8 @@ pub struct CustomerQuery {
     pub updated_before: Option<DateTime<Utc>>,
     pub q: Option<String>,
     pub deleted: DeletedFilter,
+    /// `cf.<key>=value` filters and `sort=cf.<key>` (which replaces `sort` when set).
+    pub custom: crate::custom_field::CustomCriteria,
     pub sort: CustomerSortField,
     pub order: SortOrder,
     pub after: Option<Cursor>,

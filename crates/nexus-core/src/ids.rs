@@ -123,3 +123,7 @@ id_type!(
     /// Identifies a saved view.
     ViewId
 );
+id_type!(
+    /// Identifies a custom-field definition.
+    CustomFieldId
+);

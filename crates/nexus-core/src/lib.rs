@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod auth;
 pub mod bus;
+pub mod custom_field;
 pub mod customer;
 pub mod dashboard;
 pub mod deal;

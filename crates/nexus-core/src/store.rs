@@ -76,7 +76,9 @@ pub enum IdempotencyClaim {
 }
 
 #[async_trait]
-pub trait Store: DashboardStore + TimelineStore + ViewStore + Send + Sync + 'static {
+pub trait Store:
+    DashboardStore + TimelineStore + ViewStore + CustomFieldStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> CoreResult<()>;
@@ -353,4 +355,53 @@ pub trait ViewStore: Send + Sync {
         event: &Event,
     ) -> CoreResult<bool>;
     async fn list_views(&self, q: &crate::view::ViewQuery) -> CoreResult<Vec<crate::view::View>>;
+}
+
+/// Judges the values already stored under a field's key (of live and deleted records) before a
+/// definition write; an error aborts the write.
+pub type StoredValuesCheck<'a> = &'a (dyn Fn(&[serde_json::Value]) -> CoreResult<()> + Send + Sync);
+
+/// Custom-field definitions (see [`crate::custom_field`]). Record writes keep the uniqueness
+/// index of `unique` fields in step in their own transaction.
+#[async_trait]
+pub trait CustomFieldStore: Send + Sync {
+    /// Inserts a definition and its event, after `check` accepted the values stored under its
+    /// key; a `unique` field's index is built from them (409 `values_not_unique` on duplicates).
+    async fn insert_custom_field(
+        &self,
+        field: &crate::custom_field::CustomField,
+        event: &Event,
+        check: StoredValuesCheck<'_>,
+    ) -> CoreResult<()>;
+    /// A definition, also a deleted one.
+    async fn get_custom_field(
+        &self,
+        id: crate::ids::CustomFieldId,
+    ) -> CoreResult<Option<crate::custom_field::CustomField>>;
+    /// Writes `field` if the stored version is still `expected_version` (`false` otherwise),
+    /// after `check` accepted the stored values, and rebuilds or drops its uniqueness index.
+    /// Record writes of the entity wait meanwhile, so the check sees every committed value.
+    async fn update_custom_field(
+        &self,
+        field: &crate::custom_field::CustomField,
+        expected_version: i64,
+        event: &Event,
+        check: StoredValuesCheck<'_>,
+    ) -> CoreResult<bool>;
+    async fn list_custom_fields(
+        &self,
+        q: &crate::custom_field::CustomFieldQuery,
+    ) -> CoreResult<Vec<crate::custom_field::CustomField>>;
+    /// The live definitions of an entity, by position.
+    async fn custom_field_definitions(
+        &self,
+        entity: crate::custom_field::CustomFieldEntity,
+    ) -> CoreResult<Vec<crate::custom_field::CustomField>>;
+    /// Which of these unique keys ([`crate::custom_field::CustomField::unique_key`]) of a field
+    /// live records hold.
+    async fn custom_field_values_taken(
+        &self,
+        field: crate::ids::CustomFieldId,
+        values: &[String],
+    ) -> CoreResult<Vec<String>>;
 }

@@ -1,12 +1,14 @@
 //! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
 //! with filters and search; bulk load in [`bulk`].
 
+use crate::custom_fields::write_unique_values;
 use crate::dialect::Dialect;
-use crate::query::Filter;
+use crate::query::{Filter, bad_cursor};
 use crate::rollups::{bump_signups, move_revenue, revenue_sql, signup_counts, signup_key};
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::transactions::LOCK_AGGREGATES;
 use crate::{Db, db_err, insert_event, with_pool};
+use nexus_core::custom_field::{CfCondition, CfSort, CfValue, ValueKind};
 use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
@@ -119,6 +121,7 @@ macro_rules! update_in_tx {
         }
         // The tag index follows the stored tags whatever the event records.
         write_tags!($tx, c, true);
+        write_unique_values!($tx, [c], true);
     }};
 }
 
@@ -147,6 +150,7 @@ impl Db {
                 bind_customer!(sqlx::query(INSERT_CUSTOMER), c).execute(&mut *tx).await.map_err(db_err)?;
                 write_tags!(tx, c, false);
             }
+            write_unique_values!(tx, customers, false);
             for ev in events {
                 insert_event!(tx, ev);
             }
@@ -317,15 +321,52 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         let n = f.arg(Arg::Text(D::search_arg(text, short)));
         f.cond(D::search_clause(n, short));
     }
+    custom_conditions::<D>(&mut f, &q.custom.conditions);
+    let (cmp, dir) = match q.order {
+        SortOrder::Asc => (">", "ASC"),
+        SortOrder::Desc => ("<", "DESC"),
+    };
+    let cols: Vec<String> = CUSTOMER_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect();
+    if let Some(s) = &q.custom.sort {
+        let p = f.arg(Arg::Text(D::attr_path(&s.key)));
+        let expr = D::attr_value(s.kind, p);
+        if let Some(cur) = &q.after {
+            if cur.sort != s.name() {
+                return Err(CoreError::invalid(
+                    "cursor",
+                    "invalid_cursor",
+                    "was issued for another sort order",
+                ));
+            }
+            let value = CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)?;
+            let id = f.arg(Arg::Uuid(cur.id));
+            match value {
+                // Records without a value come last, by id.
+                None => f.cond(format!("({expr} IS NULL AND c.id {cmp} ${id})")),
+                Some(v) => {
+                    let v = typed_arg(&mut f, s.kind, v).ok_or_else(bad_cursor)?;
+                    f.cond(format!(
+                        "({expr} IS NULL OR ({expr}, c.id) {cmp} ({v}, ${id}))"
+                    ));
+                }
+            }
+        }
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let sql = format!(
+            "SELECT {} FROM customers c WHERE {} ORDER BY ({expr} IS NULL) ASC, {expr} {dir}, c.id {dir} LIMIT ${limit}",
+            cols.join(", "),
+            f.conds.join(" AND ")
+        );
+        return Ok((sql, f.args));
+    }
     let sort_expr = match q.sort {
         CustomerSortField::CreatedAt => "c.created_at",
         CustomerSortField::UpdatedAt => "c.updated_at",
         CustomerSortField::Name => "c.name",
         CustomerSortField::Email => "coalesce(c.email_norm, '')",
-    };
-    let (cmp, dir) = match q.order {
-        SortOrder::Asc => (">", "ASC"),
-        SortOrder::Desc => ("<", "DESC"),
     };
     if let Some(cur) = &q.after {
         if cur.sort != q.sort.as_str() {
@@ -354,14 +395,55 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         f.cond(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
     }
     let limit = f.arg(Arg::Int(i64::from(q.limit)));
-    let cols: Vec<String> = CUSTOMER_COLUMNS
-        .split(", ")
-        .map(|c| format!("c.{c}"))
-        .collect();
     let sql = format!(
         "SELECT {} FROM customers c WHERE {} ORDER BY {sort_expr} {dir}, c.id {dir} LIMIT ${limit}",
         cols.join(", "),
         f.conds.join(" AND ")
     );
     Ok((sql, f.args))
+}
+
+/// `cf.<key>=value` conditions: equality of the typed attribute, membership for lists. Keys and
+/// values are bound, never spliced.
+fn custom_conditions<D: Dialect>(f: &mut Filter, conditions: &[CfCondition]) {
+    for c in conditions {
+        let p = f.arg(Arg::Text(D::attr_path(&c.key)));
+        match (&c.value, c.kind) {
+            (CfValue::Text(v), ValueKind::List) => {
+                let n = f.arg(Arg::Text(v.clone()));
+                f.cond(D::attr_contains(p, n));
+            }
+            (value, kind) => {
+                let expr = D::attr_value(kind, p);
+                let rhs = match value {
+                    CfValue::Text(s) => format!("${}", f.arg(Arg::Text(s.clone()))),
+                    CfValue::Number(s) => {
+                        format!("CAST(${} AS NUMERIC)", f.arg(Arg::Text(s.clone())))
+                    }
+                    CfValue::Boolean(b) => format!("${}", f.arg(Arg::Int(i64::from(*b)))),
+                };
+                f.cond(format!("{expr} = {rhs}"));
+            }
+        }
+    }
+}
+
+/// The SQL operand of a cursor's custom-field value of `kind` (bound); `None` if it does not
+/// parse as one.
+fn typed_arg(f: &mut Filter, kind: ValueKind, v: &str) -> Option<String> {
+    match kind {
+        ValueKind::Text => Some(format!("${}", f.arg(Arg::Text(v.to_owned())))),
+        ValueKind::Number => {
+            v.parse::<f64>().ok().filter(|n| n.is_finite())?;
+            Some(format!(
+                "CAST(${} AS NUMERIC)",
+                f.arg(Arg::Text(v.to_owned()))
+            ))
+        }
+        ValueKind::Boolean => match v {
+            "0" | "1" => Some(format!("${}", f.arg(Arg::Int(i64::from(v == "1"))))),
+            _ => None,
+        },
+        ValueKind::List => None,
+    }
 }

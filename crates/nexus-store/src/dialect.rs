@@ -1,6 +1,7 @@
 //! The places where SQLite and PostgreSQL need different SQL, kept small and together.
 
 use crate::db_err;
+use nexus_core::custom_field::ValueKind;
 use nexus_core::error::CoreResult;
 use sqlx::{Postgres, Sqlite, Transaction};
 
@@ -17,6 +18,16 @@ pub(crate) trait Dialect {
     /// The clause that locks the rows a `SELECT` reads until the transaction ends (SQLite has
     /// a single writer, so its write transactions are serialised anyway).
     fn for_update() -> &'static str;
+    /// The bind value addressing the attribute `key` of a record's `attributes` (a validated
+    /// snake_case key, bound, never spliced into SQL).
+    fn attr_path(key: &str) -> String;
+    /// The attribute addressed by `$n` of customer `c`, typed as `kind` (NULL when it is missing
+    /// or of another JSON type, so that stray values never break a cast).
+    fn attr_value(kind: ValueKind, n: usize) -> String;
+    /// Whether the list attribute addressed by `$p` of customer `c` holds the text `$v`.
+    fn attr_contains(p: usize, v: usize) -> String;
+    /// Whether customer `c` holds a non-null value at the attribute addressed by `$n`.
+    fn attr_present(n: usize) -> String;
 }
 
 impl Dialect for Sqlite {
@@ -46,6 +57,27 @@ impl Dialect for Sqlite {
     fn for_update() -> &'static str {
         ""
     }
+    fn attr_path(key: &str) -> String {
+        format!("$.\"{key}\"")
+    }
+    fn attr_value(kind: ValueKind, n: usize) -> String {
+        let t = format!("json_type(c.attributes, ${n})");
+        let v = format!("json_extract(c.attributes, ${n})");
+        match kind {
+            ValueKind::Text => format!("(CASE WHEN {t} = 'text' THEN {v} END)"),
+            ValueKind::Number => format!("(CASE WHEN {t} IN ('integer', 'real') THEN {v} END)"),
+            ValueKind::Boolean => format!("(CASE {t} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"),
+            ValueKind::List => "NULL".into(),
+        }
+    }
+    fn attr_contains(p: usize, v: usize) -> String {
+        format!(
+            "(json_type(c.attributes, ${p}) = 'array' AND EXISTS (SELECT 1 FROM json_each(c.attributes, ${p}) j WHERE j.value = ${v}))"
+        )
+    }
+    fn attr_present(n: usize) -> String {
+        format!("coalesce(json_type(c.attributes, ${n}), 'null') <> 'null'")
+    }
 }
 
 impl Dialect for Postgres {
@@ -67,6 +99,29 @@ impl Dialect for Postgres {
     }
     fn for_update() -> &'static str {
         " FOR UPDATE"
+    }
+    fn attr_path(key: &str) -> String {
+        key.to_owned()
+    }
+    fn attr_value(kind: ValueKind, n: usize) -> String {
+        let t = format!("jsonb_typeof(c.attributes -> ${n})");
+        let v = format!("(c.attributes ->> ${n})");
+        match kind {
+            ValueKind::Text => format!("(CASE WHEN {t} = 'string' THEN {v} END)"),
+            ValueKind::Number => format!("(CASE WHEN {t} = 'number' THEN {v}::numeric END)"),
+            ValueKind::Boolean => format!(
+                "(CASE WHEN {t} = 'boolean' THEN (CASE WHEN {v} = 'true' THEN 1 ELSE 0 END) END)"
+            ),
+            ValueKind::List => "NULL".into(),
+        }
+    }
+    fn attr_contains(p: usize, v: usize) -> String {
+        format!(
+            "(jsonb_typeof(c.attributes -> ${p}) = 'array' AND (c.attributes -> ${p}) @> jsonb_build_array(${v}::text))"
+        )
+    }
+    fn attr_present(n: usize) -> String {
+        format!("coalesce(jsonb_typeof(c.attributes -> ${n}), 'null') <> 'null'")
     }
 }
 

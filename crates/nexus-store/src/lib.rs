@@ -6,6 +6,7 @@
 
 mod activities;
 mod connect;
+mod custom_fields;
 mod customers;
 mod dashboards;
 mod deals;
@@ -120,6 +121,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
     if let sqlx::Error::Database(d) = &e {
         let text = format!("{} {}", d.constraint().unwrap_or_default(), d.message());
         if d.is_unique_violation() {
+            if text.contains("custom_fields") {
+                return CoreError::conflict(
+                    "key_taken",
+                    Some("key"),
+                    "a live custom field of this entity has this key",
+                );
+            }
             if text.contains("customers_email") || text.contains("customers.email_norm") {
                 return CoreError::conflict(
                     "email_taken",

@@ -3,6 +3,7 @@ export const addTagTypes = [
   "activities",
   "api-keys",
   "auth",
+  "custom-fields",
   "customers",
   "privacy",
   "dashboards",
@@ -171,6 +172,84 @@ const injectedRtkApi = api
           body: queryArg.refreshRequest,
         }),
         invalidatesTags: ["auth"],
+      }),
+      listCustomFields: build.query<
+        ListCustomFieldsApiResponse,
+        ListCustomFieldsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields`,
+          params: {
+            entity: queryArg.entity,
+            deleted: queryArg.deleted,
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["custom-fields"],
+      }),
+      createCustomField: build.mutation<
+        CreateCustomFieldApiResponse,
+        CreateCustomFieldApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields`,
+          method: "POST",
+          body: queryArg.customFieldCreate,
+          headers: {
+            "Idempotency-Key": queryArg["Idempotency-Key"],
+          },
+        }),
+        invalidatesTags: ["custom-fields"],
+      }),
+      readCustomField: build.query<
+        ReadCustomFieldApiResponse,
+        ReadCustomFieldApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["custom-fields"],
+      }),
+      deleteCustomField: build.mutation<
+        DeleteCustomFieldApiResponse,
+        DeleteCustomFieldApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["custom-fields"],
+      }),
+      updateCustomField: build.mutation<
+        UpdateCustomFieldApiResponse,
+        UpdateCustomFieldApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.customFieldUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["custom-fields"],
+      }),
+      restoreCustomField: build.mutation<
+        RestoreCustomFieldApiResponse,
+        RestoreCustomFieldApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/custom-fields/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["custom-fields"],
       }),
       listCustomers: build.query<ListCustomersApiResponse, ListCustomersApiArg>(
         {
@@ -935,13 +1014,48 @@ export type RefreshApiResponse = /** status 200  */ TokenResponse;
 export type RefreshApiArg = {
   refreshRequest: RefreshRequest;
 };
+export type ListCustomFieldsApiResponse = /** status 200  */ CustomFieldList;
+export type ListCustomFieldsApiArg = {
+  entity?: CustomFieldEntity;
+  /** only | exclude (default) */
+  deleted?: string;
+  limit?: number;
+  cursor?: string;
+};
+export type CreateCustomFieldApiResponse = /** status 201  */ CustomField;
+export type CreateCustomFieldApiArg = {
+  /** Makes a retried POST return the first response */
+  "Idempotency-Key"?: string | null;
+  customFieldCreate: CustomFieldCreate;
+};
+export type ReadCustomFieldApiResponse = /** status 200  */ CustomField;
+export type ReadCustomFieldApiArg = {
+  id: CustomFieldId;
+  "If-None-Match"?: string | null;
+};
+export type DeleteCustomFieldApiResponse = unknown;
+export type DeleteCustomFieldApiArg = {
+  id: CustomFieldId;
+  "If-Match"?: string | null;
+};
+export type UpdateCustomFieldApiResponse = /** status 200  */ CustomField;
+export type UpdateCustomFieldApiArg = {
+  id: CustomFieldId;
+  "If-Match"?: string | null;
+  customFieldUpdate: CustomFieldUpdate;
+};
+export type RestoreCustomFieldApiResponse = /** status 200  */ CustomField;
+export type RestoreCustomFieldApiArg = {
+  id: CustomFieldId;
+};
 export type ListCustomersApiResponse = /** status 200  */ CustomerList;
 export type ListCustomersApiArg = {
   /** 1 to 500, default 50. */
   limit?: number;
   /** Opaque cursor from `next_cursor`. */
   cursor?: string;
-  /** `created_at` (default, newest first), `updated_at`, `name` or `email`; prefix `-` for descending. */
+  /** `created_at` (default, newest first), `updated_at`, `name`, `email` or `cf.<key>` (a
+    custom field; records without a value come last); prefix `-` for descending. */
   sort?: string;
   /** One or more statuses, comma-separated. */
   status?: string;
@@ -1487,6 +1601,71 @@ export type ChangePasswordRequest = {
 export type RefreshRequest = {
   refresh_token: string;
 };
+export type CustomFieldId = string;
+export type CustomFieldEntity = "customer";
+export type FieldType =
+  | "text"
+  | "number"
+  | "date"
+  | "boolean"
+  | "select"
+  | "multi_select"
+  | "currency";
+export type CustomField = {
+  id: CustomFieldId;
+  entity: CustomFieldEntity;
+  /** snake_case name of the value in the record's `attributes`; cannot change. */
+  key: string;
+  label: string;
+  field_type: FieldType;
+  /** The choices of a `select` or `multi_select` field (empty otherwise). */
+  options: string[];
+  /** The currency of a `currency` field's amounts (null otherwise). */
+  currency?: string | null;
+  /** Writes without a value are refused (422). */
+  required: boolean;
+  /** No two live records hold the same value (409); text compares case-insensitively. */
+  unique: boolean;
+  /** Display order (ascending). */
+  position: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type CustomFieldList = {
+  data: CustomField[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  next_cursor?: string | null;
+};
+export type Currency = string;
+export type CustomFieldCreate = {
+  entity: CustomFieldEntity;
+  /** snake_case; the value lives in the record's `attributes.<key>`. Unique among the live
+    fields of the entity (409 `key_taken`); cannot change. */
+  key: string;
+  label: string;
+  field_type: FieldType;
+  /** Choices of a `select` or `multi_select` field (required for them, refused for others). */
+  options?: string[] | null;
+  currency?: null | Currency;
+  /** Default `false`: writes without a value are refused (422 naming `attributes.<key>`). */
+  required?: boolean | null;
+  /** Default `false`: no two live records hold the same value (409); not for `boolean` and
+    `multi_select`. */
+  unique?: boolean | null;
+  /** Display order, default 0. */
+  position?: number | null;
+};
+export type CustomFieldUpdate = {
+  label?: string | null;
+  field_type?: null | FieldType;
+  options?: string[] | null;
+  currency?: null | Currency;
+  required?: boolean | null;
+  unique?: boolean | null;
+  position?: number | null;
+};
 export type CustomerKind = "person" | "company";
 export type CustomerStatus = "lead" | "prospect" | "customer" | "churned";
 export type Customer = {
@@ -1545,7 +1724,6 @@ export type CustomerUpdate = {
   tags?: string[] | null;
   attributes?: object | null;
 };
-export type Currency = string;
 export type CurrencyRevenue = {
   currency: Currency;
   /** Sum of the totals of completed transactions, in minor units. */
@@ -2030,6 +2208,14 @@ export const {
   useLazyMeQuery,
   useChangePasswordMutation,
   useRefreshMutation,
+  useListCustomFieldsQuery,
+  useLazyListCustomFieldsQuery,
+  useCreateCustomFieldMutation,
+  useReadCustomFieldQuery,
+  useLazyReadCustomFieldQuery,
+  useDeleteCustomFieldMutation,
+  useUpdateCustomFieldMutation,
+  useRestoreCustomFieldMutation,
   useListCustomersQuery,
   useLazyListCustomersQuery,
   useCreateCustomerMutation,

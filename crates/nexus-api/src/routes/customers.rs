@@ -4,6 +4,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};
 use crate::idempotency::{self, Stored};
+use crate::listing::{custom_sort, split_custom};
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::CoreError;
 use nexus_core::FieldError;
+use nexus_core::custom_field::is_key;
 use nexus_core::customer::{
     Customer, CustomerKind, CustomerPatch, CustomerQuery, CustomerSortField, CustomerStatus,
     DeletedFilter, NewCustomer,
@@ -122,8 +124,9 @@ pub struct CustomerListParams {
     limit: Option<u32>,
     /// Opaque cursor from `next_cursor`.
     cursor: Option<String>,
-    /// `created_at` (default, newest first), `updated_at`, `name` or `email`; prefix `-` for descending.
-    #[param(pattern = "^[-+]?(created_at|updated_at|name|email)$")]
+    /// `created_at` (default, newest first), `updated_at`, `name`, `email` or `cf.<key>` (a
+    /// custom field; records without a value come last); prefix `-` for descending.
+    #[param(pattern = "^[-+]?(created_at|updated_at|name|email|cf\\.[a-z][a-z0-9_]*)$")]
     sort: Option<String>,
     /// One or more statuses, comma-separated.
     status: Option<String>,
@@ -288,19 +291,36 @@ fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<T> {
     }
 }
 
-/// Parse and validate the list query.
+/// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
+/// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
-    let p = QueryParams::parse(raw, LIST_PARAMS, &["status"])?;
     let mut errors: Vec<FieldError> = Vec::new();
+    let (rest, mut custom) = split_custom(raw, &mut errors);
+    let p = QueryParams::parse(Some(&rest), LIST_PARAMS, &["status"])?;
     let limit = take(&mut errors, parse_limit(p.one("limit")));
-    let sort = take(
-        &mut errors,
-        parse_sort(
-            p.one("sort"),
-            CustomerSortField::CreatedAt,
-            CustomerSortField::NAMES,
+    let custom_sort = custom_sort(p.one("sort"));
+    let sort = match custom_sort {
+        Some((key, order)) if is_key(key) => {
+            custom.sort_key = Some(key.to_owned());
+            Some((CustomerSortField::CreatedAt, order))
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                "sort",
+                "invalid_sort",
+                "cf.<key> needs the key of a custom field",
+            ));
+            None
+        }
+        None => take(
+            &mut errors,
+            parse_sort(
+                p.one("sort"),
+                CustomerSortField::CreatedAt,
+                CustomerSortField::NAMES,
+            ),
         ),
-    );
+    };
     let after = p
         .one("cursor")
         .and_then(|c| take(&mut errors, Cursor::decode(c)));
@@ -414,6 +434,7 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
         updated_before,
         q,
         deleted,
+        custom,
         sort,
         order,
         after,
@@ -422,6 +443,9 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
 }
 
 /// List customers the caller may read, newest first by default, one keyset page at a time.
+/// Custom fields filter as `cf.<key>=value` (exact match of the typed value; a `multi_select`
+/// field matches records whose list holds the value) and sort as `sort=cf.<key>`; unknown keys
+/// and values that do not fit the field are a 422 naming `cf.<key>`.
 #[utoipa::path(operation_id = "list_customers", get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(CustomerListParams),
     responses((status = 200, body = CustomerList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
@@ -430,16 +454,28 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<CustomerList>> {
     let mut q = parse_list(raw.as_deref())?;
+    state
+        .services
+        .customers
+        .resolve_custom(&actor, &mut q)
+        .await?;
     let limit = q.limit as usize;
     q.limit += 1;
     let mut data = state.services.customers.list(&actor, q.clone()).await?;
     let next_cursor = if data.len() > limit {
         data.truncate(limit);
         data.last().map(|c| {
-            Cursor {
-                sort: q.sort.as_str().into(),
-                value: c.sort_value(q.sort),
-                id: c.id.0,
+            match &q.custom.sort {
+                Some(s) => Cursor {
+                    sort: s.name(),
+                    value: s.cursor_value(c.attributes.get(&s.key)),
+                    id: c.id.0,
+                },
+                None => Cursor {
+                    sort: q.sort.as_str().into(),
+                    value: c.sort_value(q.sort),
+                    id: c.id.0,
+                },
             }
             .encode()
         })

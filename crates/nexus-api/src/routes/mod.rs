@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod auth;
+pub mod custom_fields;
 pub mod customers;
 pub mod dashboards;
 pub mod deals;

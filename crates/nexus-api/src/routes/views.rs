@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::FieldError;
 use nexus_core::auth::Actor;
+use nexus_core::custom_field::CustomFieldEntity;
 use nexus_core::ids::ViewId;
 use nexus_core::page::Cursor;
 use nexus_core::view::{
@@ -103,8 +104,10 @@ fn known_columns(r: ViewResource) -> &'static [String] {
 }
 
 /// Checks filters and sort with the list endpoint's parser (errors renamed to `filters.<name>`
-/// and `sort`) and columns against the row schema of the resource.
-fn check(
+/// and `sort`) and columns against the row schema of the resource. Customer views may also
+/// filter, sort and show custom fields (`cf.<key>`), checked against the live definitions.
+async fn check(
+    state: &AppState,
     actor: &Actor,
     resource: ViewResource,
     filters: &Map<String, Value>,
@@ -113,8 +116,33 @@ fn check(
 ) -> Result<(), Problem> {
     let qs = query_string(filters, sort);
     let raw = Some(qs.as_str());
+    let mut custom_keys = Vec::new();
     let parsed = match resource {
-        ViewResource::Customers => customers::parse_list(raw).map(drop),
+        ViewResource::Customers => match customers::parse_list(raw) {
+            Ok(mut q) => {
+                let resolved = state.services.customers.resolve_custom(actor, &mut q).await;
+                if columns.iter().any(|c| c.starts_with("cf.")) {
+                    custom_keys = state
+                        .services
+                        .custom_fields
+                        .list(
+                            actor,
+                            nexus_core::custom_field::CustomFieldQuery {
+                                entities: vec![CustomFieldEntity::Customer],
+                                deleted: nexus_core::customer::DeletedFilter::Exclude,
+                                after: None,
+                                limit: nexus_core::custom_field::FIELDS_MAX as u32,
+                            },
+                        )
+                        .await?
+                        .into_iter()
+                        .map(|f| format!("cf.{}", f.key))
+                        .collect();
+                }
+                resolved.map_err(Problem::from)
+            }
+            Err(p) => Err(p),
+        },
         ViewResource::Deals => deals::parse_list(raw).map(drop),
         ViewResource::Activities => activities::parse_list(actor, raw).map(drop),
         ViewResource::Products => products::parse_list(raw).map(drop),
@@ -136,7 +164,15 @@ fn check(
     let known = known_columns(resource);
     for (i, c) in columns.iter().enumerate() {
         let top = c.split('.').next().unwrap_or_default();
-        if !known.iter().any(|k| k == top) {
+        if top == "cf" {
+            if !custom_keys.contains(c) {
+                errors.push(FieldError::new(
+                    format!("columns[{i}]"),
+                    "unknown_column",
+                    "is not a custom field of this resource",
+                ));
+            }
+        } else if !known.iter().any(|k| k == top) {
             errors.push(FieldError::new(
                 format!("columns[{i}]"),
                 "unknown_column",
@@ -167,12 +203,14 @@ async fn create(
 ) -> ApiResult<Response> {
     let input = NewView::parse(&body.value).map_err(Problem::validation)?;
     check(
+        &state,
         &actor,
         input.resource,
         &input.filters,
         input.sort.as_deref(),
         &input.columns,
-    )?;
+    )
+    .await?;
     let v = state.services.views.create(&actor, input).await?;
     respond::created(&v, location(&v), v.etag()).map(axum::response::IntoResponse::into_response)
 }
@@ -264,12 +302,14 @@ async fn update(
     let cur = state.services.views.get(&actor, id).await?;
     let next = patch.apply(&cur);
     check(
+        &state,
         &actor,
         next.resource,
         &next.filters,
         next.sort.as_deref(),
         &next.columns,
-    )?;
+    )
+    .await?;
     let v = state
         .services
         .views

@@ -6,6 +6,7 @@ mod helpers;
 
 mod activities;
 mod auth;
+mod custom_fields;
 mod customers;
 mod dashboards;
 mod deals;

@@ -2,6 +2,7 @@
 
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
@@ -31,11 +32,17 @@ impl CustomerService {
 
     pub async fn create(&self, actor: &Actor, input: NewCustomer) -> CoreResult<Customer> {
         actor.require(Permission::CustomersWrite)?;
+        let defs = self.custom_fields().await?;
+        let mut errors = check_attributes(&defs, &input.attributes, None, "", true);
         let mut owners = OwnerCache::default();
-        let c = self
-            .build(actor, input, "", &mut owners)
-            .await
-            .map_err(CoreError::Validation)?;
+        let c = match self.build(actor, input, "", &mut owners).await {
+            Ok(c) if errors.is_empty() => c,
+            Ok(_) => return Err(CoreError::Validation(errors)),
+            Err(e) => {
+                errors.splice(0..0, e);
+                return Err(CoreError::Validation(errors));
+            }
+        };
         let ev = created_event(actor, &c);
         self.store
             .insert_customers(std::slice::from_ref(&c), std::slice::from_ref(&ev))
@@ -57,11 +64,23 @@ impl CustomerService {
         }
         let mut errors = Vec::new();
         let mut built = Vec::with_capacity(items.len());
+        // The item index of each built customer.
+        let mut positions = Vec::with_capacity(items.len());
         let mut owners = OwnerCache::default();
         let mut seen_emails: HashMap<String, usize> = HashMap::new();
+        let defs = self.custom_fields().await?;
         for (i, item) in items.iter().enumerate() {
             let prefix = format!("items[{i}]");
             let parsed = NewCustomer::parse(item, &prefix);
+            if let Ok(input) = &parsed {
+                errors.extend(check_attributes(
+                    &defs,
+                    &input.attributes,
+                    None,
+                    &prefix,
+                    true,
+                ));
+            }
             let c = match parsed {
                 Ok(input) => self.build(actor, input, &prefix, &mut owners).await,
                 Err(e) => Err(e),
@@ -78,6 +97,7 @@ impl CustomerService {
                         ));
                     }
                     built.push(c);
+                    positions.push(i);
                 }
                 Err(e) => errors.extend(e),
             }
@@ -94,6 +114,10 @@ impl CustomerService {
                 }
             }
         }
+        errors.extend(
+            self.unique_values_in_batch(&defs, &built, &positions)
+                .await?,
+        );
         if !errors.is_empty() {
             errors.sort_by_key(|e| item_index(&e.field));
             return Err(CoreError::Validation(errors));
@@ -295,6 +319,14 @@ impl CustomerService {
             if next == cur {
                 return Ok(cur);
             }
+            if !patch.attributes.is_absent() {
+                let defs = self.custom_fields().await?;
+                let errors =
+                    check_attributes(&defs, &next.attributes, Some(&cur.attributes), "", true);
+                if !errors.is_empty() {
+                    return Err(CoreError::Validation(errors));
+                }
+            }
             next.version = cur.version + 1;
             next.updated_at = crate::time::now().max(cur.updated_at);
             let ev = Event::new(
@@ -396,7 +428,69 @@ impl CustomerService {
     pub async fn list(&self, actor: &Actor, mut q: CustomerQuery) -> CoreResult<Vec<Customer>> {
         actor.require(Permission::CustomersRead)?;
         q.scope = actor.record_scope();
+        self.resolve_custom(actor, &mut q).await?;
         self.store.list_customers(&q).await
+    }
+
+    /// Types the query's `cf.<key>` filters and sort with the live custom-field definitions
+    /// (422 naming `cf.<key>` or `sort` when they do not fit). Lists call it; handlers call it
+    /// first when they need the resolved sort for the next cursor.
+    pub async fn resolve_custom(&self, actor: &Actor, q: &mut CustomerQuery) -> CoreResult<()> {
+        actor.require(Permission::CustomersRead)?;
+        if q.custom.is_resolved() {
+            return Ok(());
+        }
+        let defs = self.custom_fields().await?;
+        q.custom.resolve(&defs).map_err(CoreError::Validation)
+    }
+
+    /// The live custom-field definitions of customers.
+    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
+        self.store
+            .custom_field_definitions(CustomFieldEntity::Customer)
+            .await
+    }
+
+    /// Unique custom-field values repeated within a batch or held by live customers, as
+    /// per-item errors.
+    async fn unique_values_in_batch(
+        &self,
+        defs: &[CustomField],
+        built: &[Customer],
+        positions: &[usize],
+    ) -> CoreResult<Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for d in defs.iter().filter(|d| d.unique) {
+            let mut first: HashMap<String, usize> = HashMap::new();
+            for (&i, c) in positions.iter().zip(built) {
+                let Some(v) = d.unique_key(c.attributes.get(&d.key)) else {
+                    continue;
+                };
+                if let Some(j) = first.get(&v) {
+                    errors.push(FieldError::new(
+                        d.path(&format!("items[{i}]")),
+                        "duplicate_in_batch",
+                        format!("same value as items[{j}]"),
+                    ));
+                } else {
+                    first.insert(v, i);
+                }
+            }
+            let values: Vec<String> = first.keys().cloned().collect();
+            if values.is_empty() {
+                continue;
+            }
+            for taken in self.store.custom_field_values_taken(d.id, &values).await? {
+                if let Some(i) = first.get(&taken) {
+                    errors.push(FieldError::new(
+                        d.path(&format!("items[{i}]")),
+                        "value_taken",
+                        "another customer holds this value",
+                    ));
+                }
+            }
+        }
+        Ok(errors)
     }
 
     /// The change history of a customer (also of a deleted one), oldest first.

@@ -130,6 +130,8 @@ pub fn visible(actor: &Actor, e: &Event) -> bool {
         "product" => actor.has(Permission::ProductsRead),
         "pipeline" => actor.has(Permission::PipelinesRead),
         "team" => actor.has(Permission::TeamsRead),
+        // Field definitions are read by everyone who reads the records they extend.
+        "custom_field" => actor.has(Permission::CustomersRead),
         "view" => {
             actor.role == Role::Admin
                 || e.owner_id == Some(actor.user_id)

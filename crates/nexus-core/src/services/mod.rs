@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod custom_fields;
 pub mod customers;
 pub mod dashboards;
 mod deal_rules;
@@ -45,6 +46,7 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
     pub customers: customers::CustomerService,
+    pub custom_fields: custom_fields::CustomFieldService,
     pub privacy: privacy::PrivacyService,
     pub dashboards: dashboards::DashboardService,
     pub products: products::ProductService,
@@ -62,6 +64,7 @@ impl Services {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
         Self {
             customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            custom_fields: custom_fields::CustomFieldService::new(store.clone(), bus.clone()),
             dashboards: dashboards::DashboardService::new(store.clone()),
             privacy: privacy::PrivacyService::new(store.clone(), bus.clone()),
             products: products::ProductService::new(store.clone(), bus.clone()),

@@ -17,6 +17,9 @@
 //! single writer, so no other insert can slip in while the trigger is gone. A unique index
 //! rebuilt at the end still refuses duplicates, failing the whole load.
 //!
+//! Values of `unique` custom fields are indexed batch by batch like any customer write, so a
+//! taken value fails the load; their types are the producer's business.
+//!
 //! PostgreSQL keeps its indexes as they are (the trigram index through the GIN pending list).
 //!
 //! On SQLite the load holds the single writer connection for its whole duration: other writes
@@ -96,6 +99,7 @@ impl Db {
                         }
                         query.execute(&mut *tx).await.map_err(db_err)?;
                     }
+                    crate::custom_fields::write_unique_values!(tx, &batch, false);
                     loaded += batch.len() as u64;
                 }
                 crate::rollups::bump_signups!(tx, signups);

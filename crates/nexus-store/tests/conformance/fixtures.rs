@@ -179,6 +179,7 @@ pub fn query() -> CustomerQuery {
         updated_before: None,
         q: None,
         deleted: DeletedFilter::Exclude,
+        custom: Default::default(),
         sort: CustomerSortField::CreatedAt,
         order: SortOrder::Desc,
         after: None,

@@ -25,6 +25,7 @@ macro_rules! conformance {
 
 mod activities;
 mod crm_fixtures;
+mod custom_fields;
 mod customers;
 mod dashboards;
 mod deals;

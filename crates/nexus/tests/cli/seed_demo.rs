@@ -62,6 +62,7 @@ fn query(q: Option<&str>, tag: Option<&str>) -> CustomerQuery {
         updated_before: None,
         q: q.map(str::to_owned),
         deleted: DeletedFilter::Exclude,
+        custom: Default::default(),
         sort: CustomerSortField::CreatedAt,
         order: SortOrder::Desc,
         after: None,
