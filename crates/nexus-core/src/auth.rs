@@ -75,6 +75,7 @@ impl Role {
                 ApiKeysManage,
                 EventsRead,
                 PrivacyManage,
+                WebhooksManage,
             ],
             Role::Manager => &[
                 CustomersRead,
@@ -179,6 +180,8 @@ pub enum Permission {
     EventsRead,
     /// Export everything held about a customer and erase a customer's personal data (admins).
     PrivacyManage,
+    /// Register webhooks, read their deliveries and replay them (admins).
+    WebhooksManage,
 }
 
 impl Permission {
@@ -206,6 +209,7 @@ impl Permission {
             Permission::ApiKeysManage => "api_keys:manage",
             Permission::EventsRead => "events:read",
             Permission::PrivacyManage => "privacy:manage",
+            Permission::WebhooksManage => "webhooks:manage",
         }
     }
 }

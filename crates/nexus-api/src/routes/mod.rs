@@ -14,3 +14,4 @@ pub mod timeline;
 pub mod transactions;
 pub mod users;
 pub mod views;
+pub mod webhooks;
