@@ -18,3 +18,4 @@ mod timeline;
 mod transactions;
 mod views;
 mod web;
+mod webhooks;

@@ -42,3 +42,4 @@ mod transactions;
 mod upgrade;
 mod upgrade_previous;
 mod users;
+mod webhooks;
