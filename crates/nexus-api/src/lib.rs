@@ -13,6 +13,7 @@ pub mod respond;
 pub mod routes;
 pub mod state;
 pub mod tokens;
+pub mod webhook_delivery;
 
 pub use state::{ApiConfig, AppState};
 
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::privacy::router())
         .merge(routes::views::router())
         .merge(routes::events::router())
+        .merge(routes::webhooks::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {
@@ -181,5 +183,7 @@ pub fn spawn_background(
             }
         }
     }));
+    let worker = webhook_delivery::worker(state);
+    tasks.push(tokio::spawn(worker.run(stop.clone())));
     tasks
 }

@@ -4,7 +4,9 @@ use crate::gateway::RateLimits;
 use crate::tokens::{ActorCache, JwtKeys, RevokedSessions};
 use metrics_exporter_prometheus::PrometheusHandle;
 use nexus_core::services::Services;
+use nexus_core::services::webhooks::WebhookService;
 use nexus_core::store::Store;
+use nexus_core::webhook::SecretBox;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,8 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Webhook delivery: retry schedule, private targets, disabling, timeouts.
+    pub webhooks: nexus_core::webhook::WebhookSettings,
 }
 
 impl Default for ApiConfig {
@@ -43,6 +47,7 @@ impl Default for ApiConfig {
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             trust_forwarded_for: false,
+            webhooks: Default::default(),
         }
     }
 }
@@ -62,13 +67,21 @@ pub struct AppState {
     pub cluster: crate::cluster::Cluster,
     /// Socket.IO server of this instance.
     pub realtime: crate::realtime::Realtime,
+    /// Webhooks (secrets sealed with a key derived from `jwt_secret`).
+    pub webhooks: WebhookService,
 }
 
 impl AppState {
     pub fn new(services: Services, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
         let jwt = JwtKeys::new(&config.jwt_secret, config.access_ttl);
         let limits = RateLimits::new(&config);
+        let webhooks = WebhookService::new(
+            services.store.clone(),
+            services.bus.clone(),
+            SecretBox::derive(&config.jwt_secret),
+        );
         Self {
+            webhooks,
             store: services.store.clone(),
             services,
             jwt,

@@ -76,6 +76,7 @@ impl Role {
                 EventsRead,
                 PrivacyManage,
                 CustomFieldsManage,
+                WebhooksManage,
             ],
             Role::Manager => &[
                 CustomersRead,
@@ -183,6 +184,8 @@ pub enum Permission {
     /// Define, change and delete custom fields (admins). Reading the definitions of an entity
     /// needs only read access to that entity.
     CustomFieldsManage,
+    /// Register webhooks, read their deliveries and replay them (admins).
+    WebhooksManage,
 }
 
 impl Permission {
@@ -211,6 +214,7 @@ impl Permission {
             Permission::EventsRead => "events:read",
             Permission::PrivacyManage => "privacy:manage",
             Permission::CustomFieldsManage => "custom_fields:manage",
+            Permission::WebhooksManage => "webhooks:manage",
         }
     }
 }

@@ -127,3 +127,16 @@ id_type!(
     /// Identifies a custom-field definition.
     CustomFieldId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    WebhookId
+);
+id_type!(
+    /// Identifies one delivery of one event to one webhook; sent as the `webhook-id` header, the
+    /// same on every attempt, so receivers can de-duplicate.
+    DeliveryId
+);
+id_type!(
+    /// Identifies one attempt of a webhook delivery.
+    AttemptId
+);

@@ -26,5 +26,6 @@ pub mod transaction;
 pub mod user;
 pub mod validate;
 pub mod view;
+pub mod webhook;
 
 pub use error::{CoreError, FieldError};

@@ -77,7 +77,7 @@ pub enum IdempotencyClaim {
 
 #[async_trait]
 pub trait Store:
-    DashboardStore + TimelineStore + ViewStore + CustomFieldStore + Send + Sync + 'static
+    DashboardStore + TimelineStore + ViewStore + CustomFieldStore + WebhookStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -404,4 +404,69 @@ pub trait CustomFieldStore: Send + Sync {
         field: crate::ids::CustomFieldId,
         values: &[String],
     ) -> CoreResult<Vec<String>>;
+}
+
+/// Webhooks, their deliveries and the attempt log (see [`crate::webhook`]).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_webhook(&self, w: &crate::webhook::Webhook, event: &Event) -> CoreResult<()>;
+    /// A webhook, also a deleted one.
+    async fn get_webhook(
+        &self,
+        id: crate::ids::WebhookId,
+    ) -> CoreResult<Option<crate::webhook::Webhook>>;
+    /// Writes `w` if the stored version is still `expected_version`; `false` otherwise.
+    async fn update_webhook(
+        &self,
+        w: &crate::webhook::Webhook,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    async fn list_webhooks(
+        &self,
+        q: &crate::webhook::WebhookQuery,
+    ) -> CoreResult<Vec<crate::webhook::Webhook>>;
+    /// Active, live webhooks (the fan-out's targets).
+    async fn active_webhooks(&self) -> CoreResult<Vec<crate::webhook::Webhook>>;
+
+    /// The sequence number of the last event fanned out to webhooks.
+    async fn webhook_cursor(&self) -> CoreResult<i64>;
+    /// Inserts `deliveries` (skipping any (webhook, event) pair that already has one) and moves
+    /// the cursor from `from` to `to`, in one transaction; `false` (and nothing written) when
+    /// the cursor is no longer at `from` (another instance fanned these events out).
+    async fn fan_out(
+        &self,
+        deliveries: &[crate::webhook::Delivery],
+        from: i64,
+        to: i64,
+    ) -> CoreResult<bool>;
+    /// Claims up to `limit` pending deliveries of active webhooks that are due at `now` and not
+    /// leased, leasing them until `lease`. Concurrent claimers never get the same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease: Timestamp,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::webhook::ClaimedDelivery>>;
+    /// Logs an attempt and applies its outcome to the delivery (if the lease still holds) and
+    /// to the webhook's failure count, in one transaction. Returns whether the webhook was
+    /// disabled by it.
+    async fn record_attempt(&self, r: &crate::webhook::AttemptRecord<'_>) -> CoreResult<bool>;
+    async fn get_delivery(
+        &self,
+        id: crate::ids::DeliveryId,
+    ) -> CoreResult<Option<crate::webhook::Delivery>>;
+    async fn list_deliveries(
+        &self,
+        q: &crate::webhook::DeliveryQuery,
+    ) -> CoreResult<Vec<crate::webhook::Delivery>>;
+    /// A delivery's attempts, oldest first.
+    async fn delivery_attempts(
+        &self,
+        id: crate::ids::DeliveryId,
+    ) -> CoreResult<Vec<crate::webhook::DeliveryAttempt>>;
+    /// Makes a delivery pending again, due at `now`, for one manual attempt; `false` when it
+    /// does not exist.
+    async fn replay_delivery(&self, id: crate::ids::DeliveryId, now: Timestamp)
+    -> CoreResult<bool>;
 }

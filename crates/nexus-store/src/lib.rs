@@ -24,6 +24,7 @@ mod timeline;
 mod transactions;
 mod users;
 mod views;
+mod webhooks;
 
 pub use connect::{StoreConfig, connect};
 pub use pool::{Lease, TrackedPool};

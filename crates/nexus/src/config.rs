@@ -55,6 +55,15 @@ pub struct Config {
     pub log_format: String,
     /// A tracing filter, e.g. `info` or `info,nexus::access=warn`.
     pub log_level: String,
+    /// Delays in seconds before each webhook delivery attempt, comma-separated: the first
+    /// attempt, then one per retry (the count of delays is the number of attempts).
+    pub webhook_retry_schedule_secs: String,
+    /// Deliver webhooks to loopback, private and link-local addresses (tests, closed networks).
+    pub webhook_allow_private_targets: bool,
+    /// Disable a webhook after this many deliveries in a row failed every attempt (0 = never).
+    pub webhook_disable_after_failures: u32,
+    /// Timeout of one webhook delivery attempt.
+    pub webhook_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -84,6 +93,12 @@ impl Default for Config {
             trust_forwarded_for: false,
             log_format: "json".into(),
             log_level: "info".into(),
+            webhook_retry_schedule_secs: nexus_core::webhook::DEFAULT_RETRY_SCHEDULE_SECS
+                .map(|s| s.to_string())
+                .join(","),
+            webhook_allow_private_targets: false,
+            webhook_disable_after_failures: 5,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -171,6 +186,7 @@ impl Config {
             self.db_max_connections > 0,
             "db_max_connections must be at least 1"
         );
+        self.webhook_settings()?;
         Ok(())
     }
 
@@ -185,6 +201,23 @@ impl Config {
             }
         }
         Ok(toml::to_string_pretty(&v)?)
+    }
+
+    /// The webhook delivery settings.
+    pub fn webhook_settings(&self) -> Result<nexus_core::webhook::WebhookSettings> {
+        let retry_schedule = nexus_core::webhook::parse_schedule(&self.webhook_retry_schedule_secs)
+            .map_err(|e| anyhow::anyhow!("webhook_retry_schedule_secs: {e}"))?;
+        anyhow::ensure!(
+            (1..=300).contains(&self.webhook_timeout_secs),
+            "webhook_timeout_secs must be from 1 to 300"
+        );
+        Ok(nexus_core::webhook::WebhookSettings {
+            retry_schedule,
+            allow_private_targets: self.webhook_allow_private_targets,
+            disable_after_failures: self.webhook_disable_after_failures,
+            timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+            ..Default::default()
+        })
     }
 
     pub fn is_postgres(&self) -> bool {

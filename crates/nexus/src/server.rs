@@ -94,6 +94,7 @@ fn api_config(cfg: &Config) -> Result<ApiConfig> {
             .map(str::to_owned)
             .collect(),
         trust_forwarded_for: cfg.trust_forwarded_for,
+        webhooks: cfg.webhook_settings()?,
     })
 }
 

@@ -15,6 +15,7 @@ export const addTagTypes = [
   "transactions",
   "users",
   "views",
+  "webhooks",
 ] as const;
 const injectedRtkApi = api
   .enhanceEndpoints({
@@ -930,6 +931,118 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["views"],
       }),
+      readWebhookDelivery: build.query<
+        ReadWebhookDeliveryApiResponse,
+        ReadWebhookDeliveryApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhook-deliveries/${queryArg.id}`,
+        }),
+        providesTags: ["webhooks"],
+      }),
+      replayWebhookDelivery: build.mutation<
+        ReplayWebhookDeliveryApiResponse,
+        ReplayWebhookDeliveryApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhook-deliveries/${queryArg.id}/replay`,
+          method: "POST",
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
+      listWebhooks: build.query<ListWebhooksApiResponse, ListWebhooksApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks`,
+          params: {
+            deleted: queryArg.deleted,
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["webhooks"],
+      }),
+      createWebhook: build.mutation<
+        CreateWebhookApiResponse,
+        CreateWebhookApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks`,
+          method: "POST",
+          body: queryArg.webhookCreate,
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
+      readWebhook: build.query<ReadWebhookApiResponse, ReadWebhookApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["webhooks"],
+      }),
+      deleteWebhook: build.mutation<
+        DeleteWebhookApiResponse,
+        DeleteWebhookApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}`,
+          method: "DELETE",
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
+      updateWebhook: build.mutation<
+        UpdateWebhookApiResponse,
+        UpdateWebhookApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}`,
+          method: "PATCH",
+          body: queryArg.webhookUpdate,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
+      listWebhookDeliveries: build.query<
+        ListWebhookDeliveriesApiResponse,
+        ListWebhookDeliveriesApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}/deliveries`,
+          params: {
+            status: queryArg.status,
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["webhooks"],
+      }),
+      restoreWebhook: build.mutation<
+        RestoreWebhookApiResponse,
+        RestoreWebhookApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}/restore`,
+          method: "POST",
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
+      rotateWebhookSecret: build.mutation<
+        RotateWebhookSecretApiResponse,
+        RotateWebhookSecretApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/webhooks/${queryArg.id}/rotate-secret`,
+          method: "POST",
+          body: queryArg.body,
+        }),
+        invalidatesTags: ["webhooks"],
+      }),
     }),
     overrideExisting: false,
   });
@@ -1439,6 +1552,59 @@ export type UpdateViewApiArg = {
 export type RestoreViewApiResponse = /** status 200  */ View;
 export type RestoreViewApiArg = {
   id: ViewId;
+};
+export type ReadWebhookDeliveryApiResponse = /** status 200  */ DeliveryDetail;
+export type ReadWebhookDeliveryApiArg = {
+  id: DeliveryId;
+};
+export type ReplayWebhookDeliveryApiResponse = /** status 202  */ Delivery;
+export type ReplayWebhookDeliveryApiArg = {
+  id: DeliveryId;
+};
+export type ListWebhooksApiResponse = /** status 200  */ WebhookList;
+export type ListWebhooksApiArg = {
+  /** only | exclude (default) */
+  deleted?: string;
+  limit?: number;
+  cursor?: string;
+};
+export type CreateWebhookApiResponse = /** status 201  */ WebhookWithSecret;
+export type CreateWebhookApiArg = {
+  webhookCreate: WebhookCreate;
+};
+export type ReadWebhookApiResponse = /** status 200  */ Webhook;
+export type ReadWebhookApiArg = {
+  id: WebhookId;
+  "If-None-Match"?: string | null;
+};
+export type DeleteWebhookApiResponse = unknown;
+export type DeleteWebhookApiArg = {
+  id: WebhookId;
+  "If-Match"?: string | null;
+};
+export type UpdateWebhookApiResponse = /** status 200  */ Webhook;
+export type UpdateWebhookApiArg = {
+  id: WebhookId;
+  "If-Match"?: string | null;
+  webhookUpdate: WebhookUpdate;
+};
+export type ListWebhookDeliveriesApiResponse = /** status 200  */ DeliveryList;
+export type ListWebhookDeliveriesApiArg = {
+  id: WebhookId;
+  status?: DeliveryStatus;
+  limit?: number;
+  cursor?: string;
+};
+export type RestoreWebhookApiResponse = /** status 200  */ Webhook;
+export type RestoreWebhookApiArg = {
+  id: WebhookId;
+};
+export type RotateWebhookSecretApiResponse =
+  /** status 200  */ WebhookWithSecret;
+export type RotateWebhookSecretApiArg = {
+  id: WebhookId;
+  /** Optional: the new secret */
+  body: null | SecretRotate;
 };
 export type ActivityId = string;
 export type ActivityKind = "note" | "call" | "email" | "meeting" | "task";
@@ -2187,6 +2353,105 @@ export type ViewUpdate = {
   columns?: string[] | null;
   visibility?: null | Visibility;
 };
+export type DeliveryId = string;
+export type WebhookId = string;
+export type DeliveryStatus = "pending" | "succeeded" | "failed";
+export type Delivery = {
+  /** Also the `webhook-id` header of every attempt (stable across retries and replays). */
+  id: DeliveryId;
+  webhook_id: WebhookId;
+  event_id: EventId;
+  event_seq: number;
+  event_type: string;
+  /** The JSON body sent: `{"type", "timestamp", "data"}`. */
+  payload: object;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  /** When the next attempt is due (pending deliveries). */
+  next_attempt_at?: string | null;
+  /** HTTP status of the last attempt, if it got a response. */
+  last_status?: number | null;
+  last_error?: string | null;
+  /** A replay was requested: the next attempt is a single manual one. */
+  manual: boolean;
+  created_at: string;
+  updated_at: string;
+};
+export type AttemptId = string;
+export type AttemptTrigger = "scheduled" | "replay";
+export type DeliveryAttempt = {
+  id: AttemptId;
+  delivery_id: DeliveryId;
+  /** 1 for the first attempt. */
+  attempt: number;
+  trigger: AttemptTrigger;
+  started_at: string;
+  duration_ms: number;
+  /** The receiver's HTTP status, if it answered. */
+  status_code?: number | null;
+  /** Why the attempt failed without a (2xx) answer: connection error, timeout, refusal. */
+  error?: string | null;
+  /** The first bytes of the receiver's answer. */
+  response_excerpt?: string | null;
+};
+export type DeliveryDetail = Delivery & {
+  attempts: DeliveryAttempt[];
+};
+export type Webhook = {
+  id: WebhookId;
+  /** Absolute `http(s)` URL receiving `POST`s. */
+  url: string;
+  description?: string | null;
+  /** Event types: exact (`customer.created`), all of a resource (`customer.*`) or all (`*`). */
+  events: string[];
+  /** Inactive endpoints receive nothing (their pending deliveries wait until re-enabled). */
+  active: boolean;
+  /** When the endpoint was disabled because its deliveries kept failing. */
+  disabled_at?: string | null;
+  disabled_reason?: string | null;
+  /** Deliveries that failed for good in a row (reset by a success or by re-enabling). */
+  consecutive_failures: number;
+  created_by: UserId;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at?: string | null;
+};
+export type WebhookList = {
+  data: Webhook[];
+  next_cursor?: string | null;
+};
+export type WebhookWithSecret = Webhook & {
+  /** `whsec_…`: verify each delivery's `webhook-signature` with it. */
+  secret: string;
+};
+export type WebhookCreate = {
+  /** Absolute http(s) URL. Private, loopback and link-local addresses are refused unless the
+    server allows them (`webhook_allow_private_targets`). */
+  url: string;
+  /** Event types: `customer.created`, `customer.*` (all of a resource) or `*`. */
+  events: string[];
+  description?: string | null;
+  /** Default true. */
+  active?: boolean | null;
+  /** A `whsec_` secret (base64 of 24 to 64 bytes); generated when absent. */
+  secret?: string | null;
+};
+export type WebhookUpdate = {
+  url?: string | null;
+  events?: string[] | null;
+  description?: string | null;
+  active?: boolean | null;
+};
+export type DeliveryList = {
+  data: Delivery[];
+  next_cursor?: string | null;
+};
+export type SecretRotate = {
+  /** A `whsec_` secret; a random one when absent. */
+  secret?: string | null;
+};
 export const {
   useListActivitiesQuery,
   useLazyListActivitiesQuery,
@@ -2304,4 +2569,18 @@ export const {
   useDeleteViewMutation,
   useUpdateViewMutation,
   useRestoreViewMutation,
+  useReadWebhookDeliveryQuery,
+  useLazyReadWebhookDeliveryQuery,
+  useReplayWebhookDeliveryMutation,
+  useListWebhooksQuery,
+  useLazyListWebhooksQuery,
+  useCreateWebhookMutation,
+  useReadWebhookQuery,
+  useLazyReadWebhookQuery,
+  useDeleteWebhookMutation,
+  useUpdateWebhookMutation,
+  useListWebhookDeliveriesQuery,
+  useLazyListWebhookDeliveriesQuery,
+  useRestoreWebhookMutation,
+  useRotateWebhookSecretMutation,
 } = injectedRtkApi;

@@ -16,3 +16,4 @@ pub mod timeline;
 pub mod transactions;
 pub mod users;
 pub mod views;
+pub mod webhooks;

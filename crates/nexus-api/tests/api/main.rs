@@ -20,3 +20,4 @@ mod timeline;
 mod transactions;
 mod views;
 mod web;
+mod webhooks;

@@ -16,6 +16,7 @@ pub mod products;
 pub mod transactions;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 pub(crate) use ownership::check_if_match;
 

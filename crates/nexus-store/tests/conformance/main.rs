@@ -43,3 +43,4 @@ mod transactions;
 mod upgrade;
 mod upgrade_previous;
 mod users;
+mod webhooks;
