@@ -164,6 +164,22 @@ pub fn spawn_background(
     }));
     let (st, s) = (state.clone(), stop.clone());
     tasks.push(tokio::spawn(realtime::run(st, s)));
+    // The actor cache forgets a user as soon as the log says the user changed (role, team,
+    // deactivation), whichever instance made the change.
+    let (actors, mut events, s) = (state.actors.clone(), state.services.bus.subscribe(), stop.clone());
+    tasks.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = s.cancelled() => break,
+                e = events.recv() => match e {
+                    Ok(e) if e.entity == "user" => actors.invalidate(nexus_core::ids::UserId(e.entity_id)),
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => actors.clear(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+            }
+        }
+    }));
     tasks.push(tokio::spawn(state.cluster.clone().run(
         state.services.bus.clone(),
         state.revoked.clone(),

@@ -86,7 +86,7 @@ impl AppState {
             services,
             jwt,
             revoked: RevokedSessions::default(),
-            actors: ActorCache::new(Duration::from_secs(5)),
+            actors: ActorCache::new(Duration::from_secs(30)),
             limits,
             metrics,
             started: Instant::now(),

@@ -97,8 +97,9 @@ impl RevokedSessions {
     }
 }
 
-/// Caches the role and team of users for a few seconds so that a request does not read the user
-/// row; changes made through this process invalidate the entry at once.
+/// Caches the role and team of users so that a request does not read the user row. A change to a
+/// user invalidates the entry as soon as its event reaches this instance (see
+/// `spawn_background`); the time limit only bounds staleness if events stop flowing.
 #[derive(Clone)]
 pub struct ActorCache {
     ttl: Duration,
@@ -146,6 +147,12 @@ impl ActorCache {
             m.insert(user, (actor.clone(), Instant::now()));
         }
         Some(actor)
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.map.write() {
+            m.clear();
+        }
     }
 
     pub fn invalidate(&self, user: UserId) {

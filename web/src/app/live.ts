@@ -83,6 +83,8 @@ export function useLiveUpdates(meId: string | undefined): { notice: string | nul
       if (lastSeq.current > 0) void catchUp();
     });
     socket.on('disconnect', () => setConnected(false));
+    // The server could not keep up and skipped events for this socket: read them from the log.
+    socket.on('events.lagged', () => void catchUp());
     socket.onAny((_type: string, e: Delivered) => apply(e));
     return () => {
       socket.close();

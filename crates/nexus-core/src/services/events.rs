@@ -96,6 +96,10 @@ impl EventService {
             "view" => s.get_view(ViewId(id)).await?.map(to_value),
             "user" => s.get_user(UserId(id)).await?.map(|r| to_value(r.user)),
             "team" => s.get_team(TeamId(id)).await?.map(to_value),
+            "custom_field" => s
+                .get_custom_field(crate::ids::CustomFieldId(id))
+                .await?
+                .map(to_value),
             _ => None,
         };
         Ok(v)
