@@ -166,7 +166,11 @@ pub fn spawn_background(
     tasks.push(tokio::spawn(realtime::run(st, s)));
     // The actor cache forgets a user as soon as the log says the user changed (role, team,
     // deactivation), whichever instance made the change.
-    let (actors, mut events, s) = (state.actors.clone(), state.services.bus.subscribe(), stop.clone());
+    let (actors, mut events, s) = (
+        state.actors.clone(),
+        state.services.bus.subscribe(),
+        stop.clone(),
+    );
     tasks.push(tokio::spawn(async move {
         loop {
             tokio::select! {
