@@ -94,12 +94,12 @@ pub struct DeliveryList {
     next_cursor: Option<String>,
 }
 
-/// A delivery with its attempts, oldest first.
+/// A delivery with the log of its attempts, oldest first.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryDetail {
     #[serde(flatten)]
     delivery: Delivery,
-    attempts: Vec<DeliveryAttempt>,
+    attempt_log: Vec<DeliveryAttempt>,
 }
 
 fn location(w: &Webhook) -> String {
@@ -370,7 +370,10 @@ async fn read_delivery(
         .webhooks
         .delivery(&actor, path_id(&id, "delivery")?)
         .await?;
-    Ok(Json(DeliveryDetail { delivery, attempts }))
+    Ok(Json(DeliveryDetail {
+        delivery,
+        attempt_log: attempts,
+    }))
 }
 
 /// Send a delivery again now, with the same `webhook-id` (one attempt; 409 when its endpoint

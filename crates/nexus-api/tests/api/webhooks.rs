@@ -211,7 +211,7 @@ async fn deliveries_are_signed_retried_logged_and_replayed() {
                 )
                 .await
                 .expect(StatusCode::OK);
-            let attempts: Vec<(Value, Value)> = detail.body["attempts"]
+            let attempts: Vec<(Value, Value)> = detail.body["attempt_log"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -257,8 +257,8 @@ async fn deliveries_are_signed_retried_logged_and_replayed() {
                 )
                 .await
                 .expect(StatusCode::OK);
-            assert_eq!(detail.body["attempts"][2]["trigger"], "replay");
-            assert_eq!(detail.body["attempts"].as_array().unwrap().len(), 3);
+            assert_eq!(detail.body["attempt_log"][2]["trigger"], "replay");
+            assert_eq!(detail.body["attempt_log"].as_array().unwrap().len(), 3);
 
             // A disabled endpoint's deliveries cannot be replayed.
             app.patch(
