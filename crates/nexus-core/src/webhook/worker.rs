@@ -177,10 +177,11 @@ impl Worker {
             self.settings.disable_after_failures
         );
         let disabled_event = match counts {
-            Count::Failure => match self.store.get_webhook(d.webhook_id).await? {
-                Some(w) => Some(crate::services::webhooks::disabled_event(&w, &reason)),
-                None => None,
-            },
+            Count::Failure => self
+                .store
+                .get_webhook(d.webhook_id)
+                .await?
+                .map(|w| crate::services::webhooks::disabled_event(&w, &reason)),
             _ => None,
         };
         let failures = match (counts, &disabled_event) {

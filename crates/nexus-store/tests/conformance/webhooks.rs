@@ -74,11 +74,14 @@ async fn customers_created(s: &dyn Store, owner: UserId, n: usize) {
     s.sequence_events(10_000).await.unwrap();
 }
 
+/// One request as sent: URL, headers, body.
+type Sent = (String, Vec<(&'static str, String)>, Vec<u8>);
+
 /// Answers every request with `status`, remembering what it was sent.
 #[derive(Default)]
 struct FakeReceiver {
     status: AtomicU16,
-    seen: Mutex<Vec<(String, Vec<(&'static str, String)>, Vec<u8>)>>,
+    seen: Mutex<Vec<Sent>>,
 }
 
 #[async_trait]
