@@ -113,7 +113,7 @@ async function start() {
 }
 function stop(signal) {
   return new Promise((ok) => {
-    if (server.exitCode !== null) return ok();
+    if (server.exitCode !== null || server.signalCode !== null) return ok();
     server.once('exit', () => ok());
     server.kill(signal);
   });

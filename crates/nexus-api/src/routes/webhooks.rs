@@ -278,7 +278,20 @@ async fn rotate_secret(
             )
         })?)
     };
-    let secret = match body.as_ref().and_then(|b| b.get("secret")) {
+    if let Some(b) = &body
+        && !(b.is_object() || b.is_null())
+    {
+        return Err(Problem::validation(vec![FieldError::new(
+            "$",
+            "invalid_type",
+            "must be a JSON object",
+        )]));
+    }
+    let secret = match body
+        .as_ref()
+        .and_then(|b| b.get("secret"))
+        .filter(|v| !v.is_null())
+    {
         Some(v) => match v.as_str().map(WebhookSecret::parse) {
             Some(Ok(s)) => Some(s),
             _ => {

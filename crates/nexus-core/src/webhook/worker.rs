@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::TryRecvError;
 use tokio_util::sync::CancellationToken;
 
 /// What one HTTP attempt got.
@@ -236,7 +237,17 @@ impl Worker {
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = events.recv() => {}
+                _ = events.recv() => {
+                    // Let a burst of writes settle and handle it in one pass: the worker's
+                    // transactions share SQLite's single writer with the requests.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    loop {
+                        match events.try_recv() {
+                            Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
+                            Err(_) => break,
+                        }
+                    }
+                }
                 _ = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
