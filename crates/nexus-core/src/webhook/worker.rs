@@ -241,12 +241,7 @@ impl Worker {
                     // Let a burst of writes settle and handle it in one pass: the worker's
                     // transactions share SQLite's single writer with the requests.
                     tokio::time::sleep(Duration::from_millis(100)).await;
-                    loop {
-                        match events.try_recv() {
-                            Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
-                            Err(_) => break,
-                        }
-                    }
+                    while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
                 }
                 _ = tokio::time::sleep(self.settings.poll_interval) => {}
             }
