@@ -2,9 +2,7 @@
 //! Host names are resolved by [`GuardedResolver`], which hands the connector only public
 //! addresses, so the address checked is the address connected to (no DNS rebinding); literal
 //! IP hosts are checked before sending. Redirects are not followed, proxies are not used.
-//!
-//! This build speaks plain HTTP only (reqwest without TLS features): `https://` endpoints fail
-//! their attempts with an error saying so.
+//! `https://` endpoints are verified against the system's trust store (rustls on ring).
 
 use crate::state::AppState;
 use async_trait::async_trait;
@@ -65,6 +63,9 @@ pub struct HttpTransport {
 
 impl HttpTransport {
     pub fn new(timeout: std::time::Duration, allow_private: bool) -> Self {
+        // reqwest is built without a crypto provider of its own: use ring (an error only means
+        // a provider is installed already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -120,9 +121,6 @@ impl Transport for HttpTransport {
             Ok(u) => u,
             Err(e) => return failed(format!("invalid URL: {e}")),
         };
-        if parsed.scheme() == "https" {
-            return failed("https endpoints need TLS support, which this build does not include");
-        }
         if let Some(ip) = literal_ip(&parsed)
             && !self.allow_private
             && is_forbidden(ip)

@@ -2396,7 +2396,7 @@ export type DeliveryAttempt = {
   response_excerpt?: string | null;
 };
 export type DeliveryDetail = Delivery & {
-  attempts: DeliveryAttempt[];
+  attempt_log: DeliveryAttempt[];
 };
 export type Webhook = {
   id: WebhookId;

@@ -94,12 +94,12 @@ pub struct DeliveryList {
     next_cursor: Option<String>,
 }
 
-/// A delivery with its attempts, oldest first.
+/// A delivery with the log of its attempts, oldest first.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryDetail {
     #[serde(flatten)]
     delivery: Delivery,
-    attempts: Vec<DeliveryAttempt>,
+    attempt_log: Vec<DeliveryAttempt>,
 }
 
 fn location(w: &Webhook) -> String {
@@ -278,7 +278,20 @@ async fn rotate_secret(
             )
         })?)
     };
-    let secret = match body.as_ref().and_then(|b| b.get("secret")) {
+    if let Some(b) = &body
+        && !(b.is_object() || b.is_null())
+    {
+        return Err(Problem::validation(vec![FieldError::new(
+            "$",
+            "invalid_type",
+            "must be a JSON object",
+        )]));
+    }
+    let secret = match body
+        .as_ref()
+        .and_then(|b| b.get("secret"))
+        .filter(|v| !v.is_null())
+    {
         Some(v) => match v.as_str().map(WebhookSecret::parse) {
             Some(Ok(s)) => Some(s),
             _ => {
@@ -370,7 +383,10 @@ async fn read_delivery(
         .webhooks
         .delivery(&actor, path_id(&id, "delivery")?)
         .await?;
-    Ok(Json(DeliveryDetail { delivery, attempts }))
+    Ok(Json(DeliveryDetail {
+        delivery,
+        attempt_log: attempts,
+    }))
 }
 
 /// Send a delivery again now, with the same `webhook-id` (one attempt; 409 when its endpoint

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::TryRecvError;
 use tokio_util::sync::CancellationToken;
 
 /// What one HTTP attempt got.
@@ -177,10 +178,11 @@ impl Worker {
             self.settings.disable_after_failures
         );
         let disabled_event = match counts {
-            Count::Failure => match self.store.get_webhook(d.webhook_id).await? {
-                Some(w) => Some(crate::services::webhooks::disabled_event(&w, &reason)),
-                None => None,
-            },
+            Count::Failure => self
+                .store
+                .get_webhook(d.webhook_id)
+                .await?
+                .map(|w| crate::services::webhooks::disabled_event(&w, &reason)),
             _ => None,
         };
         let failures = match (counts, &disabled_event) {
@@ -235,7 +237,12 @@ impl Worker {
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = events.recv() => {}
+                _ = events.recv() => {
+                    // Let a burst of writes settle and handle it in one pass: the worker's
+                    // transactions share SQLite's single writer with the requests.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
+                }
                 _ = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
