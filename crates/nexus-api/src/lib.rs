@@ -130,6 +130,10 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
                 "events_published_total",
                 "Events numbered and published on the bus"
             );
+            metrics::describe_counter!(
+                "webhook_attempts_total",
+                "Webhook delivery attempts by result (2xx, 3xx, 4xx, 5xx, error, refused)"
+            );
             Some(handle)
         })
         .clone()
