@@ -145,6 +145,10 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
                 "socketio_events_delivered_total",
                 "Events sent to at least one Socket.IO client"
             );
+            metrics::describe_counter!(
+                "webhook_attempts_total",
+                "Webhook delivery attempts by result (2xx, 3xx, 4xx, 5xx, error, refused)"
+            );
             Some(handle)
         })
         .clone()

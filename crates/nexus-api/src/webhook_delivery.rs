@@ -125,6 +125,7 @@ impl Transport for HttpTransport {
             && !self.allow_private
             && is_forbidden(ip)
         {
+            metrics::counter!("webhook_attempts_total", "result" => "refused").increment(1);
             return failed(format!(
                 "refused: {ip} is a private or special-purpose address"
             ));
@@ -135,9 +136,19 @@ impl Transport for HttpTransport {
         }
         let mut res = match req.send().await {
             Ok(r) => r,
-            Err(e) => return failed(describe(&e)),
+            Err(e) => {
+                metrics::counter!("webhook_attempts_total", "result" => "error").increment(1);
+                return failed(describe(&e));
+            }
         };
         let status = res.status().as_u16();
+        let class = match status {
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        metrics::counter!("webhook_attempts_total", "result" => class).increment(1);
         let mut excerpt: Vec<u8> = Vec::new();
         // Read at most the excerpt; the rest of the answer is dropped with the connection.
         while excerpt.len() < EXCERPT_BYTES {
