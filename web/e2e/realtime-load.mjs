@@ -11,11 +11,11 @@
 // same 2 cores, the tail measures the load generator as much as the server.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { io } from 'socket.io-client';
+import { freePort, sleep } from './lib.mjs';
 
 if (!isMainThread) {
   // ------------------------------------------------ a worker: holds its share of the clients
@@ -56,15 +56,6 @@ if (!isMainThread) {
   const RECEIVERS = Number(process.argv[4] ?? CLIENTS);
   const WORKERS = Number(process.env.LOAD_WORKERS ?? 2);
   const BIN = resolve(process.env.NEXUS_BIN ?? '../target/release/nexus');
-  const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-  const freePort = () =>
-    new Promise((ok) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => ok(port));
-      });
-    });
   const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
   const dataDir = mkdtempSync(join(tmpdir(), 'nexus-rt-load-'));
   const port = await freePort();

@@ -13,10 +13,10 @@
 //   NEXUS_BIN=target/debug/nexus node e2e/realtime.mjs     (scripts/web-test does this)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io } from 'socket.io-client';
+import { assert, freePort, sleep } from './lib.mjs';
 
 const BIN = resolve(process.env.NEXUS_BIN ?? '../target/debug/nexus');
 const PG = process.env.NEXUS_TEST_DATABASE_URL ?? '';
@@ -24,19 +24,6 @@ const ADMIN = { email: 'admin@rt.test', password: 'rt-Admin-password-1' };
 const PASSWORD = 'rt-User-password-1';
 const JWT_SECRET = `rt-secret-${process.pid}-${Date.now()}-0123456789abcdef`;
 const cleanups = [];
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 async function startNexus(name, env) {
   const port = await freePort();

@@ -8,11 +8,11 @@
 // directory; default a new temp dir, printed at the end).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { assert, freePort } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -22,19 +22,6 @@ const OUT = process.env.NEXUS_E2E_OUT ?? mkdtempSync(join(tmpdir(), 'nexus-e2e-s
 mkdirSync(OUT, { recursive: true });
 const ADMIN = { email: 'admin@e2e.test', password: 'e2e-Admin-password-1' };
 const VIEWER = { email: 'viewer@e2e.test', password: 'e2e-Viewer-password-1' };
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
 
 // ---------------------------------------------------------------- server
 const dataDir = mkdtempSync(join(tmpdir(), 'nexus-e2e-data-'));

@@ -7,28 +7,16 @@
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { assert, freePort, sleep } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { Webhook } = require('standardwebhooks');
 const BIN = resolve(process.env.NEXUS_BIN ?? '../target/debug/nexus');
 const ADMIN = { email: 'admin@webhooks.test', password: 'e2e-Admin-password-1' };
 
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
 async function until(what, fn, ms = 30000) {
   const end = Date.now() + ms;
   for (;;) {
