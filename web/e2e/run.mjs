@@ -331,7 +331,7 @@ await step('products', async () => {
   await screen(page, '08-products');
 });
 
-await step('settings: users, teams, API keys (admin)', async () => {
+await step('settings: users, teams, API keys, webhooks (admin)', async () => {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByText('vera', { exact: false }).first().waitFor();
   await screen(page, '09-settings-users');
@@ -344,6 +344,15 @@ await step('settings: users, teams, API keys (admin)', async () => {
   await page.getByRole('button', { name: 'Create key' }).click();
   await page.getByText(/shown only once/).waitFor();
   await screen(page, '10-settings-api-keys');
+  await page.getByRole('button', { name: 'Webhooks' }).click();
+  await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/nexus');
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  await page.getByText(/whsec_/).waitFor();
+  const hooks = await call('GET', '/api/v1/webhooks', admin);
+  assert(hooks.data.some((w) => w.url === 'https://hooks.example.com/nexus' && w.events.includes('customer.*')), 'webhook stored');
+  await page.getByRole('button', { name: 'Deliveries' }).click();
+  await page.getByRole('button', { name: 'Hide deliveries' }).waitFor();
+  await screen(page, '11-settings-webhooks');
 });
 
 await step('silent refresh: an expired access token is replaced without a new login', async () => {

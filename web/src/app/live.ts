@@ -21,6 +21,8 @@ export const TAGS_BY_ENTITY: Record<string, Tag[]> = {
   view: ['views'],
   user: ['users'],
   team: ['teams'],
+  custom_field: ['custom-fields', 'customers'],
+  webhook: ['webhooks'],
 };
 
 const NOUN: Record<string, string> = {

@@ -1,12 +1,16 @@
-// Administration (admins only): users, teams and API keys. Custom fields, webhooks and roles
-// join here when the API offers them.
+// Administration (admins only): users, teams, API keys and webhooks (with their deliveries and
+// replays). Custom fields and roles join here next.
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
   useCreateApiKeyMutation,
   useCreateTeamMutation,
   useCreateUserMutation,
+  useCreateWebhookMutation,
   useListApiKeysQuery,
+  useListWebhookDeliveriesQuery,
+  useListWebhooksQuery,
+  useReplayWebhookDeliveryMutation,
   useListTeamsQuery,
   useListUsersQuery,
   useRevokeApiKeyMutation,
@@ -14,6 +18,8 @@ import {
   type ApiKeyCreated,
   type Role,
   type User,
+  type Webhook,
+  type WebhookWithSecret,
 } from '../../app/api';
 import { Button, Card, Empty, ErrorState, FormError, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { date, dateTime } from '../../lib/format';
@@ -24,6 +30,7 @@ const TABS = [
   { key: 'users', label: 'Users' },
   { key: 'teams', label: 'Teams' },
   { key: 'api-keys', label: 'API keys' },
+  { key: 'webhooks', label: 'Webhooks' },
 ] as const;
 type Tab = (typeof TABS)[number]['key'];
 
@@ -253,6 +260,99 @@ function ApiKeys() {
   );
 }
 
+function Deliveries({ hook }: { hook: Webhook }) {
+  const q = useListWebhookDeliveriesQuery({ id: hook.id, limit: 10 });
+  const [replay] = useReplayWebhookDeliveryMutation();
+  if (q.isLoading) return <Loading />;
+  if (q.error) return <ErrorState message={errorMessage(q.error)} onRetry={q.refetch} />;
+  if (!q.data?.data.length) return <p className="text-sm text-slate-700">No deliveries yet.</p>;
+  return (
+    <ul className="divide-y divide-slate-100 text-sm" aria-label={`Deliveries to ${hook.url}`}>
+      {q.data.data.map((d) => (
+        <li key={d.id} className="flex flex-wrap items-center justify-between gap-2 py-1.5">
+          <span>
+            <span className="font-mono text-xs">{d.event_type}</span> · {d.status} · {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+            {d.last_status ? ` · HTTP ${d.last_status}` : ''} · {dateTime(d.created_at)}
+          </span>
+          <Button variant="secondary" onClick={() => void replay({ id: d.id }).then(() => q.refetch())} aria-label={`Replay ${d.event_type} delivery ${d.id}`}>
+            Replay
+          </Button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Webhooks() {
+  const q = useListWebhooksQuery({});
+  const [create, { isLoading, error }] = useCreateWebhookMutation();
+  const [v, setV] = useState({ url: '', events: 'customer.*, deal.stage_changed', description: '' });
+  const [created, setCreated] = useState<WebhookWithSecret | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const errs = formErrors(error);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const events = v.events.split(',').map((s) => s.trim()).filter(Boolean);
+    const res = await create({ webhookCreate: { url: v.url.trim(), events, description: v.description.trim() || null } });
+    if ('data' in res && res.data) {
+      setCreated(res.data);
+      setV({ url: '', events: 'customer.*, deal.stage_changed', description: '' });
+    }
+  }
+  return (
+    <Card title="Webhooks">
+      <form onSubmit={submit} noValidate className="mb-4 space-y-2" aria-label="New webhook">
+        <FormError message={errs.message} />
+        <div className="flex flex-wrap items-end gap-2">
+          <TextField label="Endpoint URL" value={v.url} onChange={(e) => setV({ ...v, url: e.target.value })} error={errs.fields.url} placeholder="https://…" />
+          <TextField label="Events" value={v.events} onChange={(e) => setV({ ...v, events: e.target.value })} error={errs.fields.events ?? Object.entries(errs.fields).find(([k]) => k.startsWith('events['))?.[1]} />
+          <TextField label="Description" value={v.description} onChange={(e) => setV({ ...v, description: e.target.value })} error={errs.fields.description} />
+          <Button type="submit" disabled={isLoading}>
+            Add webhook
+          </Button>
+        </div>
+      </form>
+      {created && (
+        <div role="status" className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm">
+          <p className="font-medium">Copy the signing secret of {created.url} now: it is shown only once.</p>
+          <code className="mt-1 block break-all rounded bg-white p-2 font-mono text-xs">{created.secret}</code>
+        </div>
+      )}
+      {q.isLoading ? (
+        <Loading />
+      ) : q.error ? (
+        <ErrorState message={errorMessage(q.error)} onRetry={q.refetch} />
+      ) : !q.data?.data.length ? (
+        <Empty>No webhooks.</Empty>
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {q.data.data.map((w) => (
+            <li key={w.id} className="py-2 text-sm">
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <span>
+                  <span className="font-medium break-all">{w.url}</span>
+                  <span className="ml-2 font-mono text-xs text-slate-700">{w.events.join(', ')}</span>
+                  <span className="ml-2 text-slate-700">
+                    {w.disabled_at ? `disabled ${date(w.disabled_at)}: ${w.disabled_reason ?? ''}` : w.active ? 'active' : 'paused'}
+                  </span>
+                </span>
+                <Button variant="secondary" aria-expanded={open === w.id} onClick={() => setOpen(open === w.id ? null : w.id)}>
+                  {open === w.id ? 'Hide deliveries' : 'Deliveries'}
+                </Button>
+              </div>
+              {open === w.id && (
+                <div className="mt-2">
+                  <Deliveries hook={w} />
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
 export default function SettingsPage() {
   const [params, setParams] = useSearchParams();
   const tab: Tab = TABS.find((t) => t.key === params.get('tab'))?.key ?? 'users';
@@ -278,6 +378,7 @@ export default function SettingsPage() {
       {tab === 'users' && <Users />}
       {tab === 'teams' && <Teams />}
       {tab === 'api-keys' && <ApiKeys />}
+      {tab === 'webhooks' && <Webhooks />}
     </div>
   );
 }
