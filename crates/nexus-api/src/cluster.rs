@@ -237,7 +237,8 @@ impl Cluster {
                 },
                 Err(e) => {
                     i.set_up(false);
-                    tracing::warn!(error = ?e.kind(), "redis: unreachable; retrying");
+                    // The change to "unavailable" is logged once by `set_up`; retries only at debug level.
+                    tracing::debug!(error = ?e.kind(), "redis: unreachable; retrying");
                 }
             }
             tokio::select! {
