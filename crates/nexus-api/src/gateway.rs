@@ -213,7 +213,13 @@ pub async fn request_context(
 
     let in_flight = metrics::gauge!("http_requests_in_flight");
     in_flight.increment(1.0);
-    let res = match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+    // An upload streams a whole file: it gets the upload timeout.
+    let timeout = if route == crate::routes::imports::UPLOAD_PATH && method == "POST" {
+        state.config.imports.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    let res = match tokio::time::timeout(timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

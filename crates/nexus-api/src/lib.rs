@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod error;
+mod export;
 pub mod extract;
 pub mod gateway;
 pub mod idempotency;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::views::router())
         .merge(routes::events::router())
         .merge(routes::webhooks::router())
+        .merge(routes::imports::router())
         .route(
             "/api/v1/openapi.json",
             get(|| async {
@@ -60,7 +62,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             gateway::authenticate,
         ));
-    Router::new()
+    let limited = Router::new()
         .merge(api)
         .merge(routes::ops::router())
         .merge(
@@ -71,7 +73,19 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             state.config.body_limit_bytes,
+        ));
+    // CSV uploads stream to disk: their own size limit instead of the JSON body limit.
+    let import_limit = usize::try_from(state.config.imports.max_bytes).unwrap_or(usize::MAX);
+    let uploads = routes::imports::upload_router()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::authenticate,
         ))
+        .layer(DefaultBodyLimit::max(import_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(import_limit));
+    Router::new()
+        .merge(uploads)
+        .merge(limited)
         .layer(gateway::cors(&state.config))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -207,6 +221,11 @@ pub fn spawn_background(
             }
         }
     }));
+    let imports = nexus_core::import::worker::ImportWorker::new(
+        state.services.clone(),
+        state.config.imports.worker.clone(),
+    );
+    tasks.push(tokio::spawn(imports.run(stop.clone())));
     let worker = webhook_delivery::worker(state);
     tasks.push(tokio::spawn(worker.run(stop.clone())));
     tasks

@@ -31,6 +31,31 @@ pub struct ApiConfig {
     pub trust_forwarded_for: bool,
     /// Webhook delivery: retry schedule, private targets, disabling, timeouts.
     pub webhooks: nexus_core::webhook::WebhookSettings,
+    /// CSV imports: where uploads are kept, their size limit, the worker's settings.
+    pub imports: ImportConfig,
+}
+
+/// Settings of CSV imports.
+#[derive(Clone, Debug)]
+pub struct ImportConfig {
+    /// Folder of the uploaded files (kept until the job ends; a job resumes from its file).
+    pub dir: std::path::PathBuf,
+    /// Largest upload accepted, in bytes.
+    pub max_bytes: u64,
+    /// Time allowed for one upload request (instead of the request timeout).
+    pub upload_timeout: Duration,
+    pub worker: nexus_core::import::worker::ImportSettings,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        Self {
+            dir: std::env::temp_dir().join("nexus-imports"),
+            max_bytes: 1 << 30,
+            upload_timeout: Duration::from_secs(3600),
+            worker: Default::default(),
+        }
+    }
 }
 
 impl Default for ApiConfig {
@@ -48,6 +73,7 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             trust_forwarded_for: false,
             webhooks: Default::default(),
+            imports: Default::default(),
         }
     }
 }

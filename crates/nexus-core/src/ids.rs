@@ -140,3 +140,7 @@ id_type!(
     /// Identifies one attempt of a webhook delivery.
     AttemptId
 );
+id_type!(
+    /// Identifies a CSV import job.
+    ImportId
+);

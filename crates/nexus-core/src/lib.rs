@@ -13,6 +13,7 @@ pub mod deal;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod page;
 pub mod password;

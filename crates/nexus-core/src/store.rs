@@ -77,7 +77,15 @@ pub enum IdempotencyClaim {
 
 #[async_trait]
 pub trait Store:
-    DashboardStore + TimelineStore + ViewStore + CustomFieldStore + WebhookStore + Send + Sync + 'static
+    DashboardStore
+    + TimelineStore
+    + ViewStore
+    + CustomFieldStore
+    + WebhookStore
+    + ImportStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -469,4 +477,53 @@ pub trait WebhookStore: Send + Sync {
     /// does not exist.
     async fn replay_delivery(&self, id: crate::ids::DeliveryId, now: Timestamp)
     -> CoreResult<bool>;
+}
+
+/// CSV import jobs (see [`crate::import`]).
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    async fn insert_import(&self, job: &crate::import::ImportJob, event: &Event) -> CoreResult<()>;
+    async fn get_import(
+        &self,
+        id: crate::ids::ImportId,
+    ) -> CoreResult<Option<crate::import::ImportJob>>;
+    /// Jobs newest first (by id), after `before`, of one creator or of all.
+    async fn list_imports(
+        &self,
+        created_by: Option<UserId>,
+        before: Option<crate::ids::ImportId>,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::import::ImportJob>>;
+    /// Writes the job's status, mapping, error and times if the stored version is still
+    /// `expected_version`, and releases its lease; `false` otherwise.
+    async fn update_import(
+        &self,
+        job: &crate::import::ImportJob,
+        expected_version: i64,
+        event: &Event,
+    ) -> CoreResult<bool>;
+    /// Queued or running jobs whose lease has run out at `now` (candidates for a worker).
+    async fn claimable_imports(&self, now: Timestamp) -> CoreResult<Vec<crate::ids::ImportId>>;
+    /// Takes a queued or running job whose lease has run out, for `owner` until `until`, and
+    /// marks it running; `None` if another worker took it first.
+    async fn claim_import(
+        &self,
+        id: crate::ids::ImportId,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> CoreResult<Option<crate::import::ImportJob>>;
+    /// Commits one batch, in one transaction: the customers (as a bulk load: tags, unique
+    /// custom-field values, sign-up counts; no per-row events), the rejected rows, the job's new
+    /// checkpoint and counters, a renewed lease and `event`. Only while the job is running,
+    /// held by `owner`, and its checkpoint is still `from_offset`; `false` (nothing written)
+    /// otherwise: the job was cancelled or taken over.
+    async fn commit_import_batch(&self, c: crate::import::ImportCommit<'_>) -> CoreResult<bool>;
+    /// Rejected rows of a job by row number, after `after_row`.
+    async fn import_rejections(
+        &self,
+        job: crate::ids::ImportId,
+        after_row: i64,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::import::ImportRejection>>;
 }

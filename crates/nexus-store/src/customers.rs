@@ -48,6 +48,8 @@ macro_rules! bind_customer {
     }};
 }
 
+pub(crate) use bind_customer;
+
 /// Replaces the tag rows of one customer on a transaction.
 macro_rules! write_tags {
     ($tx:expr, $c:expr, $replace:expr) => {{
@@ -136,7 +138,7 @@ const ERASE_STATEMENTS: &[&str] = &[
     "DELETE FROM deals WHERE customer_id = $1",
 ];
 
-mod bulk;
+pub(crate) mod bulk;
 
 impl Db {
     pub(crate) async fn insert_customers(

@@ -12,6 +12,7 @@ mod dashboards;
 mod deals;
 mod dialect;
 mod events;
+mod imports;
 mod kanban;
 mod pipelines;
 mod pool;

@@ -64,6 +64,15 @@ pub struct Config {
     pub webhook_disable_after_failures: u32,
     /// Timeout of one webhook delivery attempt.
     pub webhook_timeout_secs: u64,
+    /// Folder of uploaded import files. Default: `<data_dir>/imports`.
+    pub import_dir: Option<PathBuf>,
+    /// Largest CSV upload accepted, in bytes.
+    pub import_max_bytes: u64,
+    /// Rows per committed import batch.
+    pub import_batch_rows: usize,
+    /// Seconds an import job stays held by a worker that stopped committing before another
+    /// worker (another instance, or this one after a restart) takes it over.
+    pub import_lease_secs: u64,
 }
 
 impl Default for Config {
@@ -99,6 +108,10 @@ impl Default for Config {
             webhook_allow_private_targets: false,
             webhook_disable_after_failures: 5,
             webhook_timeout_secs: 10,
+            import_dir: None,
+            import_max_bytes: 1 << 30,
+            import_batch_rows: 10_000,
+            import_lease_secs: 30,
         }
     }
 }
@@ -187,7 +200,32 @@ impl Config {
             "db_max_connections must be at least 1"
         );
         self.webhook_settings()?;
+        anyhow::ensure!(
+            (100..=100_000).contains(&self.import_batch_rows),
+            "import_batch_rows must be from 100 to 100000"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.import_lease_secs),
+            "import_lease_secs must be from 1 to 3600"
+        );
         Ok(())
+    }
+
+    /// CSV import settings.
+    pub fn import_config(&self) -> nexus_api::state::ImportConfig {
+        nexus_api::state::ImportConfig {
+            dir: self
+                .import_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("imports")),
+            max_bytes: self.import_max_bytes,
+            upload_timeout: std::time::Duration::from_secs(3600),
+            worker: nexus_core::import::worker::ImportSettings {
+                batch_rows: self.import_batch_rows,
+                lease: std::time::Duration::from_secs(self.import_lease_secs),
+                poll: std::time::Duration::from_secs(2),
+            },
+        }
     }
 
     /// TOML with secrets replaced by `[redacted]`.

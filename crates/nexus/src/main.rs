@@ -1,9 +1,10 @@
-//! `nexus`: the NEXUS CRM binary. Subcommands: serve, migrate, user create, seed-demo,
+//! `nexus`: the NEXUS CRM binary. Subcommands: serve, migrate, user create, seed-demo, import,
 //! config print-default / show, bench.
 
 mod ai_cli;
 mod bench;
 mod config;
+mod import_cli;
 mod seed;
 mod server;
 
@@ -41,6 +42,8 @@ enum Command {
     User(UserCommand),
     /// Fill the database with realistic demo data.
     SeedDemo(seed::SeedArgs),
+    /// Import a CSV file (customers) as an import job, with a progress bar.
+    Import(import_cli::ImportArgs),
     /// Show configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -112,6 +115,13 @@ fn main() -> Result<()> {
                     eprintln!("\n{first}");
                 }
                 seed::run(&services, args).await
+            }
+            Command::Import(args) => {
+                let (services, _) = server::open(&cfg).await?;
+                if let Some(first) = server::bootstrap(&services, &cfg).await? {
+                    eprintln!("\n{first}");
+                }
+                import_cli::run(&services, cfg.import_config().worker, args).await
             }
             Command::Config(_) | Command::Bench(_) | Command::Ai(_) => Ok(()),
         }

@@ -95,6 +95,7 @@ fn api_config(cfg: &Config) -> Result<ApiConfig> {
             .collect(),
         trust_forwarded_for: cfg.trust_forwarded_for,
         webhooks: cfg.webhook_settings()?,
+        imports: cfg.import_config(),
     })
 }
 

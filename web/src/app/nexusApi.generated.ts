@@ -9,6 +9,7 @@ export const addTagTypes = [
   "dashboards",
   "deals",
   "events",
+  "imports",
   "pipelines",
   "products",
   "teams",
@@ -306,6 +307,33 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["customers"],
       }),
+      exportCustomers: build.query<
+        ExportCustomersApiResponse,
+        ExportCustomersApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/export`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            status: queryArg.status,
+            kind: queryArg.kind,
+            owner_id: queryArg.ownerId,
+            team_id: queryArg.teamId,
+            company_id: queryArg.companyId,
+            tag: queryArg.tag,
+            segment: queryArg.segment,
+            created_after: queryArg.createdAfter,
+            created_before: queryArg.createdBefore,
+            updated_after: queryArg.updatedAfter,
+            updated_before: queryArg.updatedBefore,
+            q: queryArg.q,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["customers"],
+      }),
       readCustomer: build.query<ReadCustomerApiResponse, ReadCustomerApiArg>({
         query: (queryArg) => ({ url: `/api/v1/customers/${queryArg.id}` }),
         providesTags: ["customers"],
@@ -574,6 +602,87 @@ const injectedRtkApi = api
           },
         }),
         providesTags: ["events"],
+      }),
+      listImports: build.query<ListImportsApiResponse, ListImportsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/imports`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+          },
+        }),
+        providesTags: ["imports"],
+      }),
+      uploadImport: build.mutation<UploadImportApiResponse, UploadImportApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/imports`,
+            method: "POST",
+            body: queryArg.body,
+            params: {
+              entity: queryArg.entity,
+              file_name: queryArg.fileName,
+            },
+          }),
+          invalidatesTags: ["imports"],
+        },
+      ),
+      listImportFields: build.query<
+        ListImportFieldsApiResponse,
+        ListImportFieldsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/imports/fields`,
+          params: {
+            entity: queryArg.entity,
+          },
+        }),
+        providesTags: ["imports"],
+      }),
+      readImport: build.query<ReadImportApiResponse, ReadImportApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/imports/${queryArg.id}`,
+          headers: {
+            "If-None-Match": queryArg["If-None-Match"],
+          },
+        }),
+        providesTags: ["imports"],
+      }),
+      cancelImport: build.mutation<CancelImportApiResponse, CancelImportApiArg>(
+        {
+          query: (queryArg) => ({
+            url: `/api/v1/imports/${queryArg.id}/cancel`,
+            method: "POST",
+            headers: {
+              "If-Match": queryArg["If-Match"],
+            },
+          }),
+          invalidatesTags: ["imports"],
+        },
+      ),
+      listImportRejections: build.query<
+        ListImportRejectionsApiResponse,
+        ListImportRejectionsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/imports/${queryArg.id}/rejections`,
+          params: {
+            after: queryArg.after,
+            limit: queryArg.limit,
+          },
+        }),
+        providesTags: ["imports"],
+      }),
+      startImport: build.mutation<StartImportApiResponse, StartImportApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/imports/${queryArg.id}/start`,
+          method: "POST",
+          body: queryArg.importStart,
+          headers: {
+            "If-Match": queryArg["If-Match"],
+          },
+        }),
+        invalidatesTags: ["imports"],
       }),
       listPipelines: build.query<ListPipelinesApiResponse, ListPipelinesApiArg>(
         {
@@ -1199,6 +1308,32 @@ export type CreateCustomersBatchApiArg = {
   "Idempotency-Key"?: string | null;
   customerBatch: CustomerBatch;
 };
+export type ExportCustomersApiResponse = /** status 200  */ string;
+export type ExportCustomersApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `name`, `email` or `cf.<key>` (a
+    custom field; records without a value come last); prefix `-` for descending. */
+  sort?: string;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  kind?: CustomerKind;
+  ownerId?: UserId;
+  teamId?: TeamId;
+  companyId?: CustomerId;
+  tag?: string;
+  segment?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  updatedAfter?: string;
+  updatedBefore?: string;
+  /** Substring search over name, email, company and phone. */
+  q?: string;
+  /** `only` lists soft-deleted customers instead of live ones. */
+  deleted?: string;
+};
 export type ReadCustomerApiResponse = /** status 200  */ Customer;
 export type ReadCustomerApiArg = {
   id: CustomerId;
@@ -1353,6 +1488,48 @@ export type ListEventsApiArg = {
   /** Sequence number of the last event already seen */
   after?: number;
   limit?: number;
+};
+export type ListImportsApiResponse = /** status 200  */ ImportList;
+export type ListImportsApiArg = {
+  limit?: number;
+  cursor?: string;
+};
+export type UploadImportApiResponse = /** status 201  */ ImportJob;
+export type UploadImportApiArg = {
+  /** customers */
+  entity: string;
+  /** The file's name, for display */
+  fileName?: string;
+  /** The CSV file */
+  body: string;
+};
+export type ListImportFieldsApiResponse = /** status 200  */ FieldList;
+export type ListImportFieldsApiArg = {
+  /** customers */
+  entity: string;
+};
+export type ReadImportApiResponse = /** status 200  */ ImportJob;
+export type ReadImportApiArg = {
+  id: ImportId;
+  "If-None-Match"?: string | null;
+};
+export type CancelImportApiResponse = /** status 200  */ ImportJob;
+export type CancelImportApiArg = {
+  id: ImportId;
+  "If-Match"?: string | null;
+};
+export type ListImportRejectionsApiResponse = /** status 200  */ RejectionList;
+export type ListImportRejectionsApiArg = {
+  id: ImportId;
+  /** Row number to continue after */
+  after?: number;
+  limit?: number;
+};
+export type StartImportApiResponse = /** status 202  */ ImportJob;
+export type StartImportApiArg = {
+  id: ImportId;
+  "If-Match"?: string | null;
+  importStart: ImportStart;
 };
 export type ListPipelinesApiResponse = /** status 200  */ PipelineList;
 export type ListPipelinesApiArg = {
@@ -2159,6 +2336,103 @@ export type StageChangeList = {
   data: StageChange[];
   next_cursor?: string | null;
 };
+export type ImportProgress = {
+  /** Bytes of the file read and committed (the checkpoint: the next batch starts here). */
+  bytes_processed: number;
+  /** Data rows read (accepted + rejected + duplicates). */
+  rows_processed: number;
+  /** Rows committed as new records. */
+  rows_accepted: number;
+  /** Rows refused by validation (see the job's rejections for the reasons). */
+  rows_rejected: number;
+  /** Rows skipped because their e-mail was taken (also listed among the rejections). */
+  rows_duplicate: number;
+};
+export type ImportId = string;
+export type ImportEntity = "customers";
+export type ImportStatus =
+  "uploaded" | "queued" | "running" | "completed" | "failed" | "cancelled";
+export type OnDuplicate = "skip";
+export type ImportJob = ImportProgress & {
+  id: ImportId;
+  entity: ImportEntity;
+  status: ImportStatus;
+  /** The uploaded file's name, as the client gave it. */
+  file_name: string;
+  file_bytes: number;
+  /** The header row of the file. */
+  columns: string[];
+  /** The first data rows, for checking the mapping. */
+  preview: string[][];
+  /** Column → field; columns left out are ignored. Set when the job is started. */
+  mapping?:
+    | {
+        [key: string]: string;
+      }
+    | {
+        [key: string]: string;
+      };
+  /** A mapping proposed from the column names (what `start` uses when given none). */
+  suggested_mapping: {
+    [key: string]: string;
+  };
+  on_duplicate: OnDuplicate;
+  /** Why the job failed. */
+  error?: string | null;
+  created_by: UserId;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+};
+export type ImportList = {
+  data: ImportJob[];
+  next_cursor?: string | null;
+};
+export type ImportField = {
+  name: string;
+  required: boolean;
+  description: string;
+};
+export type FieldList = {
+  data: ImportField[];
+};
+export type RowError = {
+  field: string;
+  /** The column the field was mapped from (absent for a field no column maps). */
+  column?: string | null;
+  code: string;
+  message: string;
+};
+export type ImportRejection = {
+  /** Line of the row in the file, counting the header as line 1. */
+  row: number;
+  /** The e-mail was taken: skipped as a duplicate rather than refused. */
+  duplicate: boolean;
+  /** What is wrong; `field` names the resource field, `column` the file's column. */
+  errors: RowError[];
+  /** The row as read, column → value. */
+  values: object;
+};
+export type RejectionList = {
+  data: ImportRejection[];
+  /** Pass as `after` for the next page (absent on the last one). */
+  next_after?: number | null;
+};
+export type ImportStart = {
+  /** Column → field (`name`, `email`, …, `cf.<key>`); columns left out are ignored. Default:
+    the job's `suggested_mapping`. */
+  mapping?:
+    | {
+        [key: string]: string;
+      }
+    | {
+        [key: string]: string;
+      };
+  /** `skip` (the default): a row whose e-mail is taken is skipped and listed as a duplicate. */
+  on_duplicate?: string | null;
+};
 export type Stage = {
   id: StageId;
   name: string;
@@ -2485,6 +2759,8 @@ export const {
   useLazyListCustomersQuery,
   useCreateCustomerMutation,
   useCreateCustomersBatchMutation,
+  useExportCustomersQuery,
+  useLazyExportCustomersQuery,
   useReadCustomerQuery,
   useLazyReadCustomerQuery,
   useDeleteCustomerMutation,
@@ -2524,6 +2800,17 @@ export const {
   useLazyDealStageHistoryQuery,
   useListEventsQuery,
   useLazyListEventsQuery,
+  useListImportsQuery,
+  useLazyListImportsQuery,
+  useUploadImportMutation,
+  useListImportFieldsQuery,
+  useLazyListImportFieldsQuery,
+  useReadImportQuery,
+  useLazyReadImportQuery,
+  useCancelImportMutation,
+  useListImportRejectionsQuery,
+  useLazyListImportRejectionsQuery,
+  useStartImportMutation,
   useListPipelinesQuery,
   useLazyListPipelinesQuery,
   useCreatePipelineMutation,

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/customers", post(create).get(list))
         .route("/api/v1/customers/batch", post(create_batch))
+        .route("/api/v1/customers/export", get(export))
         .route(
             "/api/v1/customers/{id}",
             get(read).patch(update).delete(remove),
@@ -464,25 +465,93 @@ async fn list(
     let mut data = state.services.customers.list(&actor, q.clone()).await?;
     let next_cursor = if data.len() > limit {
         data.truncate(limit);
-        data.last().map(|c| {
-            match &q.custom.sort {
-                Some(s) => Cursor {
-                    sort: s.name(),
-                    value: s.cursor_value(c.attributes.get(&s.key)),
-                    id: c.id.0,
-                },
-                None => Cursor {
-                    sort: q.sort.as_str().into(),
-                    value: c.sort_value(q.sort),
-                    id: c.id.0,
-                },
-            }
-            .encode()
-        })
+        data.last().map(|c| position(&q, c).encode())
     } else {
         None
     };
     Ok(Json(CustomerList { data, next_cursor }))
+}
+
+/// The keyset position of `c` in the order of `q`.
+fn position(q: &CustomerQuery, c: &Customer) -> Cursor {
+    match &q.custom.sort {
+        Some(s) => Cursor {
+            sort: s.name(),
+            value: s.cursor_value(c.attributes.get(&s.key)),
+            id: c.id.0,
+        },
+        None => Cursor {
+            sort: q.sort.as_str().into(),
+            value: c.sort_value(q.sort),
+            id: c.id.0,
+        },
+    }
+}
+
+/// Rows per page read by an export.
+const EXPORT_PAGE: u32 = 1000;
+
+/// Export the customers the caller may read as CSV, streamed page by page, with the list's
+/// filters and sort (`limit` and `cursor` are ignored: the export runs to the end). Columns: the
+/// customer's fields, then one `cf.<key>` column per custom field. Lists (tags, multi-select
+/// values) are joined with `;`; cells that a spreadsheet would run as a formula (starting with
+/// `=`, `@`, or `+`/`-` not followed by a digit) are prefixed with `'`.
+#[utoipa::path(operation_id = "export_customers", get, path = "/api/v1/customers/export", tag = "customers", security(("bearer" = [])), params(CustomerListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let mut q = parse_list(raw.as_deref())?;
+    let customers = state.services.customers.clone();
+    customers.resolve_custom(&actor, &mut q).await?;
+    let defs = customers.field_definitions(&actor).await?;
+    q.after = None;
+    q.limit = EXPORT_PAGE + 1;
+    let header = crate::export::customer_header(&defs);
+    // State of the stream: the query of the next page (None once the last page is out).
+    let pages = futures::stream::unfold((Some(q), Some(header)), move |(q, header)| {
+        let customers = customers.clone();
+        let actor = actor.clone();
+        let defs = defs.clone();
+        async move {
+            let mut q = q?;
+            let mut rows = match customers.list(&actor, q.clone()).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // The status line is out already: end the body early (the client sees a
+                    // truncated transfer) and log why.
+                    tracing::error!(error = %e, "customer export stopped");
+                    return Some((Err(std::io::Error::other("export failed")), (None, None)));
+                }
+            };
+            let more = rows.len() > EXPORT_PAGE as usize;
+            rows.truncate(EXPORT_PAGE as usize);
+            let mut out = header.unwrap_or_default();
+            crate::export::customer_rows(&mut out, &rows, &defs);
+            let next = match rows.last() {
+                Some(last) if more => {
+                    q.after = Some(position(&q, last));
+                    Some(q)
+                }
+                _ => None,
+            };
+            Some((Ok(axum::body::Bytes::from(out)), (next, None)))
+        }
+    });
+    let mut res = Response::new(axum::body::Body::from_stream(pages));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"customers.csv\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 /// Read one customer. Answers 304 when `If-None-Match` holds the current `ETag`.

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod dashboards;
 pub mod deals;
 pub mod events;
+pub mod imports;
 pub mod ops;
 pub mod pipelines;
 pub mod privacy;

@@ -11,7 +11,8 @@ use crate::services::ownership::{self, OwnerCache, check_assignment};
 use crate::store::Store;
 use crate::validate::Patch;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 pub const BATCH_MAX: usize = 1000;
@@ -62,6 +63,54 @@ impl CustomerService {
                 format!("must hold 1 to {BATCH_MAX} items"),
             ));
         }
+        let mut checked = self.check_items(actor, items).await?;
+        if !checked.errors.is_empty() {
+            checked.errors.sort_by_key(|e| item_index(&e.field));
+            return Err(CoreError::Validation(checked.errors));
+        }
+        let events: Vec<Event> = checked
+            .built
+            .iter()
+            .map(|c| created_event(actor, c))
+            .collect();
+        self.store.insert_customers(&checked.built, &events).await?;
+        self.bus.committed();
+        Ok(checked.built)
+    }
+
+    /// Checks the rows of an import batch as [`Self::create_batch`] checks its items, but
+    /// keeps the good ones: returns the customers to create with their item index, and the
+    /// errors of every refused item by index (field names without the `items[i].` prefix).
+    /// Nothing is written: the import commits the customers with its checkpoint.
+    pub async fn check_import_rows(
+        &self,
+        actor: &Actor,
+        items: &[Value],
+    ) -> CoreResult<(Vec<(usize, Customer)>, BTreeMap<usize, Vec<FieldError>>)> {
+        actor.require(Permission::CustomersWrite)?;
+        let checked = self.check_items(actor, items).await?;
+        let mut refused: BTreeMap<usize, Vec<FieldError>> = BTreeMap::new();
+        for mut e in checked.errors {
+            let i = item_index(&e.field);
+            let prefix = format!("items[{i}]");
+            if let Some(rest) = e.field.strip_prefix(&prefix) {
+                e.field = rest.trim_start_matches('.').to_owned();
+            }
+            refused.entry(i).or_default().push(e);
+        }
+        let accepted = checked
+            .positions
+            .into_iter()
+            .zip(checked.built)
+            .filter(|(i, _)| !refused.contains_key(i))
+            .collect();
+        Ok((accepted, refused))
+    }
+
+    /// Parses and checks create bodies: custom fields, ownership, company links, e-mails
+    /// repeated within the items or taken, unique custom-field values. Errors name the item
+    /// (`items[i].field`).
+    async fn check_items(&self, actor: &Actor, items: &[Value]) -> CoreResult<CheckedItems> {
         let mut errors = Vec::new();
         let mut built = Vec::with_capacity(items.len());
         // The item index of each built customer.
@@ -87,14 +136,17 @@ impl CustomerService {
             };
             match c {
                 Ok(c) => {
-                    if let Some(e) = c.email_normalized()
-                        && let Some(first) = seen_emails.insert(e, i)
-                    {
-                        errors.push(FieldError::new(
-                            format!("{prefix}.email"),
-                            "duplicate_in_batch",
-                            format!("same email as items[{first}]"),
-                        ));
+                    if let Some(e) = c.email_normalized() {
+                        match seen_emails.entry(e) {
+                            Entry::Occupied(first) => errors.push(FieldError::new(
+                                format!("{prefix}.email"),
+                                "duplicate_in_batch",
+                                format!("same email as items[{}]", first.get()),
+                            )),
+                            Entry::Vacant(v) => {
+                                v.insert(i);
+                            }
+                        }
                     }
                     built.push(c);
                     positions.push(i);
@@ -104,8 +156,15 @@ impl CustomerService {
         }
         let emails: Vec<String> = seen_emails.keys().cloned().collect();
         if !emails.is_empty() {
-            for taken in self.store.customers_with_emails(&emails).await? {
-                if let Some(i) = seen_emails.get(&taken) {
+            let taken: HashSet<String> = self
+                .store
+                .customers_with_emails(&emails)
+                .await?
+                .into_iter()
+                .collect();
+            // Every item with a taken e-mail, not only the first of the batch to carry it.
+            for (i, c) in positions.iter().zip(&built) {
+                if c.email_normalized().is_some_and(|e| taken.contains(&e)) {
                     errors.push(FieldError::new(
                         format!("items[{i}].email"),
                         "email_taken",
@@ -118,14 +177,11 @@ impl CustomerService {
             self.unique_values_in_batch(&defs, &built, &positions)
                 .await?,
         );
-        if !errors.is_empty() {
-            errors.sort_by_key(|e| item_index(&e.field));
-            return Err(CoreError::Validation(errors));
-        }
-        let events: Vec<Event> = built.iter().map(|c| created_event(actor, c)).collect();
-        self.store.insert_customers(&built, &events).await?;
-        self.bus.committed();
-        Ok(built)
+        Ok(CheckedItems {
+            built,
+            positions,
+            errors,
+        })
     }
 
     /// Resolves ownership and the company link of a new customer.
@@ -444,6 +500,12 @@ impl CustomerService {
         q.custom.resolve(&defs).map_err(CoreError::Validation)
     }
 
+    /// The live custom-field definitions of customers, for a reader of customers.
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+        actor.require(Permission::CustomersRead)?;
+        self.custom_fields().await
+    }
+
     /// The live custom-field definitions of customers.
     async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
         self.store
@@ -553,6 +615,14 @@ impl CustomerService {
             })
             .await
     }
+}
+
+/// Items of a batch after [`CustomerService::check_items`].
+struct CheckedItems {
+    built: Vec<Customer>,
+    /// The item index of each built customer.
+    positions: Vec<usize>,
+    errors: Vec<FieldError>,
 }
 
 fn created_event(actor: &Actor, c: &Customer) -> Event {

@@ -100,6 +100,7 @@ impl EventService {
                 .get_custom_field(crate::ids::CustomFieldId(id))
                 .await?
                 .map(to_value),
+            "import" => s.get_import(crate::ids::ImportId(id)).await?.map(to_value),
             _ => None,
         };
         Ok(v)
@@ -142,6 +143,8 @@ pub fn visible(actor: &Actor, e: &Event) -> bool {
                 || (e.team_id.is_some() && e.team_id == actor.team_id)
         }
         "user" => actor.role == Role::Admin || e.entity_id == actor.user_id.0,
+        // Import jobs: their creator and admins.
+        "import" => actor.role == Role::Admin || e.owner_id == Some(actor.user_id),
         // Audit entries without a record behind them (API keys, sessions, …).
         _ => actor.role == Role::Admin,
     }

@@ -9,6 +9,7 @@ pub mod dashboards;
 mod deal_rules;
 pub mod deals;
 pub mod events;
+pub mod imports;
 pub(crate) mod ownership;
 pub mod pipelines;
 pub mod privacy;
@@ -58,6 +59,7 @@ pub struct Services {
     pub activities: activities::ActivityService,
     pub users: users::UserService,
     pub views: views::ViewService,
+    pub imports: imports::ImportService,
     pub auth: auth::AuthService,
 }
 
@@ -75,6 +77,7 @@ impl Services {
             events: events::EventService::new(store.clone()),
             activities: activities::ActivityService::new(store.clone(), bus.clone()),
             views: views::ViewService::new(store.clone(), bus.clone()),
+            imports: imports::ImportService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             store,

@@ -37,9 +37,9 @@ use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
 /// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
 /// PostgreSQL 65,535).
-const BULK_CUSTOMER_ROWS: usize = 1000;
+pub(crate) const BULK_CUSTOMER_ROWS: usize = 1000;
 /// Rows per multi-row tag insert (2 parameters each).
-const BULK_TAG_ROWS: usize = 2000;
+pub(crate) const BULK_TAG_ROWS: usize = 2000;
 const CUSTOMER_COLUMN_COUNT: usize = 18;
 
 /// The SQLite indexes of `customers` whose keys arrive in random order during a load, rebuilt at
@@ -57,6 +57,35 @@ const BULK_CACHE_KIB: i64 = 256 * 1024;
 const BULK_FTS_HASHSIZE: i64 = 32 * 1024 * 1024;
 const FTS_DEFAULT_HASHSIZE: i64 = 1024 * 1024;
 
+/// Inserts customers on a transaction with multi-row statements: the rows, their tags and their
+/// unique custom-field values (sign-up counts are the caller's). `$sql` is a [`BulkSql`] of the
+/// transaction's backend.
+macro_rules! insert_customer_rows {
+    ($tx:expr, $sql:expr, $batch:expr) => {{
+        let batch: &[nexus_core::customer::Customer] = $batch;
+        for chunk in batch.chunks($crate::customers::bulk::BULK_CUSTOMER_ROWS) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.customers(chunk.len())));
+            for c in chunk {
+                query = $crate::customers::bind_customer!(query, c);
+            }
+            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
+        }
+        let tagged: Vec<(&str, uuid::Uuid)> = batch
+            .iter()
+            .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
+            .collect();
+        for chunk in tagged.chunks($crate::customers::bulk::BULK_TAG_ROWS) {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.tags(chunk.len())));
+            for (t, id) in chunk {
+                query = query.bind(*t).bind(*id);
+            }
+            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
+        }
+        $crate::custom_fields::write_unique_values!($tx, batch, false);
+    }};
+}
+pub(crate) use insert_customer_rows;
+
 impl Db {
     /// Loads every batch of `batches` in one transaction (see the module documentation).
     pub(crate) async fn bulk_load_customers(
@@ -73,7 +102,7 @@ impl Db {
             conn.enter_bulk_load().await?;
             let outcome: CoreResult<u64> = async {
                 let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
-                let deferred = tx.defer_indexes(expected).await?;
+                let deferred = tx.defer_indexes(expected, true).await?;
                 let mut loaded = 0u64;
                 let mut signups = std::collections::BTreeMap::new();
                 while let Some(batch) = batches.next().await {
@@ -81,25 +110,7 @@ impl Db {
                     for (key, n) in crate::rollups::signup_counts(&batch) {
                         *signups.entry(key).or_insert(0) += n;
                     }
-                    for chunk in batch.chunks(BULK_CUSTOMER_ROWS) {
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.customers(chunk.len())));
-                        for c in chunk {
-                            query = bind_customer!(query, c);
-                        }
-                        query.execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    let tagged: Vec<(&str, uuid::Uuid)> = batch
-                        .iter()
-                        .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
-                        .collect();
-                    for chunk in tagged.chunks(BULK_TAG_ROWS) {
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
-                        for (t, id) in chunk {
-                            query = query.bind(*t).bind(*id);
-                        }
-                        query.execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    crate::custom_fields::write_unique_values!(tx, &batch, false);
+                    insert_customer_rows!(tx, sql, &batch);
                     loaded += batch.len() as u64;
                 }
                 crate::rollups::bump_signups!(tx, signups);
@@ -115,7 +126,7 @@ impl Db {
 }
 
 /// Connection settings for the duration of a load.
-trait BulkConnection {
+pub(crate) trait BulkConnection {
     async fn enter_bulk_load(&mut self) -> CoreResult<()>;
     /// Restores the settings (also after a failed load); failures are logged.
     async fn leave_bulk_load(&mut self);
@@ -150,16 +161,18 @@ impl BulkConnection for PgConnection {
 }
 
 /// Index work taken out of the load and done at its end, inside the load's transaction.
-trait BulkIndexes {
-    /// Called before the rows are inserted, with the number of rows expected.
-    async fn defer_indexes(&mut self, expected: u64) -> CoreResult<Deferred>;
+pub(crate) trait BulkIndexes {
+    /// Called before the rows are inserted, with the number of rows expected; `rebuild`: the
+    /// random-order indexes may be dropped and rebuilt (a load in one transaction), not only the
+    /// full-text indexing deferred.
+    async fn defer_indexes(&mut self, expected: u64, rebuild: bool) -> CoreResult<Deferred>;
     /// Called after the rows are inserted, before commit.
     async fn restore_indexes(&mut self, deferred: Deferred) -> CoreResult<()>;
 }
 
 /// What [`BulkIndexes::restore_indexes`] has to rebuild.
 #[derive(Default)]
-struct Deferred {
+pub(crate) struct Deferred {
     /// `CREATE INDEX …` of the dropped indexes, as stored in the schema, to restore verbatim.
     indexes: Vec<String>,
     /// The dropped full-text insert trigger, and the largest rowid before the load: rows above
@@ -168,7 +181,7 @@ struct Deferred {
 }
 
 impl BulkIndexes for Transaction<'_, Sqlite> {
-    async fn defer_indexes(&mut self, expected: u64) -> CoreResult<Deferred> {
+    async fn defer_indexes(&mut self, expected: u64, rebuild: bool) -> CoreResult<Deferred> {
         let mut deferred = Deferred::default();
         let trigger: Option<String> = sqlx::query_scalar(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_fts_insert'",
@@ -187,6 +200,9 @@ impl BulkIndexes for Transaction<'_, Sqlite> {
                 .await
                 .map_err(db_err)?;
             deferred.search = Some((trigger_sql, max_rowid));
+        }
+        if !rebuild {
+            return Ok(deferred);
         }
         let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
             .fetch_one(&mut **self)
@@ -260,7 +276,7 @@ async fn set_fts_hashsize(tx: &mut Transaction<'_, Sqlite>, bytes: i64) -> CoreR
 }
 
 impl BulkIndexes for Transaction<'_, Postgres> {
-    async fn defer_indexes(&mut self, _expected: u64) -> CoreResult<Deferred> {
+    async fn defer_indexes(&mut self, _expected: u64, _rebuild: bool) -> CoreResult<Deferred> {
         Ok(Deferred::default())
     }
 
@@ -271,14 +287,14 @@ impl BulkIndexes for Transaction<'_, Postgres> {
 
 /// Statement texts of a bulk load for one backend; full-size statements are built once (and,
 /// having the same text, reuse one prepared statement).
-struct BulkSql {
+pub(crate) struct BulkSql {
     positional: bool,
     full_customers: String,
     full_tags: String,
 }
 
 impl BulkSql {
-    fn new<D: Dialect>() -> Self {
+    pub(crate) fn new<D: Dialect>() -> Self {
         let positional = D::positional_bulk_params();
         Self {
             positional,
@@ -287,7 +303,7 @@ impl BulkSql {
         }
     }
 
-    fn customers(&self, rows: usize) -> String {
+    pub(crate) fn customers(&self, rows: usize) -> String {
         if rows == BULK_CUSTOMER_ROWS {
             self.full_customers.clone()
         } else {
@@ -295,7 +311,7 @@ impl BulkSql {
         }
     }
 
-    fn tags(&self, rows: usize) -> String {
+    pub(crate) fn tags(&self, rows: usize) -> String {
         if rows == BULK_TAG_ROWS {
             self.full_tags.clone()
         } else {

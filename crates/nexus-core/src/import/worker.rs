@@ -1,0 +1,472 @@
+//! The import worker: takes a queued (or orphaned) job, reads its file batch by batch on a
+//! blocking thread, checks every row exactly as an API create would, and commits each batch
+//! together with the job's checkpoint (see [`crate::store::ImportStore::commit_import_batch`]).
+//!
+//! Several workers (instances, or `nexus import` beside a server) may run: a job is held under a
+//! lease renewed by every batch, and a commit only lands while its worker holds the lease and the
+//! checkpoint is where that worker read from, so no row is imported twice. A job whose worker
+//! died is taken over when its lease runs out, from its last checkpoint.
+//!
+//! Memory stays flat whatever the file's size: at most [`QUEUE_DEPTH`] batches are read ahead.
+
+use super::csv_file::{Batches, RawBatch};
+use super::{
+    ImportBatch, ImportCommit, ImportJob, ImportRejection, ImportStatus, RowError, customer_row,
+};
+use crate::auth::{Actor, Credential};
+use crate::custom_field::CustomFieldEntity;
+use crate::error::{CoreError, CoreResult, FieldError};
+use crate::ids::UserId;
+use crate::services::Services;
+use crate::services::imports::job_event;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Batches read ahead of the one being committed.
+const QUEUE_DEPTH: usize = 2;
+/// Attempts at committing a batch that lost a race for a unique value (re-checked each time).
+const COMMIT_ATTEMPTS: usize = 3;
+
+/// How the worker runs.
+#[derive(Clone, Debug)]
+pub struct ImportSettings {
+    /// Rows per committed batch.
+    pub batch_rows: usize,
+    /// How long a job stays held without a commit before another worker may take it over.
+    pub lease: Duration,
+    /// How often an idle worker looks for jobs (it also wakes on every local commit).
+    pub poll: Duration,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        Self {
+            batch_rows: 10_000,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
+pub struct ImportWorker {
+    services: Services,
+    settings: ImportSettings,
+    /// This worker's name in leases.
+    owner: String,
+}
+
+impl ImportWorker {
+    pub fn new(services: Services, settings: ImportSettings) -> Self {
+        Self {
+            services,
+            settings,
+            owner: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+
+    /// Takes and runs jobs until `stop`.
+    pub async fn run(self, stop: CancellationToken) {
+        let mut commits = self.services.bus.subscribe_commits();
+        loop {
+            match self.claim_next().await {
+                Ok(Some(job)) => {
+                    let id = job.id;
+                    if let Err(e) = self.process(job, &stop, |_| {}).await {
+                        tracing::warn!(import = %id.0, error = %e, "import stopped");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "looking for import jobs"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = commits.changed() => {}
+            }
+        }
+    }
+
+    /// Claims a job this worker can read the file of (a file kept by another instance stays
+    /// for that instance).
+    pub async fn claim_next(&self) -> CoreResult<Option<ImportJob>> {
+        let store = &self.services.store;
+        let now = crate::time::now();
+        for id in store.claimable_imports(now).await? {
+            let Some(job) = store.get_import(id).await? else {
+                continue;
+            };
+            if !Path::new(&job.file_path).is_file() {
+                continue;
+            }
+            if let Some(job) = self.claim(&job).await? {
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Claims one job (queued, or running with its lease run out).
+    pub async fn claim(&self, job: &ImportJob) -> CoreResult<Option<ImportJob>> {
+        let now = crate::time::now();
+        self.services
+            .store
+            .claim_import(job.id, &self.owner, now, self.lease_end())
+            .await
+    }
+
+    fn lease_end(&self) -> crate::time::Timestamp {
+        crate::time::now()
+            + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// Runs a claimed job to its end (or until it is cancelled, taken over, or `stop`), calling
+    /// `on_batch` after every committed batch. Returns the job as it is then.
+    pub async fn process(
+        &self,
+        mut job: ImportJob,
+        stop: &CancellationToken,
+        mut on_batch: impl FnMut(&ImportJob),
+    ) -> CoreResult<ImportJob> {
+        let Some(mapping) = job.mapping.clone() else {
+            return self
+                .fail(&job, "the import has no column mapping".into())
+                .await;
+        };
+        let columns: Vec<(usize, String)> = mapping
+            .iter()
+            .filter_map(|(col, field)| {
+                job.columns
+                    .iter()
+                    .position(|c| c == col)
+                    .map(|i| (i, field.clone()))
+            })
+            .collect();
+        let mut rx = read_ahead(&job, self.settings.batch_rows);
+        let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
+        loop {
+            let batch = tokio::select! {
+                _ = stop.cancelled() => return Ok(job),
+                b = rx.recv() => b,
+            };
+            let batch = match batch {
+                None => break,
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return self.fail(&job, e).await,
+            };
+            let Some(actor) = self.actor_of(job.created_by).await? else {
+                return self
+                    .fail(&job, "the importing user is no longer active".into())
+                    .await;
+            };
+            let mut committed = false;
+            for attempt in 1..=COMMIT_ATTEMPTS {
+                match self
+                    .commit(&mut job, &actor, &columns, &mapping, &batch, &mut owners)
+                    .await
+                {
+                    Ok(true) => {
+                        committed = true;
+                        break;
+                    }
+                    // Cancelled, or taken over by another worker.
+                    Ok(false) => return self.current(job).await,
+                    Err(CoreError::Conflict { .. }) if attempt < COMMIT_ATTEMPTS => continue,
+                    Err(CoreError::Forbidden) => {
+                        return self
+                            .fail(
+                                &job,
+                                "the importing user may no longer create these records".into(),
+                            )
+                            .await;
+                    }
+                    Err(e) => return self.fail(&job, e.to_string()).await,
+                }
+            }
+            if committed {
+                on_batch(&job);
+            }
+        }
+        let done = self
+            .services
+            .imports
+            .finish(&job, ImportStatus::Completed, None)
+            .await;
+        match done {
+            Ok(j) => Ok(j),
+            // Cancelled just as the last batch landed.
+            Err(CoreError::Conflict { .. }) => self.current(job).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn current(&self, job: ImportJob) -> CoreResult<ImportJob> {
+        Ok(self.services.store.get_import(job.id).await?.unwrap_or(job))
+    }
+
+    async fn fail(&self, job: &ImportJob, error: String) -> CoreResult<ImportJob> {
+        tracing::warn!(import = %job.id.0, %error, "import failed");
+        match self
+            .services
+            .imports
+            .finish(job, ImportStatus::Failed, Some(error))
+            .await
+        {
+            Err(CoreError::Conflict { .. }) => self.current(job.clone()).await,
+            r => r,
+        }
+    }
+
+    /// The creator as an actor with their current role and team; `None` if inactive.
+    async fn actor_of(&self, id: UserId) -> CoreResult<Option<Actor>> {
+        Ok(self
+            .services
+            .store
+            .get_user(id)
+            .await?
+            .filter(|r| r.user.active)
+            .map(|r| Actor {
+                user_id: r.user.id,
+                role: r.user.role,
+                team_id: r.user.team_id,
+                credential: Credential::System,
+            }))
+    }
+
+    /// Checks and commits one batch; `false` if the job is no longer this worker's to write.
+    async fn commit(
+        &self,
+        job: &mut ImportJob,
+        actor: &Actor,
+        columns: &[(usize, String)],
+        mapping: &BTreeMap<String, String>,
+        batch: &RawBatch,
+        owners: &mut HashMap<String, Option<UserId>>,
+    ) -> CoreResult<bool> {
+        let store = &self.services.store;
+        let defs = store
+            .custom_field_definitions(CustomFieldEntity::Customer)
+            .await?;
+        let mut rejections = Vec::new();
+        let mut items = Vec::with_capacity(batch.rows.len());
+        // Row number and cells of each item.
+        let mut item_rows: Vec<(i64, &[String])> = Vec::with_capacity(batch.rows.len());
+        for raw in &batch.rows {
+            let cells = match &raw.cells {
+                Ok(c) => c,
+                Err((code, message)) => {
+                    rejections.push(ImportRejection {
+                        row: raw.row,
+                        duplicate: false,
+                        errors: vec![RowError {
+                            field: String::new(),
+                            column: None,
+                            code: (*code).to_owned(),
+                            message: message.clone(),
+                        }],
+                        values: Map::new(),
+                    });
+                    continue;
+                }
+            };
+            let mut input = customer_row(columns, cells, &defs);
+            if let Some(email) = input.owner_email.take() {
+                match self.owner_by_email(&email, owners).await? {
+                    Some(id) => {
+                        if let Value::Object(b) = &mut input.body {
+                            b.insert("owner_id".into(), Value::String(id.0.to_string()));
+                        }
+                    }
+                    None => input.errors.push(FieldError::new(
+                        "owner_email",
+                        "unknown_user",
+                        "no active user has this e-mail",
+                    )),
+                }
+            }
+            if !input.errors.is_empty() {
+                rejections.push(rejection(
+                    raw.row,
+                    false,
+                    input.errors,
+                    mapping,
+                    &job.columns,
+                    cells,
+                ));
+                continue;
+            }
+            items.push(input.body);
+            item_rows.push((raw.row, cells));
+        }
+        let (accepted, refused) = self
+            .services
+            .customers
+            .check_import_rows(actor, &items)
+            .await?;
+        let mut progress = job.progress;
+        for (i, mut errors) in refused {
+            let duplicate = errors.iter().all(|e| {
+                e.field == "email" && (e.code == "email_taken" || e.code == "duplicate_in_batch")
+            });
+            // "items[j]" in a message is row k of the file.
+            for e in &mut errors {
+                if let Some(j) = e
+                    .message
+                    .split_once("items[")
+                    .and_then(|(_, r)| r.split_once(']'))
+                    .and_then(|(n, _)| n.parse::<usize>().ok())
+                    && let Some((row, _)) = item_rows.get(j)
+                {
+                    e.message = e
+                        .message
+                        .replace(&format!("items[{j}]"), &format!("row {row}"));
+                }
+            }
+            let (row, cells) = item_rows[i];
+            rejections.push(rejection(
+                row,
+                duplicate,
+                errors,
+                mapping,
+                &job.columns,
+                cells,
+            ));
+        }
+        rejections.sort_by_key(|r| r.row);
+        let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
+        let customers: Vec<_> = accepted.into_iter().map(|(_, c)| c).collect();
+        progress.bytes_processed = batch.end_offset;
+        progress.rows_processed += batch.rows.len() as i64;
+        progress.rows_accepted += customers.len() as i64;
+        progress.rows_duplicate += duplicates;
+        progress.rows_rejected += rejections.len() as i64 - duplicates;
+        let mut next = job.clone();
+        next.progress = progress;
+        next.version += 1;
+        next.updated_at = crate::time::now();
+        let ev = job_event(&next, "progress", None);
+        let from = job.progress.bytes_processed;
+        let batch = ImportBatch {
+            progress,
+            rejections,
+        };
+        let commit = ImportCommit {
+            job: job.id,
+            owner: &self.owner,
+            from_offset: from,
+            until: self.lease_end(),
+            customers: &customers,
+            batch: &batch,
+            event: &ev,
+        };
+        if !store.commit_import_batch(commit).await? {
+            return Ok(false);
+        }
+        self.services.bus.committed();
+        *job = next;
+        Ok(true)
+    }
+
+    async fn owner_by_email(
+        &self,
+        email: &str,
+        cache: &mut HashMap<String, Option<UserId>>,
+    ) -> CoreResult<Option<UserId>> {
+        if let Some(id) = cache.get(email) {
+            return Ok(*id);
+        }
+        let id = self
+            .services
+            .store
+            .get_user_by_email(email)
+            .await?
+            .filter(|r| r.user.active)
+            .map(|r| r.user.id);
+        cache.insert(email.to_owned(), id);
+        Ok(id)
+    }
+}
+
+/// Reads the job's file from its checkpoint on a blocking thread, [`QUEUE_DEPTH`] batches ahead.
+fn read_ahead(
+    job: &ImportJob,
+    batch_rows: usize,
+) -> tokio::sync::mpsc::Receiver<Result<RawBatch, String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_DEPTH);
+    let path = job.file_path.clone();
+    let (offset, rows, columns) = (
+        job.progress.bytes_processed,
+        job.progress.rows_processed,
+        job.columns.len(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut batches = match Batches::open(Path::new(&path), offset, rows, columns) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e.to_string()));
+                return;
+            }
+        };
+        loop {
+            let next = batches.next_batch(batch_rows).map_err(|e| e.to_string());
+            let end = !matches!(next, Ok(Some(_)));
+            let sent = match next {
+                Ok(Some(b)) => tx.blocking_send(Ok(b)),
+                Ok(None) => Ok(()),
+                Err(e) => tx.blocking_send(Err(e)),
+            };
+            if end || sent.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// A refused row: its errors with the column each field came from, and the row as read.
+fn rejection(
+    row: i64,
+    duplicate: bool,
+    errors: Vec<FieldError>,
+    mapping: &BTreeMap<String, String>,
+    columns: &[String],
+    cells: &[String],
+) -> ImportRejection {
+    let column_of = |field: &str| {
+        let base = field.split(['[', '.']).next().unwrap_or(field);
+        let target = match base {
+            "attributes" => field
+                .strip_prefix("attributes.")
+                .map(|k| format!("cf.{}", k.split(['[', '.']).next().unwrap_or(k))),
+            "owner_id" => Some("owner_email".to_owned()),
+            _ => Some(base.to_owned()),
+        };
+        target.and_then(|t| {
+            mapping
+                .iter()
+                .find(|(_, f)| **f == t)
+                .map(|(c, _)| c.clone())
+        })
+    };
+    ImportRejection {
+        row,
+        duplicate,
+        errors: errors
+            .into_iter()
+            .map(|e| RowError {
+                column: column_of(&e.field),
+                field: e.field,
+                code: e.code,
+                message: e.message,
+            })
+            .collect(),
+        values: columns
+            .iter()
+            .zip(cells)
+            .map(|(c, v)| (c.clone(), Value::String(v.clone())))
+            .collect(),
+    }
+}
