@@ -173,20 +173,20 @@ async fn upload(
     let mut bytes: u64 = 0;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "incomplete_body",
-                "the upload was interrupted",
-            )
+        let chunk = chunk.map_err(|e| {
+            if over_limit(&e) {
+                too_large(cfg.max_bytes)
+            } else {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "incomplete_body",
+                    "the upload was interrupted",
+                )
+            }
         })?;
         bytes += chunk.len() as u64;
         if bytes > cfg.max_bytes {
-            return Err(Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("an import file is at most {} bytes", cfg.max_bytes),
-            ));
+            return Err(too_large(cfg.max_bytes));
         }
         file.write_all(&chunk)
             .await
@@ -235,6 +235,26 @@ async fn upload(
     guard.keep();
     let (loc, etag) = (location(&job), job.etag());
     Ok(respond::created(&job, loc, etag)?.into_response())
+}
+
+fn too_large(max: u64) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("an import file is at most {max} bytes"),
+    )
+}
+
+/// Whether a body error is the size limit's (a body without `Content-Length` that grew too big).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn io_problem(what: &str, e: &std::io::Error) -> Problem {

@@ -12,6 +12,7 @@ mod dashboards;
 mod deals;
 mod events;
 mod gateway;
+mod imports;
 mod pipelines;
 mod privacy;
 mod products;

@@ -149,6 +149,7 @@ impl ImportWorker {
         let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
         loop {
             let batch = tokio::select! {
+                biased;
                 _ = stop.cancelled() => return Ok(job),
                 b = rx.recv() => b,
             };

@@ -244,17 +244,22 @@ fn may_see(actor: &Actor, j: &ImportJob) -> bool {
     actor.role == Role::Admin || j.created_by == actor.user_id
 }
 
-/// `import.<action>`: the job's status and counters, visible to its creator (and admins).
+/// `import.<action>`: the job's status and counters (as `{"after": value}` changes), visible to
+/// its creator (and admins).
 pub fn job_event(job: &ImportJob, action: &str, actor: Option<&Actor>) -> Event {
-    let mut changes = serde_json::Map::new();
-    changes.insert("status".into(), Value::from(job.status.as_str()));
-    changes.insert("entity".into(), Value::from(job.entity.as_str()));
+    let mut state = serde_json::Map::new();
+    state.insert("status".into(), Value::from(job.status.as_str()));
+    state.insert("entity".into(), Value::from(job.entity.as_str()));
     if let Ok(Value::Object(p)) = serde_json::to_value(job.progress) {
-        changes.extend(p);
+        state.extend(p);
     }
     if let Some(e) = &job.error {
-        changes.insert("error".into(), Value::from(e.as_str()));
+        state.insert("error".into(), Value::from(e.as_str()));
     }
+    let changes = state
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::json!({ "after": v })))
+        .collect();
     Event::new(
         ENTITY,
         job.id.0,
