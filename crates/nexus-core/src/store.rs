@@ -519,6 +519,10 @@ pub trait ImportStore: Send + Sync {
     /// held by `owner`, and its checkpoint is still `from_offset`; `false` (nothing written)
     /// otherwise: the job was cancelled or taken over.
     async fn commit_import_batch(&self, c: crate::import::ImportCommit<'_>) -> CoreResult<bool>;
+    /// Sizes the writer for an import (`true`: a page cache that holds the indexes the batches
+    /// insert into at random places) or back to normal (`false`); a no-op where the database
+    /// manages its own memory (PostgreSQL).
+    async fn import_writer_cache(&self, importing: bool) -> CoreResult<()>;
     /// Rejected rows of a job by row number, after `after_row`.
     async fn import_rejections(
         &self,

@@ -2,7 +2,7 @@
 //! job's checkpoint in one transaction (customers written like a bulk load, see
 //! [`crate::customers::bulk`]).
 
-use crate::customers::bulk::{BulkIndexes, BulkSql, insert_customer_rows};
+use crate::customers::bulk::{BulkConnection, BulkIndexes, BulkSql, insert_customer_rows};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
 use nexus_core::customer::Customer;
@@ -262,6 +262,20 @@ impl ImportStore for Db {
             tx.commit().await.map_err(db_err)?;
         });
         Ok(true)
+    }
+
+    async fn import_writer_cache(&self, importing: bool) -> CoreResult<()> {
+        if !self.is_sqlite() {
+            return Ok(());
+        }
+        with_pool!(self, write, conn => {
+            if importing {
+                conn.enter_bulk_load().await?;
+            } else {
+                conn.leave_bulk_load().await;
+            }
+        });
+        Ok(())
     }
 
     async fn import_rejections(

@@ -127,7 +127,7 @@ impl ImportWorker {
     /// `on_batch` after every committed batch. Returns the job as it is then.
     pub async fn process(
         &self,
-        mut job: ImportJob,
+        job: ImportJob,
         stop: &CancellationToken,
         mut on_batch: impl FnMut(&ImportJob),
     ) -> CoreResult<ImportJob> {
@@ -145,6 +145,25 @@ impl ImportWorker {
                     .map(|i| (i, field.clone()))
             })
             .collect();
+        let store = &self.services.store;
+        if let Err(e) = store.import_writer_cache(true).await {
+            tracing::warn!(error = %e, "sizing the writer for an import");
+        }
+        let outcome = self.run_batches(job, &mapping, &columns, stop, &mut on_batch).await;
+        if let Err(e) = store.import_writer_cache(false).await {
+            tracing::warn!(error = %e, "sizing the writer after an import");
+        }
+        outcome
+    }
+
+    async fn run_batches(
+        &self,
+        mut job: ImportJob,
+        mapping: &BTreeMap<String, String>,
+        columns: &[(usize, String)],
+        stop: &CancellationToken,
+        on_batch: &mut impl FnMut(&ImportJob),
+    ) -> CoreResult<ImportJob> {
         let mut rx = read_ahead(&job, self.settings.batch_rows);
         let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
         loop {
@@ -166,7 +185,7 @@ impl ImportWorker {
             let mut committed = false;
             for attempt in 1..=COMMIT_ATTEMPTS {
                 match self
-                    .commit(&mut job, &actor, &columns, &mapping, &batch, &mut owners)
+                    .commit(&mut job, &actor, columns, mapping, &batch, &mut owners)
                     .await
                 {
                     Ok(true) => {
