@@ -1,9 +1,191 @@
-//! CSV rendering of exports (the `csv` crate quotes; this module picks the columns and keeps
-//! spreadsheet formulas out).
+//! CSV exports of lists: the pages of a list query streamed as CSV (memory stays flat whatever
+//! the size), the columns of each resource, and cells kept safe for spreadsheets. The `csv`
+//! crate does the quoting.
 
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use nexus_core::custom_field::CustomField;
 use nexus_core::customer::Customer;
+use nexus_core::error::CoreResult;
+use nexus_core::page::Cursor;
+use serde::Serialize;
 use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+
+/// Rows per page read by an export.
+pub const PAGE: u32 = 1000;
+
+/// A list query an export pages through.
+pub trait Paged: Clone + Send + 'static {
+    fn set_page(&mut self, after: Option<Cursor>, limit: u32);
+}
+
+macro_rules! paged {
+    ($($t:ty),+) => {$(
+        impl Paged for $t {
+            fn set_page(&mut self, after: Option<Cursor>, limit: u32) {
+                self.after = after;
+                self.limit = limit;
+            }
+        }
+    )+};
+}
+paged!(
+    nexus_core::customer::CustomerQuery,
+    nexus_core::product::ProductQuery,
+    nexus_core::transaction::TransactionQuery,
+    nexus_core::deal::DealQuery,
+    nexus_core::activity::ActivityQuery
+);
+
+/// Streams every page of `q` as CSV: `header`, then `render` of each page. `list` runs a query
+/// (with the caller's permissions), `position` is a row's keyset cursor in the query's order.
+/// The first page is read before answering, so a refusal is a proper error status; an error on
+/// a later page ends the body early (the status line is out already): the client sees a
+/// truncated transfer, and the log says why.
+pub async fn stream<Q, T, L, Fut, P, R>(
+    mut q: Q,
+    header: Vec<u8>,
+    file_name: &'static str,
+    list: L,
+    position: P,
+    render: R,
+) -> crate::error::ApiResult<Response>
+where
+    Q: Paged,
+    T: Send + 'static,
+    L: Fn(Q) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = CoreResult<Vec<T>>> + Send,
+    P: Fn(&Q, &T) -> Cursor + Send + Sync + 'static,
+    R: Fn(&mut Vec<u8>, &[T]) + Send + Sync + 'static,
+{
+    q.set_page(None, PAGE + 1);
+    let first = list(q.clone()).await?;
+    let fns = Arc::new((list, position, render));
+    // State: the query of the page to read (None: done), the page read already, the header.
+    let start = (Some(q), Some(first), Some(header));
+    let pages = futures::stream::unfold(start, move |(q, ready, header)| {
+        let fns = fns.clone();
+        async move {
+            let mut q = q?;
+            let (list, position, render) = &*fns;
+            let mut rows = match ready {
+                Some(rows) => rows,
+                None => match list(q.clone()).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::error!(error = %e, file = file_name, "export stopped");
+                        let err = std::io::Error::other("export failed");
+                        return Some((Err(err), (None, None, None)));
+                    }
+                },
+            };
+            let more = rows.len() > PAGE as usize;
+            rows.truncate(PAGE as usize);
+            let mut out = header.unwrap_or_default();
+            render(&mut out, &rows);
+            let next = match rows.last() {
+                Some(last) if more => {
+                    let after = position(&q, last);
+                    q.set_page(Some(after), PAGE + 1);
+                    Some(q)
+                }
+                _ => None,
+            };
+            Some((Ok(axum::body::Bytes::from(out)), (next, None, None)))
+        }
+    });
+    let mut res = Response::new(axum::body::Body::from_stream(pages));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// A header row of `columns`.
+pub fn header(columns: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let names: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    write_record(&mut out, &names);
+    out
+}
+
+/// Renders rows by their JSON form: one cell per column, by key.
+pub fn json_rows<T: Serialize>(out: &mut Vec<u8>, rows: &[T], columns: &[&str]) {
+    for r in rows {
+        let v = serde_json::to_value(r).unwrap_or(Value::Null);
+        let cells: Vec<String> = columns.iter().map(|c| cell(v.get(*c))).collect();
+        write_record(out, &cells);
+    }
+}
+
+pub const PRODUCT_COLUMNS: &[&str] = &[
+    "id",
+    "sku",
+    "name",
+    "description",
+    "category",
+    "price",
+    "currency",
+    "active",
+    "created_at",
+    "updated_at",
+];
+/// `items` is the JSON array of line items.
+pub const TRANSACTION_COLUMNS: &[&str] = &[
+    "id",
+    "customer_id",
+    "status",
+    "currency",
+    "total",
+    "occurred_at",
+    "reference",
+    "items",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+pub const DEAL_COLUMNS: &[&str] = &[
+    "id",
+    "title",
+    "customer_id",
+    "value",
+    "currency",
+    "pipeline_id",
+    "stage_id",
+    "status",
+    "lost_reason",
+    "owner_id",
+    "team_id",
+    "expected_close_date",
+    "closed_at",
+    "position",
+    "created_at",
+    "updated_at",
+];
+pub const ACTIVITY_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "subject",
+    "body",
+    "due_at",
+    "done",
+    "completed_at",
+    "assignee_id",
+    "customer_id",
+    "deal_id",
+    "owner_id",
+    "team_id",
+    "created_at",
+    "updated_at",
+];
 
 /// The fixed columns of a customer export, before the `cf.<key>` ones.
 const CUSTOMER_COLUMNS: &[&str] = &[
@@ -61,15 +243,15 @@ pub fn customer_rows(out: &mut Vec<u8>, rows: &[Customer], defs: &[CustomField])
     }
 }
 
-/// A custom value as a cell: text as is, numbers and booleans as JSON writes them, lists joined
-/// with `;`.
+/// A value as a cell: text as is, numbers and booleans as JSON writes them, lists of strings
+/// joined with `;`, anything else (line items) as JSON.
 fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
             .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .filter_map(Value::as_str)
             .collect::<Vec<_>>()
             .join(";"),
         Some(other) => other.to_string(),
@@ -128,5 +310,9 @@ mod tests {
         assert_eq!(cell(Some(&serde_json::json!(["a", "b"]))), "a;b");
         assert_eq!(cell(Some(&serde_json::json!(2.5))), "2.5");
         assert_eq!(cell(None), "");
+        assert_eq!(
+            cell(Some(&serde_json::json!([{"sku": "A"}]))),
+            "[{\"sku\":\"A\"}]"
+        );
     }
 }

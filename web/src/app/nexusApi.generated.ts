@@ -63,6 +63,31 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["activities"],
       }),
+      exportActivities: build.query<
+        ExportActivitiesApiResponse,
+        ExportActivitiesApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/activities/export`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            kind: queryArg.kind,
+            customer_id: queryArg.customerId,
+            deal_id: queryArg.dealId,
+            assignee_id: queryArg.assigneeId,
+            owner_id: queryArg.ownerId,
+            mine: queryArg.mine,
+            open: queryArg.open,
+            overdue: queryArg.overdue,
+            due_after: queryArg.dueAfter,
+            due_before: queryArg.dueBefore,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["activities"],
+      }),
       readActivity: build.query<ReadActivityApiResponse, ReadActivityApiArg>({
         query: (queryArg) => ({ url: `/api/v1/activities/${queryArg.id}` }),
         providesTags: ["activities"],
@@ -527,6 +552,27 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["deals"],
       }),
+      exportDeals: build.query<ExportDealsApiResponse, ExportDealsApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/deals/export`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            pipeline_id: queryArg.pipelineId,
+            stage_id: queryArg.stageId,
+            status: queryArg.status,
+            owner_id: queryArg.ownerId,
+            team_id: queryArg.teamId,
+            customer_id: queryArg.customerId,
+            expected_close_from: queryArg.expectedCloseFrom,
+            expected_close_to: queryArg.expectedCloseTo,
+            q: queryArg.q,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["deals"],
+      }),
       readDeal: build.query<ReadDealApiResponse, ReadDealApiArg>({
         query: (queryArg) => ({ url: `/api/v1/deals/${queryArg.id}` }),
         providesTags: ["deals"],
@@ -783,6 +829,25 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["products"],
       }),
+      exportProducts: build.query<
+        ExportProductsApiResponse,
+        ExportProductsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products/export`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            active: queryArg.active,
+            category: queryArg.category,
+            currency: queryArg.currency,
+            q: queryArg.q,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["products"],
+      }),
       readProduct: build.query<ReadProductApiResponse, ReadProductApiArg>({
         query: (queryArg) => ({
           url: `/api/v1/products/${queryArg.id}`,
@@ -900,6 +965,27 @@ const injectedRtkApi = api
           },
         }),
         invalidatesTags: ["transactions"],
+      }),
+      exportTransactions: build.query<
+        ExportTransactionsApiResponse,
+        ExportTransactionsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/transactions/export`,
+          params: {
+            limit: queryArg.limit,
+            cursor: queryArg.cursor,
+            sort: queryArg.sort,
+            customer_id: queryArg.customerId,
+            status: queryArg.status,
+            currency: queryArg.currency,
+            product_id: queryArg.productId,
+            occurred_after: queryArg.occurredAfter,
+            occurred_before: queryArg.occurredBefore,
+            deleted: queryArg.deleted,
+          },
+        }),
+        providesTags: ["transactions"],
       }),
       readTransaction: build.query<
         ReadTransactionApiResponse,
@@ -1185,6 +1271,29 @@ export type CreateActivityApiArg = {
   "Idempotency-Key"?: string | null;
   activityCreate: ActivityCreate;
 };
+export type ExportActivitiesApiResponse = /** status 200  */ string;
+export type ExportActivitiesApiArg = {
+  limit?: number;
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at` or `due_at` (undated last); prefix
+    `-` for descending. */
+  sort?: string;
+  /** One or more kinds, comma-separated. */
+  kind?: string;
+  customerId?: CustomerId;
+  dealId?: DealId;
+  assigneeId?: UserId;
+  ownerId?: UserId;
+  /** `true`: assigned to you, or unassigned and owned by you. */
+  mine?: boolean;
+  /** `true`: not done; `false`: done. */
+  open?: boolean;
+  /** `true`: not done and due before now; `false`: the others. */
+  overdue?: boolean;
+  dueAfter?: string;
+  dueBefore?: string;
+  deleted?: string;
+};
 export type ReadActivityApiResponse = /** status 200  */ Activity;
 export type ReadActivityApiArg = {
   id: ActivityId;
@@ -1446,6 +1555,29 @@ export type CreateDealApiArg = {
   "Idempotency-Key"?: string | null;
   dealCreate: DealCreate;
 };
+export type ExportDealsApiResponse = /** status 200  */ string;
+export type ExportDealsApiArg = {
+  limit?: number;
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `value`, `title`,
+    `expected_close_date` (undated last) or `stage` (board order: pipeline, stage, position);
+    prefix `-` for descending. */
+  sort?: string;
+  pipelineId?: PipelineId;
+  stageId?: StageId;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  ownerId?: UserId;
+  teamId?: TeamId;
+  customerId?: CustomerId;
+  /** Expected close on or after this date. */
+  expectedCloseFrom?: string;
+  /** Expected close on or before this date. */
+  expectedCloseTo?: string;
+  /** Case-insensitive substring of the title. */
+  q?: string;
+  deleted?: string;
+};
 export type ReadDealApiResponse = /** status 200  */ Deal;
 export type ReadDealApiArg = {
   id: DealId;
@@ -1589,6 +1721,24 @@ export type CreateProductApiArg = {
   "Idempotency-Key"?: string | null;
   productCreate: ProductCreate;
 };
+export type ExportProductsApiResponse = /** status 200  */ string;
+export type ExportProductsApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `created_at` (default, newest first), `updated_at`, `name`, `sku` or `price`; prefix `-`
+    for descending. */
+  sort?: string;
+  active?: boolean;
+  /** Exact category, case-insensitive. */
+  category?: string;
+  currency?: Currency;
+  /** Case-insensitive substring of the name or the SKU. */
+  q?: string;
+  /** `only` lists soft-deleted products instead of live ones. */
+  deleted?: string;
+};
 export type ReadProductApiResponse = /** status 200  */ Product;
 export type ReadProductApiArg = {
   id: ProductId;
@@ -1658,6 +1808,28 @@ export type CreateTransactionApiArg = {
   /** Makes a retried POST return the first response */
   "Idempotency-Key"?: string | null;
   transactionCreate: TransactionCreate;
+};
+export type ExportTransactionsApiResponse = /** status 200  */ string;
+export type ExportTransactionsApiArg = {
+  /** 1 to 500, default 50. */
+  limit?: number;
+  /** Opaque cursor from `next_cursor`. */
+  cursor?: string;
+  /** `occurred_at` (default, newest first), `created_at` or `total`; prefix `-` for
+    descending. */
+  sort?: string;
+  customerId?: CustomerId;
+  /** One or more statuses, comma-separated. */
+  status?: string;
+  currency?: Currency;
+  /** Transactions with at least one line of this product. */
+  productId?: ProductId;
+  /** `occurred_at` on or after this time. */
+  occurredAfter?: string;
+  /** `occurred_at` strictly before this time. */
+  occurredBefore?: string;
+  /** `only` lists soft-deleted transactions instead of live ones. */
+  deleted?: string;
 };
 export type ReadTransactionApiResponse = /** status 200  */ Transaction;
 export type ReadTransactionApiArg = {
@@ -2730,6 +2902,8 @@ export const {
   useListActivitiesQuery,
   useLazyListActivitiesQuery,
   useCreateActivityMutation,
+  useExportActivitiesQuery,
+  useLazyExportActivitiesQuery,
   useReadActivityQuery,
   useLazyReadActivityQuery,
   useDeleteActivityMutation,
@@ -2788,6 +2962,8 @@ export const {
   useListDealsQuery,
   useLazyListDealsQuery,
   useCreateDealMutation,
+  useExportDealsQuery,
+  useLazyExportDealsQuery,
   useReadDealQuery,
   useLazyReadDealQuery,
   useDeleteDealMutation,
@@ -2822,6 +2998,8 @@ export const {
   useListProductsQuery,
   useLazyListProductsQuery,
   useCreateProductMutation,
+  useExportProductsQuery,
+  useLazyExportProductsQuery,
   useReadProductQuery,
   useLazyReadProductQuery,
   useDeleteProductMutation,
@@ -2837,6 +3015,8 @@ export const {
   useListTransactionsQuery,
   useLazyListTransactionsQuery,
   useCreateTransactionMutation,
+  useExportTransactionsQuery,
+  useLazyExportTransactionsQuery,
   useReadTransactionQuery,
   useLazyReadTransactionQuery,
   useDeleteTransactionMutation,

@@ -24,6 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/activities", post(create).get(list))
+        .route("/api/v1/activities/export", get(export))
         .route(
             "/api/v1/activities/{id}",
             get(read).patch(update).delete(remove),
@@ -219,6 +220,37 @@ async fn list(
         id: a.id.0,
     });
     Ok(Json(ActivityList { data, next_cursor }))
+}
+
+/// Export the activities the caller may read as CSV, with the list's filters and sort (`limit` and
+/// `cursor` are ignored: the export runs to the end), streamed page by page.
+#[utoipa::path(operation_id = "export_activities", get, path = "/api/v1/activities/export", tag = "activities", security(("bearer" = [])), params(ActivityListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    use crate::export::{ACTIVITY_COLUMNS, header, json_rows, stream};
+    let q = parse_list(&actor, raw.as_deref())?;
+    let sort = q.sort;
+    let service = state.services.activities.clone();
+    stream(
+        q,
+        header(ACTIVITY_COLUMNS),
+        "activities.csv",
+        move |q| {
+            let (service, actor) = (service.clone(), actor.clone());
+            async move { service.list(&actor, q).await }
+        },
+        move |_, r: &nexus_core::activity::Activity| nexus_core::page::Cursor {
+            sort: sort.as_str().into(),
+            value: r.sort_value(sort),
+            id: r.id.0,
+        },
+        |out, rows| json_rows(out, rows, ACTIVITY_COLUMNS),
+    )
+    .await
 }
 
 /// Read one activity (304 when `If-None-Match` holds the current `ETag`).

@@ -488,9 +488,6 @@ fn position(q: &CustomerQuery, c: &Customer) -> Cursor {
     }
 }
 
-/// Rows per page read by an export.
-const EXPORT_PAGE: u32 = 1000;
-
 /// Export the customers the caller may read as CSV, streamed page by page, with the list's
 /// filters and sort (`limit` and `cursor` are ignored: the export runs to the end). Columns: the
 /// customer's fields, then one `cf.<key>` column per custom field. Lists (tags, multi-select
@@ -507,51 +504,19 @@ async fn export(
     let customers = state.services.customers.clone();
     customers.resolve_custom(&actor, &mut q).await?;
     let defs = customers.field_definitions(&actor).await?;
-    q.after = None;
-    q.limit = EXPORT_PAGE + 1;
     let header = crate::export::customer_header(&defs);
-    // State of the stream: the query of the next page (None once the last page is out).
-    let pages = futures::stream::unfold((Some(q), Some(header)), move |(q, header)| {
-        let customers = customers.clone();
-        let actor = actor.clone();
-        let defs = defs.clone();
-        async move {
-            let mut q = q?;
-            let mut rows = match customers.list(&actor, q.clone()).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    // The status line is out already: end the body early (the client sees a
-                    // truncated transfer) and log why.
-                    tracing::error!(error = %e, "customer export stopped");
-                    return Some((Err(std::io::Error::other("export failed")), (None, None)));
-                }
-            };
-            let more = rows.len() > EXPORT_PAGE as usize;
-            rows.truncate(EXPORT_PAGE as usize);
-            let mut out = header.unwrap_or_default();
-            crate::export::customer_rows(&mut out, &rows, &defs);
-            let next = match rows.last() {
-                Some(last) if more => {
-                    q.after = Some(position(&q, last));
-                    Some(q)
-                }
-                _ => None,
-            };
-            Some((Ok(axum::body::Bytes::from(out)), (next, None)))
-        }
-    });
-    let mut res = Response::new(axum::body::Body::from_stream(pages));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"customers.csv\""),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    crate::export::stream(
+        q,
+        header,
+        "customers.csv",
+        move |q| {
+            let (customers, actor) = (customers.clone(), actor.clone());
+            async move { customers.list(&actor, q).await }
+        },
+        position,
+        move |out, rows| crate::export::customer_rows(out, rows, &defs),
+    )
+    .await
 }
 
 /// Read one customer. Answers 304 when `If-None-Match` holds the current `ETag`.

@@ -26,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/deals", post(create).get(list))
+        .route("/api/v1/deals/export", get(export))
         .route("/api/v1/deals/{id}", get(read).patch(update).delete(remove))
         .route("/api/v1/deals/{id}/restore", post(restore))
         .route("/api/v1/deals/{id}/move", post(move_deal))
@@ -236,6 +237,37 @@ async fn list(
         id: d.id.0,
     });
     Ok(Json(DealList { data, next_cursor }))
+}
+
+/// Export the deals the caller may read as CSV, with the list's filters and sort (`limit` and
+/// `cursor` are ignored: the export runs to the end), streamed page by page.
+#[utoipa::path(operation_id = "export_deals", get, path = "/api/v1/deals/export", tag = "deals", security(("bearer" = [])), params(DealListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    use crate::export::{DEAL_COLUMNS, header, json_rows, stream};
+    let q = parse_list(raw.as_deref())?;
+    let sort = q.sort;
+    let service = state.services.deals.clone();
+    stream(
+        q,
+        header(DEAL_COLUMNS),
+        "deals.csv",
+        move |q| {
+            let (service, actor) = (service.clone(), actor.clone());
+            async move { service.list(&actor, q).await }
+        },
+        move |_, r: &nexus_core::deal::Deal| nexus_core::page::Cursor {
+            sort: sort.as_str().into(),
+            value: r.sort_value(sort),
+            id: r.id.0,
+        },
+        |out, rows| json_rows(out, rows, DEAL_COLUMNS),
+    )
+    .await
 }
 
 /// Read one deal (304 when `If-None-Match` holds the current `ETag`).

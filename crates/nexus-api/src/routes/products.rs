@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/products", post(create).get(list))
+        .route("/api/v1/products/export", get(export))
         .route(
             "/api/v1/products/{id}",
             get(read).patch(update).delete(remove),
@@ -202,6 +203,37 @@ async fn list(
         id: p.id.0,
     });
     Ok(Json(ProductList { data, next_cursor }))
+}
+
+/// Export the products the caller may read as CSV, with the list's filters and sort (`limit` and
+/// `cursor` are ignored: the export runs to the end), streamed page by page.
+#[utoipa::path(operation_id = "export_products", get, path = "/api/v1/products/export", tag = "products", security(("bearer" = [])), params(ProductListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    use crate::export::{PRODUCT_COLUMNS, header, json_rows, stream};
+    let q = parse_list(raw.as_deref())?;
+    let sort = q.sort;
+    let service = state.services.products.clone();
+    stream(
+        q,
+        header(PRODUCT_COLUMNS),
+        "products.csv",
+        move |q| {
+            let (service, actor) = (service.clone(), actor.clone());
+            async move { service.list(&actor, q).await }
+        },
+        move |_, r: &nexus_core::product::Product| nexus_core::page::Cursor {
+            sort: sort.as_str().into(),
+            value: r.sort_value(sort),
+            id: r.id.0,
+        },
+        |out, rows| json_rows(out, rows, PRODUCT_COLUMNS),
+    )
+    .await
 }
 
 /// Read a product. `If-None-Match` with the current `ETag` answers 304.

@@ -26,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/transactions", post(create).get(list))
+        .route("/api/v1/transactions/export", get(export))
         .route(
             "/api/v1/transactions/{id}",
             get(read).patch(update).delete(remove),
@@ -227,6 +228,37 @@ async fn list(
         id: t.id.0,
     });
     Ok(Json(TransactionList { data, next_cursor }))
+}
+
+/// Export the transactions the caller may read as CSV, with the list's filters and sort (`limit` and
+/// `cursor` are ignored: the export runs to the end), streamed page by page.
+#[utoipa::path(operation_id = "export_transactions", get, path = "/api/v1/transactions/export", tag = "transactions", security(("bearer" = [])), params(TransactionListParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn export(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    use crate::export::{TRANSACTION_COLUMNS, header, json_rows, stream};
+    let q = parse_list(raw.as_deref())?;
+    let sort = q.sort;
+    let service = state.services.transactions.clone();
+    stream(
+        q,
+        header(TRANSACTION_COLUMNS),
+        "transactions.csv",
+        move |q| {
+            let (service, actor) = (service.clone(), actor.clone());
+            async move { service.list(&actor, q).await }
+        },
+        move |_, r: &nexus_core::transaction::Transaction| nexus_core::page::Cursor {
+            sort: sort.as_str().into(),
+            value: r.sort_value(sort),
+            id: r.id.0,
+        },
+        |out, rows| json_rows(out, rows, TRANSACTION_COLUMNS),
+    )
+    .await
 }
 
 /// Read a transaction with its items. `If-None-Match` with the current `ETag` answers 304.

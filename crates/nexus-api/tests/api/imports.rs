@@ -428,3 +428,108 @@ async fn customer_export_streams_the_filtered_list_within_the_callers_reach() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn every_list_exports_as_csv_within_the_callers_reach() {
+    on_backends_with(
+        |_| {},
+        |app| async move {
+            let (_, rep) = app.user("rep@test.local", Role::SalesRep, None).await;
+            let (_, other) = app.user("other@test.local", Role::SalesRep, None).await;
+            let mine = app.customer(&rep, json!({"name": "Mine"})).await;
+            let theirs = app.customer(&other, json!({"name": "Theirs"})).await;
+            let product = app.product("SKU-1", 1250, "EUR").await;
+            for (token, c) in [(&rep, &mine), (&other, &theirs)] {
+                app.transaction(
+                    token,
+                    json!({"customer_id": id_of(c), "currency": "EUR",
+                    "items": [{"product_id": id_of(&product), "quantity": 2}]}),
+                )
+                .await;
+                app.post(
+                    "/api/v1/deals",
+                    token,
+                    json!({"title": format!("Deal {}", c["name"]), "customer_id": id_of(c),
+                    "value": 5000, "currency": "EUR"}),
+                )
+                .await
+                .expect(StatusCode::CREATED);
+                app.post(
+                    "/api/v1/activities",
+                    token,
+                    json!({"kind": "note", "subject": format!("Note {}", c["name"]),
+                    "customer_id": id_of(c)}),
+                )
+                .await
+                .expect(StatusCode::CREATED);
+            }
+            let rows = |r: crate::helpers::Res| -> Vec<std::collections::HashMap<String, String>> {
+                assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+                let text = r.body.as_str().unwrap().to_owned();
+                let mut rdr = csv::Reader::from_reader(text.as_bytes());
+                let header: Vec<String> =
+                    rdr.headers().unwrap().iter().map(str::to_owned).collect();
+                rdr.records()
+                    .map(|rec| {
+                        header
+                            .iter()
+                            .cloned()
+                            .zip(rec.unwrap().iter().map(str::to_owned))
+                            .collect()
+                    })
+                    .collect()
+            };
+            let p = rows(
+                app.get("/api/v1/products/export?q=SKU", &rep)
+                    .await
+                    .expect(StatusCode::OK),
+            );
+            assert_eq!(p.len(), 1);
+            assert_eq!(
+                (
+                    p[0]["sku"].as_str(),
+                    p[0]["price"].as_str(),
+                    p[0]["currency"].as_str()
+                ),
+                ("SKU-1", "1250", "EUR")
+            );
+            let t = rows(
+                app.get("/api/v1/transactions/export", &rep)
+                    .await
+                    .expect(StatusCode::OK),
+            );
+            assert_eq!(t.len(), 1, "only the rep's customer's transaction");
+            assert_eq!(t[0]["customer_id"], id_of(&mine));
+            assert_eq!(t[0]["total"], "2500");
+            let items: Value = serde_json::from_str(&t[0]["items"]).unwrap();
+            assert_eq!(items[0]["quantity"], 2);
+            let d = rows(
+                app.get("/api/v1/deals/export", &rep)
+                    .await
+                    .expect(StatusCode::OK),
+            );
+            assert_eq!(
+                d.iter().map(|r| r["title"].as_str()).collect::<Vec<_>>(),
+                vec!["Deal \"Mine\""]
+            );
+            let a = rows(
+                app.get("/api/v1/activities/export", &rep)
+                    .await
+                    .expect(StatusCode::OK),
+            );
+            assert_eq!(a.len(), 1);
+            assert_eq!(a[0]["customer_id"], id_of(&mine));
+            let all = rows(
+                app.get("/api/v1/deals/export", &app.admin)
+                    .await
+                    .expect(StatusCode::OK),
+            );
+            assert_eq!(all.len(), 2);
+            // A bad filter is refused before any CSV is sent.
+            app.get("/api/v1/deals/export?status=bogus", &rep)
+                .await
+                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        },
+    )
+    .await;
+}

@@ -149,7 +149,9 @@ impl ImportWorker {
         if let Err(e) = store.import_writer_cache(true).await {
             tracing::warn!(error = %e, "sizing the writer for an import");
         }
-        let outcome = self.run_batches(job, &mapping, &columns, stop, &mut on_batch).await;
+        let outcome = self
+            .run_batches(job, &mapping, &columns, stop, &mut on_batch)
+            .await;
         if let Err(e) = store.import_writer_cache(false).await {
             tracing::warn!(error = %e, "sizing the writer after an import");
         }
