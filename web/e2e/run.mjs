@@ -290,7 +290,7 @@ await step('live: a customer created elsewhere appears in a second browser witho
   await other.context().close();
 });
 
-await step('import a CSV: upload errors, mapping, live progress, rejected rows; export the list', async () => {
+await step('import a CSV: upload error, mapping, completion, rejected rows; export the filtered list', async () => {
   expected = ['status of 422'];
   await page.goto('/customers');
   await page.getByRole('link', { name: 'Import CSV' }).click();
@@ -432,13 +432,17 @@ await step('sign out', async () => {
   await page.waitForURL('**/login');
 });
 
-await step('a viewer cannot reach settings and cannot create', async () => {
+await step('a viewer cannot reach settings and cannot create or import (but may export)', async () => {
   const v = await newPage();
   await login(v, VIEWER);
   assert((await v.getByRole('link', { name: 'Settings' }).count()) === 0, 'no settings link');
   await v.getByRole('link', { name: 'Customers' }).click();
   await v.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
   assert((await v.getByRole('button', { name: 'New customer' }).count()) === 0, 'no create button');
+  assert((await v.getByRole('link', { name: 'Import CSV' }).count()) === 0, 'no import link');
+  await v.getByRole('button', { name: 'Export CSV' }).waitFor();
+  await v.goto('/customers/import');
+  await v.getByRole('heading', { name: 'Not available' }).waitFor();
   await v.goto('/settings');
   await v.getByRole('heading', { name: 'Not available' }).waitFor();
   await screen(v, '11-viewer-settings-refused');

@@ -22,8 +22,15 @@ import { Rejections } from './Rejections';
 
 const POLL_MS = 1000;
 
+/** Puts a job the server answered with into the cache, so the page moves on at once. */
+function useShowJob() {
+  const dispatch = useAppDispatch();
+  return (job: ImportJob) => void dispatch(api.util.upsertQueryData('readImport', { id: job.id }, job));
+}
+
 function Mapping({ job }: { job: ImportJob }) {
   const navigate = useNavigate();
+  const show = useShowJob();
   const fields = useListImportFieldsQuery({ entity: job.entity });
   const [start, started] = useStartImportMutation();
   const [cancel] = useCancelImportMutation();
@@ -35,7 +42,10 @@ function Mapping({ job }: { job: ImportJob }) {
       fields={fields.data.data}
       serverErrors={serverMappingErrors(started.error)}
       starting={started.isLoading}
-      onStart={(mapping) => void start({ id: job.id, importStart: { mapping } })}
+      onStart={(mapping) => {
+        // A refusal is shown from the mutation's state.
+        start({ id: job.id, importStart: { mapping } }).unwrap().then(show, () => undefined);
+      }}
       onCancel={() => {
         // The uploaded file is of no further use: drop the job (best effort) and start over.
         void cancel({ id: job.id });
@@ -46,6 +56,7 @@ function Mapping({ job }: { job: ImportJob }) {
 }
 
 function Running({ job }: { job: ImportJob }) {
+  const show = useShowJob();
   const [cancel, cancelled] = useCancelImportMutation();
   return (
     <div className="space-y-4">
@@ -55,7 +66,7 @@ function Running({ job }: { job: ImportJob }) {
       <ProgressBar job={job} />
       <Counts job={job} />
       <FormError message={cancelled.error ? errorMessage(cancelled.error) : null} />
-      <Button variant="danger" disabled={cancelled.isLoading} onClick={() => void cancel({ id: job.id })}>
+      <Button variant="danger" disabled={cancelled.isLoading} onClick={() => cancel({ id: job.id }).unwrap().then(show, () => undefined)}>
         {cancelled.isLoading ? 'Cancelling…' : 'Cancel import'}
       </Button>
     </div>
