@@ -290,6 +290,65 @@ await step('live: a customer created elsewhere appears in a second browser witho
   await other.context().close();
 });
 
+await step('import a CSV: upload error, mapping, completion, rejected rows; export the filtered list', async () => {
+  expected = ['status of 422'];
+  await page.goto('/customers');
+  await page.getByRole('link', { name: 'Import CSV' }).click();
+  await page.getByRole('heading', { name: 'Import customers' }).waitFor();
+  const input = page.getByLabel('CSV file', { exact: true });
+  // A file without a header row is refused, and the reason is shown under the file input.
+  await input.setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.getByText('The file cannot be imported.').waitFor();
+  assert((await input.getAttribute('aria-invalid')) === 'true', 'the file input is marked invalid');
+  // Four rows: two good ones, one without a name, one whose e-mail is Ada's (a duplicate).
+  const csv = [
+    'Full Name,E-mail,Company,Notes',
+    'Alan Turing,alan@bletchley.example,Bletchley Park,codebreaker',
+    ',nobody@example.com,Nowhere,no name',
+    'Ada Again,ADA@example.com,Analytical Engines,same e-mail as Ada',
+    'Joan Clarke,joan@bletchley.example,Bletchley Park,',
+  ].join('\r\n');
+  await input.setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  const form = page.getByRole('form', { name: 'Map columns' });
+  await form.waitFor();
+  const field = (col) => form.getByLabel(`Field for column ${col}`);
+  assert((await field('Full Name').inputValue()) === 'name', 'name suggested from the column name');
+  assert((await field('E-mail').inputValue()) === 'email', 'e-mail suggested');
+  assert((await field('Notes').inputValue()) === '', 'an unknown column is ignored');
+  // Mapping two columns to one field is caught before the server is asked.
+  await field('Notes').selectOption('email');
+  await form.getByText('Column “E-mail” is mapped to email already.').waitFor();
+  await field('Notes').selectOption('');
+  await field('Company').selectOption('company_name');
+  await screen(page, 'import-mapping');
+  await form.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText('Import finished.').waitFor({ timeout: 30000 });
+  await page.getByText('2 of 4 rows imported; 1 rejected, 1 skipped as duplicates.').waitFor();
+  const rejected = page.getByRole('region', { name: 'Rejected rows' });
+  await rejected.getByRole('row', { name: /^3 Full Name .*name: .*rejected$/ }).waitFor();
+  await rejected.getByRole('row', { name: /^4 E-mail ADA@example\.com .*duplicate$/ }).waitFor();
+  const bar = page.getByRole('progressbar', { name: 'Import progress' });
+  assert((await bar.getAttribute('aria-valuenow')) === '100', 'the progress bar is full');
+  await screen(page, 'import-done');
+  await page.getByRole('link', { name: 'Import another file' }).click();
+  await page.getByRole('region', { name: 'Recent imports' }).getByRole('link', { name: 'people.csv' }).waitFor();
+  await page.getByRole('link', { name: 'Back to customers' }).click();
+  // The list shows the imported customers; the export follows its filters.
+  await page.getByRole('search').getByLabel('Search').fill('bletchley');
+  await page.getByRole('link', { name: 'Alan Turing' }).waitFor();
+  await page.getByRole('link', { name: 'Joan Clarke' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  assert(/^customers-\d{4}-\d{2}-\d{2}\.csv$/.test(download.suggestedFilename()), `export file name ${download.suggestedFilename()}`);
+  const exported = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  assert(exported[0].startsWith('id,kind,name,email'), 'the export has its header');
+  assert(exported.length === 3, `the export has the two filtered customers (${exported.length - 1} rows)`);
+  assert(exported.some((l) => l.includes('alan@bletchley.example')) && exported.some((l) => l.includes('Joan Clarke')), 'the imported customers are exported');
+  await page.getByRole('search').getByLabel('Search').fill('');
+});
+
 await step('deals kanban: drag and drop, and the keyboard alternative', async () => {
   await page.getByRole('link', { name: 'Deals' }).click();
   const card = page.getByRole('listitem', { name: 'Engine licence' });
@@ -373,13 +432,17 @@ await step('sign out', async () => {
   await page.waitForURL('**/login');
 });
 
-await step('a viewer cannot reach settings and cannot create', async () => {
+await step('a viewer cannot reach settings and cannot create or import (but may export)', async () => {
   const v = await newPage();
   await login(v, VIEWER);
   assert((await v.getByRole('link', { name: 'Settings' }).count()) === 0, 'no settings link');
   await v.getByRole('link', { name: 'Customers' }).click();
   await v.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
   assert((await v.getByRole('button', { name: 'New customer' }).count()) === 0, 'no create button');
+  assert((await v.getByRole('link', { name: 'Import CSV' }).count()) === 0, 'no import link');
+  await v.getByRole('button', { name: 'Export CSV' }).waitFor();
+  await v.goto('/customers/import');
+  await v.getByRole('heading', { name: 'Not available' }).waitFor();
   await v.goto('/settings');
   await v.getByRole('heading', { name: 'Not available' }).waitFor();
   await screen(v, '11-viewer-settings-refused');

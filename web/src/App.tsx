@@ -11,6 +11,8 @@ import { Loading } from './components/ui';
 const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage'));
 const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
 const CustomerPage = lazy(() => import('./features/customers/CustomerPage'));
+const ImportPage = lazy(() => import('./features/imports/ImportPage'));
+const ImportJobPage = lazy(() => import('./features/imports/ImportJobPage'));
 const KanbanPage = lazy(() => import('./features/deals/KanbanPage'));
 const TasksPage = lazy(() => import('./features/tasks/TasksPage'));
 const ProductsPage = lazy(() => import('./features/products/ProductsPage'));
@@ -52,6 +54,8 @@ export function App() {
       >
         <Route index element={<Lazy screen="dashboard" page={<DashboardPage />} />} />
         <Route path="customers" element={<Lazy screen="customers" page={<CustomersPage />} />} />
+        <Route path="customers/import" element={<Lazy screen="customer-import" page={<ImportPage />} />} />
+        <Route path="customers/import/:id" element={<Lazy screen="customer-import" page={<ImportJobPage />} />} />
         <Route path="customers/:id" element={<Lazy screen="customers" page={<CustomerPage />} />} />
         <Route path="deals" element={<Lazy screen="deals" page={<KanbanPage />} />} />
         <Route path="tasks" element={<Lazy screen="tasks" page={<TasksPage />} />} />

@@ -19,3 +19,9 @@ suite('live update notices', () => {
     expect(TAGS_BY_ENTITY.deal).toContain('deals');
   });
 });
+
+suite('import events', () => {
+  it('refresh the job and the customer list (imported rows have no event of their own)', () => {
+    expect(TAGS_BY_ENTITY.import).toEqual(expect.arrayContaining(['imports', 'customers']));
+  });
+});

@@ -23,6 +23,8 @@ export const TAGS_BY_ENTITY: Record<string, Tag[]> = {
   team: ['teams'],
   custom_field: ['custom-fields', 'customers'],
   webhook: ['webhooks'],
+  // Imported customers get no event each: the job's progress events stand for them.
+  import: ['imports', 'customers', 'dashboards'],
 };
 
 const NOUN: Record<string, string> = {

@@ -133,6 +133,12 @@ const BADGE: Record<string, string> = {
   open: 'bg-sky-100 text-sky-900',
   won: 'bg-emerald-100 text-emerald-900',
   lost: 'bg-rose-100 text-rose-900',
+  uploaded: 'bg-slate-100 text-slate-800',
+  queued: 'bg-sky-100 text-sky-900',
+  running: 'bg-indigo-100 text-indigo-900',
+  completed: 'bg-emerald-100 text-emerald-900',
+  failed: 'bg-rose-100 text-rose-900',
+  cancelled: 'bg-slate-200 text-slate-800',
 };
 
 export function Badge({ value }: { value: string }) {

@@ -95,13 +95,15 @@ export function can(role: Role | undefined, p: Permission): boolean {
 }
 
 /** Screens of the app and what they need; settings are for administrators only. */
-export type Screen = 'dashboard' | 'customers' | 'deals' | 'tasks' | 'products' | 'settings';
+export type Screen = 'dashboard' | 'customers' | 'customer-import' | 'deals' | 'tasks' | 'products' | 'settings';
 
 export function canSee(role: Role | undefined, screen: Screen): boolean {
   switch (screen) {
     case 'dashboard':
     case 'customers':
       return can(role, 'customers:read');
+    case 'customer-import':
+      return can(role, 'customers:write');
     case 'deals':
       return can(role, 'deals:read') && can(role, 'pipelines:read');
     case 'tasks':

@@ -1,7 +1,7 @@
 // The customer list: search as you type, filters, sort, column choice, and infinite scroll over
 // the API's keyset cursors (each page is its own cached query, keyed by its cursor).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
 import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
@@ -11,6 +11,7 @@ import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { COLUMNS, DEFAULT_COLUMNS, isColumnList, type ColumnKey } from './columns';
 import { CustomerForm, STATUSES } from './CustomerForm';
+import { ExportButton } from './ExportButton';
 
 const PAGE = 50;
 
@@ -161,6 +162,15 @@ export default function CustomersPage() {
     <div className="space-y-4">
       <PageHeader title="Customers">
         <ColumnChooser columns={columns} setColumns={setColumns} />
+        <ExportButton filters={args} />
+        {can(me?.role, 'customers:write') && (
+          <Link
+            to="/customers/import"
+            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+          >
+            Import CSV
+          </Link>
+        )}
         {can(me?.role, 'customers:write') && !creating && <Button onClick={() => setCreating(true)}>New customer</Button>}
       </PageHeader>
       {creating && <CustomerForm onCancel={() => setCreating(false)} onCreated={(c) => navigate(`/customers/${c.id}`)} />}

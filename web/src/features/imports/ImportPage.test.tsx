@@ -1,0 +1,51 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { File as NodeFile } from 'node:buffer';
+import { exportParams } from '../../app/files';
+import { json, renderWithStore } from '../../test/utils';
+import ImportPage from './ImportPage';
+
+afterEach(() => vi.unstubAllGlobals());
+
+it('uploads the file as text/csv and shows a refusal clearly', async () => {
+  const sent: Request[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      sent.push(req);
+      if (req.method === 'POST') {
+        return json(422, {
+          type: 'about:blank',
+          title: 'Unprocessable Content',
+          status: 422,
+          detail: 'invalid input',
+          code: 'validation_failed',
+          errors: [{ field: 'file', code: 'empty', message: 'the file has no header row' }],
+        });
+      }
+      return json(200, { data: [] });
+    }),
+  );
+  renderWithStore(<ImportPage />);
+  await userEvent.upload(
+    screen.getByLabelText('CSV file'),
+    // Node's File: the fetch of the test runtime (undici) cannot read jsdom's.
+    new NodeFile([''], 'empty.csv', { type: 'text/csv' }) as unknown as File,
+  );
+  await userEvent.click(screen.getByRole('button', { name: 'Upload' }));
+  expect(await screen.findByText('the file has no header row')).toBeInTheDocument();
+  expect(screen.getByLabelText('CSV file')).toHaveAccessibleDescription('the file has no header row');
+  const post = sent.find((r) => r.method === 'POST');
+  expect(post?.headers.get('content-type')).toBe('text/csv');
+  expect(new URL(post?.url ?? '').search).toBe('?entity=customers&file_name=empty.csv');
+  expect(await screen.findByText('No imports yet.')).toBeInTheDocument();
+});
+
+it('passes the list filters to the export with the API’s parameter names', () => {
+  expect(exportParams({ sort: 'name', q: 'ada', status: '', ownerId: 'u1', createdAfter: '2026-01-01' })).toEqual({
+    sort: 'name',
+    q: 'ada',
+    owner_id: 'u1',
+    created_after: '2026-01-01',
+  });
+});
