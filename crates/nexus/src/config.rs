@@ -110,7 +110,7 @@ impl Default for Config {
             webhook_timeout_secs: 10,
             import_dir: None,
             import_max_bytes: 1 << 30,
-            import_batch_rows: 10_000,
+            import_batch_rows: 50_000,
             import_lease_secs: 30,
         }
     }

@@ -44,7 +44,7 @@ pub struct ImportSettings {
 impl Default for ImportSettings {
     fn default() -> Self {
         Self {
-            batch_rows: 10_000,
+            batch_rows: 50_000,
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(2),
         }
