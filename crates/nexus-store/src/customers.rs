@@ -136,7 +136,7 @@ const ERASE_STATEMENTS: &[&str] = &[
     "DELETE FROM deals WHERE customer_id = $1",
 ];
 
-mod bulk;
+pub(crate) mod bulk;
 
 impl Db {
     pub(crate) async fn insert_customers(

@@ -35,6 +35,48 @@ use nexus_core::store::CustomerBatches;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
+/// Writes one batch of customers on a load's transaction: the rows, their tags and the values
+/// of `unique` custom fields (signups are the caller's to count).
+pub(crate) trait BulkCustomers {
+    async fn write_customers(&mut self, sql: &BulkSql, batch: &[Customer]) -> CoreResult<()>;
+}
+
+macro_rules! impl_bulk_customers {
+    ($db:ty) => {
+        impl BulkCustomers for Transaction<'_, $db> {
+            async fn write_customers(
+                &mut self,
+                sql: &BulkSql,
+                batch: &[Customer],
+            ) -> CoreResult<()> {
+                let tx = &mut **self;
+                for chunk in batch.chunks(BULK_CUSTOMER_ROWS) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.customers(chunk.len())));
+                    for c in chunk {
+                        query = bind_customer!(query, c);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let tagged: Vec<(&str, uuid::Uuid)> = batch
+                    .iter()
+                    .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
+                    .collect();
+                for chunk in tagged.chunks(BULK_TAG_ROWS) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
+                    for (t, id) in chunk {
+                        query = query.bind(*t).bind(*id);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                crate::custom_fields::write_unique_values!(tx, batch, false);
+                Ok(())
+            }
+        }
+    };
+}
+impl_bulk_customers!(Sqlite);
+impl_bulk_customers!(Postgres);
+
 /// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
 /// PostgreSQL 65,535).
 const BULK_CUSTOMER_ROWS: usize = 1000;
@@ -70,7 +112,7 @@ impl Db {
             BulkSql::new::<Postgres>()
         };
         with_pool!(self, write, conn => {
-            conn.enter_bulk_load().await?;
+            conn.enter_bulk_load(BULK_CACHE_KIB).await?;
             let outcome: CoreResult<u64> = async {
                 let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
                 let deferred = tx.defer_indexes(expected).await?;
@@ -81,25 +123,7 @@ impl Db {
                     for (key, n) in crate::rollups::signup_counts(&batch) {
                         *signups.entry(key).or_insert(0) += n;
                     }
-                    for chunk in batch.chunks(BULK_CUSTOMER_ROWS) {
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.customers(chunk.len())));
-                        for c in chunk {
-                            query = bind_customer!(query, c);
-                        }
-                        query.execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    let tagged: Vec<(&str, uuid::Uuid)> = batch
-                        .iter()
-                        .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
-                        .collect();
-                    for chunk in tagged.chunks(BULK_TAG_ROWS) {
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
-                        for (t, id) in chunk {
-                            query = query.bind(*t).bind(*id);
-                        }
-                        query.execute(&mut *tx).await.map_err(db_err)?;
-                    }
-                    crate::custom_fields::write_unique_values!(tx, &batch, false);
+                    tx.write_customers(&sql, &batch).await?;
                     loaded += batch.len() as u64;
                 }
                 crate::rollups::bump_signups!(tx, signups);
@@ -115,15 +139,16 @@ impl Db {
 }
 
 /// Connection settings for the duration of a load.
-trait BulkConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()>;
+pub(crate) trait BulkConnection {
+    /// `cache_kib`: SQLite's page cache for the load (see [`BULK_CACHE_KIB`]).
+    async fn enter_bulk_load(&mut self, cache_kib: i64) -> CoreResult<()>;
     /// Restores the settings (also after a failed load); failures are logged.
     async fn leave_bulk_load(&mut self);
 }
 
 impl BulkConnection for SqliteConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()> {
-        set_cache_size(self, BULK_CACHE_KIB).await.map_err(db_err)
+    async fn enter_bulk_load(&mut self, cache_kib: i64) -> CoreResult<()> {
+        set_cache_size(self, cache_kib).await.map_err(db_err)
     }
 
     async fn leave_bulk_load(&mut self) {
@@ -142,7 +167,7 @@ async fn set_cache_size(conn: &mut SqliteConnection, kib: i64) -> Result<(), sql
 }
 
 impl BulkConnection for PgConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()> {
+    async fn enter_bulk_load(&mut self, _cache_kib: i64) -> CoreResult<()> {
         Ok(())
     }
 
@@ -150,7 +175,7 @@ impl BulkConnection for PgConnection {
 }
 
 /// Index work taken out of the load and done at its end, inside the load's transaction.
-trait BulkIndexes {
+pub(crate) trait BulkIndexes {
     /// Called before the rows are inserted, with the number of rows expected.
     async fn defer_indexes(&mut self, expected: u64) -> CoreResult<Deferred>;
     /// Called after the rows are inserted, before commit.
@@ -159,7 +184,7 @@ trait BulkIndexes {
 
 /// What [`BulkIndexes::restore_indexes`] has to rebuild.
 #[derive(Default)]
-struct Deferred {
+pub(crate) struct Deferred {
     /// `CREATE INDEX …` of the dropped indexes, as stored in the schema, to restore verbatim.
     indexes: Vec<String>,
     /// The dropped full-text insert trigger, and the largest rowid before the load: rows above
@@ -271,14 +296,14 @@ impl BulkIndexes for Transaction<'_, Postgres> {
 
 /// Statement texts of a bulk load for one backend; full-size statements are built once (and,
 /// having the same text, reuse one prepared statement).
-struct BulkSql {
+pub(crate) struct BulkSql {
     positional: bool,
     full_customers: String,
     full_tags: String,
 }
 
 impl BulkSql {
-    fn new<D: Dialect>() -> Self {
+    pub(crate) fn new<D: Dialect>() -> Self {
         let positional = D::positional_bulk_params();
         Self {
             positional,
@@ -305,7 +330,7 @@ impl BulkSql {
 }
 
 /// `INSERT … VALUES (…), (…)` for `rows` rows of `cols` parameters each.
-fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
+pub(crate) fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
     use std::fmt::Write as _;
     let mut sql = String::with_capacity(head.len() + rows * cols * 7);
     sql.push_str(head);
