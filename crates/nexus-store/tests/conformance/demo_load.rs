@@ -95,15 +95,15 @@ fn note(c: &Customer, kind: ActivityKind, created: DateTime<Utc>) -> Activity {
     a
 }
 
-struct Fixture {
-    products: Vec<Product>,
-    batches: Vec<DemoBatch>,
-    customers: Vec<Customer>,
+pub struct Fixture {
+    pub products: Vec<Product>,
+    pub batches: Vec<DemoBatch>,
+    pub customers: Vec<Customer>,
 }
 
 /// Two batches: customers of two owners (one with a team), orders in two currencies and every
 /// status (one deleted), deals open, won and lost, and activities (one on a deal).
-fn fixture(
+pub fn fixture(
     p: &Pipeline,
     owners: [(UserId, Option<nexus_core::ids::TeamId>); 2],
     tag: &str,
@@ -178,7 +178,7 @@ fn fixture(
     }
 }
 
-async fn load(
+pub async fn load(
     s: &dyn Store,
     products: &[Product],
     batches: Vec<DemoBatch>,
@@ -529,4 +529,44 @@ async fn demo_load_is_all_or_nothing(s: Arc<dyn Store>) {
     let again = fixture(&p, [(owner, None), (owner, None)], "fail");
     load(&*s, &again.products, again.batches).await.unwrap();
     assert_eq!(s.list_deals(&deal_query()).await.unwrap().len(), 4);
+}
+
+/// PostgreSQL: the indexes and foreign keys a large load drops are back afterwards, whether the
+/// load commits or fails (SQLite: see `sqlite_bulk`).
+#[tokio::test]
+async fn postgres_demo_load_restores_indexes_and_keys() {
+    crate::harness::run_unmigrated(crate::harness::Backend::Postgres, |db| async move {
+        db.migrate().await.unwrap();
+        let nexus_store::Db::Postgres(pool) = &db else {
+            panic!("not PostgreSQL");
+        };
+        let schema = || async {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
+                 WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+            )
+            .fetch_all(pool.inner())
+            .await
+            .unwrap();
+            rows
+        };
+        let before = schema().await;
+        assert!(
+            before
+                .iter()
+                .any(|(n, _)| n == "transaction_items_transaction_id_fkey")
+        );
+        let owner = add_user(&db, None).await;
+        let p = db.default_pipeline().await.unwrap().unwrap();
+        let f = fixture(&p, [(owner, None), (owner, None)], "pg-a");
+        load(&db, &f.products, f.batches).await.unwrap();
+        assert_eq!(schema().await, before);
+        let mut g = fixture(&p, [(owner, None), (owner, None)], "pg-b");
+        let stray = g.batches[0].transactions[0].clone();
+        g.batches[1].transactions.push(stray);
+        assert!(load(&db, &g.products, g.batches).await.is_err());
+        assert_eq!(schema().await, before);
+    })
+    .await;
 }
