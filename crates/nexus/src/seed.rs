@@ -56,6 +56,11 @@ pub struct SeedArgs {
     /// transaction).
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch_size: u32,
+    /// Also write each generated customer's hidden segment to this CSV file
+    /// (`customer_id,segment`), as the answer key for evaluating segmentation models. The
+    /// database never holds the segments.
+    #[arg(long, value_name = "PATH")]
+    pub segments_out: Option<std::path::PathBuf>,
 }
 
 /// Batches generated ahead of the one being written.
@@ -111,17 +116,38 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
 
     // Generation runs on a blocking thread and stays a few batches ahead, so the store is never
     // waiting for data.
+    let mut answer_key = match &args.segments_out {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => None,
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<DemoBatch>(QUEUE_DEPTH);
-    let producer = tokio::task::spawn_blocking(move || {
+    let producer = tokio::task::spawn_blocking(move || -> Result<()> {
+        use std::io::Write as _;
         let mut generator = Generator::new(seed, run_tag, reps, now, total as u64, context);
+        if let Some(out) = &mut answer_key {
+            writeln!(out, "customer_id,segment")?;
+        }
         let mut left = total;
         while left > 0 {
             let n = left.min(batch_size);
-            if tx.blocking_send(generator.batch(n)).is_err() {
+            let batch = generator.batch(n);
+            let segments = generator.take_segments();
+            if let Some(out) = &mut answer_key {
+                for (id, segment) in segments {
+                    writeln!(out, "{id},{}", segment.name())?;
+                }
+            }
+            if tx.blocking_send(batch).is_err() {
                 break; // the writer stopped on an error
             }
             left -= n;
         }
+        if let Some(out) = &mut answer_key {
+            out.flush()?;
+        }
+        Ok(())
     });
 
     // One bulk load for the whole run: the store writes the products and every batch in one
@@ -168,7 +194,10 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
         .bulk_load_demo(&new_products, Box::pin(batches), total as u64)
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo data: {e}"))?;
-    producer.await.context("demo data generator")?;
+    producer
+        .await
+        .context("demo data generator")?
+        .context("writing the segments file")?;
     // Closing the store checkpoints SQLite's write-ahead log into the database file: the time
     // reported covers the data being in place, not only committed.
     bar.set_message("writing the database file");

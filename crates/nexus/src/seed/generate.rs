@@ -63,6 +63,8 @@ pub struct Generator {
     context: Context,
     /// Orders numbered so far (for their references).
     orders: u64,
+    /// The hidden segments of the customers generated since the last [`Generator::take_segments`].
+    segments: Vec<(CustomerId, Segment)>,
 }
 
 impl Generator {
@@ -78,6 +80,7 @@ impl Generator {
         Self {
             context,
             orders: 0,
+            segments: Vec::new(),
             rng: SmallRng::seed_from_u64(seed),
             run_tag,
             counter: 0,
@@ -105,12 +108,18 @@ impl Generator {
         }
     }
 
+    /// The hidden segments of the customers generated since the last call, in generation order.
+    pub fn take_segments(&mut self) -> Vec<(CustomerId, Segment)> {
+        std::mem::take(&mut self.segments)
+    }
+
     /// Draws the customer's hidden segment, sets its status from it and appends its orders,
     /// deals and activities.
     fn history(&mut self, c: &mut Customer, out: &mut Records) {
         let age = (self.now - c.created_at).num_days();
         let rng = &mut self.rng;
         let seg = Segment::of(rng, c.kind, age);
+        self.segments.push((c.id, seg));
         c.status = seg.status(rng);
         let currency = currency_of(c);
         let (run_tag, orders) = (&self.run_tag, &mut self.orders);

@@ -1,10 +1,11 @@
 //! The hidden behaviour segments of the demo customers.
 //!
 //! Every generated customer belongs to exactly one segment, drawn from its kind and its age (the
-//! time since its `created_at`). The segment is **not stored** anywhere: it only drives the
-//! customer's status and history, so that a clustering model has something real to find. With
-//! `--seed` the same customers get the same segments again (see [`Segment::of`] for how an
-//! evaluation can recover them: re-run the generator with the seed).
+//! time since its `created_at`). The segment is **not stored** in the database: it only drives
+//! the customer's status and history, so that a clustering model has something real to find. An
+//! evaluation recovers it with `nexus seed-demo --segments-out key.csv` (`customer_id,segment`
+//! for every generated customer), or by generating again with the same `--seed`: the i-th
+//! customer (in creation order) gets the same segment again.
 //!
 //! | segment | who | orders | basket | categories | recency |
 //! |---|---|---|---|---|---|
@@ -44,6 +45,18 @@ pub const LAPSED_MIN_AGE_DAYS: i64 = 420;
 pub type SentimentWeights = [u32; 4];
 
 impl Segment {
+    /// The name used in the `--segments-out` answer key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Segment::Whale => "whale",
+            Segment::Loyal => "loyal",
+            Segment::Bargain => "bargain",
+            Segment::Lapsed => "lapsed",
+            Segment::New => "new",
+            Segment::Prospect => "prospect",
+        }
+    }
+
     /// Draws the segment of a customer of `kind` created `age_days` ago.
     pub fn of(rng: &mut SmallRng, kind: CustomerKind, age_days: i64) -> Self {
         use Segment::*;

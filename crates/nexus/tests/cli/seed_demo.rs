@@ -20,9 +20,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-fn seed_demo(data_dir: &Path, customers: usize) -> String {
+fn seed_demo(data_dir: &Path, customers: usize, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_nexus"))
         .args(["seed-demo", "--customers", &customers.to_string()])
+        .args(extra)
         .env("NEXUS_DATA_DIR", data_dir)
         .env_remove("NEXUS_DATABASE_URL")
         .env_remove("NEXUS_DB_KEY")
@@ -211,7 +212,8 @@ async fn check_history(db: &nexus_store::Db, out: &str, customers: &[Customer]) 
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     let dir = tempfile::tempdir().unwrap();
-    let out = seed_demo(dir.path(), 2000);
+    let key = dir.path().join("segments.csv");
+    let out = seed_demo(dir.path(), 2000, &["--segments-out", key.to_str().unwrap()]);
     assert!(
         out.contains("seeded 2000 customers, 72 products (0 existing reused)"),
         "{out}"
@@ -277,6 +279,29 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     );
     assert!(customers.iter().all(|c| !c.attributes.is_empty()));
     check_history(&db, &out, &customers).await;
+
+    // The hidden segments are not in the database, only in the answer key, one per customer.
+    let key = std::fs::read_to_string(&key).unwrap();
+    let mut lines = key.lines();
+    assert_eq!(lines.next(), Some("customer_id,segment"));
+    let segments: HashMap<String, String> = lines
+        .map(|l| {
+            let (id, s) = l.split_once(',').unwrap();
+            (id.to_owned(), s.to_owned())
+        })
+        .collect();
+    assert_eq!(segments.len(), 2000);
+    assert!(
+        customers
+            .iter()
+            .all(|c| segments.contains_key(&c.id.to_string()))
+    );
+    let kinds: HashSet<&str> = segments.values().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        HashSet::from(["whale", "loyal", "bargain", "lapsed", "new", "prospect"])
+    );
+    assert!(customers.iter().all(|c| c.segment.is_none()));
 
     // Owners are the demo sales reps; each customer's team is its owner's team.
     let users = db.list_users(None, None, 1000).await.unwrap();
@@ -367,7 +392,7 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     db.close().await;
 
     // A second run keeps the demo users and teams and adds more customers.
-    let out = seed_demo(dir.path(), 500);
+    let out = seed_demo(dir.path(), 500, &[]);
     assert!(
         out.contains("seeded 500 customers, 0 products (72 existing reused)"),
         "{out}"
