@@ -39,6 +39,40 @@ pub struct PoolStats {
 /// item (the producer failed) aborts the load.
 pub type CustomerBatches<'a> = futures::stream::BoxStream<'a, CoreResult<Vec<Customer>>>;
 
+/// One batch of a demo-data load (see [`DemoStore`]): customers and the records that hang off
+/// them.
+#[derive(Clone, Debug, Default)]
+pub struct DemoBatch {
+    pub customers: Vec<Customer>,
+    /// Every transaction of a customer comes in the batch that holds the customer (the store
+    /// computes the customer's aggregates from them). Items refer to the load's products or to
+    /// stored ones.
+    pub transactions: Vec<Transaction>,
+    /// Deals of this batch's customers. Their `position` is ignored: the store places each at the
+    /// bottom of its stage, in batch order.
+    pub deals: Vec<Deal>,
+    /// The stage history of this batch's deals.
+    pub stage_changes: Vec<StageChange>,
+    /// Activities of this batch's customers (and, optionally, deals).
+    pub activities: Vec<Activity>,
+}
+
+/// The batches of a demo-data load, as the producer generates them. An error item (the producer
+/// failed) aborts the load.
+pub type DemoBatches<'a> = futures::stream::BoxStream<'a, CoreResult<DemoBatch>>;
+
+/// What a demo-data load wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DemoCounts {
+    pub customers: u64,
+    pub products: u64,
+    pub transactions: u64,
+    pub line_items: u64,
+    pub deals: u64,
+    pub stage_changes: u64,
+    pub activities: u64,
+}
+
 /// A stored response of an idempotent request.
 #[derive(Clone, Debug)]
 pub struct IdempotentResponse {
@@ -83,6 +117,7 @@ pub trait Store:
     + CustomFieldStore
     + WebhookStore
     + ImportStore
+    + DemoStore
     + Send
     + Sync
     + 'static
@@ -530,4 +565,20 @@ pub trait ImportStore: Send + Sync {
         after_row: i64,
         limit: u32,
     ) -> CoreResult<Vec<crate::import::ImportRejection>>;
+}
+
+/// Bulk load of demo data (`nexus seed-demo`).
+#[async_trait]
+pub trait DemoStore: Send + Sync {
+    /// Writes `products` and every batch of `batches` in one transaction (all or nothing), with
+    /// no per-row events, like [`Store::bulk_load_customers`], whose index handling it shares.
+    /// The derived data is written as the ordinary writes would leave it: the per-customer
+    /// aggregates (computed from each batch's transactions), the revenue and signup rollups, and
+    /// the search index. `expected_customers` is about how many customers the batches hold.
+    async fn bulk_load_demo(
+        &self,
+        products: &[Product],
+        batches: DemoBatches<'_>,
+        expected_customers: u64,
+    ) -> CoreResult<DemoCounts>;
 }

@@ -48,8 +48,6 @@ macro_rules! bind_customer {
     }};
 }
 
-pub(crate) use bind_customer;
-
 /// Replaces the tag rows of one customer on a transaction.
 macro_rules! write_tags {
     ($tx:expr, $c:expr, $replace:expr) => {{

@@ -2,10 +2,9 @@
 //! job's checkpoint in one transaction (customers written like a bulk load, see
 //! [`crate::customers::bulk`]).
 
-use crate::customers::bulk::{BulkConnection, BulkIndexes, BulkSql, insert_customer_rows};
+use crate::customers::bulk::{BULK_CACHE_KIB, BulkConnection, BulkCustomers, BulkIndexes, BulkSql};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
-use nexus_core::customer::Customer;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ImportId, UserId};
@@ -249,7 +248,7 @@ impl ImportStore for Db {
             }
             if !customers.is_empty() {
                 let deferred = tx.defer_indexes(customers.len() as u64, false).await?;
-                insert_customer_rows!(tx, sql, customers);
+                tx.write_customers(&sql, customers).await?;
                 crate::rollups::bump_signups!(tx, crate::rollups::signup_counts(customers));
                 tx.restore_indexes(deferred).await?;
             }
@@ -270,7 +269,7 @@ impl ImportStore for Db {
         }
         with_pool!(self, write, conn => {
             if importing {
-                conn.enter_bulk_load().await?;
+                conn.enter_bulk_load(BULK_CACHE_KIB).await?;
             } else {
                 conn.leave_bulk_load().await;
             }

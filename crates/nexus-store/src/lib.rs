@@ -10,6 +10,7 @@ mod custom_fields;
 mod customers;
 mod dashboards;
 mod deals;
+mod demo_bulk;
 mod dialect;
 mod events;
 mod imports;

@@ -35,6 +35,48 @@ use nexus_core::store::CustomerBatches;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
+/// Writes one batch of customers on a load's transaction: the rows, their tags and the values
+/// of `unique` custom fields (signups are the caller's to count).
+pub(crate) trait BulkCustomers {
+    async fn write_customers(&mut self, sql: &BulkSql, batch: &[Customer]) -> CoreResult<()>;
+}
+
+macro_rules! impl_bulk_customers {
+    ($db:ty) => {
+        impl BulkCustomers for Transaction<'_, $db> {
+            async fn write_customers(
+                &mut self,
+                sql: &BulkSql,
+                batch: &[Customer],
+            ) -> CoreResult<()> {
+                let tx = &mut **self;
+                for chunk in batch.chunks(BULK_CUSTOMER_ROWS) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.customers(chunk.len())));
+                    for c in chunk {
+                        query = bind_customer!(query, c);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let tagged: Vec<(&str, uuid::Uuid)> = batch
+                    .iter()
+                    .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
+                    .collect();
+                for chunk in tagged.chunks(BULK_TAG_ROWS) {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.tags(chunk.len())));
+                    for (t, id) in chunk {
+                        query = query.bind(*t).bind(*id);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                crate::custom_fields::write_unique_values!(tx, batch, false);
+                Ok(())
+            }
+        }
+    };
+}
+impl_bulk_customers!(Sqlite);
+impl_bulk_customers!(Postgres);
+
 /// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
 /// PostgreSQL 65,535).
 pub(crate) const BULK_CUSTOMER_ROWS: usize = 1000;
@@ -50,41 +92,12 @@ const REBUILT_INDEXES: &[&str] = &["customers_email", "customers_name", "custome
 /// SQLite page cache of the writer during a load, in KiB: the index builds at the end read the
 /// loaded rows back, and a cache that holds them spares reading (and decrypting) every page once
 /// per index. Pages are allocated as used and released when the load ends.
-const BULK_CACHE_KIB: i64 = 256 * 1024;
+pub(crate) const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// FTS5's buffer of pending terms while the loaded rows are indexed, in bytes (measured best
 /// around 32 MiB for demo data), and FTS5's default, restored afterwards.
 const BULK_FTS_HASHSIZE: i64 = 32 * 1024 * 1024;
 const FTS_DEFAULT_HASHSIZE: i64 = 1024 * 1024;
-
-/// Inserts customers on a transaction with multi-row statements: the rows, their tags and their
-/// unique custom-field values (sign-up counts are the caller's). `$sql` is a [`BulkSql`] of the
-/// transaction's backend.
-macro_rules! insert_customer_rows {
-    ($tx:expr, $sql:expr, $batch:expr) => {{
-        let batch: &[nexus_core::customer::Customer] = $batch;
-        for chunk in batch.chunks($crate::customers::bulk::BULK_CUSTOMER_ROWS) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.customers(chunk.len())));
-            for c in chunk {
-                query = $crate::customers::bind_customer!(query, c);
-            }
-            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
-        }
-        let tagged: Vec<(&str, uuid::Uuid)> = batch
-            .iter()
-            .flat_map(|c| c.tags.iter().map(move |t| (t.as_str(), c.id.0)))
-            .collect();
-        for chunk in tagged.chunks($crate::customers::bulk::BULK_TAG_ROWS) {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.tags(chunk.len())));
-            for (t, id) in chunk {
-                query = query.bind(*t).bind(*id);
-            }
-            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
-        }
-        $crate::custom_fields::write_unique_values!($tx, batch, false);
-    }};
-}
-pub(crate) use insert_customer_rows;
 
 impl Db {
     /// Loads every batch of `batches` in one transaction (see the module documentation).
@@ -99,7 +112,7 @@ impl Db {
             BulkSql::new::<Postgres>()
         };
         with_pool!(self, write, conn => {
-            conn.enter_bulk_load().await?;
+            conn.enter_bulk_load(BULK_CACHE_KIB).await?;
             let outcome: CoreResult<u64> = async {
                 let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
                 let deferred = tx.defer_indexes(expected, true).await?;
@@ -110,7 +123,7 @@ impl Db {
                     for (key, n) in crate::rollups::signup_counts(&batch) {
                         *signups.entry(key).or_insert(0) += n;
                     }
-                    insert_customer_rows!(tx, sql, &batch);
+                    tx.write_customers(&sql, &batch).await?;
                     loaded += batch.len() as u64;
                 }
                 crate::rollups::bump_signups!(tx, signups);
@@ -127,14 +140,15 @@ impl Db {
 
 /// Connection settings for the duration of a load.
 pub(crate) trait BulkConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()>;
+    /// `cache_kib`: SQLite's page cache for the load (see [`BULK_CACHE_KIB`]).
+    async fn enter_bulk_load(&mut self, cache_kib: i64) -> CoreResult<()>;
     /// Restores the settings (also after a failed load); failures are logged.
     async fn leave_bulk_load(&mut self);
 }
 
 impl BulkConnection for SqliteConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()> {
-        set_cache_size(self, BULK_CACHE_KIB).await.map_err(db_err)
+    async fn enter_bulk_load(&mut self, cache_kib: i64) -> CoreResult<()> {
+        set_cache_size(self, cache_kib).await.map_err(db_err)
     }
 
     async fn leave_bulk_load(&mut self) {
@@ -153,7 +167,7 @@ async fn set_cache_size(conn: &mut SqliteConnection, kib: i64) -> Result<(), sql
 }
 
 impl BulkConnection for PgConnection {
-    async fn enter_bulk_load(&mut self) -> CoreResult<()> {
+    async fn enter_bulk_load(&mut self, _cache_kib: i64) -> CoreResult<()> {
         Ok(())
     }
 
@@ -321,7 +335,7 @@ impl BulkSql {
 }
 
 /// `INSERT … VALUES (…), (…)` for `rows` rows of `cols` parameters each.
-fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
+pub(crate) fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
     use std::fmt::Write as _;
     let mut sql = String::with_capacity(head.len() + rows * cols * 7);
     sql.push_str(head);

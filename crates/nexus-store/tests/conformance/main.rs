@@ -29,6 +29,7 @@ mod custom_fields;
 mod customers;
 mod dashboards;
 mod deals;
+mod demo_load;
 mod events;
 mod fixtures;
 mod harness;

@@ -1,5 +1,6 @@
-//! SQLite only: a bulk load drops the search trigger and, when large, some indexes for its
-//! duration; the schema afterwards is the one it found, whether the load commits or fails.
+//! SQLite only: a bulk load (of customers, or of demo data) drops the search trigger and, when
+//! large, some indexes for its duration; the schema afterwards is the one it found, whether the
+//! load commits or fails.
 
 use crate::fixtures::{add_user, bulk_load, customer};
 use crate::harness::sqlite_config;
@@ -47,6 +48,38 @@ async fn bulk_load_leaves_the_schema_as_it_was() {
     let mut dup = rows(owner, 900, "c");
     dup[899].email = Some("row3@a.example".into());
     assert!(bulk_load(&db, &dup, 300).await.is_err());
+    assert_eq!(schema(&db).await, before);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn demo_load_leaves_the_schema_as_it_was() {
+    use crate::demo_load::{fixture, load};
+    use nexus_core::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let db = nexus_store::connect(&sqlite_config(dir.path(), None))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let before = schema(&db).await;
+    for name in [
+        "transactions_occurred",
+        "activities_volume",
+        "customers_fts_insert",
+    ] {
+        assert!(before.iter().any(|(_, n, _)| n == name), "{name} exists");
+    }
+    let owner = add_user(&db, None).await;
+    let p = db.default_pipeline().await.unwrap().unwrap();
+
+    // Large for an empty database (indexes rebuilt), then failing on a stray order.
+    let f = fixture(&p, [(owner, None), (owner, None)], "schema-a");
+    load(&db, &f.products, f.batches).await.unwrap();
+    assert_eq!(schema(&db).await, before);
+    let mut g = fixture(&p, [(owner, None), (owner, None)], "schema-b");
+    let stray = g.batches[0].transactions[0].clone();
+    g.batches[1].transactions.push(stray);
+    assert!(load(&db, &g.products, g.batches).await.is_err());
     assert_eq!(schema(&db).await, before);
     db.close().await;
 }

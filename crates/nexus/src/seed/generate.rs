@@ -1,6 +1,11 @@
 //! The customer generator: realistic people and companies from the embedded word lists, driven
 //! by a seeded [`SmallRng`] so that `--seed` reproduces the same names, links and distributions.
+//! Each customer gets a hidden segment ([`Segment`]) and the history that goes with it
+//! ([`super::history`]).
 
+use super::catalogue::{eur, usd};
+use super::history::{Context, Records};
+use super::segments::Segment;
 use super::words::{
     CITIES, COMPANY_CORES, COMPANY_MAILBOXES, COMPANY_PREFIXES, COMPANY_SUFFIXES, FIRST_NAMES,
     INDUSTRIES, JOB_TITLES, LAST_NAMES, MAIL_DOMAINS, SOURCES, TAGS, slug,
@@ -8,6 +13,8 @@ use super::words::{
 use chrono::Duration;
 use nexus_core::customer::{Customer, CustomerKind, CustomerStatus};
 use nexus_core::ids::{CustomerId, TeamId, UserId};
+use nexus_core::money::Currency;
+use nexus_core::store::DemoBatch;
 use nexus_core::time::{Timestamp, normalize};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -20,6 +27,8 @@ const COMPANY_SHARE: f64 = 0.15;
 const EMPLOYED_SHARE: f64 = 0.5;
 /// How far back `created_at` reaches.
 const HISTORY_DAYS: i64 = 730;
+/// Countries whose customers buy in EUR (everyone else buys in USD).
+const EURO_AREA: &[&str] = &["AT", "BE", "DE", "ES", "FI", "FR", "IE", "IT", "NL", "PT"];
 
 /// A sales rep customers are assigned to.
 #[derive(Clone, Copy, Debug)]
@@ -50,12 +59,28 @@ pub struct Generator {
     /// indexes append-mostly during the load (random creation times made it 3x slower).
     total: u64,
     produced: u64,
+    /// The catalogue, pipeline and reps the histories draw on.
+    context: Context,
+    /// Orders numbered so far (for their references).
+    orders: u64,
+    /// The hidden segments of the customers generated since the last [`Generator::take_segments`].
+    segments: Vec<(CustomerId, Segment)>,
 }
 
 impl Generator {
     /// `reps` must not be empty; `total` is the number of customers that will be generated.
-    pub fn new(seed: u64, run_tag: String, reps: Vec<Rep>, now: Timestamp, total: u64) -> Self {
+    pub fn new(
+        seed: u64,
+        run_tag: String,
+        reps: Vec<Rep>,
+        now: Timestamp,
+        total: u64,
+        context: Context,
+    ) -> Self {
         Self {
+            context,
+            orders: 0,
+            segments: Vec::new(),
             rng: SmallRng::seed_from_u64(seed),
             run_tag,
             counter: 0,
@@ -67,9 +92,52 @@ impl Generator {
         }
     }
 
+    /// The next `n` customers with their histories (see [`Generator::customers`]).
+    pub fn batch(&mut self, n: usize) -> DemoBatch {
+        let mut customers = self.customers(n);
+        let mut records = Records::default();
+        for c in &mut customers {
+            self.history(c, &mut records);
+        }
+        DemoBatch {
+            customers,
+            transactions: records.transactions,
+            deals: records.deals,
+            stage_changes: records.stage_changes,
+            activities: records.activities,
+        }
+    }
+
+    /// The hidden segments of the customers generated since the last call, in generation order.
+    pub fn take_segments(&mut self) -> Vec<(CustomerId, Segment)> {
+        std::mem::take(&mut self.segments)
+    }
+
+    /// Draws the customer's hidden segment, sets its status from it and appends its orders,
+    /// deals and activities.
+    fn history(&mut self, c: &mut Customer, out: &mut Records) {
+        let age = (self.now - c.created_at).num_days();
+        let rng = &mut self.rng;
+        let seg = Segment::of(rng, c.kind, age);
+        self.segments.push((c.id, seg));
+        c.status = seg.status(rng);
+        let currency = currency_of(c);
+        let (run_tag, orders) = (&self.run_tag, &mut self.orders);
+        let mut reference = |sales_order: bool| {
+            *orders += 1;
+            let prefix = if sales_order { "SO" } else { "WEB" };
+            format!("{prefix}-{}-{:07}", run_tag.to_uppercase(), *orders)
+        };
+        let ctx = &self.context;
+        ctx.orders(rng, c, seg, currency, &mut reference, &mut out.transactions);
+        let first_deal = out.deals.len();
+        ctx.deals(rng, c, seg, currency, out);
+        ctx.activities(rng, c, seg, &out.deals[first_deal..], &mut out.activities);
+    }
+
     /// The next `n` customers. Companies come first in the batch, so every person's
     /// `company_id` refers to a company of this or an earlier batch (inserted before it).
-    pub fn batch(&mut self, n: usize) -> Vec<Customer> {
+    pub fn customers(&mut self, n: usize) -> Vec<Customer> {
         let companies = (0..n)
             .filter(|_| self.rng.random_bool(COMPANY_SHARE))
             .count();
@@ -312,6 +380,16 @@ impl Generator {
     }
 }
 
+/// The currency a customer buys in, from its country.
+fn currency_of(c: &Customer) -> Currency {
+    let country = c.attributes.get("country").and_then(Value::as_str);
+    if country.is_some_and(|k| EURO_AREA.contains(&k)) {
+        eur()
+    } else {
+        usd()
+    }
+}
+
 fn attrs(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -334,16 +412,51 @@ mod tests {
             .collect()
     }
 
+    pub(crate) fn context(reps: &[Rep], now: Timestamp) -> Context {
+        use nexus_core::pipeline::{Pipeline, Stage, StageKind};
+        let products = crate::seed::catalogue::products(now);
+        let stage = |name: &str, probability, kind| Stage {
+            id: nexus_core::ids::StageId::new(),
+            name: name.into(),
+            probability,
+            kind,
+        };
+        let pipeline = Pipeline {
+            id: nexus_core::ids::PipelineId::new(),
+            name: "Sales".into(),
+            is_default: true,
+            stages: vec![
+                stage("Lead-in", 10, StageKind::Open),
+                stage("Qualified", 25, StageKind::Open),
+                stage("Proposal", 50, StageKind::Open),
+                stage("Negotiation", 75, StageKind::Open),
+                stage("Won", 100, StageKind::Won),
+                stage("Lost", 0, StageKind::Lost),
+            ],
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        let sellable = crate::seed::catalogue::sellable(&products);
+        Context::new(now, &products, sellable, Some(pipeline), reps.to_vec())
+    }
+
+    fn generator(seed: u64, reps: &[Rep], now: Timestamp, total: u64) -> Generator {
+        let ctx = context(reps, now);
+        Generator::new(seed, "abc123".into(), reps.to_vec(), now, total, ctx)
+    }
+
     #[test]
     fn batches_are_consistent_and_reproducible() {
         let now = nexus_core::time::now();
         let reps = reps();
-        let mut g = Generator::new(7, "abc123".into(), reps.clone(), now, 10_000);
+        let mut g = generator(7, &reps, now, 10_000);
         let mut seen_companies = HashSet::new();
         let mut emails = HashSet::new();
         let mut all = Vec::new();
         for _ in 0..4 {
-            let b = g.batch(2500);
+            let b = g.customers(2500);
             assert_eq!(b.len(), 2500);
             for c in &b {
                 match c.kind {
@@ -389,10 +502,103 @@ mod tests {
         assert!((1000..2000).contains(&companies), "{companies}");
         let employed = all.iter().filter(|c| c.company_id.is_some()).count();
         assert!((3000..5500).contains(&employed), "{employed}");
-        let mut again = Generator::new(7, "abc123".into(), reps, now, 10_000);
-        let first = again.batch(2500);
+        let mut again = generator(7, &reps, now, 10_000);
+        let first = again.customers(2500);
         let names: Vec<_> = first.iter().map(|c| (&c.name, &c.email)).collect();
         let orig: Vec<_> = all[..2500].iter().map(|c| (&c.name, &c.email)).collect();
         assert_eq!(names, orig);
+    }
+
+    #[test]
+    fn histories_follow_the_rules_and_the_seasons() {
+        use chrono::Datelike;
+        use nexus_core::deal::DealStatus;
+        use nexus_core::transaction::TransactionStatus;
+        let now = nexus_core::time::now();
+        let reps = reps();
+        let mut g = generator(11, &reps, now, 6000);
+        let batches: Vec<DemoBatch> = (0..3).map(|_| g.batch(2000)).collect();
+        let customers: std::collections::HashMap<_, _> = batches
+            .iter()
+            .flat_map(|b| &b.customers)
+            .map(|c| (c.id, c))
+            .collect();
+        let (mut txs, mut deals, mut acts) = (0, 0, 0);
+        let mut per_month = [0usize; 12];
+        for b in &batches {
+            let ids: HashSet<_> = b.customers.iter().map(|c| c.id).collect();
+            for t in &b.transactions {
+                assert!(
+                    ids.contains(&t.customer_id),
+                    "a customer's orders come with it"
+                );
+                let c = customers[&t.customer_id];
+                assert!(t.occurred_at >= c.created_at && t.occurred_at <= now);
+                assert!((1..=4).contains(&t.items.len()));
+                assert_eq!(t.total, t.items.iter().map(|i| i.line_total).sum::<i64>());
+                assert!(t.updated_at >= t.created_at && t.updated_at <= now);
+                if t.status == TransactionStatus::Completed {
+                    per_month[t.occurred_at.month0() as usize] += 1;
+                }
+            }
+            for d in &b.deals {
+                assert!(ids.contains(&d.customer_id));
+                let c = customers[&d.customer_id];
+                assert_eq!((d.owner_id, d.team_id), (c.owner_id, c.team_id));
+                assert_eq!(d.lost_reason.is_some(), d.status == DealStatus::Lost);
+                assert_eq!(d.closed_at.is_some(), d.status != DealStatus::Open);
+                let history: Vec<_> = b
+                    .stage_changes
+                    .iter()
+                    .filter(|s| s.deal_id == d.id)
+                    .collect();
+                assert_eq!(history.len() as i64, d.version);
+                assert!(history[0].from_stage_id.is_none());
+                assert_eq!(history[history.len() - 1].to_stage_id, d.stage_id);
+                assert!(
+                    history
+                        .windows(2)
+                        .all(|w| w[0].changed_at <= w[1].changed_at
+                            && w[1].from_stage_id == Some(w[0].to_stage_id))
+                );
+                assert_eq!(history[0].changed_at, d.created_at);
+            }
+            for a in &b.activities {
+                let c = customers[&a.customer_id];
+                assert_eq!((a.owner_id, a.team_id), (c.owner_id, c.team_id));
+                assert_eq!(a.done, a.completed_at.is_some());
+                assert!(a.created_at >= c.created_at && a.created_at <= now);
+                if let Some(d) = a.deal_id {
+                    assert!(b.deals.iter().any(|x| x.id == d && x.customer_id == c.id));
+                }
+            }
+            txs += b.transactions.len();
+            deals += b.deals.len();
+            acts += b.activities.len();
+        }
+        let n = customers.len() as f64;
+        let (t, d, a) = (txs as f64 / n, deals as f64 / n, acts as f64 / n);
+        assert!((6.0..14.0).contains(&t), "{t} transactions per customer");
+        assert!((0.2..0.45).contains(&d), "{d} deals per customer");
+        assert!((2.0..3.5).contains(&a), "{a} activities per customer");
+        // The November/December peak and the summer dip.
+        let peak = per_month[10] + per_month[11];
+        let summer = per_month[6] + per_month[7];
+        assert!(peak as f64 > summer as f64 * 1.6, "{per_month:?}");
+        let open_overdue = batches
+            .iter()
+            .flat_map(|b| &b.activities)
+            .filter(|a| !a.done && a.due_at.is_some_and(|d| d < now))
+            .count();
+        assert!(open_overdue > 0);
+
+        let mut again = generator(11, &reps, now, 6000);
+        let first = again.batch(2000);
+        let totals = |b: &DemoBatch| b.transactions.iter().map(|t| t.total).collect::<Vec<_>>();
+        assert_eq!(
+            totals(&first),
+            totals(&batches[0]),
+            "--seed reproduces the orders"
+        );
     }
 }

@@ -1,20 +1,29 @@
-//! `nexus seed-demo` on a fresh embedded database, then a second run on the same database.
+//! `nexus seed-demo` on a fresh embedded database, then a second run on the same database: users,
+//! teams, customers, and their history (products, orders, deals, activities) with exact derived
+//! figures.
 
+use nexus_core::activity::ActivityQuery;
 use nexus_core::auth::Scope;
 use nexus_core::customer::{
     Customer, CustomerKind, CustomerQuery, CustomerSortField, DeletedFilter,
 };
-use nexus_core::ids::UserId;
+use nexus_core::deal::DealQuery;
+use nexus_core::ids::{CustomerId, UserId};
 use nexus_core::page::SortOrder;
-use nexus_core::store::Store;
+use nexus_core::product::ProductQuery;
+use nexus_core::store::{DashboardStore, Store};
+use nexus_core::transaction::{
+    CustomerAggregates, Transaction, TransactionQuery, TransactionStatus,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-fn seed_demo(data_dir: &Path, customers: usize) -> String {
+fn seed_demo(data_dir: &Path, customers: usize, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_nexus"))
         .args(["seed-demo", "--customers", &customers.to_string()])
+        .args(extra)
         .env("NEXUS_DATA_DIR", data_dir)
         .env_remove("NEXUS_DATABASE_URL")
         .env_remove("NEXUS_DB_KEY")
@@ -74,11 +83,141 @@ async fn all_customers(db: &nexus_store::Db) -> Vec<Customer> {
     db.list_customers(&query(None, None)).await.unwrap()
 }
 
+/// The number printed before ` {what}` in the summary line.
+fn count(out: &str, what: &str) -> u64 {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("seeded "))
+        .expect("summary line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let i = words
+        .iter()
+        .position(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == what)
+        .unwrap_or_else(|| panic!("no {what} in {line}"));
+    words[i - 1]
+        .trim_start_matches('(')
+        .parse()
+        .unwrap_or_else(|_| panic!("no count before {what} in {line}"))
+}
+
+async fn all_transactions(db: &nexus_store::Db) -> Vec<Transaction> {
+    db.list_transactions(&TransactionQuery {
+        limit: 1_000_000,
+        ..TransactionQuery::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// The demo history: products, orders with exact aggregates and rollups, deals in the default
+/// pipeline with their history, activities; all of it readable through the store.
+async fn check_history(db: &nexus_store::Db, out: &str, customers: &[Customer]) {
+    let products = db
+        .list_products(&ProductQuery {
+            q: Some("NXD-".into()),
+            limit: 1000,
+            ..ProductQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(products.len(), 72);
+    assert!(products.iter().any(|p| !p.active), "discontinued products");
+
+    let txs = all_transactions(db).await;
+    assert_eq!(txs.len() as u64, count(out, "transactions"));
+    let per_customer = txs.len() as f64 / customers.len() as f64;
+    assert!((5.0..15.0).contains(&per_customer), "{per_customer}");
+    let statuses: HashSet<_> = txs.iter().map(|t| t.status).collect();
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    assert!(
+        txs.iter()
+            .all(|t| t.total == t.items.iter().map(|i| i.line_total).sum::<i64>())
+    );
+    let mut by_customer: HashMap<CustomerId, Vec<Transaction>> = HashMap::new();
+    for t in &txs {
+        by_customer
+            .entry(t.customer_id)
+            .or_default()
+            .push(t.clone());
+    }
+    for c in customers.iter().step_by(37) {
+        let rows = by_customer.remove(&c.id).unwrap_or_default();
+        let stored = db.customer_aggregates(c.id).await.unwrap();
+        assert!(
+            stored.same_figures(&CustomerAggregates::compute(c.id, &rows)),
+            "{stored:?}"
+        );
+        assert_eq!(stored.version, rows.len() as i64);
+    }
+    let mut revenue: HashMap<(String, String), (i64, i64)> = HashMap::new();
+    for t in txs
+        .iter()
+        .filter(|t| t.status == TransactionStatus::Completed)
+    {
+        let e = revenue
+            .entry((
+                t.occurred_at.format("%Y-%m").to_string(),
+                t.currency.to_string(),
+            ))
+            .or_insert((0, 0));
+        e.0 += t.total;
+        e.1 += 1;
+    }
+    let stored: HashMap<_, _> = db
+        .revenue_by_month(Scope::All, "2000-01", "2100-12")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| ((r.month, r.currency.to_string()), (r.revenue, r.purchases)))
+        .collect();
+    assert_eq!(stored, revenue);
+
+    let pipeline = db.default_pipeline().await.unwrap().unwrap();
+    let deals = db
+        .list_deals(&DealQuery {
+            limit: 100_000,
+            ..DealQuery::everything()
+        })
+        .await
+        .unwrap();
+    assert_eq!(deals.len() as u64, count(out, "deals"));
+    assert!(deals.iter().all(|d| d.pipeline_id == pipeline.id));
+    let stages: HashSet<_> = deals.iter().map(|d| d.stage_id).collect();
+    assert!(stages.len() >= 4, "deals spread over the stages");
+    let mut positions = HashSet::new();
+    for d in &deals {
+        assert!(positions.insert((d.stage_id, d.position)));
+    }
+    let d = &deals[deals.len() / 2];
+    let history = db.deal_stage_history(d.id, None, 100).await.unwrap();
+    assert_eq!(history.last().map(|c| c.to_stage_id), Some(d.stage_id));
+
+    let activities = db
+        .list_activities(&ActivityQuery {
+            limit: 1_000_000,
+            ..ActivityQuery::everything()
+        })
+        .await
+        .unwrap();
+    assert_eq!(activities.len() as u64, count(out, "activities"));
+    let bodies: HashSet<_> = activities
+        .iter()
+        .filter_map(|a| a.body.as_deref())
+        .collect();
+    assert!(bodies.len() > activities.len() / 2, "varied note texts");
+    assert!(activities.iter().any(|a| a.deal_id.is_some()));
+    assert!(activities.iter().any(|a| !a.done && a.due_at.is_some()));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     let dir = tempfile::tempdir().unwrap();
-    let out = seed_demo(dir.path(), 2000);
-    assert!(out.contains("seeded 2000 customers"), "{out}");
+    let key = dir.path().join("segments.csv");
+    let out = seed_demo(dir.path(), 2000, &["--segments-out", key.to_str().unwrap()]);
+    assert!(
+        out.contains("seeded 2000 customers, 72 products (0 existing reused)"),
+        "{out}"
+    );
     // The command checkpointed its write-ahead log into the database file before reporting.
     let wal = dir.path().join("nexus.db-wal");
     assert!(
@@ -86,6 +225,9 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
         "WAL left behind"
     );
     assert!(out.contains("customers/s, backend sqlite"), "{out}");
+    assert!(count(&out, "transactions") > 10_000, "{out}");
+    assert!(count(&out, "deals") > 300, "{out}");
+    assert!(count(&out, "activities") > 4000, "{out}");
     assert!(
         out.contains("password of the demo users created now: "),
         "{out}"
@@ -136,6 +278,30 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
             .all(|c| c.version == 1 && c.updated_at >= c.created_at)
     );
     assert!(customers.iter().all(|c| !c.attributes.is_empty()));
+    check_history(&db, &out, &customers).await;
+
+    // The hidden segments are not in the database, only in the answer key, one per customer.
+    let key = std::fs::read_to_string(&key).unwrap();
+    let mut lines = key.lines();
+    assert_eq!(lines.next(), Some("customer_id,segment"));
+    let segments: HashMap<String, String> = lines
+        .map(|l| {
+            let (id, s) = l.split_once(',').unwrap();
+            (id.to_owned(), s.to_owned())
+        })
+        .collect();
+    assert_eq!(segments.len(), 2000);
+    assert!(
+        customers
+            .iter()
+            .all(|c| segments.contains_key(&c.id.to_string()))
+    );
+    let kinds: HashSet<&str> = segments.values().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        HashSet::from(["whale", "loyal", "bargain", "lapsed", "new", "prospect"])
+    );
+    assert!(customers.iter().all(|c| c.segment.is_none()));
 
     // Owners are the demo sales reps; each customer's team is its owner's team.
     let users = db.list_users(None, None, 1000).await.unwrap();
@@ -226,12 +392,24 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     db.close().await;
 
     // A second run keeps the demo users and teams and adds more customers.
-    let out = seed_demo(dir.path(), 500);
-    assert!(out.contains("seeded 500 customers"), "{out}");
+    let out = seed_demo(dir.path(), 500, &[]);
+    assert!(
+        out.contains("seeded 500 customers, 0 products (72 existing reused)"),
+        "{out}"
+    );
     assert!(out.contains("all demo users existed already"), "{out}");
     let db = open(dir.path()).await;
     let customers = all_customers(&db).await;
     assert_eq!(customers.len(), 2501);
+    let products = db
+        .list_products(&ProductQuery {
+            q: Some("NXD-".into()),
+            limit: 1000,
+            ..ProductQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(products.len(), 72, "the second run reuses the catalogue");
     let emails: HashSet<_> = customers.iter().filter_map(|c| c.email.clone()).collect();
     assert_eq!(emails.len(), 2501);
     assert_eq!(
