@@ -109,6 +109,70 @@ where
     Ok(res)
 }
 
+/// A list service whose records export as JSON columns: its query type, how it lists, and a
+/// record's keyset position in a query's order.
+pub trait RecordList: Clone + Send + Sync + 'static {
+    type Query: Paged;
+    type Record: Serialize + Send + 'static;
+    fn list(
+        &self,
+        actor: &nexus_core::auth::Actor,
+        q: Self::Query,
+    ) -> impl Future<Output = CoreResult<Vec<Self::Record>>> + Send;
+    fn position(q: &Self::Query, r: &Self::Record) -> Cursor;
+}
+
+macro_rules! record_list {
+    ($($service:ty => $query:ty, $record:ty);+ $(;)?) => {$(
+        impl RecordList for $service {
+            type Query = $query;
+            type Record = $record;
+            async fn list(
+                &self,
+                actor: &nexus_core::auth::Actor,
+                q: $query,
+            ) -> CoreResult<Vec<$record>> {
+                <$service>::list(self, actor, q).await
+            }
+            fn position(q: &$query, r: &$record) -> Cursor {
+                Cursor {
+                    sort: q.sort.as_str().into(),
+                    value: r.sort_value(q.sort),
+                    id: r.id.0,
+                }
+            }
+        }
+    )+};
+}
+record_list!(
+    nexus_core::services::products::ProductService => nexus_core::product::ProductQuery, nexus_core::product::Product;
+    nexus_core::services::transactions::TransactionService => nexus_core::transaction::TransactionQuery, nexus_core::transaction::Transaction;
+    nexus_core::services::deals::DealService => nexus_core::deal::DealQuery, nexus_core::deal::Deal;
+    nexus_core::services::activities::ActivityService => nexus_core::activity::ActivityQuery, nexus_core::activity::Activity;
+);
+
+/// The export of a list service's records as `columns` (see [`stream`]).
+pub async fn records<S: RecordList>(
+    service: S,
+    actor: nexus_core::auth::Actor,
+    q: S::Query,
+    columns: &'static [&'static str],
+    file_name: &'static str,
+) -> crate::error::ApiResult<Response> {
+    stream(
+        q,
+        header(columns),
+        file_name,
+        move |q| {
+            let (service, actor) = (service.clone(), actor.clone());
+            async move { service.list(&actor, q).await }
+        },
+        S::position,
+        move |out, rows| json_rows(out, rows, columns),
+    )
+    .await
+}
+
 /// A header row of `columns`.
 pub fn header(columns: &[&str]) -> Vec<u8> {
     let mut out = Vec::new();

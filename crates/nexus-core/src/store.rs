@@ -548,12 +548,15 @@ pub trait ImportStore: Send + Sync {
         now: Timestamp,
         until: Timestamp,
     ) -> CoreResult<Option<crate::import::ImportJob>>;
-    /// Commits one batch, in one transaction: the customers (as a bulk load: tags, unique
-    /// custom-field values, sign-up counts; no per-row events), the rejected rows, the job's new
+    /// Commits one batch, in one transaction: the records (customers as a bulk load: tags,
+    /// unique custom-field values, sign-up counts, no per-row events; products with their
+    /// events), the rejected rows, the job's new
     /// checkpoint and counters, a renewed lease and `event`. Only while the job is running,
     /// held by `owner`, and its checkpoint is still `from_offset`; `false` (nothing written)
     /// otherwise: the job was cancelled or taken over.
     async fn commit_import_batch(&self, c: crate::import::ImportCommit<'_>) -> CoreResult<bool>;
+    /// Which of these normalized (lower-case) SKUs live products hold.
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>>;
     /// Sizes the writer for an import (`true`: a page cache that holds the indexes the batches
     /// insert into at random places) or back to normal (`false`); a no-op where the database
     /// manages its own memory (PostgreSQL).

@@ -9,7 +9,7 @@ use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ImportId, UserId};
 use nexus_core::import::{
-    ImportCommit, ImportJob, ImportProgress, ImportRejection, OnDuplicate, RowError,
+    ImportCommit, ImportJob, ImportProgress, ImportRecords, ImportRejection, OnDuplicate, RowError,
 };
 use nexus_core::store::ImportStore;
 use nexus_core::time::Timestamp;
@@ -221,7 +221,7 @@ impl ImportStore for Db {
             owner,
             from_offset,
             until,
-            customers,
+            records,
             batch,
             event,
         } = c;
@@ -246,11 +246,20 @@ impl ImportStore for Db {
             if moved.rows_affected() == 0 {
                 return Ok(false);
             }
-            if !customers.is_empty() {
-                let deferred = tx.defer_indexes(customers.len() as u64, false).await?;
-                tx.write_customers(&sql, customers).await?;
-                crate::rollups::bump_signups!(tx, crate::rollups::signup_counts(customers));
-                tx.restore_indexes(deferred).await?;
+            match records {
+                ImportRecords::Customers(customers) if !customers.is_empty() => {
+                    let deferred = tx.defer_indexes(customers.len() as u64, false).await?;
+                    tx.write_customers(&sql, customers).await?;
+                    crate::rollups::bump_signups!(tx, crate::rollups::signup_counts(customers));
+                    tx.restore_indexes(deferred).await?;
+                }
+                ImportRecords::Customers(_) => {}
+                ImportRecords::Products(products) => {
+                    for (p, ev) in products {
+                        crate::products::insert_product_row!(tx, p);
+                        insert_event!(tx, ev);
+                    }
+                }
             }
             for r in &batch.rejections {
                 sqlx::query(REJECT)
@@ -261,6 +270,26 @@ impl ImportStore for Db {
             tx.commit().await.map_err(db_err)?;
         });
         Ok(true)
+    }
+
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in skus.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT sku_norm FROM products WHERE deleted_at IS NULL AND sku_norm IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<String> = with_pool!(self, read, conn => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+                for s in chunk {
+                    q = q.bind(s);
+                }
+                q.fetch_all(conn).await.map_err(db_err)?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     async fn import_writer_cache(&self, importing: bool) -> CoreResult<()> {

@@ -12,7 +12,7 @@ use nexus_core::ids::ProductId;
 use nexus_core::product::{Product, ProductQuery, ProductSortField};
 use sqlx::Connection as _;
 
-const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at) \
+pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name = $4, name_norm = $5, description = $6, category = $7, category_norm = $8, \
@@ -22,7 +22,7 @@ const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name 
 /// `_norm` columns are lower-cased here, not in SQL, so that both backends fold case alike.
 macro_rules! bind_product {
     ($q:expr, $p:expr) => {{
-        let p: &Product = $p;
+        let p: &nexus_core::product::Product = $p;
         $q.bind(p.id.0)
             .bind(&p.sku)
             .bind(p.sku_normalized())
@@ -40,6 +40,17 @@ macro_rules! bind_product {
             .bind(p.deleted_at)
     }};
 }
+
+/// Inserts one product row on a transaction.
+macro_rules! insert_product_row {
+    ($tx:expr, $p:expr) => {{
+        $crate::products::bind_product!(sqlx::query($crate::products::INSERT_PRODUCT), $p)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
+    }};
+}
+pub(crate) use {bind_product, insert_product_row};
 
 impl Db {
     pub(crate) async fn insert_product(&self, p: &Product, event: &Event) -> CoreResult<()> {

@@ -1628,7 +1628,7 @@ export type ListImportsApiArg = {
 };
 export type UploadImportApiResponse = /** status 201  */ ImportJob;
 export type UploadImportApiArg = {
-  /** customers */
+  /** customers or products */
   entity: string;
   /** The file's name, for display */
   fileName?: string;
@@ -1637,7 +1637,7 @@ export type UploadImportApiArg = {
 };
 export type ListImportFieldsApiResponse = /** status 200  */ FieldList;
 export type ListImportFieldsApiArg = {
-  /** customers */
+  /** customers or products */
   entity: string;
 };
 export type ReadImportApiResponse = /** status 200  */ ImportJob;
@@ -2521,7 +2521,7 @@ export type ImportProgress = {
   rows_duplicate: number;
 };
 export type ImportId = string;
-export type ImportEntity = "customers";
+export type ImportEntity = "customers" | "products";
 export type ImportStatus =
   "uploaded" | "queued" | "running" | "completed" | "failed" | "cancelled";
 export type OnDuplicate = "skip";

@@ -231,24 +231,14 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    use crate::export::{ACTIVITY_COLUMNS, header, json_rows, stream};
     let q = parse_list(&actor, raw.as_deref())?;
-    let sort = q.sort;
     let service = state.services.activities.clone();
-    stream(
+    crate::export::records(
+        service,
+        actor,
         q,
-        header(ACTIVITY_COLUMNS),
+        crate::export::ACTIVITY_COLUMNS,
         "activities.csv",
-        move |q| {
-            let (service, actor) = (service.clone(), actor.clone());
-            async move { service.list(&actor, q).await }
-        },
-        move |_, r: &nexus_core::activity::Activity| nexus_core::page::Cursor {
-            sort: sort.as_str().into(),
-            value: r.sort_value(sort),
-            id: r.id.0,
-        },
-        |out, rows| json_rows(out, rows, ACTIVITY_COLUMNS),
     )
     .await
 }

@@ -248,26 +248,9 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    use crate::export::{DEAL_COLUMNS, header, json_rows, stream};
     let q = parse_list(raw.as_deref())?;
-    let sort = q.sort;
     let service = state.services.deals.clone();
-    stream(
-        q,
-        header(DEAL_COLUMNS),
-        "deals.csv",
-        move |q| {
-            let (service, actor) = (service.clone(), actor.clone());
-            async move { service.list(&actor, q).await }
-        },
-        move |_, r: &nexus_core::deal::Deal| nexus_core::page::Cursor {
-            sort: sort.as_str().into(),
-            value: r.sort_value(sort),
-            id: r.id.0,
-        },
-        |out, rows| json_rows(out, rows, DEAL_COLUMNS),
-    )
-    .await
+    crate::export::records(service, actor, q, crate::export::DEAL_COLUMNS, "deals.csv").await
 }
 
 /// Read one deal (304 when `If-None-Match` holds the current `ETag`).

@@ -115,10 +115,10 @@ impl Drop for FileGuard {
 }
 
 /// Upload a CSV file (the request body, UTF-8, first row naming the columns) for import into
-/// `entity`. Answers with the new job: its columns, first rows and a suggested mapping; start it
+/// `entity` (`customers` or `products`). Answers with the new job: its columns, first rows and a suggested mapping; start it
 /// with `POST /api/v1/imports/{id}/start`. Larger than `import_max_bytes`: 413.
 #[utoipa::path(operation_id = "upload_import", post, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])),
-    params(("entity" = String, Query, description = "customers"),
+    params(("entity" = String, Query, description = "customers or products"),
         ("file_name" = Option<String>, Query, description = "The file's name, for display")),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses((status = 201, body = ImportJob, headers(("Location" = String), ("ETag" = String))), (status = 401, body = Problem),
@@ -296,7 +296,7 @@ async fn list(
 
 /// The fields a column can be mapped to, for an entity (custom fields as `cf.<key>`).
 #[utoipa::path(operation_id = "list_import_fields", get, path = "/api/v1/imports/fields", tag = "imports", security(("bearer" = [])),
-    params(("entity" = String, Query, description = "customers")),
+    params(("entity" = String, Query, description = "customers or products")),
     responses((status = 200, body = FieldList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn fields(
     State(state): State<AppState>,

@@ -214,24 +214,14 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    use crate::export::{PRODUCT_COLUMNS, header, json_rows, stream};
     let q = parse_list(raw.as_deref())?;
-    let sort = q.sort;
     let service = state.services.products.clone();
-    stream(
+    crate::export::records(
+        service,
+        actor,
         q,
-        header(PRODUCT_COLUMNS),
+        crate::export::PRODUCT_COLUMNS,
         "products.csv",
-        move |q| {
-            let (service, actor) = (service.clone(), actor.clone());
-            async move { service.list(&actor, q).await }
-        },
-        move |_, r: &nexus_core::product::Product| nexus_core::page::Cursor {
-            sort: sort.as_str().into(),
-            value: r.sort_value(sort),
-            id: r.id.0,
-        },
-        |out, rows| json_rows(out, rows, PRODUCT_COLUMNS),
     )
     .await
 }

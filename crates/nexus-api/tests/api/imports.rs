@@ -14,9 +14,21 @@ use tokio_util::sync::CancellationToken;
 
 /// Uploads `csv` as a customers import.
 async fn upload(app: &TestApp, token: &str, csv: &str, content_type: &str) -> crate::helpers::Res {
+    upload_as(app, token, csv, content_type, "customers").await
+}
+
+async fn upload_as(
+    app: &TestApp,
+    token: &str,
+    csv: &str,
+    content_type: &str,
+    entity: &str,
+) -> crate::helpers::Res {
     let req = Request::builder()
         .method(Method::POST)
-        .uri("/api/v1/imports?entity=customers&file_name=people.csv")
+        .uri(format!(
+            "/api/v1/imports?entity={entity}&file_name=data.csv"
+        ))
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", content_type)
         .body(Body::from(csv.to_owned()))
@@ -529,6 +541,120 @@ async fn every_list_exports_as_csv_within_the_callers_reach() {
             app.get("/api/v1/deals/export?status=bogus", &rep)
                 .await
                 .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn products_import_with_their_events_and_sku_deduplication() {
+    let (_dir, path) = import_dir();
+    on_backends_with(
+        move |c| c.imports.dir = path.clone(),
+        |app| async move {
+            let (_, rep) = app.user("rep@test.local", Role::SalesRep, None).await;
+            app.product("OLD-1", 100, "EUR").await;
+            let csv = "Item Code,Product Name,Unit Price,Currency,Category,Active\n\
+                NEW-1,Widget,1250,EUR,tools,yes\n\
+                NEW-2,Gadget,12.50,EUR,tools,\n\
+                old-1,Again,500,EUR,,\n\
+                NEW-1,Twice,700,EUR,,\n\
+                NEW-3,Gizmo,990,USD,toys,no\n";
+            upload_as(&app, &rep, csv, "text/csv", "products")
+                .await
+                .expect(StatusCode::FORBIDDEN);
+            let r = upload_as(&app, &app.admin, csv, "text/csv", "products")
+                .await
+                .expect(StatusCode::CREATED);
+            let id = id_of(&r.body);
+            assert_eq!(
+                r.body["suggested_mapping"],
+                json!({"Item Code": "sku", "Product Name": "name", "Unit Price": "price",
+                    "Currency": "currency", "Category": "category", "Active": "active"})
+            );
+            app.post(
+                &format!("/api/v1/imports/{id}/start"),
+                &app.admin,
+                json!({}),
+            )
+            .await
+            .expect(StatusCode::ACCEPTED);
+            let done = run_next(&app).await;
+            assert_eq!(done.status.as_str(), "completed");
+            let p = done.progress;
+            assert_eq!(
+                (p.rows_accepted, p.rows_rejected, p.rows_duplicate),
+                (2, 1, 2)
+            );
+            let rej = app
+                .get(&format!("/api/v1/imports/{id}/rejections"), &app.admin)
+                .await
+                .expect(StatusCode::OK)
+                .body;
+            let got: Vec<(i64, bool, String, String)> = rej["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["row"].as_i64().unwrap(),
+                        r["duplicate"].as_bool().unwrap(),
+                        r["errors"][0]["column"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        r["errors"][0]["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            // NEW-1 was committed with the first batch (three rows a batch here): row 5 finds it taken.
+            assert_eq!(
+                got,
+                vec![
+                    (3, false, "Unit Price".to_owned(), "invalid_type".to_owned()),
+                    (4, true, "Item Code".to_owned(), "sku_taken".to_owned()),
+                    (5, true, "Item Code".to_owned(), "sku_taken".to_owned()),
+                ]
+            );
+            let list = app
+                .get("/api/v1/products?q=NEW", &app.admin)
+                .await
+                .expect(StatusCode::OK)
+                .body;
+            let mut skus: Vec<(String, i64, bool)> = list["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["sku"].as_str().unwrap().to_owned(),
+                        p["price"].as_i64().unwrap(),
+                        p["active"].as_bool().unwrap(),
+                    )
+                })
+                .collect();
+            skus.sort();
+            assert_eq!(
+                skus,
+                vec![
+                    ("NEW-1".to_owned(), 1250, true),
+                    ("NEW-3".to_owned(), 990, false)
+                ]
+            );
+            // Each imported product has its product.created event.
+            app.state.store.sequence_events(10_000).await.unwrap();
+            let ev = app
+                .get("/api/v1/events?limit=500", &app.admin)
+                .await
+                .expect(StatusCode::OK)
+                .body;
+            let created = ev["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["type"] == "product.created")
+                .count();
+            assert_eq!(created, 3, "OLD-1 and the two imported");
         },
     )
     .await;

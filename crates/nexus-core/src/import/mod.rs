@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 string_enum!(
     /// What an import creates.
-    ImportEntity { Customers => "customers" }
+    ImportEntity { Customers => "customers", Products => "products" }
 );
 
 string_enum!(
@@ -38,8 +38,9 @@ impl ImportStatus {
 }
 
 string_enum!(
-    /// What happens to a row whose e-mail belongs to an existing customer (or to an earlier row
-    /// of the file): it is skipped and reported as a duplicate.
+    /// What happens to a row whose e-mail belongs to an existing customer (a product: whose SKU
+    /// belongs to an existing product), or to an earlier row of the file: it is skipped and
+    /// reported as a duplicate.
     OnDuplicate { Skip => "skip" }
 );
 
@@ -132,6 +133,14 @@ pub struct ImportBatch {
     pub rejections: Vec<ImportRejection>,
 }
 
+/// The records a batch creates.
+pub enum ImportRecords<'a> {
+    /// Written as a bulk load: no event per customer.
+    Customers(&'a [crate::customer::Customer]),
+    /// Each with its `product.created` event (catalogues are small).
+    Products(&'a [(crate::product::Product, crate::event::Event)]),
+}
+
 /// One batch to commit (see [`crate::store::ImportStore::commit_import_batch`]).
 pub struct ImportCommit<'a> {
     pub job: ImportId,
@@ -141,7 +150,7 @@ pub struct ImportCommit<'a> {
     pub from_offset: i64,
     /// The renewed lease.
     pub until: crate::time::Timestamp,
-    pub customers: &'a [crate::customer::Customer],
+    pub records: ImportRecords<'a>,
     pub batch: &'a ImportBatch,
     pub event: &'a crate::event::Event,
 }
@@ -206,26 +215,67 @@ const CUSTOMER_FIELDS: &[(&str, bool, &str, &[&str])] = &[
     ),
 ];
 
+/// The product fields a column can feed.
+const PRODUCT_FIELDS: &[(&str, bool, &str, &[&str])] = &[
+    (
+        "sku",
+        true,
+        "Stock-keeping unit, unique (de-duplicates)",
+        &["code", "productcode", "itemcode", "article"],
+    ),
+    (
+        "name",
+        true,
+        "Product name",
+        &["product", "productname", "title"],
+    ),
+    (
+        "price",
+        true,
+        "List price in minor units (1250 = 12.50)",
+        &["listprice", "unitprice", "amount"],
+    ),
+    ("currency", true, "ISO 4217 code, e.g. EUR", &["cur", "ccy"]),
+    (
+        "category",
+        false,
+        "Category",
+        &["group", "productgroup", "type"],
+    ),
+    ("description", false, "Description", &["details", "text"]),
+    (
+        "active",
+        false,
+        "true/false, yes/no or 1/0 (default true)",
+        &["enabled", "available"],
+    ),
+];
+
+type FieldSpec = (&'static str, bool, &'static str, &'static [&'static str]);
+
+fn specs(entity: ImportEntity) -> &'static [FieldSpec] {
+    match entity {
+        ImportEntity::Customers => CUSTOMER_FIELDS,
+        ImportEntity::Products => PRODUCT_FIELDS,
+    }
+}
+
 /// The fields of an entity, with the custom fields' `cf.<key>` entries.
 pub fn fields(entity: ImportEntity, defs: &[CustomField]) -> Vec<ImportField> {
-    match entity {
-        ImportEntity::Customers => {
-            let mut out: Vec<ImportField> = CUSTOMER_FIELDS
-                .iter()
-                .map(|(n, r, d, _)| ImportField {
-                    name: (*n).to_owned(),
-                    required: *r,
-                    description: (*d).to_owned(),
-                })
-                .collect();
-            out.extend(defs.iter().map(|d| ImportField {
-                name: format!("cf.{}", d.key),
-                required: d.required,
-                description: format!("Custom field {:?} ({})", d.label, d.field_type.as_str()),
-            }));
-            out
-        }
-    }
+    let mut out: Vec<ImportField> = specs(entity)
+        .iter()
+        .map(|(n, r, d, _)| ImportField {
+            name: (*n).to_owned(),
+            required: *r,
+            description: (*d).to_owned(),
+        })
+        .collect();
+    out.extend(defs.iter().map(|d| ImportField {
+        name: format!("cf.{}", d.key),
+        required: d.required,
+        description: format!("Custom field {:?} ({})", d.label, d.field_type.as_str()),
+    }));
+    out
 }
 
 /// Lower-case letters and digits only: `E-mail Address` → `emailaddress`.
@@ -245,13 +295,9 @@ pub fn suggest_mapping(
     defs: &[CustomField],
 ) -> BTreeMap<String, String> {
     let mut names: Vec<(String, String)> = Vec::new();
-    match entity {
-        ImportEntity::Customers => {
-            for (field, _, _, aliases) in CUSTOMER_FIELDS {
-                names.push((squash(field), (*field).to_owned()));
-                names.extend(aliases.iter().map(|a| (squash(a), (*field).to_owned())));
-            }
-        }
+    for (field, _, _, aliases) in specs(entity) {
+        names.push((squash(field), (*field).to_owned()));
+        names.extend(aliases.iter().map(|a| (squash(a), (*field).to_owned())));
     }
     for d in defs {
         let target = format!("cf.{}", d.key);
@@ -391,6 +437,34 @@ pub fn customer_row(
     }
 }
 
+/// Builds the create body of a product row (as `POST /api/v1/products` takes it): the price an
+/// integer, `active` a boolean. Empty cells are absent values.
+pub fn product_row(mapping: &[(usize, String)], record: &[String]) -> RowInput {
+    let mut body = Map::new();
+    let mut errors = Vec::new();
+    for (i, field) in mapping {
+        let Some(raw) = record.get(*i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let value = match field.as_str() {
+            "price" => typed_value(FieldType::Currency, raw),
+            "active" => typed_value(FieldType::Boolean, raw),
+            _ => Ok(Value::String(raw.to_owned())),
+        };
+        match value {
+            Ok(v) => {
+                body.insert(field.clone(), v);
+            }
+            Err(msg) => errors.push(FieldError::new(field.as_str(), "invalid_type", msg)),
+        }
+    }
+    RowInput {
+        body: Value::Object(body),
+        owner_email: None,
+        errors,
+    }
+}
+
 /// A custom field's value from a cell: numbers, yes/no, lists separated by `;`; text, dates and
 /// choices as written (the field's own check then applies).
 fn typed_value(t: FieldType, raw: &str) -> Result<Value, String> {
@@ -524,6 +598,36 @@ mod tests {
             Ok(serde_json::json!(["a", "b"]))
         );
         assert!(typed_value(FieldType::Currency, "1.50").is_err());
+    }
+
+    #[test]
+    fn product_rows_type_price_and_active() {
+        let mapping = vec![
+            (0, "sku".to_owned()),
+            (1, "price".to_owned()),
+            (2, "active".to_owned()),
+        ];
+        let cells = |v: [&str; 3]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let r = product_row(&mapping, &cells(["A-1", "1250", "no"]));
+        assert!(r.errors.is_empty());
+        assert_eq!(
+            r.body,
+            serde_json::json!({"sku": "A-1", "price": 1250, "active": false})
+        );
+        let r = product_row(&mapping, &cells(["A-2", "12.50", ""]));
+        assert_eq!(r.errors[0].field, "price");
+        let m = suggest_mapping(
+            ImportEntity::Products,
+            &[
+                "Item Code".to_owned(),
+                "Unit Price".to_owned(),
+                "Currency".to_owned(),
+            ],
+            &[],
+        );
+        assert_eq!(m.get("Item Code").map(String::as_str), Some("sku"));
+        assert_eq!(m.get("Unit Price").map(String::as_str), Some("price"));
+        assert_eq!(m.get("Currency").map(String::as_str), Some("currency"));
     }
 
     #[test]

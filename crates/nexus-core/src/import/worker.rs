@@ -11,7 +11,8 @@
 
 use super::csv_file::{Batches, RawBatch};
 use super::{
-    ImportBatch, ImportCommit, ImportJob, ImportRejection, ImportStatus, RowError, customer_row,
+    ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportRecords, ImportRejection,
+    ImportStatus, RowError, customer_row, product_row,
 };
 use crate::auth::{Actor, Credential};
 use crate::custom_field::CustomFieldEntity;
@@ -269,9 +270,14 @@ impl ImportWorker {
         owners: &mut HashMap<String, Option<UserId>>,
     ) -> CoreResult<bool> {
         let store = &self.services.store;
-        let defs = store
-            .custom_field_definitions(CustomFieldEntity::Customer)
-            .await?;
+        let defs = match job.entity {
+            ImportEntity::Customers => {
+                store
+                    .custom_field_definitions(CustomFieldEntity::Customer)
+                    .await?
+            }
+            ImportEntity::Products => Vec::new(),
+        };
         let mut rejections = Vec::new();
         let mut items = Vec::with_capacity(batch.rows.len());
         // Row number and cells of each item.
@@ -294,7 +300,10 @@ impl ImportWorker {
                     continue;
                 }
             };
-            let mut input = customer_row(columns, cells, &defs);
+            let mut input = match job.entity {
+                ImportEntity::Customers => customer_row(columns, cells, &defs),
+                ImportEntity::Products => product_row(columns, cells),
+            };
             if let Some(email) = input.owner_email.take() {
                 match self.owner_by_email(&email, owners).await? {
                     Some(id) => {
@@ -323,15 +332,41 @@ impl ImportWorker {
             items.push(input.body);
             item_rows.push((raw.row, cells));
         }
-        let (accepted, refused) = self
-            .services
-            .customers
-            .check_import_rows(actor, &items)
-            .await?;
+        let (customers, products, refused) = match job.entity {
+            ImportEntity::Customers => {
+                let (ok, refused) = self
+                    .services
+                    .customers
+                    .check_import_rows(actor, &items)
+                    .await?;
+                (
+                    ok.into_iter().map(|(_, c)| c).collect(),
+                    Vec::new(),
+                    refused,
+                )
+            }
+            ImportEntity::Products => {
+                let (ok, refused) = self
+                    .services
+                    .products
+                    .check_import_rows(actor, &items)
+                    .await?;
+                (
+                    Vec::new(),
+                    ok.into_iter().map(|(_, p)| p).collect(),
+                    refused,
+                )
+            }
+        };
         let mut progress = job.progress;
         for (i, mut errors) in refused {
+            // Only a taken e-mail (customers) or SKU (products) makes a duplicate.
             let duplicate = errors.iter().all(|e| {
-                e.field == "email" && (e.code == "email_taken" || e.code == "duplicate_in_batch")
+                matches!(
+                    (e.field.as_str(), e.code.as_str()),
+                    ("email", "email_taken" | "duplicate_in_batch")
+                        | ("sku", "sku_taken" | "duplicate_in_batch")
+                )
             });
             // "items[j]" in a message is row k of the file.
             for e in &mut errors {
@@ -359,10 +394,9 @@ impl ImportWorker {
         }
         rejections.sort_by_key(|r| r.row);
         let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
-        let customers: Vec<_> = accepted.into_iter().map(|(_, c)| c).collect();
         progress.bytes_processed = batch.end_offset;
         progress.rows_processed += batch.rows.len() as i64;
-        progress.rows_accepted += customers.len() as i64;
+        progress.rows_accepted += (customers.len() + products.len()) as i64;
         progress.rows_duplicate += duplicates;
         progress.rows_rejected += rejections.len() as i64 - duplicates;
         let mut next = job.clone();
@@ -380,7 +414,10 @@ impl ImportWorker {
             owner: &self.owner,
             from_offset: from,
             until: self.lease_end(),
-            customers: &customers,
+            records: match job.entity {
+                ImportEntity::Customers => ImportRecords::Customers(&customers),
+                ImportEntity::Products => ImportRecords::Products(&products),
+            },
             batch: &batch,
             event: &ev,
         };

@@ -3,7 +3,7 @@
 //! [`crate::import::worker`].
 //!
 //! Who may do what: importing into a resource needs the permission to create it (customers:
-//! `customers:write`); a job is seen and cancelled by its creator and by admins.
+//! `customers:write`, products: `products:write`); a job is seen and cancelled by its creator and by admins.
 
 use crate::auth::{Actor, Permission, Role};
 use crate::bus::EventBus;
@@ -48,6 +48,7 @@ impl ImportService {
     pub fn require(actor: &Actor, entity: ImportEntity) -> CoreResult<()> {
         match entity {
             ImportEntity::Customers => actor.require(Permission::CustomersWrite),
+            ImportEntity::Products => actor.require(Permission::ProductsWrite),
         }
     }
 
@@ -58,6 +59,7 @@ impl ImportService {
                     .custom_field_definitions(CustomFieldEntity::Customer)
                     .await
             }
+            ImportEntity::Products => Ok(Vec::new()),
         }
     }
 

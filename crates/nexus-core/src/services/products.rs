@@ -40,6 +40,75 @@ impl ProductService {
         Ok(p)
     }
 
+    /// Checks the rows of an import batch as a create would: returns the products to create,
+    /// each with its `product.created` event and item index, and the errors of every refused
+    /// item by index. A SKU held by a live product or by an earlier item is `sku_taken` /
+    /// `duplicate_in_batch` (the import counts such rows as duplicates). Nothing is written.
+    pub async fn check_import_rows(
+        &self,
+        actor: &Actor,
+        items: &[serde_json::Value],
+    ) -> CoreResult<(
+        Vec<(usize, (Product, Event))>,
+        std::collections::BTreeMap<usize, Vec<crate::error::FieldError>>,
+    )> {
+        use crate::error::FieldError;
+        actor.require(Permission::ProductsWrite)?;
+        let mut refused: std::collections::BTreeMap<usize, Vec<FieldError>> = Default::default();
+        let mut built = Vec::with_capacity(items.len());
+        let mut first: std::collections::HashMap<String, usize> = Default::default();
+        for (i, item) in items.iter().enumerate() {
+            match NewProduct::parse(item) {
+                Ok(input) => {
+                    let p = input.into_product();
+                    if let Some(j) = first.get(&p.sku_normalized()) {
+                        refused.entry(i).or_default().push(FieldError::new(
+                            "sku",
+                            "duplicate_in_batch",
+                            format!("same SKU as items[{j}]"),
+                        ));
+                    } else {
+                        first.insert(p.sku_normalized(), i);
+                        built.push((i, p));
+                    }
+                }
+                Err(e) => {
+                    refused.insert(i, e);
+                }
+            }
+        }
+        let skus: Vec<String> = first.keys().cloned().collect();
+        let taken: std::collections::HashSet<String> = if skus.is_empty() {
+            Default::default()
+        } else {
+            self.store
+                .products_with_skus(&skus)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let mut accepted = Vec::with_capacity(built.len());
+        for (i, p) in built {
+            if taken.contains(&p.sku_normalized()) {
+                refused.entry(i).or_default().push(FieldError::new(
+                    "sku",
+                    "sku_taken",
+                    "a product with this SKU exists",
+                ));
+                continue;
+            }
+            let ev = Event::new(
+                ENTITY,
+                p.id.0,
+                "created",
+                Some(actor.user_id),
+                diff(None, Some(&p)),
+            );
+            accepted.push((i, (p, ev)));
+        }
+        Ok((accepted, refused))
+    }
+
     /// A live product; deleted and unknown ones are "not found".
     pub async fn get(&self, actor: &Actor, id: ProductId) -> CoreResult<Product> {
         actor
