@@ -134,6 +134,23 @@ impl QueryParams {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }
 
+    /// A position to continue after (an event's sequence number, a row number): an integer
+    /// ≥ 0, 0 when absent; a malformed one is reported in `errors`.
+    pub fn after(&self, name: &str, what: &str, errors: &mut Vec<FieldError>) -> i64 {
+        match self.one(name).map(str::parse::<i64>) {
+            None => 0,
+            Some(Ok(n)) if n >= 0 => n,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    name,
+                    "invalid_number",
+                    format!("must be {what} (an integer ≥ 0)"),
+                ));
+                0
+            }
+        }
+    }
+
     /// A UUID parameter; a malformed one is reported in `errors`.
     pub fn uuid(&self, name: &str, errors: &mut Vec<FieldError>) -> Option<uuid::Uuid> {
         self.one(name).and_then(|v| match v.parse::<uuid::Uuid>() {

@@ -7,7 +7,6 @@ use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use nexus_core::FieldError;
 use nexus_core::event::Event;
 use nexus_core::page::parse_limit;
 use serde::Serialize;
@@ -44,18 +43,7 @@ async fn list(
     let p = QueryParams::parse(raw.as_deref(), &["after", "limit"], &[])?;
     let mut errors = Vec::new();
     let limit = keep(&mut errors, parse_limit(p.one("limit")));
-    let after = match p.one("after").map(str::parse::<i64>) {
-        None => 0,
-        Some(Ok(n)) if n >= 0 => n,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "after",
-                "invalid_number",
-                "must be a sequence number (an integer ≥ 0)",
-            ));
-            0
-        }
-    };
+    let after = p.after("after", "a sequence number", &mut errors);
     let (Some(limit), true) = (limit, errors.is_empty()) else {
         return Err(Problem::validation(errors));
     };

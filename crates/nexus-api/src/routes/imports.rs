@@ -400,18 +400,7 @@ async fn rejections(
     let p = QueryParams::parse(raw.as_deref(), &["after", "limit"], &[])?;
     let mut errors = Vec::new();
     let limit = keep(&mut errors, parse_limit(p.one("limit")));
-    let after = match p.one("after").map(str::parse::<i64>) {
-        None => 0,
-        Some(Ok(n)) if n >= 0 => n,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "after",
-                "invalid_number",
-                "must be a row number (an integer ≥ 0)",
-            ));
-            0
-        }
-    };
+    let after = p.after("after", "a row number", &mut errors);
     let (Some(limit), true) = (limit, errors.is_empty()) else {
         return Err(Problem::validation(errors));
     };

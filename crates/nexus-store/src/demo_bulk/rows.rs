@@ -41,22 +41,7 @@ macro_rules! impl_demo_rows {
                 for chunk in products.chunks(sql.products.rows) {
                     let mut q = sqlx::query(sql.products.sql(chunk.len()));
                     for p in chunk {
-                        q = q
-                            .bind(p.id.0)
-                            .bind(&p.sku)
-                            .bind(p.sku_normalized())
-                            .bind(&p.name)
-                            .bind(p.name.to_lowercase())
-                            .bind(&p.description)
-                            .bind(&p.category)
-                            .bind(p.category.as_ref().map(|c| c.to_lowercase()))
-                            .bind(p.price)
-                            .bind(p.currency.as_str())
-                            .bind(p.active)
-                            .bind(p.version)
-                            .bind(p.created_at)
-                            .bind(p.updated_at)
-                            .bind(p.deleted_at);
+                        q = crate::products::bind_product!(q, p);
                     }
                     q.execute(&mut *tx).await.map_err(db_err)?;
                 }
