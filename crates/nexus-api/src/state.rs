@@ -49,11 +49,15 @@ pub struct ImportConfig {
 
 impl Default for ImportConfig {
     fn default() -> Self {
+        let dir = std::env::temp_dir().join("nexus-imports");
         Self {
-            dir: std::env::temp_dir().join("nexus-imports"),
+            dir: dir.clone(),
             max_bytes: 1 << 30,
             upload_timeout: Duration::from_secs(3600),
-            worker: Default::default(),
+            worker: nexus_core::import::worker::ImportSettings {
+                upload_dir: Some(dir),
+                ..Default::default()
+            },
         }
     }
 }

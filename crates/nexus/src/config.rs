@@ -213,17 +213,19 @@ impl Config {
 
     /// CSV import settings.
     pub fn import_config(&self) -> nexus_api::state::ImportConfig {
+        let dir = self
+            .import_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("imports"));
         nexus_api::state::ImportConfig {
-            dir: self
-                .import_dir
-                .clone()
-                .unwrap_or_else(|| self.data_dir.join("imports")),
+            dir: dir.clone(),
             max_bytes: self.import_max_bytes,
             upload_timeout: std::time::Duration::from_secs(3600),
             worker: nexus_core::import::worker::ImportSettings {
                 batch_rows: self.import_batch_rows,
                 lease: std::time::Duration::from_secs(self.import_lease_secs),
                 poll: std::time::Duration::from_secs(2),
+                upload_dir: Some(dir),
             },
         }
     }

@@ -43,6 +43,7 @@ fn worker(app: &TestApp, batch_rows: usize, lease: Duration) -> ImportWorker {
             batch_rows,
             lease,
             poll: Duration::from_millis(50),
+            upload_dir: Some(app.state.config.imports.dir.clone()),
         },
     )
 }
@@ -223,6 +224,14 @@ async fn csv_import_maps_validates_deduplicates_and_reports_rejections() {
             assert_eq!(last["changes"]["status"]["after"], "completed");
             let ev = app.get("/api/v1/events?limit=500", &other_rep).await.expect(StatusCode::OK).body;
             assert!(!ev["data"].as_array().unwrap().iter().any(|e| e["entity"] == "import"));
+
+            // The upload's file goes once the job has ended; the job's figures stay.
+            let file = app.state.config.imports.dir.join(format!("{id}.csv"));
+            assert!(file.is_file());
+            let removed = worker(&app, 3, Duration::from_secs(30)).sweep_uploads().await.unwrap();
+            assert!(removed >= 1, "{removed}");
+            assert!(!file.exists());
+            app.get(&format!("/api/v1/imports/{id}"), &rep).await.expect(StatusCode::OK);
 
             // An ended job cannot be cancelled; lists show one's own jobs (admins: all).
             app.post(&format!("/api/v1/imports/{id}/cancel"), &rep, json!({}))

@@ -40,6 +40,9 @@ pub struct ImportSettings {
     pub lease: Duration,
     /// How often an idle worker looks for jobs (it also wakes on every local commit).
     pub poll: Duration,
+    /// The folder of uploaded files: files of jobs that have ended are removed from it (the
+    /// files `nexus import` reads in place are never touched).
+    pub upload_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ImportSettings {
@@ -48,9 +51,16 @@ impl Default for ImportSettings {
             batch_rows: 50_000,
             lease: Duration::from_secs(30),
             poll: Duration::from_secs(2),
+            upload_dir: None,
         }
     }
 }
+
+/// How often the worker looks for upload files to remove.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// An upload file without a job is removed only after this long (its upload may still be
+/// running: uploads may take up to an hour).
+const ORPHAN_AGE: Duration = Duration::from_secs(2 * 3600);
 
 pub struct ImportWorker {
     services: Services,
@@ -71,7 +81,16 @@ impl ImportWorker {
     /// Takes and runs jobs until `stop`.
     pub async fn run(self, stop: CancellationToken) {
         let mut commits = self.services.bus.subscribe_commits();
+        let mut swept = std::time::Instant::now()
+            .checked_sub(SWEEP_EVERY)
+            .unwrap_or_else(std::time::Instant::now);
         loop {
+            if swept.elapsed() >= SWEEP_EVERY {
+                swept = std::time::Instant::now();
+                if let Err(e) = self.sweep_uploads().await {
+                    tracing::warn!(error = %e, "removing the files of ended imports");
+                }
+            }
             match self.claim_next().await {
                 Ok(Some(job)) => {
                     let id = job.id;
@@ -89,6 +108,46 @@ impl ImportWorker {
                 _ = commits.changed() => {}
             }
         }
+    }
+
+    /// Removes the upload files of jobs that have ended, and files no job has claimed for
+    /// [`ORPHAN_AGE`] (an upload that failed half-way, a job deleted by hand). Returns how many.
+    pub async fn sweep_uploads(&self) -> CoreResult<usize> {
+        let Some(dir) = &self.settings.upload_dir else {
+            return Ok(0);
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let id = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<uuid::Uuid>().ok());
+            let (Some(id), Some("csv")) = (id, path.extension().and_then(|e| e.to_str())) else {
+                continue;
+            };
+            let ended = match self
+                .services
+                .store
+                .get_import(crate::ids::ImportId(id))
+                .await?
+            {
+                Some(job) => job.status.is_final(),
+                None => entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age >= ORPHAN_AGE),
+            };
+            if ended && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Claims a job this worker can read the file of (a file kept by another instance stays
