@@ -138,6 +138,19 @@ impl ItemKnn {
         self.neighbours.len()
     }
 
+    /// Keeps only the `k` most similar neighbours of each item (ties to the lower index), so
+    /// that a catalogue of many thousands of products stays small in memory and at rest. The
+    /// evaluation protocol keeps all neighbours; serving keeps the nearest.
+    pub fn keep_nearest(&mut self, k: usize) {
+        for list in &mut self.neighbours {
+            if list.len() > k {
+                list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                list.truncate(k);
+                list.sort_by_key(|e| e.0);
+            }
+        }
+    }
+
     /// "Next best products": items scored by the summed similarity to the customer's distinct
     /// `bought` items (an item's similarity to itself is not counted); with `exclude_bought`
     /// the bought items are left out. Ties go to the lower index.

@@ -1,6 +1,8 @@
 //! The HTTP layer of NEXUS: axum routers (one file per resource), the gateway middleware, RFC 9457
 //! errors and the OpenAPI document. Handlers extract, call one service, and map the result.
 
+pub mod ai_client;
+pub mod ai_service;
 pub mod cluster;
 pub mod error;
 mod export;
@@ -43,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::deals::router())
         .merge(routes::activities::router())
         .merge(routes::dashboards::router())
+        .merge(routes::ai::router())
         .merge(routes::timeline::router())
         .merge(routes::privacy::router())
         .merge(routes::views::router())
@@ -97,6 +100,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The process-wide Prometheus recorder (installed once; later calls share it).
+/// A builder of outgoing HTTP clients (webhooks, the AI service). reqwest is built without a
+/// crypto provider of its own: this installs ring first (an error only means a provider is
+/// installed already).
+pub(crate) fn http_client() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 pub fn metrics_handle() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
@@ -226,6 +237,13 @@ pub fn spawn_background(
         state.config.imports.worker.clone(),
     );
     tasks.push(tokio::spawn(imports.run(stop.clone())));
+    tasks.push(tokio::spawn(
+        state
+            .services
+            .ai
+            .clone()
+            .run_jobs(state.config.ai.clone(), stop.clone()),
+    ));
     let worker = webhook_delivery::worker(state);
     tasks.push(tokio::spawn(worker.run(stop.clone())));
     tasks

@@ -33,6 +33,8 @@ pub struct ApiConfig {
     pub webhooks: nexus_core::webhook::WebhookSettings,
     /// CSV imports: where uploads are kept, their size limit, the worker's settings.
     pub imports: ImportConfig,
+    /// When the AI layer's background jobs run.
+    pub ai: nexus_core::services::ai::AiSchedule,
 }
 
 /// Settings of CSV imports.
@@ -78,6 +80,7 @@ impl Default for ApiConfig {
             trust_forwarded_for: false,
             webhooks: Default::default(),
             imports: Default::default(),
+            ai: Default::default(),
         }
     }
 }

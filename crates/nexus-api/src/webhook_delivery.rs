@@ -63,10 +63,7 @@ pub struct HttpTransport {
 
 impl HttpTransport {
     pub fn new(timeout: std::time::Duration, allow_private: bool) -> Self {
-        // reqwest is built without a crypto provider of its own: use ring (an error only means
-        // a provider is installed already).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = crate::http_client()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)

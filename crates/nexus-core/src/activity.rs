@@ -36,6 +36,9 @@ pub struct Activity {
     pub owner_id: UserId,
     /// The team of the linked deal or customer: that team sees the activity.
     pub team_id: Option<TeamId>,
+    /// VADER compound score of the body (−1 most negative … +1 most positive), computed by the
+    /// AI layer when the body is written; `null` without a body or while the AI layer is down.
+    pub sentiment: Option<f64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

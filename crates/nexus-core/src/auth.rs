@@ -77,6 +77,7 @@ impl Role {
                 PrivacyManage,
                 CustomFieldsManage,
                 WebhooksManage,
+                AiManage,
             ],
             Role::Manager => &[
                 CustomersRead,
@@ -186,6 +187,8 @@ pub enum Permission {
     CustomFieldsManage,
     /// Register webhooks, read their deliveries and replay them (admins).
     WebhooksManage,
+    /// Train the AI models on demand and read every recorded version (admins).
+    AiManage,
 }
 
 impl Permission {
@@ -215,6 +218,7 @@ impl Permission {
             Permission::PrivacyManage => "privacy:manage",
             Permission::CustomFieldsManage => "custom_fields:manage",
             Permission::WebhooksManage => "webhooks:manage",
+            Permission::AiManage => "ai:manage",
         }
     }
 }

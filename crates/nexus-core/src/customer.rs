@@ -41,6 +41,12 @@ string_enum!(
     CustomerKind { Person => "person", Company => "company" }
 );
 string_enum!(
+    /// How the customer's segment was reached: `assigned` by a model, `pending` (the AI layer
+    /// was slow or down when the customer was written; a retrying job classifies it), or
+    /// `unscored` (no model was serving yet; the next training run scores it).
+    SegmentStatus { Assigned => "assigned", Pending => "pending", Unscored => "unscored" }
+);
+string_enum!(
     /// Lifecycle stage: lead → prospect → customer → churned.
     CustomerStatus { Lead => "lead", Prospect => "prospect", Customer => "customer", Churned => "churned" }
 );
@@ -64,8 +70,12 @@ pub struct Customer {
     /// Custom attributes: any JSON object.
     #[schema(value_type = Object)]
     pub attributes: Map<String, Value>,
-    /// Behavioural segment assigned by the AI layer, if any.
+    /// Segment assigned by the AI layer: from purchase behaviour (RFM k-means) once the
+    /// customer has bought, from the profile before that.
     pub segment: Option<String>,
+    pub segment_status: SegmentStatus,
+    /// The model's confidence in `segment` (0..1), for a segment predicted from the profile.
+    pub segment_confidence: Option<f64>,
     /// Increases by one on every change; the ETag is derived from it.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -354,6 +364,8 @@ mod tests {
             tags: vec![],
             attributes: Map::new(),
             segment: None,
+            segment_status: SegmentStatus::Unscored,
+            segment_confidence: None,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -4,6 +4,7 @@
 //! together with its event in one transaction.
 
 pub mod activity;
+pub mod ai;
 pub mod auth;
 pub mod bus;
 pub mod custom_field;

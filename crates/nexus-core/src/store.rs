@@ -118,6 +118,7 @@ pub trait Store:
     + WebhookStore
     + ImportStore
     + DemoStore
+    + AiStore
     + Send
     + Sync
     + 'static
@@ -584,4 +585,63 @@ pub trait DemoStore: Send + Sync {
         batches: DemoBatches<'_>,
         expected_customers: u64,
     ) -> CoreResult<DemoCounts>;
+}
+
+/// The AI layer's reads and its model registry (see [`crate::ai`]).
+#[async_trait]
+pub trait AiStore: Send + Sync {
+    /// The serving version of every model, with its state.
+    async fn serving_models(&self) -> CoreResult<Vec<(crate::ai::ModelInfo, serde_json::Value)>>;
+    /// Recorded versions (all models, or one), newest first, without their states.
+    async fn model_versions(
+        &self,
+        model: Option<crate::ai::ModelKind>,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::ai::ModelInfo>>;
+    /// Records a trained version under the next version number of its model (which it
+    /// returns). A `serving` version retires the one serving, in the same transaction.
+    async fn record_model(
+        &self,
+        info: &crate::ai::ModelInfo,
+        state: &serde_json::Value,
+    ) -> CoreResult<i64>;
+    /// Purchase figures in `currency` of live customers who bought in it, in id order after
+    /// `after`.
+    async fn purchase_facts_page(
+        &self,
+        currency: &str,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<(CustomerId, crate::ai::PurchaseFacts)>>;
+    /// Live customers in id order after `after`.
+    async fn customers_page(
+        &self,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Customer>>;
+    /// Distinct (customer, product) pairs of live completed transactions of live customers,
+    /// in customer order, for customers after `after`; a page ends at a customer boundary.
+    async fn bought_page(
+        &self,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<(CustomerId, ProductId)>>;
+    /// Distinct products of a customer's live completed transactions.
+    async fn customer_products(&self, customer: CustomerId) -> CoreResult<Vec<ProductId>>;
+    /// (created_at, sentiment) of a customer's latest live activities with a score.
+    async fn customer_sentiments(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> CoreResult<Vec<(Timestamp, f64)>>;
+    /// Live customers whose classification is pending, oldest first.
+    async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>>;
+    /// Writes the segment fields (and version, `updated_at`) of each customer whose stored
+    /// version is still the paired expected one, with its event (`events[i]` belongs to
+    /// `changes[i]`); others are skipped. Returns how many were written.
+    async fn write_segments(
+        &self,
+        changes: &[(Customer, i64)],
+        events: &[Event],
+    ) -> CoreResult<u64>;
 }

@@ -15,7 +15,7 @@ use sqlx::Connection as _;
 use uuid::Uuid;
 
 const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.due_at, a.done, a.completed_at, a.assignee_id, \
-     a.customer_id, a.deal_id, a.owner_id, a.team_id, a.version, a.created_at, a.updated_at, a.deleted_at";
+     a.customer_id, a.deal_id, a.owner_id, a.team_id, a.version, a.created_at, a.updated_at, a.deleted_at, a.sentiment";
 
 #[derive(sqlx::FromRow)]
 struct ActivityRow {
@@ -35,6 +35,7 @@ struct ActivityRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
+    sentiment: Option<f64>,
 }
 
 impl TryFrom<ActivityRow> for Activity {
@@ -60,6 +61,7 @@ impl TryFrom<ActivityRow> for Activity {
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+            sentiment: r.sentiment,
         })
     }
 }
@@ -70,13 +72,13 @@ impl Db {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO activities (id, kind, subject, body, due_at, done, completed_at, assignee_id, customer_id, deal_id, \
-                 owner_id, team_id, version, created_at, updated_at, deleted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 owner_id, team_id, version, created_at, updated_at, deleted_at, sentiment) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
             .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
             .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.created_at).bind(a.updated_at)
-            .bind(a.deleted_at)
+            .bind(a.deleted_at).bind(a.sentiment)
             .execute(&mut *tx).await.map_err(db_err)?;
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
@@ -99,14 +101,14 @@ impl Db {
     ) -> CoreResult<bool> {
         const SQL: &str = "UPDATE activities SET kind = $2, subject = $3, body = $4, due_at = $5, done = $6, completed_at = $7, \
              assignee_id = $8, customer_id = $9, deal_id = $10, owner_id = $11, team_id = $12, version = $13, \
-             updated_at = $14, deleted_at = $15 WHERE id = $1 AND version = $16";
+             updated_at = $14, deleted_at = $15, sentiment = $17 WHERE id = $1 AND version = $16";
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let done = sqlx::query(SQL)
                 .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
                 .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
                 .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.updated_at).bind(a.deleted_at)
-                .bind(expected_version)
+                .bind(expected_version).bind(a.sentiment)
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
                 return Ok(false);

@@ -20,8 +20,8 @@ use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
 use uuid::Uuid;
 
-const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, email_norm, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, email_norm, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at, segment_status, segment_confidence) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 
 /// Binds a customer's columns in the order of [`INSERT_CUSTOMER`].
 macro_rules! bind_customer {
@@ -45,6 +45,8 @@ macro_rules! bind_customer {
             .bind(c.created_at)
             .bind(c.updated_at)
             .bind(c.deleted_at)
+            .bind(c.segment_status.as_str())
+            .bind(c.segment_confidence)
     }};
 }
 
@@ -80,7 +82,8 @@ macro_rules! update_in_tx {
         // The parameters of INSERT_CUSTOMER (so `bind_customer!` binds them), then the version.
         const SQL: &str = "UPDATE customers SET kind = $2, name = $3, email = $4, email_norm = $5, phone = $6, company_id = $7, \
              company_name = $8, status = $9, owner_id = $10, team_id = $11, tags = $12, attributes = $13, segment = $14, \
-             version = $15, created_at = $16, updated_at = $17, deleted_at = $18 WHERE id = $1 AND version = $19";
+             version = $15, created_at = $16, updated_at = $17, deleted_at = $18, segment_status = $19, segment_confidence = $20 \
+             WHERE id = $1 AND version = $21";
         // The stored row this write replaces, for the rollups.
         const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
         let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)

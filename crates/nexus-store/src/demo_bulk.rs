@@ -68,7 +68,7 @@ const AGGREGATE_COLS: usize = 7;
 const REVENUE_COLS: usize = 6;
 const DEAL_COLS: usize = 19;
 const STAGE_CHANGE_COLS: usize = 9;
-const ACTIVITY_COLS: usize = 16;
+const ACTIVITY_COLS: usize = 17;
 
 /// A multi-row insert for one backend: the full-size statement is built once (and, having the
 /// same text every time, reuses one prepared statement); the last, shorter chunk gets its own.
@@ -157,7 +157,7 @@ impl DemoSql {
             activities: Rows::new(
                 p,
                 "INSERT INTO activities (id, kind, subject, body, due_at, done, completed_at, assignee_id, customer_id, deal_id, \
-                 owner_id, team_id, version, created_at, updated_at, deleted_at)",
+                 owner_id, team_id, version, created_at, updated_at, deleted_at, sentiment)",
                 ACTIVITY_COLS,
             ),
         }

@@ -5,6 +5,7 @@
 //! dialects differ (search, job claiming, bulk load) are isolated in [`dialect`].
 
 mod activities;
+mod ai;
 mod connect;
 mod custom_fields;
 mod customers;

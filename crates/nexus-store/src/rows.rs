@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use nexus_core::CoreError;
 use nexus_core::auth::Role;
-use nexus_core::customer::{Customer, CustomerKind, CustomerStatus};
+use nexus_core::customer::{Customer, CustomerKind, CustomerStatus, SegmentStatus};
 use nexus_core::event::Event;
 use nexus_core::ids::{
     ApiKeyId, CustomerId, EventId, ProductId, RefreshTokenId, SessionId, TeamId, TransactionId,
@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-pub(crate) const CUSTOMER_COLUMNS: &str = "id, kind, name, email, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at";
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, kind, name, email, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, segment_status, segment_confidence, version, created_at, updated_at, deleted_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CustomerRow {
@@ -37,6 +37,8 @@ pub(crate) struct CustomerRow {
     tags: Json<Vec<String>>,
     attributes: Json<Map<String, Value>>,
     segment: Option<String>,
+    segment_status: String,
+    segment_confidence: Option<f64>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -70,6 +72,11 @@ impl TryFrom<CustomerRow> for Customer {
             tags: r.tags.0,
             attributes: r.attributes.0,
             segment: r.segment,
+            segment_status: r
+                .segment_status
+                .parse::<SegmentStatus>()
+                .map_err(|_| corrupt("segment status", &r.segment_status))?,
+            segment_confidence: r.segment_confidence,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

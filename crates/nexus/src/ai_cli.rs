@@ -15,6 +15,9 @@ pub enum AiCommand {
     /// Measure model speed: segmenting 1M customers, the BG/NBD fit on CDNOW_master, sentiment
     /// texts per second on one core, one customer's recommendations at 100k × 10k.
     Bench(BenchArgs),
+    /// Serve the models over HTTP as a separate AI service (on `ai_listen`, default
+    /// 127.0.0.1:8090); API instances use it when NEXUS_AI_URL points at it.
+    Serve,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -63,6 +66,7 @@ pub fn run(command: AiCommand) -> Result<()> {
     match command {
         AiCommand::Eval(args) => run_eval(args),
         AiCommand::Bench(args) => run_bench(args),
+        AiCommand::Serve => bail!("`nexus ai serve` runs from main"),
     }
 }
 

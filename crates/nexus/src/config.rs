@@ -73,6 +73,18 @@ pub struct Config {
     /// Seconds an import job stays held by a worker that stopped committing before another
     /// worker (another instance, or this one after a restart) takes it over.
     pub import_lease_secs: u64,
+    /// Milliseconds a write waits for the AI layer (the new customer's segment, an activity's
+    /// sentiment) before it goes on without it (the segment is then classified by a retrying
+    /// job).
+    pub ai_budget_ms: u64,
+    /// Hours between scheduled training runs (0 = only on demand, `POST /api/v1/ai/training`).
+    pub ai_train_interval_hours: u64,
+    /// URL of a separate AI service (`nexus ai serve`); unset = the AI layer runs in-process.
+    pub ai_url: Option<String>,
+    /// Bearer token between the API and the AI service (both sides); unset = none required.
+    pub ai_token: Option<String>,
+    /// Listen address of `nexus ai serve`.
+    pub ai_listen: String,
 }
 
 impl Default for Config {
@@ -112,6 +124,11 @@ impl Default for Config {
             import_max_bytes: 1 << 30,
             import_batch_rows: 50_000,
             import_lease_secs: 30,
+            ai_budget_ms: 200,
+            ai_train_interval_hours: 24,
+            ai_url: None,
+            ai_token: None,
+            ai_listen: "127.0.0.1:8090".into(),
         }
     }
 }
@@ -137,7 +154,12 @@ pub struct Overrides {
     pub database_url: Option<String>,
 }
 
-const SECRET_KEYS: &[&str] = &["db_key", "bootstrap_admin_password", "jwt_secret"];
+const SECRET_KEYS: &[&str] = &[
+    "db_key",
+    "bootstrap_admin_password",
+    "jwt_secret",
+    "ai_token",
+];
 
 impl Config {
     pub fn load(o: &Overrides) -> Result<Self> {
@@ -164,6 +186,8 @@ impl Config {
             &mut c.redis_url,
             &mut c.bootstrap_admin_password,
             &mut c.jwt_secret,
+            &mut c.ai_url,
+            &mut c.ai_token,
         ] {
             if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 *v = None;
@@ -208,6 +232,10 @@ impl Config {
             (1..=3600).contains(&self.import_lease_secs),
             "import_lease_secs must be from 1 to 3600"
         );
+        anyhow::ensure!(
+            (1..=60_000).contains(&self.ai_budget_ms),
+            "ai_budget_ms must be from 1 to 60000"
+        );
         Ok(())
     }
 
@@ -227,6 +255,15 @@ impl Config {
                 poll: std::time::Duration::from_secs(2),
                 upload_dir: Some(dir),
             },
+        }
+    }
+
+    /// When the AI layer's background jobs run.
+    pub fn ai_schedule(&self) -> nexus_core::services::ai::AiSchedule {
+        nexus_core::services::ai::AiSchedule {
+            train_every: (self.ai_train_interval_hours > 0)
+                .then(|| std::time::Duration::from_secs(self.ai_train_interval_hours * 3600)),
+            ..Default::default()
         }
     }
 

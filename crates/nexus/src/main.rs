@@ -90,7 +90,15 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if let Command::Ai(c) = command {
-        return ai_cli::run(c);
+        if !matches!(c, ai_cli::AiCommand::Serve) {
+            return ai_cli::run(c);
+        }
+        let cfg = Config::load(&cli.overrides)?;
+        server::init_tracing(&cfg);
+        return tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(server::ai_serve(cfg));
     }
     if let Command::Bench(args) = command {
         return tokio::runtime::Builder::new_multi_thread()

@@ -49,20 +49,40 @@ fn policy(cfg: &Config) -> Policy {
         refresh_ttl: chrono::Duration::seconds(cfg.refresh_token_ttl_secs),
         password_max_age: (cfg.password_max_age_days > 0)
             .then(|| chrono::Duration::days(cfg.password_max_age_days)),
+        ai_budget: Duration::from_millis(cfg.ai_budget_ms),
     }
 }
 
-/// Connects, migrates, and builds the services.
+/// Connects, migrates, and builds the services; their AI layer is the AI service at `ai_url`
+/// when set, else in-process.
 pub async fn open(cfg: &Config) -> Result<(Services, nexus_store::Db)> {
+    open_with(cfg, cfg.ai_url.as_deref()).await
+}
+
+async fn open_with(cfg: &Config, ai_url: Option<&str>) -> Result<(Services, nexus_store::Db)> {
     let db = nexus_store::connect(&store_config(cfg)?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     db.migrate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let store: Arc<dyn Store> = Arc::new(db.clone());
-    Ok((
-        Services::new(store, nexus_core::bus::EventBus::default(), policy(cfg)),
-        db,
-    ))
+    let remote: Option<Arc<dyn nexus_core::ai::AiLayer>> = match ai_url {
+        Some(url) => Some(Arc::new(
+            nexus_api::ai_client::RemoteAi::new(url, cfg.ai_token.clone(), Duration::from_secs(10))
+                .map_err(|e| anyhow::anyhow!("NEXUS_AI_URL: {e}"))?,
+        )),
+        None => None,
+    };
+    let services = Services::with_ai(
+        store,
+        nexus_core::bus::EventBus::default(),
+        policy(cfg),
+        remote,
+    );
+    // The model versions serving, as recorded by the last training run.
+    if let Err(e) = services.ai.layer().reload().await {
+        tracing::warn!(error = %e, "the AI models could not be loaded; they load with the next training run");
+    }
+    Ok((services, db))
 }
 
 pub async fn migrate(cfg: Config) -> Result<()> {
@@ -96,6 +116,7 @@ fn api_config(cfg: &Config) -> Result<ApiConfig> {
         trust_forwarded_for: cfg.trust_forwarded_for,
         webhooks: cfg.webhook_settings()?,
         imports: cfg.import_config(),
+        ai: cfg.ai_schedule(),
     })
 }
 
@@ -166,6 +187,46 @@ pub async fn serve(cfg: Config) -> Result<()> {
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
+    db.close().await;
+    Ok(())
+}
+
+/// `nexus ai serve`: the AI layer as its own HTTP service on `ai_listen`, over the same store.
+pub async fn ai_serve(cfg: Config) -> Result<()> {
+    let addr: SocketAddr = cfg.ai_listen.parse().context("ai_listen address")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let (services, db) = open_with(&cfg, None).await?;
+    let trainer = services
+        .ai
+        .trainer()
+        .cloned()
+        .context("the in-process AI layer has a trainer")?;
+    let stop = CancellationToken::new();
+    let jobs = tokio::spawn(
+        services
+            .ai
+            .clone()
+            .run_jobs(cfg.ai_schedule(), stop.clone()),
+    );
+    let state = nexus_api::ai_service::AiServiceState {
+        ai: trainer.ai().clone(),
+        trainer,
+        token: cfg.ai_token.as_deref().map(Arc::from),
+        metrics: nexus_api::metrics_handle(),
+        started: std::time::Instant::now(),
+    };
+    eprintln!("\nNEXUS AI service is running at http://{addr} (OpenAPI: /openapi.json)\n");
+    tracing::info!(%addr, "AI service listening");
+    let shutdown = stop.clone();
+    axum::serve(listener, nexus_api::ai_service::router(state))
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            shutdown.cancel();
+        })
+        .await?;
+    let _ = tokio::time::timeout(Duration::from_secs(5), jobs).await;
     db.close().await;
     Ok(())
 }

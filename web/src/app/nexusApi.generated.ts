@@ -1,6 +1,7 @@
 import { emptyApi as api } from "./emptyApi";
 export const addTagTypes = [
   "activities",
+  "ai",
   "api-keys",
   "auth",
   "custom-fields",
@@ -141,6 +142,33 @@ const injectedRtkApi = api
           method: "POST",
         }),
         invalidatesTags: ["activities"],
+      }),
+      aiRevenueForecast: build.query<
+        AiRevenueForecastApiResponse,
+        AiRevenueForecastApiArg
+      >({
+        query: () => ({ url: `/api/v1/ai/forecast/revenue` }),
+        providesTags: ["ai"],
+      }),
+      aiModels: build.query<AiModelsApiResponse, AiModelsApiArg>({
+        query: () => ({ url: `/api/v1/ai/models` }),
+        providesTags: ["ai"],
+      }),
+      aiSegments: build.query<AiSegmentsApiResponse, AiSegmentsApiArg>({
+        query: () => ({ url: `/api/v1/ai/segments` }),
+        providesTags: ["ai"],
+      }),
+      aiSentiment: build.mutation<AiSentimentApiResponse, AiSentimentApiArg>({
+        query: (queryArg) => ({
+          url: `/api/v1/ai/sentiment`,
+          method: "POST",
+          body: queryArg.sentimentRequest,
+        }),
+        invalidatesTags: ["ai"],
+      }),
+      aiTrain: build.mutation<AiTrainApiResponse, AiTrainApiArg>({
+        query: () => ({ url: `/api/v1/ai/training`, method: "POST" }),
+        invalidatesTags: ["ai"],
       }),
       listApiKeys: build.query<ListApiKeysApiResponse, ListApiKeysApiArg>({
         query: () => ({ url: `/api/v1/api-keys` }),
@@ -421,6 +449,15 @@ const injectedRtkApi = api
           },
         }),
         providesTags: ["customers"],
+      }),
+      customerInsights: build.query<
+        CustomerInsightsApiResponse,
+        CustomerInsightsApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/customers/${queryArg.id}/insights`,
+        }),
+        providesTags: ["ai"],
       }),
       exportCustomerData: build.query<
         ExportCustomerDataApiResponse,
@@ -1319,6 +1356,18 @@ export type RestoreActivityApiResponse = /** status 200  */ Activity;
 export type RestoreActivityApiArg = {
   id: ActivityId;
 };
+export type AiRevenueForecastApiResponse = /** status 200  */ RevenueForecast;
+export type AiRevenueForecastApiArg = void;
+export type AiModelsApiResponse = /** status 200  */ ModelVersions;
+export type AiModelsApiArg = void;
+export type AiSegmentsApiResponse = /** status 200  */ Segmentation;
+export type AiSegmentsApiArg = void;
+export type AiSentimentApiResponse = /** status 200  */ SentimentResponse;
+export type AiSentimentApiArg = {
+  sentimentRequest: SentimentRequest;
+};
+export type AiTrainApiResponse = /** status 202  */ TrainingStarted;
+export type AiTrainApiArg = void;
 export type ListApiKeysApiResponse = /** status 200  */ ApiKeyList;
 export type ListApiKeysApiArg = void;
 export type CreateApiKeyApiResponse = /** status 201  */ ApiKeyCreated;
@@ -1472,6 +1521,10 @@ export type CustomerHistoryApiArg = {
   id: CustomerId;
   limit?: number;
   cursor?: string;
+};
+export type CustomerInsightsApiResponse = /** status 200  */ CustomerInsights;
+export type CustomerInsightsApiArg = {
+  id: CustomerId;
 };
 export type ExportCustomerDataApiResponse = /** status 200  */ PrivacyExport;
 export type ExportCustomerDataApiArg = {
@@ -1976,6 +2029,9 @@ export type Activity = {
   deal_id?: null | DealId;
   owner_id: UserId;
   team_id?: null | TeamId;
+  /** VADER compound score of the body (−1 most negative … +1 most positive), computed by the
+    AI layer when the body is written; `null` without a body or while the AI layer is down. */
+  sentiment?: number | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -2050,6 +2106,95 @@ export type Event = {
 export type EventList = {
   data: Event[];
   next_cursor?: string | null;
+};
+export type HistoryMonth = {
+  month: string;
+  revenue: number;
+};
+export type ForecastMonth = {
+  /** `YYYY-MM`. */
+  month: string;
+  mean: number;
+  lo80: number;
+  hi80: number;
+  lo95: number;
+  hi95: number;
+};
+export type Provenance = {
+  /** The model version (`segments@3`), or `vader-3.3.2` for sentiment. */
+  model: string;
+  trained_at?: string | null;
+  computed_at: string;
+};
+export type RevenueForecast = {
+  currency: string;
+  history: HistoryMonth[];
+  forecast: ForecastMonth[];
+  /** Holdout evaluation of the model (MASE, MAPE, seasonal-naive MASE). */
+  metrics: object;
+  source: Provenance;
+};
+export type ModelKind = "segments" | "tier" | "clv" | "forecast" | "recommend";
+export type ModelStatus = "serving" | "retired" | "rejected";
+export type ModelInfo = {
+  id: string;
+  model: ModelKind;
+  /** 1, 2, … per model. */
+  version: number;
+  status: ModelStatus;
+  /** Evaluation of this version (and, for comparison, of the version serving when it was
+    trained) on the data of its training run. */
+  metrics: object;
+  /** Why the version was rejected. */
+  reason?: string | null;
+  /** Records the model was fitted on. */
+  training_rows: number;
+  fit_ms: number;
+  trained_at: string;
+  promoted_at?: string | null;
+};
+export type ModelVersions = {
+  /** Where the AI layer runs: `in-process` or the AI service's URL. */
+  location: string;
+  serving: ModelInfo[];
+  /** Recorded versions, newest first (at most 200). */
+  versions: ModelInfo[];
+};
+export type SegmentSummary = {
+  name: string;
+  /** Customers in it at training time. */
+  customers: number;
+  /** Centroid: days since the last purchase, purchases, revenue (major units). */
+  recency_days: number;
+  frequency: number;
+  monetary: number;
+};
+export type Segmentation = {
+  currency: string;
+  segments: SegmentSummary[];
+  metrics: object;
+  source: Provenance;
+};
+export type SentimentScore = {
+  /** VADER compound score, −1..1. */
+  compound: number;
+  positive: number;
+  neutral: number;
+  negative: number;
+};
+export type SentimentResponse = {
+  /** One score per text, in order. */
+  results: SentimentScore[];
+  /** `vader-3.3.2`. */
+  model: string;
+};
+export type SentimentRequest = {
+  /** 1 to 100 texts of at most 10,000 characters. */
+  texts: string[];
+};
+export type TrainingStarted = {
+  /** Always `started`; follow the result in `GET /api/v1/ai/models`. */
+  status: string;
 };
 export type ApiKeyId = string;
 export type Role = "admin" | "manager" | "sales_rep" | "support" | "viewer";
@@ -2183,6 +2328,7 @@ export type CustomFieldUpdate = {
 };
 export type CustomerKind = "person" | "company";
 export type CustomerStatus = "lead" | "prospect" | "customer" | "churned";
+export type SegmentStatus = "assigned" | "pending" | "unscored";
 export type Customer = {
   id: CustomerId;
   kind: CustomerKind;
@@ -2198,8 +2344,12 @@ export type Customer = {
   tags: string[];
   /** Custom attributes: any JSON object. */
   attributes: object;
-  /** Behavioural segment assigned by the AI layer, if any. */
+  /** Segment assigned by the AI layer: from purchase behaviour (RFM k-means) once the
+    customer has bought, from the profile before that. */
   segment?: string | null;
+  segment_status: SegmentStatus;
+  /** The model's confidence in `segment` (0..1), for a segment predicted from the profile. */
+  segment_confidence?: number | null;
   /** Increases by one on every change; the ETag is derived from it. */
   version: number;
   created_at: string;
@@ -2270,10 +2420,81 @@ export type Erasure = {
   customer_id: CustomerId;
   erased_at: string;
 };
+export type Factor = {
+  name: string;
+  value: number;
+  /** How this value reads, e.g. "bought 12 days ago (segment typical: 30 days)". */
+  note: string;
+};
+export type SegmentInsight = {
+  name: string;
+  /** `behaviour` (RFM k-means over purchases) or `profile` (predicted before any purchase). */
+  basis: string;
+  /** For a profile prediction, its probability. */
+  confidence?: number | null;
+  /** Classic RFM scores, 1 (worst) to 5 (best), for customers with purchases. */
+  r_score?: number | null;
+  f_score?: number | null;
+  m_score?: number | null;
+  factors: Factor[];
+  source: Provenance;
+};
+export type ValueInsight = {
+  currency: string;
+  /** Discounted value of the next 12 months, major units. */
+  clv_12_months: number;
+  /** Probability that the customer is still active (BG/NBD). */
+  probability_alive: number;
+  /** Expected purchases in the next 90 days. */
+  expected_purchases_90_days: number;
+  /** Probability of no purchase in the next 90 days (BG/NBD: dropped out, or alive and quiet). */
+  churn_risk: number;
+  /** `low` (< 0.3), `medium` or `high` (≥ 0.6). */
+  churn_level: string;
+  factors: Factor[];
+  source: Provenance;
+};
+export type SentimentInsight = {
+  /** Scored activities. */
+  n: number;
+  /** Exponentially weighted mean compound score (half-life 30 days). */
+  level: number;
+  /** Change of the compound score per 30 days. */
+  slope_per_30_days: number;
+  last: number;
+  /** `improving`, `declining` or `steady`. */
+  direction: string;
+  source: Provenance;
+};
+export type ProductId = string;
+export type Recommendation = {
+  product_id: ProductId;
+  /** Filled in by the service from the catalogue. */
+  name?: string | null;
+  sku?: string | null;
+  score: number;
+  /** `similar_to_purchases` (item-kNN) or `popular` (for a customer without purchases). */
+  reason: string;
+};
+export type RecommendationsInsight = {
+  items: Recommendation[];
+  source: Provenance;
+};
+export type CustomerScores = {
+  segment?: null | SegmentInsight;
+  value?: null | ValueInsight;
+  sentiment?: null | SentimentInsight;
+  recommendations?: null | RecommendationsInsight;
+};
+export type CustomerInsights = CustomerScores & {
+  customer_id: CustomerId;
+  /** The segment stored on the customer and how it was reached. */
+  segment?: string | null;
+  segment_status: SegmentStatus;
+};
 export type TransactionId = string;
 export type TransactionStatus =
   "pending" | "completed" | "refunded" | "cancelled";
-export type ProductId = string;
 export type LineItem = {
   product_id: ProductId;
   sku: string;
@@ -2911,6 +3132,14 @@ export const {
   useActivityHistoryQuery,
   useLazyActivityHistoryQuery,
   useRestoreActivityMutation,
+  useAiRevenueForecastQuery,
+  useLazyAiRevenueForecastQuery,
+  useAiModelsQuery,
+  useLazyAiModelsQuery,
+  useAiSegmentsQuery,
+  useLazyAiSegmentsQuery,
+  useAiSentimentMutation,
+  useAiTrainMutation,
   useListApiKeysQuery,
   useLazyListApiKeysQuery,
   useCreateApiKeyMutation,
@@ -2944,6 +3173,8 @@ export const {
   useEraseCustomerMutation,
   useCustomerHistoryQuery,
   useLazyCustomerHistoryQuery,
+  useCustomerInsightsQuery,
+  useLazyCustomerInsightsQuery,
   useExportCustomerDataQuery,
   useLazyExportCustomerDataQuery,
   useRestoreCustomerMutation,

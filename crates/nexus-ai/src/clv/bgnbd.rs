@@ -88,6 +88,17 @@ impl BgNbd {
         1.0 / (1.0 + a / (b + c.x - 1.0) * ((alpha + c.t) / (alpha + c.t_x)).powf(r + c.x))
     }
 
+    /// P(no purchase in the next `t` | X = x, t_x, T): the customer has dropped out, or is
+    /// alive and makes no purchase in `t` — (1 − P(alive)) + P(alive) · ((α + T)/(α + T + t))^(r + x),
+    /// the second factor being the NBD probability of zero events given the posterior
+    /// Gamma(r + x, α + T) of the purchase rate (Fader, Hardie & Lee 2005, section 4). Unlike
+    /// P(alive) it falls for a single-purchase customer as time passes.
+    pub fn p_no_purchase(&self, c: &Rfm, t: f64) -> f64 {
+        let alive = self.p_alive(c);
+        let quiet = ((self.alpha + c.t) / (self.alpha + c.t + t)).powf(self.r + c.x);
+        (1.0 - alive) + alive * quiet
+    }
+
     /// Log-likelihood of `customers` under this model.
     pub fn log_likelihood_of(&self, customers: &[Rfm]) -> f64 {
         Grouped::new(customers)

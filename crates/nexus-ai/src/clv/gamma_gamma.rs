@@ -76,6 +76,12 @@ impl GammaGamma {
     /// E(M | p, q, γ, m_x, x): the expected value of this customer's future purchases, a
     /// weighted mean of the population mean and the customer's own mean (the conditional
     /// expectation of the JMR paper; = p(γ + x m_x) / (px + q − 1)).
+    /// Whether the fitted spend distribution has a finite mean (q > 1); with q ≤ 1 the
+    /// population mean, and so the spend of a customer without repeat purchases, is undefined.
+    pub fn has_mean(&self) -> bool {
+        self.q > 1.0
+    }
+
     pub fn expected_spend(&self, c: &Rfm) -> f64 {
         if c.x <= 0.0 {
             return self.population_mean;

@@ -129,7 +129,24 @@ pub fn clv(
     months: u32,
     rate: DiscountRate,
 ) -> f64 {
-    let value = spend.expected_spend(customer);
+    clv_at_value(
+        purchases,
+        spend.expected_spend(customer),
+        customer,
+        months,
+        rate,
+    )
+}
+
+/// [`clv`] with a given expected value per purchase (for a customer the spend model cannot
+/// value, e.g. the observed mean order value).
+pub fn clv_at_value(
+    purchases: &BgNbd,
+    value: f64,
+    customer: &Rfm,
+    months: u32,
+    rate: DiscountRate,
+) -> f64 {
     let monthly = rate.monthly();
     let mut previous = 0.0;
     let mut total = 0.0;

@@ -1,6 +1,7 @@
 //! One module per resource, each ending in `pub fn router()`.
 
 pub mod activities;
+pub mod ai;
 pub mod api_keys;
 pub mod auth;
 pub mod custom_fields;

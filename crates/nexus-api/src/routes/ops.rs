@@ -30,7 +30,8 @@ pub struct Health {
 #[derive(Serialize, ToSchema)]
 pub struct DependencyStatus {
     /// `up`, `down`, or `degraded` (Redis unreachable: the instance serves on with local rate
-    /// limits and without cross-instance notices).
+    /// limits and without cross-instance notices; AI layer unreachable: new customers wait for
+    /// their segment).
     pub status: String,
     pub latency_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +98,23 @@ async fn ready(State(state): State<AppState>) -> Response {
             },
         );
     }
+    // The AI layer is optional too: without it customers are created with a pending segment
+    // and classified once it answers again.
+    let started = Instant::now();
+    let ai = tokio::time::timeout(Duration::from_secs(1), state.services.ai.layer().ready()).await;
+    let (status, error) = match ai {
+        Ok(Ok(())) => ("up", None),
+        Ok(Err(e)) => ("degraded", Some(e.to_string())),
+        Err(_) => ("degraded", Some("AI layer check timed out".to_owned())),
+    };
+    checks.insert(
+        "ai".into(),
+        DependencyStatus {
+            status: status.into(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            error,
+        },
+    );
     let body = Readiness {
         status: if up { "ready" } else { "not_ready" }.into(),
         checks,

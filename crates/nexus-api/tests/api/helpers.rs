@@ -107,11 +107,16 @@ async fn open_store(
 }
 
 impl TestApp {
-    pub async fn start(kind: &str, tweak: impl FnOnce(&mut ApiConfig)) -> Option<Self> {
+    /// Starts an app whose services `services` builds over the fresh store.
+    pub async fn start_with(
+        kind: &str,
+        tweak: impl FnOnce(&mut ApiConfig),
+        services: impl FnOnce(Arc<dyn Store>) -> Services,
+    ) -> Option<Self> {
         let (db, dir, pg_database) = open_store(kind).await?;
         db.migrate().await.unwrap();
         let store: Arc<dyn Store> = Arc::new(db);
-        let services = Services::new(store, EventBus::default(), Policy::default());
+        let services = services(store);
         services
             .auth
             .bootstrap_admin(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
@@ -284,8 +289,25 @@ where
     F: Fn(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
+    on_backends_built(
+        tweak,
+        |store| Services::new(store, EventBus::default(), Policy::default()),
+        test,
+    )
+    .await
+}
+
+/// [`on_backends_with`] with services built by `services` over each fresh store.
+pub async fn on_backends_built<F, Fut>(
+    tweak: impl Fn(&mut ApiConfig),
+    services: impl Fn(Arc<dyn Store>) -> Services,
+    test: F,
+) where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
     for kind in ["sqlite", "postgres"] {
-        match TestApp::start(kind, &tweak).await {
+        match TestApp::start_with(kind, &tweak, &services).await {
             Some(app) => {
                 eprintln!("running on {kind}");
                 let (db, store) = (app.pg_database.clone(), app.state.store.clone());

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod activities;
+mod ai;
 mod auth;
 mod custom_fields;
 mod customers;

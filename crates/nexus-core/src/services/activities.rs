@@ -7,6 +7,7 @@ use crate::bus::EventBus;
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{ActivityId, CustomerId, DealId, EventId, TeamId, UserId};
+use crate::services::ai::AiClient;
 use crate::services::ownership::{OwnerCache, check_assignment, check_if_match};
 use crate::store::Store;
 use crate::validate::Patch;
@@ -20,11 +21,12 @@ const UPDATE_ATTEMPTS: u64 = 30;
 pub struct ActivityService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    ai: AiClient,
 }
 
 impl ActivityService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
+        Self { store, bus, ai }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewActivity) -> CoreResult<Activity> {
@@ -51,6 +53,7 @@ impl ActivityService {
             }
         };
         let now = crate::time::now();
+        let sentiment = self.ai.sentiment_of(input.body.as_deref()).await;
         let a = Activity {
             id: ActivityId::new(),
             kind: input.kind,
@@ -64,6 +67,7 @@ impl ActivityService {
             deal_id: input.deal_id,
             owner_id,
             team_id,
+            sentiment,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -166,6 +170,9 @@ impl ActivityService {
             }
             if next == cur {
                 return Ok(cur);
+            }
+            if next.body != cur.body {
+                next.sentiment = self.ai.sentiment_of(next.body.as_deref()).await;
             }
             next.version = cur.version + 1;
             next.updated_at = now.max(cur.updated_at);

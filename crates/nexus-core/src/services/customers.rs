@@ -7,6 +7,7 @@ use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewC
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, EventId};
+use crate::services::ai::AiClient;
 use crate::services::ownership::{self, OwnerCache, check_assignment};
 use crate::store::Store;
 use crate::validate::Patch;
@@ -24,11 +25,12 @@ const ENTITY: &str = "customer";
 pub struct CustomerService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    ai: AiClient,
 }
 
 impl CustomerService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
+        Self { store, bus, ai }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewCustomer) -> CoreResult<Customer> {
@@ -36,7 +38,7 @@ impl CustomerService {
         let defs = self.custom_fields().await?;
         let mut errors = check_attributes(&defs, &input.attributes, None, "", true);
         let mut owners = OwnerCache::default();
-        let c = match self.build(actor, input, "", &mut owners).await {
+        let mut c = match self.build(actor, input, "", &mut owners).await {
             Ok(c) if errors.is_empty() => c,
             Ok(_) => return Err(CoreError::Validation(errors)),
             Err(e) => {
@@ -44,6 +46,9 @@ impl CustomerService {
                 return Err(CoreError::Validation(errors));
             }
         };
+        // The creation flow's classification: it needs only the validated profile, so it runs
+        // before the one write that stores the customer with its segment (or `pending`).
+        self.ai.classify_new(std::slice::from_mut(&mut c)).await;
         let ev = created_event(actor, &c);
         self.store
             .insert_customers(std::slice::from_ref(&c), std::slice::from_ref(&ev))
@@ -68,6 +73,7 @@ impl CustomerService {
             checked.errors.sort_by_key(|e| item_index(&e.field));
             return Err(CoreError::Validation(checked.errors));
         }
+        self.ai.classify_new(&mut checked.built).await;
         let events: Vec<Event> = checked
             .built
             .iter()
@@ -272,6 +278,8 @@ impl CustomerService {
             tags: input.tags,
             attributes: input.attributes,
             segment: None,
+            segment_status: crate::customer::SegmentStatus::Unscored,
+            segment_confidence: None,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -2,6 +2,7 @@
 //! permissions and ownership, and calls the store once per change.
 
 pub mod activities;
+pub mod ai;
 pub mod auth;
 pub mod custom_fields;
 pub mod customers;
@@ -31,6 +32,9 @@ pub struct Policy {
     pub refresh_ttl: chrono::Duration,
     /// How long a password works after it was set; `None` disables expiry.
     pub password_max_age: Option<chrono::Duration>,
+    /// How long a write waits for the AI layer (classification, sentiment) before it goes on
+    /// without it.
+    pub ai_budget: std::time::Duration,
 }
 
 impl Default for Policy {
@@ -38,6 +42,7 @@ impl Default for Policy {
         Self {
             refresh_ttl: chrono::Duration::days(30),
             password_max_age: Some(chrono::Duration::days(90)),
+            ai_budget: std::time::Duration::from_millis(200),
         }
     }
 }
@@ -61,12 +66,52 @@ pub struct Services {
     pub views: views::ViewService,
     pub imports: imports::ImportService,
     pub auth: auth::AuthService,
+    pub ai: ai::AiService,
 }
 
 impl Services {
+    /// Services with the AI layer in-process (trained in this process).
     pub fn new(store: Arc<dyn Store>, bus: EventBus, policy: Policy) -> Self {
+        Self::with_ai(store, bus, policy, None)
+    }
+
+    /// Services calling `remote` as their AI layer, or the in-process one when `None`.
+    pub fn with_ai(
+        store: Arc<dyn Store>,
+        bus: EventBus,
+        policy: Policy,
+        remote: Option<Arc<dyn crate::ai::AiLayer>>,
+    ) -> Self {
+        let (layer, trainer) = match remote {
+            Some(r) => (r, None),
+            None => {
+                let local = crate::ai::local::LocalAi::new(store.clone());
+                let trainer = crate::ai::train::Trainer::new(
+                    store.clone(),
+                    bus.clone(),
+                    local.clone(),
+                    crate::ai::train::TrainSettings::default(),
+                );
+                (
+                    Arc::new(local) as Arc<dyn crate::ai::AiLayer>,
+                    Some(trainer),
+                )
+            }
+        };
+        let client = ai::AiClient {
+            layer,
+            budget: policy.ai_budget,
+        };
+        let customers = customers::CustomerService::new(store.clone(), bus.clone(), client.clone());
         Self {
-            customers: customers::CustomerService::new(store.clone(), bus.clone()),
+            ai: ai::AiService::new(
+                store.clone(),
+                bus.clone(),
+                client.clone(),
+                customers.clone(),
+                trainer,
+            ),
+            customers,
             custom_fields: custom_fields::CustomFieldService::new(store.clone(), bus.clone()),
             dashboards: dashboards::DashboardService::new(store.clone()),
             privacy: privacy::PrivacyService::new(store.clone(), bus.clone()),
@@ -75,7 +120,7 @@ impl Services {
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
             deals: deals::DealService::new(store.clone(), bus.clone()),
             events: events::EventService::new(store.clone()),
-            activities: activities::ActivityService::new(store.clone(), bus.clone()),
+            activities: activities::ActivityService::new(store.clone(), bus.clone(), client),
             views: views::ViewService::new(store.clone(), bus.clone()),
             imports: imports::ImportService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),

@@ -263,6 +263,8 @@ fn anonymised(c: &Customer) -> Customer {
         tags: Vec::new(),
         attributes: serde_json::Map::new(),
         segment: None,
+        segment_status: crate::customer::SegmentStatus::Unscored,
+        segment_confidence: None,
         version: c.version + 1,
         updated_at: now,
         deleted_at: Some(c.deleted_at.unwrap_or(now)),

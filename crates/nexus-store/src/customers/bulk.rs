@@ -77,12 +77,12 @@ macro_rules! impl_bulk_customers {
 impl_bulk_customers!(Sqlite);
 impl_bulk_customers!(Postgres);
 
-/// Rows per multi-row customer insert (18 parameters each; SQLite allows 32,766 per statement,
+/// Rows per multi-row customer insert (20 parameters each; SQLite allows 32,766 per statement,
 /// PostgreSQL 65,535).
 pub(crate) const BULK_CUSTOMER_ROWS: usize = 1000;
 /// Rows per multi-row tag insert (2 parameters each).
 pub(crate) const BULK_TAG_ROWS: usize = 2000;
-const CUSTOMER_COLUMN_COUNT: usize = 18;
+const CUSTOMER_COLUMN_COUNT: usize = 20;
 
 /// The SQLite indexes of `customers` whose keys arrive in random order during a load, rebuilt at
 /// its end when the load is at least as large as the table. The unique one comes first, so that

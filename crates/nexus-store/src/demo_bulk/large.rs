@@ -104,7 +104,8 @@ impl LargeRows for DbTransaction<'_, Sqlite> {
                     .bind(a.version)
                     .bind(a.created_at)
                     .bind(a.updated_at)
-                    .bind(a.deleted_at);
+                    .bind(a.deleted_at)
+                    .bind(a.sentiment);
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
@@ -189,9 +190,9 @@ impl LargeRows for DbTransaction<'_, Postgres> {
         activities: &[Activity],
     ) -> CoreResult<()> {
         const ACTIVITIES: &str = "INSERT INTO activities (id, kind, subject, body, due_at, done, completed_at, assignee_id, customer_id, deal_id, \
-             owner_id, team_id, version, created_at, updated_at, deleted_at) \
+             owner_id, team_id, version, created_at, updated_at, deleted_at, sentiment) \
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[], $7::timestamptz[], $8::uuid[], \
-             $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::int8[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[])";
+             $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::int8[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::float8[])";
         let tx = &mut **self;
         for chunk in activities.chunks(UNNEST_ROWS) {
             sqlx::query(ACTIVITIES)
@@ -226,6 +227,7 @@ impl LargeRows for DbTransaction<'_, Postgres> {
                 .bind(chunk.iter().map(|a| a.created_at).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|a| a.updated_at).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|a| a.deleted_at).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|a| a.sentiment).collect::<Vec<_>>())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;

@@ -188,6 +188,7 @@ pub fn activity(customer: CustomerId, owner: UserId, subject: &str) -> Activity 
         deal_id: None,
         owner_id: owner,
         team_id: None,
+        sentiment: None,
         version: 1,
         created_at: t,
         updated_at: t,

@@ -74,6 +74,8 @@ async fn customer_round_trip_keeps_every_field(s: Arc<dyn Store>) {
         tags: vec!["vip".into(), "mathematics".into(), "b2b".into()],
         attributes: attributes(),
         segment: Some("whale".into()),
+        segment_status: nexus_core::customer::SegmentStatus::Assigned,
+        segment_confidence: Some(0.625),
         version: 7,
         created_at: base,
         updated_at: base + Duration::microseconds(1_234_567),

@@ -96,6 +96,8 @@ pub fn customer(owner: UserId, name: &str) -> Customer {
         tags: vec![],
         attributes: Map::new(),
         segment: None,
+        segment_status: nexus_core::customer::SegmentStatus::Unscored,
+        segment_confidence: None,
         version: 1,
         created_at: t,
         updated_at: t,

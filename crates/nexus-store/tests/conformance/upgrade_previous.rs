@@ -162,6 +162,8 @@ pub(crate) fn rows() -> Rows {
         tags: vec![],
         attributes: Map::new(),
         segment: None,
+        segment_status: nexus_core::customer::SegmentStatus::Unscored,
+        segment_confidence: None,
         version: 1,
         created_at: t,
         updated_at: t,
@@ -313,8 +315,13 @@ async fn upgrade_keeps_every_row(db: Db) {
     on_pool!(&db, pool => m.run_to(previous, pool).await)
         .unwrap_or_else(|e| panic!("migrating to version {previous}: {e}"));
     assert_eq!(applied_versions(&db).await.last(), Some(&previous));
-    let r = rows();
+    let mut r = rows();
     insert(&db, &r).await;
+    // Rows written before migration 0011 get `unscored` (the column default), and those that
+    // had a segment `assigned` by 0011 itself.
+    if previous < 11 {
+        r.company.segment_status = nexus_core::customer::SegmentStatus::Assigned;
+    }
 
     db.migrate().await.unwrap();
     assert_eq!(applied_versions(&db).await.last(), Some(&latest));

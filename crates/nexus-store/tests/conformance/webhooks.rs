@@ -497,8 +497,13 @@ async fn cursor_starts_at_the_end_of_the_log(db: nexus_store::Db) {
     }
     .unwrap();
     let s: Arc<dyn Store> = Arc::new(db.clone());
+    // History written with the users table, which later migrations leave alone (the current
+    // customer code writes columns that version 8 does not have).
     let owner = add_user(&*s, None).await;
-    customers_created(&*s, owner, 3).await;
+    for _ in 0..3 {
+        add_user(&*s, None).await;
+    }
+    s.sequence_events(10_000).await.unwrap();
     let end = s.max_seq().await.unwrap();
     assert!(end >= 4);
 

@@ -247,6 +247,8 @@ impl Generator {
             tags: Vec::new(),
             attributes: Map::new(),
             segment: None,
+            segment_status: nexus_core::customer::SegmentStatus::Unscored,
+            segment_confidence: None,
             version: 1,
             created_at,
             updated_at,

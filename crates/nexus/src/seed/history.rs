@@ -503,6 +503,10 @@ impl Context {
                 ),
             };
             let updated_at = completed_at.unwrap_or(created_at).max(created_at);
+            // Scored as the activity service scores a written body.
+            let score = body
+                .as_deref()
+                .map(|b| nexus_core::ai::local::sentiment_of(b).compound);
             out.push(Activity {
                 id: ActivityId::new(),
                 kind,
@@ -516,6 +520,7 @@ impl Context {
                 deal_id: deal.map(|d| d.id),
                 owner_id: c.owner_id,
                 team_id: c.team_id,
+                sentiment: score,
                 version: if updated_at > created_at { 2 } else { 1 },
                 created_at,
                 updated_at,

@@ -1,0 +1,473 @@
+//! The AI service: what the API asks of the AI layer (insights, forecast, segments, sentiment,
+//! model versions, training), with permissions, and the classification steps of the
+//! customer-creation flow ([`AiClient`]) that the customer and activity services call.
+
+use crate::ai::train::{TrainReport, Trainer, round4, segment_event};
+use crate::ai::{
+    AiLayer, CustomerFacts, CustomerScores, ModelInfo, PurchaseFacts, RevenueForecast,
+    Segmentation, SentimentScore, profile_tokens,
+};
+use crate::auth::{Actor, Permission, Scope};
+use crate::bus::EventBus;
+use crate::customer::{Customer, SegmentStatus};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::CustomerId;
+use crate::services::customers::CustomerService;
+use crate::store::Store;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Texts one sentiment request may score.
+pub const SENTIMENT_TEXTS_MAX: usize = 100;
+/// Characters per scored text.
+pub const SENTIMENT_TEXT_MAX: usize = 10_000;
+/// How long scoring one customer's insights may take before the AI layer counts as down.
+const INSIGHTS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the retrying job waits for a batch of classifications.
+const RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The AI layer with the time budget of a request that waits for it.
+#[derive(Clone)]
+pub struct AiClient {
+    pub layer: Arc<dyn AiLayer>,
+    /// The budget of the classification (and sentiment) inside a write request.
+    pub budget: Duration,
+}
+
+impl AiClient {
+    /// Steps 5–7 of the customer-creation flow: asks the AI layer for the segment of each new
+    /// customer within the budget. Without an answer in time (slow or down) the customers are
+    /// marked `pending` for the retrying job; while no model serves, `unscored`.
+    pub async fn classify_new(&self, customers: &mut [Customer]) {
+        let profiles: Vec<Vec<String>> = customers.iter().map(profile_tokens).collect();
+        let answer = tokio::time::timeout(self.budget, self.layer.classify(&profiles)).await;
+        match answer {
+            Ok(Ok(found)) => {
+                for (c, p) in customers.iter_mut().zip(found) {
+                    match p {
+                        Some(p) => {
+                            c.segment = Some(p.segment);
+                            c.segment_confidence = Some(round4(p.confidence));
+                            c.segment_status = SegmentStatus::Assigned;
+                        }
+                        None => c.segment_status = SegmentStatus::Unscored,
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "classification failed; the customers wait for the retrying job");
+                customers
+                    .iter_mut()
+                    .for_each(|c| c.segment_status = SegmentStatus::Pending);
+            }
+            Err(_) => {
+                tracing::warn!(
+                    budget_ms = self.budget.as_millis() as u64,
+                    "classification over budget; the customers wait for the retrying job"
+                );
+                customers
+                    .iter_mut()
+                    .for_each(|c| c.segment_status = SegmentStatus::Pending);
+            }
+        }
+    }
+
+    /// The compound sentiment of an activity body, within the budget (`None` when the AI layer
+    /// is slow or down: the activity is written without it).
+    pub async fn sentiment_of(&self, body: Option<&str>) -> Option<f64> {
+        let text = body?.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let texts = [text.to_owned()];
+        match tokio::time::timeout(self.budget, self.layer.sentiment(&texts)).await {
+            Ok(Ok(scores)) => scores.first().map(|s| s.compound),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "sentiment failed; activity written without it");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("sentiment over budget; activity written without it");
+                None
+            }
+        }
+    }
+}
+
+/// A customer's insights.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerInsights {
+    pub customer_id: CustomerId,
+    /// The segment stored on the customer and how it was reached.
+    pub segment: Option<String>,
+    pub segment_status: SegmentStatus,
+    #[serde(flatten)]
+    pub scores: CustomerScores,
+}
+
+/// Versions serving now and every recorded version.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ModelVersions {
+    /// Where the AI layer runs: `in-process` or the AI service's URL.
+    pub location: String,
+    pub serving: Vec<ModelInfo>,
+    /// Recorded versions, newest first (at most 200).
+    pub versions: Vec<ModelInfo>,
+}
+
+#[derive(Clone)]
+pub struct AiService {
+    store: Arc<dyn Store>,
+    bus: EventBus,
+    client: AiClient,
+    customers: CustomerService,
+    /// Present when the models are trained in this process.
+    trainer: Option<Trainer>,
+}
+
+impl AiService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: EventBus,
+        client: AiClient,
+        customers: CustomerService,
+        trainer: Option<Trainer>,
+    ) -> Self {
+        Self {
+            store,
+            bus,
+            client,
+            customers,
+            trainer,
+        }
+    }
+
+    pub fn layer(&self) -> &Arc<dyn AiLayer> {
+        &self.client.layer
+    }
+
+    pub fn trainer(&self) -> Option<&Trainer> {
+        self.trainer.as_ref()
+    }
+
+    fn unavailable(e: impl std::fmt::Display) -> CoreError {
+        CoreError::Unavailable(e.to_string())
+    }
+
+    /// Company-wide figures: readable with `permission` by roles that see every record.
+    fn require_company_wide(actor: &Actor, permission: Permission) -> CoreResult<()> {
+        actor.require(permission)?;
+        if actor.record_scope() == Scope::All {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden)
+        }
+    }
+
+    pub async fn insights(&self, actor: &Actor, id: CustomerId) -> CoreResult<CustomerInsights> {
+        let c = self.customers.get(actor, id).await?;
+        let at = crate::time::now();
+        let aggregates = self.store.customer_aggregates(id).await?;
+        let main = self
+            .store
+            .main_currency()
+            .await?
+            .map(|m| m.as_str().to_owned());
+        let revenue = aggregates
+            .revenue
+            .iter()
+            .find(|r| Some(r.currency.as_str()) == main.as_deref());
+        let purchases = PurchaseFacts {
+            currency: main.clone(),
+            purchases: revenue.map_or(0, |r| r.purchase_count),
+            revenue: revenue.map_or(0, |r| r.revenue),
+            first_purchase_at: aggregates.first_purchase_at,
+            last_purchase_at: aggregates.last_purchase_at,
+        };
+        let facts = CustomerFacts {
+            customer_id: id,
+            profile: profile_tokens(&c),
+            purchases,
+            products: self.store.customer_products(id).await?,
+            sentiments: self.store.customer_sentiments(id, 200).await?,
+            at,
+        };
+        let mut scores = tokio::time::timeout(INSIGHTS_TIMEOUT, self.client.layer.score(&facts))
+            .await
+            .map_err(|_| Self::unavailable("the AI layer did not answer in time"))?
+            .map_err(Self::unavailable)?;
+        if let Some(r) = &mut scores.recommendations {
+            let ids: Vec<_> = r.items.iter().map(|i| i.product_id).collect();
+            let products = self.store.get_products(&ids).await?;
+            for item in &mut r.items {
+                if let Some(p) = products.iter().find(|p| p.id == item.product_id) {
+                    item.name = Some(p.name.clone());
+                    item.sku = Some(p.sku.clone());
+                }
+            }
+            // Products deleted since training are not recommended.
+            r.items.retain(|i| i.name.is_some());
+        }
+        Ok(CustomerInsights {
+            customer_id: id,
+            segment: c.segment,
+            segment_status: c.segment_status,
+            scores,
+        })
+    }
+
+    pub async fn forecast(&self, actor: &Actor) -> CoreResult<RevenueForecast> {
+        Self::require_company_wide(actor, Permission::TransactionsRead)?;
+        self.client
+            .layer
+            .forecast()
+            .await
+            .map_err(Self::unavailable)?
+            .ok_or_else(|| CoreError::not_found("forecast"))
+    }
+
+    pub async fn segments(&self, actor: &Actor) -> CoreResult<Segmentation> {
+        Self::require_company_wide(actor, Permission::CustomersRead)?;
+        self.client
+            .layer
+            .segments()
+            .await
+            .map_err(Self::unavailable)?
+            .ok_or_else(|| CoreError::not_found("segmentation"))
+    }
+
+    pub async fn sentiment(
+        &self,
+        actor: &Actor,
+        texts: &[String],
+    ) -> CoreResult<Vec<SentimentScore>> {
+        actor.require(Permission::ActivitiesRead)?;
+        let mut errors = Vec::new();
+        if texts.is_empty() || texts.len() > SENTIMENT_TEXTS_MAX {
+            errors.push(crate::FieldError::new(
+                "texts",
+                "out_of_range",
+                format!("must hold 1 to {SENTIMENT_TEXTS_MAX} texts"),
+            ));
+        }
+        for (i, t) in texts.iter().enumerate() {
+            if t.chars().count() > SENTIMENT_TEXT_MAX {
+                errors.push(crate::FieldError::new(
+                    format!("texts[{i}]"),
+                    "too_long",
+                    format!("at most {SENTIMENT_TEXT_MAX} characters"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(CoreError::Validation(errors));
+        }
+        self.client
+            .layer
+            .sentiment(texts)
+            .await
+            .map_err(Self::unavailable)
+    }
+
+    pub async fn models(&self, actor: &Actor) -> CoreResult<ModelVersions> {
+        actor.require(Permission::AiManage)?;
+        Ok(ModelVersions {
+            location: self.client.layer.location(),
+            serving: self
+                .client
+                .layer
+                .serving()
+                .await
+                .map_err(Self::unavailable)?,
+            versions: self.store.model_versions(None, 200).await?,
+        })
+    }
+
+    /// Starts a training run in the background (admins). Answers whether one was started.
+    pub fn start_training(&self, actor: &Actor) -> CoreResult<()> {
+        actor.require(Permission::AiManage)?;
+        let Some(trainer) = self.trainer.clone() else {
+            return Err(CoreError::Conflict {
+                code: "trained_elsewhere",
+                field: None,
+                message:
+                    "the models are trained by the AI service (NEXUS_AI_URL); start training there"
+                        .into(),
+            });
+        };
+        tokio::spawn(async move {
+            if let Err(e) = trainer.run().await {
+                tracing::error!(error = %e, "training run failed");
+            }
+        });
+        Ok(())
+    }
+
+    /// Runs a training run now and waits for it (CLI, tests, the schedule).
+    pub async fn train(&self) -> CoreResult<TrainReport> {
+        match &self.trainer {
+            Some(t) => t.run().await,
+            None => Err(CoreError::Conflict {
+                code: "trained_elsewhere",
+                field: None,
+                message: "no trainer in this process".into(),
+            }),
+        }
+    }
+
+    /// The retrying job of the creation flow: classifies up to `limit` pending customers and
+    /// writes each segment with a `customer.updated` event. Returns how many were classified;
+    /// fails while the AI layer is down (the caller backs off).
+    pub async fn classify_pending(&self, limit: u32) -> CoreResult<u64> {
+        let pending = self.store.pending_classifications(limit).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let profiles: Vec<Vec<String>> = pending.iter().map(profile_tokens).collect();
+        let found = tokio::time::timeout(RETRY_TIMEOUT, self.client.layer.classify(&profiles))
+            .await
+            .map_err(|_| Self::unavailable("the AI layer did not answer in time"))?
+            .map_err(Self::unavailable)?;
+        let mut changes = Vec::new();
+        let mut events = Vec::new();
+        for (c, p) in pending.iter().zip(found) {
+            let mut n = c.clone();
+            match p {
+                Some(p) => {
+                    n.segment = Some(p.segment);
+                    n.segment_confidence = Some(round4(p.confidence));
+                    n.segment_status = SegmentStatus::Assigned;
+                }
+                // No model serves yet: the next training run scores it.
+                None => n.segment_status = SegmentStatus::Unscored,
+            }
+            n.version += 1;
+            n.updated_at = crate::time::now();
+            events.push(segment_event(c, &n));
+            changes.push((n, c.version));
+        }
+        let written = self.store.write_segments(&changes, &events).await?;
+        if written > 0 {
+            self.bus.committed();
+        }
+        Ok(written)
+    }
+}
+
+/// When the AI layer's background jobs run.
+#[derive(Clone, Debug)]
+pub struct AiSchedule {
+    /// How often pending classifications are retried (backing off up to five minutes while
+    /// the AI layer is down).
+    pub retry_every: Duration,
+    /// How often the models are retrained in this process; `None`: only on demand.
+    pub train_every: Option<Duration>,
+    /// How often this process checks the store for versions promoted elsewhere.
+    pub reload_every: Duration,
+}
+
+impl Default for AiSchedule {
+    fn default() -> Self {
+        Self {
+            retry_every: Duration::from_secs(5),
+            train_every: Some(Duration::from_secs(24 * 3600)),
+            reload_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The longest pause of the retrying job while the AI layer is down.
+const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+impl AiService {
+    /// The AI layer's background jobs until `stop`: the retrying classification job, the
+    /// training schedule (a first run at start when nothing serves yet, then every
+    /// `train_every` unless another instance trained more recently), and reloading versions
+    /// promoted by another instance.
+    pub async fn run_jobs(self, schedule: AiSchedule, stop: tokio_util::sync::CancellationToken) {
+        let mut retry_wait = schedule.retry_every;
+        let mut next_retry = tokio::time::Instant::now();
+        let mut next_reload = tokio::time::Instant::now() + schedule.reload_every;
+        let mut next_train = tokio::time::Instant::now();
+        let mut newest_seen = None;
+        loop {
+            let wake = next_retry.min(next_reload).min(if self.trainer.is_some() {
+                next_train
+            } else {
+                next_reload
+            });
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+            let now = tokio::time::Instant::now();
+            if now >= next_retry {
+                match self.classify_pending(500).await {
+                    Ok(n) => {
+                        retry_wait = schedule.retry_every;
+                        if n > 0 {
+                            tracing::info!(classified = n, "pending classifications done");
+                        }
+                    }
+                    Err(e) => {
+                        retry_wait = (retry_wait * 2).min(RETRY_BACKOFF_MAX);
+                        tracing::warn!(error = %e, retry_in_s = retry_wait.as_secs(), "pending classifications wait for the AI layer");
+                    }
+                }
+                next_retry = tokio::time::Instant::now() + retry_wait;
+            }
+            if now >= next_reload {
+                if let Ok(v) = self.store.model_versions(None, 1).await {
+                    let newest = v.first().map(|m| m.id);
+                    if newest != newest_seen {
+                        if let Err(e) = self.client.layer.reload().await {
+                            tracing::warn!(error = %e, "reloading the serving models failed");
+                        }
+                        newest_seen = newest;
+                    }
+                }
+                next_reload = tokio::time::Instant::now() + schedule.reload_every;
+            }
+            if let Some(trainer) = &self.trainer
+                && now >= next_train
+            {
+                let every = schedule.train_every;
+                if self.training_due(every).await {
+                    match trainer.run().await {
+                        Ok(r) => tracing::info!(
+                            models = r.models.len(),
+                            resegmented = r.resegmented,
+                            skipped = r.skipped.as_deref().unwrap_or(""),
+                            "scheduled training done"
+                        ),
+                        Err(e) => tracing::error!(error = %e, "scheduled training failed"),
+                    }
+                    if let Ok(v) = self.store.model_versions(None, 1).await {
+                        newest_seen = v.first().map(|m| m.id);
+                    }
+                }
+                next_train =
+                    tokio::time::Instant::now() + every.unwrap_or(Duration::from_secs(3600));
+            }
+        }
+    }
+
+    /// Whether a scheduled run is due: nothing serves yet, or the newest version (of any
+    /// instance) is older than `every`.
+    async fn training_due(&self, every: Option<Duration>) -> bool {
+        match self.store.model_versions(None, 1).await {
+            Ok(v) => match v.first() {
+                None => true,
+                Some(m) => every.is_some_and(|e| {
+                    let age = crate::time::now() - m.trained_at;
+                    age.to_std().is_ok_and(|a| a >= e.mul_f64(0.95))
+                }),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the model registry");
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The AI layer's store: the model registry (every trained version with its metrics, at most
+//! one serving per model) and the reads that training and scoring need, in keyset pages so a
+//! training run over a million customers never holds a long read transaction.
+
+use crate::rows::{CUSTOMER_COLUMNS, CustomerRow};
+use crate::{Db, db_err, insert_event, with_pool};
+use async_trait::async_trait;
+use nexus_core::ai::{ModelInfo, ModelKind, ModelStatus, PurchaseFacts};
+use nexus_core::customer::Customer;
+use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::event::Event;
+use nexus_core::ids::{CustomerId, ProductId};
+use nexus_core::store::AiStore;
+use nexus_core::time::Timestamp;
+use serde_json::Value;
+use sqlx::Connection as _;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+const MODEL_COLUMNS: &str =
+    "id, model, version, status, metrics, reason, training_rows, fit_ms, trained_at, promoted_at";
+
+type ModelRow = (
+    Uuid,
+    String,
+    i64,
+    String,
+    Json<Value>,
+    Option<String>,
+    i64,
+    i64,
+    Timestamp,
+    Option<Timestamp>,
+);
+
+fn model_info(r: ModelRow) -> CoreResult<ModelInfo> {
+    let (id, model, version, status, metrics, reason, training_rows, fit_ms, trained, promoted) = r;
+    let bad = |what: &str, v: &str| CoreError::Internal(format!("stored model {what} {v:?}"));
+    Ok(ModelInfo {
+        id,
+        model: model.parse().map_err(|()| bad("kind", &model))?,
+        version,
+        status: status.parse().map_err(|()| bad("status", &status))?,
+        metrics: metrics.0,
+        reason,
+        training_rows,
+        fit_ms,
+        trained_at: trained,
+        promoted_at: promoted,
+    })
+}
+
+fn after_id(after: Option<CustomerId>) -> Uuid {
+    after.map_or(Uuid::nil(), |c| c.0)
+}
+
+#[async_trait]
+impl AiStore for Db {
+    async fn serving_models(&self) -> CoreResult<Vec<(ModelInfo, Value)>> {
+        let sql = format!("SELECT {MODEL_COLUMNS}, state FROM ai_models WHERE status = 'serving'");
+        type Row = (
+            Uuid,
+            String,
+            i64,
+            String,
+            Json<Value>,
+            Option<String>,
+            i64,
+            i64,
+            Timestamp,
+            Option<Timestamp>,
+            Json<Value>,
+        );
+        let rows: Vec<Row> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await.map_err(db_err)?);
+        rows.into_iter()
+            .map(|r| {
+                let state = r.10.0;
+                let info = model_info((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9))?;
+                Ok((info, state))
+            })
+            .collect()
+    }
+
+    async fn model_versions(
+        &self,
+        model: Option<ModelKind>,
+        limit: u32,
+    ) -> CoreResult<Vec<ModelInfo>> {
+        let sql = format!(
+            "SELECT {MODEL_COLUMNS} FROM ai_models WHERE ($1 IS NULL OR model = $1) \
+             ORDER BY trained_at DESC, model, version DESC LIMIT $2"
+        );
+        let rows: Vec<ModelRow> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(model.map(|m| m.as_str()))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        rows.into_iter().map(model_info).collect()
+    }
+
+    async fn record_model(&self, info: &ModelInfo, state: &Value) -> CoreResult<i64> {
+        let version = with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
+            let (version,): (i64,) = sqlx::query_as(
+                "SELECT coalesce(max(version), 0) + 1 FROM ai_models WHERE model = $1",
+            )
+            .bind(info.model.as_str())
+            .fetch_one(&mut *tx).await.map_err(db_err)?;
+            if info.status == ModelStatus::Serving {
+                sqlx::query("UPDATE ai_models SET status = 'retired' WHERE model = $1 AND status = 'serving'")
+                    .bind(info.model.as_str())
+                    .execute(&mut *tx).await.map_err(db_err)?;
+            }
+            sqlx::query(
+                "INSERT INTO ai_models (id, model, version, status, state, metrics, reason, training_rows, fit_ms, trained_at, promoted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(info.id).bind(info.model.as_str()).bind(version).bind(info.status.as_str())
+            .bind(Json(state)).bind(Json(&info.metrics)).bind(&info.reason)
+            .bind(info.training_rows).bind(info.fit_ms).bind(info.trained_at).bind(info.promoted_at)
+            .execute(&mut *tx).await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            version
+        });
+        Ok(version)
+    }
+
+    async fn purchase_facts_page(
+        &self,
+        currency: &str,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<(CustomerId, PurchaseFacts)>> {
+        const SQL: &str = "SELECT a.customer_id, a.first_purchase_at, a.last_purchase_at, r.purchase_count, r.revenue \
+             FROM customer_revenue r \
+             JOIN customer_aggregates a ON a.customer_id = r.customer_id \
+             JOIN customers c ON c.id = r.customer_id AND c.deleted_at IS NULL \
+             WHERE r.currency = $1 AND r.purchase_count > 0 AND r.customer_id > $2 \
+             ORDER BY r.customer_id LIMIT $3";
+        type Row = (Uuid, Option<Timestamp>, Option<Timestamp>, i64, i64);
+        let rows: Vec<Row> = with_pool!(self, read, conn =>
+            sqlx::query_as(SQL)
+                .bind(currency)
+                .bind(after_id(after))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, first, last, purchases, revenue)| {
+                (
+                    CustomerId(id),
+                    PurchaseFacts {
+                        currency: Some(currency.to_owned()),
+                        purchases,
+                        revenue,
+                        first_purchase_at: first,
+                        last_purchase_at: last,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn customers_page(
+        &self,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<Customer>> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
+        );
+        let rows: Vec<CustomerRow> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(after_id(after))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    async fn bought_page(
+        &self,
+        after: Option<CustomerId>,
+        limit: u32,
+    ) -> CoreResult<Vec<(CustomerId, ProductId)>> {
+        // A page of customers (not of rows), so no customer's products are split.
+        const SQL: &str = "SELECT DISTINCT t.customer_id, i.product_id \
+             FROM transactions t JOIN transaction_items i ON i.transaction_id = t.id \
+             WHERE t.deleted_at IS NULL AND t.status = 'completed' AND t.customer_id IN ( \
+               SELECT c.id FROM customers c JOIN customer_aggregates a ON a.customer_id = c.id \
+               WHERE c.deleted_at IS NULL AND a.purchase_count > 0 AND c.id > $1 ORDER BY c.id LIMIT $2) \
+             ORDER BY t.customer_id, i.product_id";
+        let rows: Vec<(Uuid, Uuid)> = with_pool!(self, read, conn =>
+            sqlx::query_as(SQL)
+                .bind(after_id(after))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        Ok(rows
+            .into_iter()
+            .map(|(c, p)| (CustomerId(c), ProductId(p)))
+            .collect())
+    }
+
+    async fn customer_products(&self, customer: CustomerId) -> CoreResult<Vec<ProductId>> {
+        const SQL: &str = "SELECT DISTINCT i.product_id FROM transactions t JOIN transaction_items i ON i.transaction_id = t.id \
+             WHERE t.customer_id = $1 AND t.deleted_at IS NULL AND t.status = 'completed' ORDER BY i.product_id";
+        let rows: Vec<(Uuid,)> = with_pool!(self, read, conn =>
+            sqlx::query_as(SQL).bind(customer.0).fetch_all(conn).await.map_err(db_err)?);
+        Ok(rows.into_iter().map(|(p,)| ProductId(p)).collect())
+    }
+
+    async fn customer_sentiments(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> CoreResult<Vec<(Timestamp, f64)>> {
+        const SQL: &str = "SELECT created_at, sentiment FROM activities \
+             WHERE customer_id = $1 AND deleted_at IS NULL AND sentiment IS NOT NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $2";
+        let rows: Vec<(Timestamp, f64)> = with_pool!(self, read, conn =>
+            sqlx::query_as(SQL).bind(customer.0).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?);
+        Ok(rows)
+    }
+
+    async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE segment_status = 'pending' AND deleted_at IS NULL \
+             ORDER BY created_at, id LIMIT $1"
+        );
+        let rows: Vec<CustomerRow> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    async fn write_segments(
+        &self,
+        changes: &[(Customer, i64)],
+        events: &[Event],
+    ) -> CoreResult<u64> {
+        if changes.len() != events.len() {
+            return Err(CoreError::Internal(
+                "write_segments: one event per change".into(),
+            ));
+        }
+        const SQL: &str = "UPDATE customers SET segment = $2, segment_status = $3, segment_confidence = $4, version = $5, updated_at = $6 \
+             WHERE id = $1 AND version = $7 AND deleted_at IS NULL";
+        let mut written = 0;
+        with_pool!(self, write, conn => {
+            let mut tx = conn.begin().await.map_err(db_err)?;
+            for ((c, expected), ev) in changes.iter().zip(events) {
+                let done = sqlx::query(SQL)
+                    .bind(c.id.0).bind(&c.segment).bind(c.segment_status.as_str()).bind(c.segment_confidence)
+                    .bind(c.version).bind(c.updated_at).bind(*expected)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                if done.rows_affected() == 1 {
+                    insert_event!(tx, ev);
+                    written += 1;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(written)
+    }
+}
