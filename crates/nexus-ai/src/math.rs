@@ -59,17 +59,32 @@ pub struct Minimum {
 /// Minimises `f` from `start` with Nelder-Mead (coefficients 1, 2, ½, ½), restarting from the
 /// best point until a restart no longer improves the value, so that a collapsed simplex does not
 /// stop early. `step` is the initial simplex edge along each axis.
-pub fn nelder_mead(mut f: impl FnMut(&[f64]) -> f64, start: &[f64], step: f64) -> Minimum {
+pub fn nelder_mead(f: impl FnMut(&[f64]) -> f64, start: &[f64], step: f64) -> Minimum {
+    nelder_mead_within(f, start, step, usize::MAX)
+}
+
+/// [`nelder_mead`] that stops after about `budget` evaluations of `f` (the minimum found so far
+/// is returned; compare its `evaluations` with the budget to see whether it ran out).
+pub fn nelder_mead_within(
+    mut f: impl FnMut(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    budget: usize,
+) -> Minimum {
     let mut best = Minimum {
         x: start.to_vec(),
         value: f(start),
         evaluations: 1,
     };
     for restart in 0..8 {
+        if best.evaluations >= budget {
+            break;
+        }
         let run = nelder_mead_once(
             &mut f,
             &best.x,
             if restart == 0 { step } else { step * 0.1 },
+            budget - best.evaluations,
         );
         let improved = best.value - run.value;
         let evaluations = best.evaluations + run.evaluations;
@@ -85,7 +100,12 @@ pub fn nelder_mead(mut f: impl FnMut(&[f64]) -> f64, start: &[f64], step: f64) -
     best
 }
 
-fn nelder_mead_once(f: &mut impl FnMut(&[f64]) -> f64, start: &[f64], step: f64) -> Minimum {
+fn nelder_mead_once(
+    f: &mut impl FnMut(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    budget: usize,
+) -> Minimum {
     let n = start.len();
     let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
     simplex.push((start.to_vec(), f(start)));
@@ -103,6 +123,9 @@ fn nelder_mead_once(f: &mut impl FnMut(&[f64]) -> f64, start: &[f64], step: f64)
             .collect()
     };
     for _ in 0..20_000 {
+        if evaluations >= budget {
+            break;
+        }
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (lo, hi) = (simplex[0].1, simplex[n].1);
         let size = simplex[1..]

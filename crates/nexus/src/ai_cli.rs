@@ -18,6 +18,9 @@ pub enum AiCommand {
     /// Serve the models over HTTP as a separate AI service (on `ai_listen`, default
     /// 127.0.0.1:8090); API instances use it when NEXUS_AI_URL points at it.
     Serve,
+    /// Run one training run against the configured store now, print what it recorded (as
+    /// JSON) and exit. Running servers load promoted versions within a minute.
+    Train,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -66,7 +69,9 @@ pub fn run(command: AiCommand) -> Result<()> {
     match command {
         AiCommand::Eval(args) => run_eval(args),
         AiCommand::Bench(args) => run_bench(args),
-        AiCommand::Serve => bail!("`nexus ai serve` runs from main"),
+        AiCommand::Serve | AiCommand::Train => {
+            bail!("`nexus ai serve` and `nexus ai train` run from main")
+        }
     }
 }
 

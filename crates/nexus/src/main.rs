@@ -90,15 +90,21 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if let Command::Ai(c) = command {
-        if !matches!(c, ai_cli::AiCommand::Serve) {
-            return ai_cli::run(c);
-        }
+        let serve = match c {
+            ai_cli::AiCommand::Serve => true,
+            ai_cli::AiCommand::Train => false,
+            other => return ai_cli::run(other),
+        };
         let cfg = Config::load(&cli.overrides)?;
         server::init_tracing(&cfg);
-        return tokio::runtime::Builder::new_multi_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
-            .build()?
-            .block_on(server::ai_serve(cfg));
+            .build()?;
+        return if serve {
+            rt.block_on(server::ai_serve(cfg))
+        } else {
+            rt.block_on(server::ai_train(cfg))
+        };
     }
     if let Command::Bench(args) = command {
         return tokio::runtime::Builder::new_multi_thread()

@@ -191,6 +191,21 @@ pub async fn serve(cfg: Config) -> Result<()> {
     Ok(())
 }
 
+/// `nexus ai train`: one training run in this process, its report printed as JSON.
+pub async fn ai_train(cfg: Config) -> Result<()> {
+    let (services, db) = open_with(&cfg, None).await?;
+    let started = std::time::Instant::now();
+    let report = services
+        .ai
+        .train()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    eprintln!("training run: {:.1} s", started.elapsed().as_secs_f64());
+    db.close().await;
+    Ok(())
+}
+
 /// `nexus ai serve`: the AI layer as its own HTTP service on `ai_listen`, over the same store.
 pub async fn ai_serve(cfg: Config) -> Result<()> {
     let addr: SocketAddr = cfg.ai_listen.parse().context("ai_listen address")?;

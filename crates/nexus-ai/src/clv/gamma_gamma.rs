@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Rfm;
-use crate::math::{ln_gamma, nelder_mead};
+use crate::math::{ln_gamma, nelder_mead_within};
 use crate::{AiError, FORMAT_VERSION, check_format};
 
 /// A fitted Gamma-Gamma spend model.
@@ -25,6 +25,13 @@ pub struct GammaGamma {
 impl GammaGamma {
     /// Maximum-likelihood fit on the customers with `x > 0` and a positive `zbar`.
     pub fn fit(customers: &[Rfm]) -> Result<Self, AiError> {
+        Self::fit_within(customers, usize::MAX)
+    }
+
+    /// [`Self::fit`] within about `budget` likelihood evaluations: when the data do not suit
+    /// the model the likelihood can rise without bound along a ridge (p → ∞ with pγ fixed) and
+    /// an unbounded search would crawl along it; running out of the budget is a failed fit.
+    pub fn fit_within(customers: &[Rfm], budget: usize) -> Result<Self, AiError> {
         let repeaters: Vec<(f64, f64)> = customers
             .iter()
             .filter(|c| c.x > 0.0 && c.zbar > 0.0)
@@ -50,7 +57,13 @@ impl GammaGamma {
             let ll = ln_likelihood(&rows, &xs, &mut per_x, p, q, g);
             if ll.is_finite() { -ll } else { f64::INFINITY }
         };
-        let found = nelder_mead(neg_ll, &[0.0; 3], 0.5);
+        let found = nelder_mead_within(neg_ll, &[0.0; 3], 0.5, budget);
+        if found.evaluations >= budget {
+            return Err(AiError::fit(
+                "gamma-gamma",
+                format!("no maximum within {budget} likelihood evaluations"),
+            ));
+        }
         let [p, q, gamma] = [0, 1, 2].map(|i| found.x[i].exp());
         if !found.value.is_finite() {
             return Err(AiError::fit(

@@ -34,6 +34,10 @@ use std::time::Instant;
 pub const SILHOUETTE_SAMPLE: usize = 3000;
 /// Profiles the new-customer model trains on at most.
 const TIER_SAMPLE: usize = 200_000;
+/// Repeat buyers the spend model is fitted on at most.
+const GAMMA_GAMMA_SAMPLE: usize = 20_000;
+/// Likelihood evaluations the spend fit may take (CDNOW's converges in a few hundred).
+const GAMMA_GAMMA_EVALUATIONS: usize = 5_000;
 /// Customers whose held-out product is predicted in the recommendation evaluation.
 const RECOMMEND_EVAL: usize = 5000;
 
@@ -529,7 +533,16 @@ fn fit_clv(
     let t = Instant::now();
     let purchases =
         nexus_ai::clv::BgNbd::fit(summaries).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let spend = nexus_ai::clv::GammaGamma::fit(summaries).ok();
+    let bgnbd_ms = elapsed_ms(t);
+    // Spend is fitted on at most GAMMA_GAMMA_SAMPLE repeat buyers, within a budget (see
+    // `GammaGamma::fit_within`); without a fit, value comes from each customer's own orders.
+    let repeaters: Vec<nexus_ai::clv::Rfm> =
+        summaries.iter().filter(|c| c.x > 0.0).copied().collect();
+    let step = (repeaters.len() / GAMMA_GAMMA_SAMPLE).max(1);
+    let sample: Vec<nexus_ai::clv::Rfm> = repeaters.iter().step_by(step).copied().collect();
+    let spend = nexus_ai::clv::GammaGamma::fit_within(&sample, GAMMA_GAMMA_EVALUATIONS);
+    let spend_error = spend.as_ref().err().map(ToString::to_string);
+    let spend = spend.ok();
     let fit_ms = elapsed_ms(t);
     let n = summaries.len().max(1) as f64;
     let ll = purchases.log_likelihood_of(summaries) / n;
@@ -540,6 +553,9 @@ fn fit_clv(
         "customers": summaries.len(),
         "repeat_customers": summaries.iter().filter(|c| c.x > 0.0).count(),
         "bgnbd": purchases,
+        "bgnbd_ms": bgnbd_ms,
+        "gamma_gamma_customers": sample.len(),
+        "gamma_gamma_error": spend_error,
         "gamma_gamma": spend,
     });
     let verdict = promote_if(old_ll.is_none_or(|o| ll >= o - 1e-9), || {
