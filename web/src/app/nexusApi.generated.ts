@@ -2488,8 +2488,8 @@ export type CustomerScores = {
 };
 export type CustomerInsights = CustomerScores & {
   customer_id: CustomerId;
-  /** The segment stored on the customer and how it was reached. */
-  segment?: string | null;
+  /** How the segment stored on the customer was reached (`pending` while the AI layer was
+    down when it was written). `segment` below is the serving models' view now. */
   segment_status: SegmentStatus;
 };
 export type TransactionId = string;

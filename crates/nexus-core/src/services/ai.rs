@@ -99,8 +99,8 @@ impl AiClient {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerInsights {
     pub customer_id: CustomerId,
-    /// The segment stored on the customer and how it was reached.
-    pub segment: Option<String>,
+    /// How the segment stored on the customer was reached (`pending` while the AI layer was
+    /// down when it was written). `segment` below is the serving models' view now.
     pub segment_status: SegmentStatus,
     #[serde(flatten)]
     pub scores: CustomerScores,
@@ -211,7 +211,6 @@ impl AiService {
         }
         Ok(CustomerInsights {
             customer_id: id,
-            segment: c.segment,
             segment_status: c.segment_status,
             scores,
         })
