@@ -37,6 +37,9 @@ pub enum Scenario {
     List,
     /// GET /api/v1/customers?q=<term from existing names>&limit=20.
     Search,
+    /// GET /api/v1/customers/{id}/insights for random existing ids (every model scores the
+    /// customer: segment, CLV, churn, sentiment trend, recommendations). Not in the default set.
+    Insights,
 }
 
 impl Scenario {
@@ -46,6 +49,7 @@ impl Scenario {
             Scenario::Get => "get",
             Scenario::List => "list",
             Scenario::Search => "search",
+            Scenario::Insights => "insights",
         }
     }
 

@@ -46,6 +46,7 @@ pub struct Ctx {
     create_url: Url,
     list_url: Url,
     get_urls: Vec<Url>,
+    insights_urls: Vec<Url>,
     search_urls: Vec<Url>,
 }
 
@@ -68,6 +69,11 @@ impl Ctx {
             .iter()
             .map(|id| endpoint(base, &format!("/api/v1/customers/{id}")))
             .collect::<Result<Vec<_>>>()?;
+        let insights_urls = data
+            .ids
+            .iter()
+            .map(|id| endpoint(base, &format!("/api/v1/customers/{id}/insights")))
+            .collect::<Result<Vec<_>>>()?;
         let search_urls = data
             .terms
             .iter()
@@ -87,6 +93,7 @@ impl Ctx {
             create_url,
             list_url,
             get_urls,
+            insights_urls,
             search_urls,
         })
     }
@@ -103,6 +110,7 @@ impl Ctx {
             Scenario::Get => self.client.get(self.get_urls.choose(rng)?.clone()),
             Scenario::List => self.client.get(self.list_url.clone()),
             Scenario::Search => self.client.get(self.search_urls.choose(rng)?.clone()),
+            Scenario::Insights => self.client.get(self.insights_urls.choose(rng)?.clone()),
         };
         Some(rb.header(AUTHORIZATION, self.auth.clone()))
     }
@@ -180,7 +188,7 @@ pub async fn run_scenario(
     duration: Duration,
 ) -> Result<ScenarioReport> {
     let empty = match s {
-        Scenario::Get => ctx.get_urls.is_empty(),
+        Scenario::Get | Scenario::Insights => ctx.get_urls.is_empty(),
         Scenario::Search => ctx.search_urls.is_empty(),
         Scenario::Create | Scenario::List => false,
     };
