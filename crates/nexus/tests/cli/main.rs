@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ai;
 mod help;
 mod import;
 mod seed_demo;
