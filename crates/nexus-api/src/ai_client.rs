@@ -6,9 +6,10 @@
 use crate::ai_service::{
     ClassifyRequest, ClassifyResponse, SentimentResults, ServingModels, TextsRequest,
 };
+use crate::ai_service::{WinRequest, WinResponse};
 use async_trait::async_trait;
 use nexus_core::ai::{
-    AiLayer, AiUnavailable, Classification, CustomerFacts, CustomerScores, ModelInfo,
+    AiLayer, AiUnavailable, Classification, CustomerFacts, CustomerScores, DealFacts, ModelInfo,
     RevenueForecast, Segmentation, SentimentScore,
 };
 use reqwest::StatusCode;
@@ -140,6 +141,22 @@ impl AiLayer for RemoteAi {
 
     async fn score(&self, facts: &CustomerFacts) -> Result<CustomerScores, AiUnavailable> {
         self.post("/v1/score", facts).await
+    }
+
+    async fn win_probability(
+        &self,
+        deals: &[DealFacts],
+    ) -> Result<Option<Vec<f64>>, AiUnavailable> {
+        let body = WinRequest {
+            deals: deals.to_vec(),
+        };
+        let r: WinResponse = self.post("/v1/win", &body).await?;
+        match r.probabilities {
+            Some(p) if p.len() != deals.len() => Err(AiUnavailable(
+                "AI service answered the wrong number of results".into(),
+            )),
+            p => Ok(p),
+        }
     }
 
     async fn forecast(&self) -> Result<Option<RevenueForecast>, AiUnavailable> {

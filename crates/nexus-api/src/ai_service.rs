@@ -17,7 +17,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use nexus_core::ai::local::LocalAi;
 use nexus_core::ai::train::{TrainReport, Trainer};
 use nexus_core::ai::{
-    AiLayer, Classification, CustomerFacts, CustomerScores, ModelInfo, RevenueForecast,
+    AiLayer, Classification, CustomerFacts, CustomerScores, DealFacts, ModelInfo, RevenueForecast,
     Segmentation, SentimentScore,
 };
 use serde::{Deserialize, Serialize};
@@ -79,7 +79,7 @@ pub struct AiServiceState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "NEXUS AI service", description = "The NEXUS models over HTTP (`nexus ai serve`): classification of new customers, sentiment, customer scores, revenue forecast, segments, training."),
-    paths(classify, sentiment, score, forecast, segments, models, reload, train, health, ready),
+    paths(classify, sentiment, score, win, forecast, segments, models, reload, train, health, ready),
     tags((name = "ai", description = "Models"), (name = "operations", description = "Health and metrics"))
 )]
 pub struct AiServiceDoc;
@@ -90,6 +90,7 @@ pub fn router(state: AiServiceState) -> Router {
         .route("/v1/classify", post(classify))
         .route("/v1/sentiment", post(sentiment))
         .route("/v1/score", post(score))
+        .route("/v1/win", post(win))
         .route("/v1/forecast", get(forecast))
         .route("/v1/segments", get(segments))
         .route("/v1/models", get(models))
@@ -212,6 +213,37 @@ async fn score(
     };
     match s.ai.score(&facts).await {
         Ok(scores) => Json(scores).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// Open deals to score.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct WinRequest {
+    pub deals: Vec<DealFacts>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct WinResponse {
+    /// One probability per deal; `null` while no win model serves.
+    pub probabilities: Option<Vec<f64>>,
+}
+
+/// Win probability of open deals.
+#[utoipa::path(post, path = "/v1/win", tag = "ai", request_body = WinRequest,
+    responses((status = 200, body = WinResponse), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn win(
+    State(s): State<AiServiceState>,
+    body: Result<Json<WinRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request("body must be {\"deals\": [...]} (see the schema)");
+    };
+    if req.deals.len() > TEXTS_MAX {
+        return bad_request(format!("at most {TEXTS_MAX} deals"));
+    }
+    match s.ai.win_probability(&req.deals).await {
+        Ok(probabilities) => Json(WinResponse { probabilities }).into_response(),
         Err(e) => unavailable(e),
     }
 }

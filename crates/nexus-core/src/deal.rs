@@ -42,6 +42,11 @@ pub struct Deal {
     /// Order inside the stage, ascending (kanban). Assigned by the server on create and on
     /// moves; the server may renumber a stage, always keeping its order.
     pub position: i64,
+    /// The win model's probability that this open deal is won (1 won, 0 lost), computed when
+    /// the deal is read; `null` before the model is trained or while the AI layer is down. Not
+    /// stored, and not part of the deal's change history.
+    #[serde(default)]
+    pub win_probability: Option<f64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

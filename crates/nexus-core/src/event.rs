@@ -61,8 +61,15 @@ impl Event {
     }
 }
 
-/// Fields that change on every write and say nothing about what the user changed.
-const BOOKKEEPING: &[&str] = &["version", "updated_at", "created_at", "id"];
+/// Fields that are not changes: bookkeeping, and values derived when read (a deal's
+/// `win_probability`).
+const BOOKKEEPING: &[&str] = &[
+    "version",
+    "updated_at",
+    "created_at",
+    "id",
+    "win_probability",
+];
 
 /// The top-level fields that differ between two serialised states, as `{before, after}` pairs.
 /// `before = None` records a creation (every field is "after"); `after = None` a deletion.

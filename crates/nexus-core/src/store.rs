@@ -634,6 +634,15 @@ pub trait AiStore: Send + Sync {
         customer: CustomerId,
         limit: u32,
     ) -> CoreResult<Vec<(Timestamp, f64)>>;
+    /// Live won or lost deals in id order after `after`, with the stage each left to close and
+    /// its activity count.
+    async fn closed_deals_page(
+        &self,
+        after: Option<DealId>,
+        limit: u32,
+    ) -> CoreResult<Vec<crate::ai::ClosedDeal>>;
+    /// Live activities per deal, for these deals (absent: none).
+    async fn deal_activity_counts(&self, deals: &[DealId]) -> CoreResult<Vec<(DealId, i64)>>;
     /// Live customers whose classification is pending, oldest first.
     async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>>;
     /// Writes the segment fields (and version, `updated_at`) of each customer whose stored

@@ -5,11 +5,11 @@
 use crate::rows::{CUSTOMER_COLUMNS, CustomerRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
-use nexus_core::ai::{ModelInfo, ModelKind, ModelStatus, PurchaseFacts};
+use nexus_core::ai::{ClosedDeal, ModelInfo, ModelKind, ModelStatus, PurchaseFacts};
 use nexus_core::customer::Customer;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
-use nexus_core::ids::{CustomerId, ProductId};
+use nexus_core::ids::{CustomerId, DealId, PipelineId, ProductId, StageId, UserId};
 use nexus_core::store::AiStore;
 use nexus_core::time::Timestamp;
 use serde_json::Value;
@@ -220,6 +220,85 @@ impl AiStore for Db {
         let rows: Vec<(Timestamp, f64)> = with_pool!(self, read, conn =>
             sqlx::query_as(SQL).bind(customer.0).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?);
         Ok(rows)
+    }
+
+    async fn closed_deals_page(
+        &self,
+        after: Option<DealId>,
+        limit: u32,
+    ) -> CoreResult<Vec<ClosedDeal>> {
+        const SQL: &str = "SELECT d.id, d.owner_id, d.pipeline_id, \
+               (SELECT sc.from_stage_id FROM deal_stage_changes sc WHERE sc.deal_id = d.id AND sc.to_stage_id = d.stage_id \
+                ORDER BY sc.changed_at DESC LIMIT 1), \
+               d.status, d.value, d.created_at, d.closed_at, \
+               (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.deleted_at IS NULL) \
+             FROM deals d WHERE d.deleted_at IS NULL AND d.status IN ('won', 'lost') AND d.id > $1 \
+             ORDER BY d.id LIMIT $2";
+        type Row = (
+            Uuid,
+            Uuid,
+            Uuid,
+            Option<Uuid>,
+            String,
+            i64,
+            Timestamp,
+            Option<Timestamp>,
+            i64,
+        );
+        let rows: Vec<Row> = with_pool!(self, read, conn =>
+            sqlx::query_as(SQL)
+                .bind(after.map_or(Uuid::nil(), |d| d.0))
+                .bind(i64::from(limit))
+                .fetch_all(conn).await.map_err(db_err)?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    owner,
+                    pipeline,
+                    last_open,
+                    status,
+                    value,
+                    created_at,
+                    closed_at,
+                    activities,
+                )| ClosedDeal {
+                    id: DealId(id),
+                    owner_id: UserId(owner),
+                    pipeline_id: PipelineId(pipeline),
+                    last_open_stage: last_open.map(StageId),
+                    won: status == "won",
+                    value,
+                    created_at,
+                    closed_at,
+                    activities,
+                },
+            )
+            .collect())
+    }
+
+    async fn deal_activity_counts(&self, deals: &[DealId]) -> CoreResult<Vec<(DealId, i64)>> {
+        if deals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(deals.len());
+        for chunk in deals.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT deal_id, count(*) FROM activities WHERE deleted_at IS NULL AND deal_id IN ({}) GROUP BY deal_id",
+                marks.join(", ")
+            );
+            let rows: Vec<(Uuid, i64)> = with_pool!(self, read, conn => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for d in chunk {
+                    q = q.bind(d.0);
+                }
+                q.fetch_all(conn).await.map_err(db_err)?
+            });
+            out.extend(rows.into_iter().map(|(d, n)| (DealId(d), n)));
+        }
+        Ok(out)
     }
 
     async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>> {

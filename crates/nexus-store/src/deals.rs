@@ -67,6 +67,7 @@ impl TryFrom<DealRow> for Deal {
             expected_close_date: r.expected_close_date,
             closed_at: r.closed_at,
             position: r.position,
+            win_probability: None,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -2134,7 +2134,8 @@ export type RevenueForecast = {
   metrics: object;
   source: Provenance;
 };
-export type ModelKind = "segments" | "tier" | "clv" | "forecast" | "recommend";
+export type ModelKind =
+  "segments" | "tier" | "clv" | "forecast" | "recommend" | "win";
 export type ModelStatus = "serving" | "retired" | "rejected";
 export type ModelInfo = {
   id: string;
@@ -2547,6 +2548,10 @@ export type Deal = {
   /** Order inside the stage, ascending (kanban). Assigned by the server on create and on
     moves; the server may renumber a stage, always keeping its order. */
   position: number;
+  /** The win model's probability that this open deal is won (1 won, 0 lost), computed when
+    the deal is read; `null` before the model is trained or while the AI layer is down. Not
+    stored, and not part of the deal's change history. */
+  win_probability?: number | null;
   version: number;
   created_at: string;
   updated_at: string;

@@ -177,6 +177,65 @@ async fn seed_buyers(app: &TestApp) -> Seeded {
     }
 }
 
+/// 36 deals on the default pipeline, closed from every open stage: won mostly from the later
+/// stages, lost mostly from the early ones; returns an open deal in the last open stage and one
+/// in the first.
+async fn seed_deals(app: &TestApp, customers: &[String]) -> (String, String) {
+    let p = app.get("/api/v1/pipelines", &app.admin).await.body["data"][0].clone();
+    let open: Vec<String> = p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "open")
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    let last = open.len() - 1;
+    let deal = |i: usize, stage: usize| {
+        let customer = customers[i % customers.len()].clone();
+        let stage_id = open[stage].clone();
+        async move {
+            let d = app
+                .post(
+                    "/api/v1/deals",
+                    &app.admin,
+                    json!({"title": format!("Deal {i}"),
+                "customer_id": customer, "value": 100_000 + 5_000 * i as i64, "currency": "EUR"}),
+                )
+                .await
+                .expect(StatusCode::CREATED)
+                .body;
+            let id = id_of(&d);
+            if stage > 0 {
+                app.patch(
+                    &format!("/api/v1/deals/{id}"),
+                    &app.admin,
+                    json!({"stage_id": stage_id}),
+                )
+                .await
+                .expect(StatusCode::OK);
+            }
+            id
+        }
+    };
+    for i in 0..36 {
+        let stage = i % (last + 1);
+        let id = deal(i, stage).await;
+        let late = stage * 2 >= last;
+        let won = late != (i % 9 == 0);
+        let body = if won {
+            json!({"status": "won"})
+        } else {
+            json!({"status": "lost", "lost_reason": "Budget"})
+        };
+        app.patch(&format!("/api/v1/deals/{id}"), &app.admin, body)
+            .await
+            .expect(StatusCode::OK);
+    }
+    let late = deal(100, last).await;
+    let early = deal(101, 0).await;
+    (late, early)
+}
+
 async fn customer(app: &TestApp, id: &str) -> Value {
     app.get(&format!("/api/v1/customers/{id}"), &app.admin)
         .await
@@ -208,11 +267,14 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
         assert_eq!(none["value"], Value::Null);
 
         let s = seed_buyers(&app).await;
+        let (late, early) = seed_deals(&app, &s.big).await;
+        let open_before = app.get(&format!("/api/v1/deals/{late}"), &app.admin).await.expect(StatusCode::OK).body;
+        assert_eq!(open_before["win_probability"], Value::Null);
         let report = trainer.run().await.unwrap();
         let kinds: Vec<ModelKind> = report.models.iter().map(|m| m.model).collect();
         assert_eq!(
             kinds,
-            [ModelKind::Segments, ModelKind::Clv, ModelKind::Tier, ModelKind::Forecast, ModelKind::Recommend]
+            [ModelKind::Segments, ModelKind::Clv, ModelKind::Tier, ModelKind::Forecast, ModelKind::Recommend, ModelKind::Win]
         );
         assert!(report.models.iter().all(|m| m.status == ModelStatus::Serving && m.version == 1), "{report:?}");
         // Every buyer got a behavioural segment, the early customer a predicted one.
@@ -220,8 +282,31 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
 
         // The registry, admins only.
         let models = app.get("/api/v1/ai/models", &app.admin).await.expect(StatusCode::OK).body;
-        assert_eq!(models["serving"].as_array().unwrap().len(), 5);
-        assert_eq!(models["versions"].as_array().unwrap().len(), 5);
+        assert_eq!(models["serving"].as_array().unwrap().len(), 6);
+        assert_eq!(models["versions"].as_array().unwrap().len(), 6);
+        let win = models["serving"].as_array().unwrap().iter().find(|m| m["model"] == "win").unwrap();
+        assert!(f(&win["metrics"]["auc"]) > 0.5, "{win}");
+
+        // Deals carry their win probability: later stages more likely won than early ones,
+        // closed deals 1 or 0; the probability is derived, never a change in the history.
+        let late_deal = app.get(&format!("/api/v1/deals/{late}"), &app.admin).await.expect(StatusCode::OK).body;
+        let early_deal = app.get(&format!("/api/v1/deals/{early}"), &app.admin).await.expect(StatusCode::OK).body;
+        let (pl, pe) = (f(&late_deal["win_probability"]), f(&early_deal["win_probability"]));
+        assert!(0.0 < pe && pe < pl && pl < 1.0, "early {pe}, late {pl}");
+        let listed = app.get("/api/v1/deals?limit=100", &app.admin).await.expect(StatusCode::OK).body;
+        for d in listed["data"].as_array().unwrap() {
+            let p = f(&d["win_probability"]);
+            match d["status"].as_str().unwrap() {
+                "won" => assert_eq!(p, 1.0),
+                "lost" => assert_eq!(p, 0.0),
+                _ => assert!((0.0..=1.0).contains(&p)),
+            }
+        }
+        let moved = app.patch(&format!("/api/v1/deals/{early}"), &app.admin, json!({"title": "Renamed"})).await.expect(StatusCode::OK).body;
+        assert!(moved["win_probability"].is_number());
+        app.state.store.sequence_events(10_000).await.unwrap();
+        let h = app.get(&format!("/api/v1/deals/{early}/history"), &app.admin).await.expect(StatusCode::OK).body;
+        assert!(h["data"].as_array().unwrap().iter().all(|e| e["changes"].get("win_probability").is_none()), "{h}");
         let tier = models["serving"].as_array().unwrap().iter().find(|m| m["model"] == "tier").unwrap();
         assert!(f(&tier["metrics"]["accuracy"]) >= f(&tier["metrics"]["majority_baseline_accuracy"]), "{tier}");
         let (_, rep) = app.user("rep@ai.test", Role::SalesRep, None).await;
@@ -339,6 +424,7 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
         assert_eq!(rec.status, ModelStatus::Rejected);
         assert!(rec.reason.as_deref().unwrap().contains("below the serving version"), "{rec:?}");
         let models = app.get("/api/v1/ai/models", &app.admin).await.expect(StatusCode::OK).body;
+        assert_eq!(models["serving"].as_array().unwrap().len(), 6);
         let serving_rec = models["serving"].as_array().unwrap().iter().find(|m| m["model"] == "recommend").unwrap().clone();
         assert_eq!(serving_rec["version"], best);
         let retired = models["versions"].as_array().unwrap().iter()

@@ -325,6 +325,17 @@ pub fn score_with(set: &ModelSet, facts: &CustomerFacts) -> CustomerScores {
     }
 }
 
+/// Win probabilities under the serving win model.
+pub fn win_with(set: &ModelSet, deals: &[DealFacts]) -> Option<Vec<f64>> {
+    let w = set.win.as_ref()?;
+    Some(
+        deals
+            .iter()
+            .map(|d| w.state.model.score(&w.state.features(d)))
+            .collect(),
+    )
+}
+
 /// The forecast of the serving version.
 pub fn forecast_of(set: &ModelSet) -> Option<RevenueForecast> {
     let f = set.forecast.as_ref()?;
@@ -421,6 +432,13 @@ impl AiLayer for LocalAi {
 
     async fn segments(&self) -> Result<Option<Segmentation>, AiUnavailable> {
         Ok(segments_of(&self.models()))
+    }
+
+    async fn win_probability(
+        &self,
+        deals: &[DealFacts],
+    ) -> Result<Option<Vec<f64>>, AiUnavailable> {
+        Ok(win_with(&self.models(), deals))
     }
 
     async fn serving(&self) -> Result<Vec<ModelInfo>, AiUnavailable> {

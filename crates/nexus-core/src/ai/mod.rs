@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 string_enum!(
     /// The trained models. Sentiment (VADER) is rule-based and not trained.
-    ModelKind { Segments => "segments", Tier => "tier", Clv => "clv", Forecast => "forecast", Recommend => "recommend" }
+    ModelKind { Segments => "segments", Tier => "tier", Clv => "clv", Forecast => "forecast", Recommend => "recommend", Win => "win" }
 );
 
 string_enum!(
@@ -112,6 +112,63 @@ pub struct RecommendState {
     pub use_knn: bool,
 }
 
+/// Deal win probability: the logistic model and each owner's share of won deals.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WinState {
+    pub model: nexus_ai::win::WinModel,
+    /// Won / closed deals per owner at training time.
+    pub owner_rates: std::collections::HashMap<crate::ids::UserId, f64>,
+    /// Won / closed deals of everybody (for owners without closed deals).
+    pub base_rate: f64,
+}
+
+/// What the win model reads of an open deal (the owner's win rate comes from the model).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DealFacts {
+    pub owner_id: crate::ids::UserId,
+    /// Position of the deal's stage among its pipeline's open stages (0 = first).
+    pub stage_index: f64,
+    /// The stage's configured probability, 0..1.
+    pub stage_probability: f64,
+    pub age_days: f64,
+    /// Value in major units.
+    pub amount: f64,
+    /// Activities logged on the deal.
+    pub activities: f64,
+}
+
+/// A won or lost deal as the win model trains on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClosedDeal {
+    pub id: crate::ids::DealId,
+    pub owner_id: crate::ids::UserId,
+    pub pipeline_id: crate::ids::PipelineId,
+    /// The stage the deal left for its closing stage (`None` when created closed).
+    pub last_open_stage: Option<crate::ids::StageId>,
+    pub won: bool,
+    pub value: i64,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub activities: i64,
+}
+
+impl WinState {
+    pub fn features(&self, d: &DealFacts) -> nexus_ai::win::DealFeatures {
+        nexus_ai::win::DealFeatures {
+            stage_index: d.stage_index,
+            stage_probability: d.stage_probability,
+            age_days: d.age_days,
+            amount: d.amount,
+            activities: d.activities,
+            owner_win_rate: self
+                .owner_rates
+                .get(&d.owner_id)
+                .copied()
+                .unwrap_or(self.base_rate),
+        }
+    }
+}
+
 /// A model state with the version it belongs to.
 #[derive(Clone, Debug)]
 pub struct Served<T> {
@@ -127,6 +184,7 @@ pub struct ModelSet {
     pub clv: Option<Served<ClvState>>,
     pub forecast: Option<Served<ForecastState>>,
     pub recommend: Option<Served<RecommendState>>,
+    pub win: Option<Served<WinState>>,
 }
 
 impl ModelSet {
@@ -160,6 +218,7 @@ impl ModelSet {
             ModelKind::Clv => load(&mut self.clv, info, state),
             ModelKind::Forecast => load(&mut self.forecast, info, state),
             ModelKind::Recommend => load(&mut self.recommend, info, state),
+            ModelKind::Win => load(&mut self.win, info, state),
         }
     }
 
@@ -170,6 +229,7 @@ impl ModelSet {
             self.clv.as_ref().map(|s| &s.info),
             self.forecast.as_ref().map(|s| &s.info),
             self.recommend.as_ref().map(|s| &s.info),
+            self.win.as_ref().map(|s| &s.info),
         ]
         .into_iter()
         .flatten()
@@ -438,6 +498,9 @@ pub trait AiLayer: Send + Sync + 'static {
     async fn score(&self, facts: &CustomerFacts) -> Result<CustomerScores, AiUnavailable>;
     async fn forecast(&self) -> Result<Option<RevenueForecast>, AiUnavailable>;
     async fn segments(&self) -> Result<Option<Segmentation>, AiUnavailable>;
+    /// The win probability of each open deal; `None` while no win model serves.
+    async fn win_probability(&self, deals: &[DealFacts])
+    -> Result<Option<Vec<f64>>, AiUnavailable>;
     /// The versions serving now.
     async fn serving(&self) -> Result<Vec<ModelInfo>, AiUnavailable>;
     /// Reloads the serving versions from the store (after a training run elsewhere).

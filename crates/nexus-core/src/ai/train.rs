@@ -220,6 +220,16 @@ impl Trainer {
             self.record(c, &mut next, &mut report).await?;
         }
 
+        // Win probability from the closed deals.
+        let closed = self.closed_deals().await?;
+        let wins = closed.iter().filter(|d| d.won).count();
+        if closed.len() >= self.settings.min_customers && wins > 0 && wins < closed.len() {
+            let pipelines = self.pipelines_of(&closed).await?;
+            let old = serving.win.clone();
+            let c = blocking(move || fit_win(&closed, &pipelines, old.as_ref())).await??;
+            self.record(c, &mut next, &mut report).await?;
+        }
+
         self.ai.swap(next);
         report.resegmented = self.resegment(&currency, at).await?;
         tracing::info!(
@@ -342,6 +352,39 @@ impl Trainer {
         while m < last {
             out.push((m.clone(), by_month.get(&m).copied().unwrap_or(0.0)));
             m = next_month(&m);
+        }
+        Ok(out)
+    }
+
+    async fn closed_deals(&self) -> CoreResult<Vec<ClosedDeal>> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .closed_deals_page(after, self.settings.page)
+                .await?;
+            after = page.last().map(|d| d.id);
+            let done = page.len() < self.settings.page as usize;
+            out.extend(page);
+            if done {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The pipelines of these deals.
+    async fn pipelines_of(
+        &self,
+        deals: &[ClosedDeal],
+    ) -> CoreResult<HashMap<crate::ids::PipelineId, crate::pipeline::Pipeline>> {
+        let mut out = HashMap::new();
+        for d in deals {
+            if !out.contains_key(&d.pipeline_id)
+                && let Some(p) = self.store.get_pipeline(d.pipeline_id).await?
+            {
+                out.insert(d.pipeline_id, p);
+            }
         }
         Ok(out)
     }
@@ -798,6 +841,116 @@ fn fit_recommend(
         metrics,
         verdict,
         rows: full.customers.len(),
+        fit_ms,
+    })
+}
+
+/// Stage index among the pipeline's open stages and the stage's probability (0..1).
+pub fn stage_features(
+    pipeline: &crate::pipeline::Pipeline,
+    stage: crate::ids::StageId,
+) -> Option<(f64, f64)> {
+    let open = pipeline
+        .stages
+        .iter()
+        .filter(|s| s.kind == crate::pipeline::StageKind::Open);
+    open.enumerate()
+        .find(|(_, s)| s.id == stage)
+        .map(|(i, s)| (i as f64, f64::from(s.probability) / 100.0))
+}
+
+fn fit_win(
+    closed: &[ClosedDeal],
+    pipelines: &HashMap<crate::ids::PipelineId, crate::pipeline::Pipeline>,
+    old: Option<&Served<WinState>>,
+) -> CoreResult<Candidate> {
+    let t = Instant::now();
+    let mut per_owner: HashMap<crate::ids::UserId, (f64, f64)> = HashMap::new();
+    for d in closed {
+        let e = per_owner.entry(d.owner_id).or_default();
+        e.0 += f64::from(u8::from(d.won));
+        e.1 += 1.0;
+    }
+    let total_won = closed.iter().filter(|d| d.won).count() as f64;
+    let base_rate = total_won / closed.len().max(1) as f64;
+    // (features, won, held out); the owner's rate leaves the deal itself out.
+    let mut rows = Vec::new();
+    for d in closed {
+        let (Some(stage), Some(closed_at)) = (d.last_open_stage, d.closed_at) else {
+            continue;
+        };
+        let Some((stage_index, stage_probability)) = pipelines
+            .get(&d.pipeline_id)
+            .and_then(|p| stage_features(p, stage))
+        else {
+            continue;
+        };
+        let (w, n) = per_owner.get(&d.owner_id).copied().unwrap_or((0.0, 0.0));
+        let owner_win_rate = if n > 1.0 {
+            (w - f64::from(u8::from(d.won))) / (n - 1.0)
+        } else {
+            base_rate
+        };
+        let features = nexus_ai::win::DealFeatures {
+            stage_index,
+            stage_probability,
+            age_days: (closed_at - d.created_at).num_seconds().max(0) as f64 / 86_400.0,
+            amount: d.value as f64 / 100.0,
+            activities: d.activities as f64,
+            owner_win_rate,
+        };
+        rows.push((features, d.won, bucket(&d.id.0, 5) == 0));
+    }
+    let train: Vec<(nexus_ai::win::DealFeatures, bool)> =
+        rows.iter().filter(|r| !r.2).map(|r| (r.0, r.1)).collect();
+    let test: Vec<&(nexus_ai::win::DealFeatures, bool, bool)> =
+        rows.iter().filter(|r| r.2).collect();
+    let model =
+        nexus_ai::win::WinModel::fit(&train).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let fit_ms = elapsed_ms(t);
+    let outcomes: Vec<bool> = test.iter().map(|r| r.1).collect();
+    let evaluate = |m: &nexus_ai::win::WinModel| {
+        let p: Vec<f64> = test.iter().map(|r| m.score(&r.0)).collect();
+        (
+            nexus_ai::win::auc(&p, &outcomes),
+            nexus_ai::win::brier(&p, &outcomes),
+        )
+    };
+    let (auc, brier) = evaluate(&model);
+    let base_brier = nexus_ai::win::brier(&vec![base_rate; outcomes.len()], &outcomes);
+    let old_auc = old.map(|o| evaluate(&o.state.model).0);
+    let metrics = json!({
+        "auc": auc,
+        "brier": brier,
+        "base_rate_brier": base_brier,
+        "base_rate": base_rate,
+        "serving_auc": old_auc,
+        "train": train.len(),
+        "holdout": test.len(),
+    });
+    let verdict = promote_if(
+        !auc.is_finite() || old_auc.is_none_or(|o| !o.is_finite() || auc >= o - 1e-9),
+        || {
+            format!(
+                "holdout AUC {auc:.4} below the serving version's {:.4}",
+                old_auc.unwrap_or(0.0)
+            )
+        },
+    );
+    let owner_rates = per_owner
+        .into_iter()
+        .map(|(o, (w, n))| (o, w / n))
+        .collect();
+    Ok(Candidate {
+        model: ModelKind::Win,
+        state: to_value(&WinState {
+            model,
+            owner_rates,
+            base_rate,
+        })?,
+        metrics,
+        verdict,
+        rows: train.len(),
         fit_ms,
     })
 }

@@ -95,6 +95,89 @@ impl AiClient {
     }
 }
 
+impl AiClient {
+    /// Fills each deal's `win_probability`: 1 won, 0 lost, the win model's probability for an
+    /// open deal (within the budget; left `null` while no model serves or the AI layer is slow
+    /// or down).
+    pub async fn score_deals(&self, store: &dyn Store, deals: &mut [crate::deal::Deal]) {
+        use crate::deal::DealStatus;
+        let mut open = Vec::new();
+        for (i, d) in deals.iter_mut().enumerate() {
+            d.win_probability = match d.status {
+                DealStatus::Won => Some(1.0),
+                DealStatus::Lost => Some(0.0),
+                DealStatus::Open => {
+                    open.push(i);
+                    None
+                }
+            };
+        }
+        if open.is_empty() {
+            return;
+        }
+        match self.deal_facts(store, deals, &open).await {
+            Ok((positions, facts)) if !facts.is_empty() => {
+                let answer =
+                    tokio::time::timeout(self.budget, self.layer.win_probability(&facts)).await;
+                match answer {
+                    Ok(Ok(Some(p))) => {
+                        for (i, p) in positions.into_iter().zip(p) {
+                            deals[i].win_probability = Some(round4(p));
+                        }
+                    }
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "win probability unavailable"),
+                    Err(_) => tracing::warn!("win probability over budget"),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "win probability: deal facts unavailable"),
+        }
+    }
+
+    /// The win model's inputs of the open deals at `open` (those whose stage is found).
+    async fn deal_facts(
+        &self,
+        store: &dyn Store,
+        deals: &[crate::deal::Deal],
+        open: &[usize],
+    ) -> CoreResult<(Vec<usize>, Vec<crate::ai::DealFacts>)> {
+        let ids: Vec<_> = open.iter().map(|&i| deals[i].id).collect();
+        let counts: std::collections::HashMap<_, _> = store
+            .deal_activity_counts(&ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut pipelines = std::collections::HashMap::new();
+        let now = crate::time::now();
+        let (mut positions, mut facts) = (Vec::new(), Vec::new());
+        for &i in open {
+            let d = &deals[i];
+            if let std::collections::hash_map::Entry::Vacant(slot) = pipelines.entry(d.pipeline_id)
+            {
+                slot.insert(store.get_pipeline(d.pipeline_id).await?);
+            }
+            let Some((stage_index, stage_probability)) = pipelines
+                .get(&d.pipeline_id)
+                .and_then(Option::as_ref)
+                .and_then(|p| crate::ai::train::stage_features(p, d.stage_id))
+            else {
+                continue;
+            };
+            positions.push(i);
+            facts.push(crate::ai::DealFacts {
+                owner_id: d.owner_id,
+                stage_index,
+                stage_probability,
+                age_days: (now - d.created_at).num_seconds().max(0) as f64 / 86_400.0,
+                amount: d.value as f64 / 100.0,
+                activities: counts.get(&d.id).copied().unwrap_or(0) as f64,
+            });
+        }
+        Ok((positions, facts))
+    }
+}
+
 /// A customer's insights.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerInsights {

@@ -11,6 +11,7 @@ use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, DealId, EventId, PipelineId, StageChangeId, StageId};
 use crate::pipeline::Pipeline;
+use crate::services::ai::AiClient;
 use crate::services::deal_rules::{self, enter_stage, pick_stage, stage_change};
 use crate::services::ownership::{check_if_match, new_ownership, reassignment};
 use crate::store::{DealWrite, Store};
@@ -25,6 +26,7 @@ const UPDATE_ATTEMPTS: u64 = 30;
 pub struct DealService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    ai: AiClient,
 }
 
 /// A prepared change: the next state, where it goes, and its history entry and event action.
@@ -36,11 +38,11 @@ struct Change {
 }
 
 impl DealService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
+        Self { store, bus, ai }
     }
 
-    pub async fn create(&self, actor: &Actor, input: NewDeal) -> CoreResult<Deal> {
+    async fn create_unscored(&self, actor: &Actor, input: NewDeal) -> CoreResult<Deal> {
         actor.require(Permission::DealsWrite)?;
         let mut errors = Vec::new();
         if let Err(e) = self.check_customer(actor, input.customer_id).await? {
@@ -80,6 +82,7 @@ impl DealService {
             expected_close_date: input.expected_close_date,
             closed_at: None,
             position: 0,
+            win_probability: None,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -121,7 +124,14 @@ impl DealService {
     }
 
     /// A live deal the actor may read; anything else is "not found".
+    /// A live deal the actor may read, with its win probability.
     pub async fn get(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
+        let d = self.live(actor, id).await?;
+        Ok(self.scored(d).await)
+    }
+
+    /// A live deal the actor may read; anything else is "not found".
+    async fn live(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
         match self.readable(actor, id).await? {
             d if d.deleted_at.is_none() => Ok(d),
             _ => Err(CoreError::not_found(ENTITY)),
@@ -139,7 +149,7 @@ impl DealService {
         }
     }
 
-    pub async fn update(
+    async fn update_unscored(
         &self,
         actor: &Actor,
         id: DealId,
@@ -154,7 +164,7 @@ impl DealService {
 
     /// Moves a deal into a stage (of any live pipeline), above or below another deal of that
     /// stage, or to its bottom.
-    pub async fn move_deal(
+    async fn move_deal_unscored(
         &self,
         actor: &Actor,
         id: DealId,
@@ -195,7 +205,7 @@ impl DealService {
                 )))
                 .await;
             }
-            let cur = self.get(actor, id).await?;
+            let cur = self.live(actor, id).await?;
             check_if_match(if_match, &cur.etag())?;
             if !actor.can_write(RecordKind::Deal, cur.ownership(), None) {
                 return Err(CoreError::Forbidden);
@@ -357,7 +367,7 @@ impl DealService {
         id: DealId,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let cur = self.get(actor, id).await?;
+        let cur = self.live(actor, id).await?;
         check_if_match(if_match, &cur.etag())?;
         if !actor.can_write(RecordKind::Deal, cur.ownership(), None) {
             return Err(CoreError::Forbidden);
@@ -378,7 +388,7 @@ impl DealService {
 
     /// Restores a soft-deleted deal at the bottom of its stage (or of the first stage of the
     /// same kind, when its stage was removed meanwhile).
-    pub async fn restore(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
+    async fn restore_unscored(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
         let cur = self.readable(actor, id).await?;
         if !actor.can_write(RecordKind::Deal, cur.ownership(), None) {
             return Err(CoreError::Forbidden);
@@ -424,10 +434,52 @@ impl DealService {
     }
 
     /// Lists deals; the query's scope is replaced by the actor's.
+    /// A page of deals, each with its win probability.
     pub async fn list(&self, actor: &Actor, mut q: DealQuery) -> CoreResult<Vec<Deal>> {
         actor.require(Permission::DealsRead)?;
         q.scope = actor.record_scope();
-        self.store.list_deals(&q).await
+        let mut deals = self.store.list_deals(&q).await?;
+        self.ai.score_deals(&*self.store, &mut deals).await;
+        Ok(deals)
+    }
+
+    async fn scored(&self, mut d: Deal) -> Deal {
+        self.ai
+            .score_deals(&*self.store, std::slice::from_mut(&mut d))
+            .await;
+        d
+    }
+
+    pub async fn create(&self, actor: &Actor, input: NewDeal) -> CoreResult<Deal> {
+        let d = self.create_unscored(actor, input).await?;
+        Ok(self.scored(d).await)
+    }
+
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: DealId,
+        patch: DealPatch,
+        if_match: Option<&str>,
+    ) -> CoreResult<Deal> {
+        let d = self.update_unscored(actor, id, patch, if_match).await?;
+        Ok(self.scored(d).await)
+    }
+
+    pub async fn move_deal(
+        &self,
+        actor: &Actor,
+        id: DealId,
+        mv: DealMove,
+        if_match: Option<&str>,
+    ) -> CoreResult<Deal> {
+        let d = self.move_deal_unscored(actor, id, mv, if_match).await?;
+        Ok(self.scored(d).await)
+    }
+
+    pub async fn restore(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
+        let d = self.restore_unscored(actor, id).await?;
+        Ok(self.scored(d).await)
     }
 
     /// The stage history of a deal (also of a deleted one), oldest first.

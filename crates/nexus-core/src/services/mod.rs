@@ -118,7 +118,7 @@ impl Services {
             products: products::ProductService::new(store.clone(), bus.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
-            deals: deals::DealService::new(store.clone(), bus.clone()),
+            deals: deals::DealService::new(store.clone(), bus.clone(), client.clone()),
             events: events::EventService::new(store.clone()),
             activities: activities::ActivityService::new(store.clone(), bus.clone(), client),
             views: views::ViewService::new(store.clone(), bus.clone()),

@@ -74,6 +74,7 @@ pub fn deal(p: &Pipeline, customer: CustomerId, owner: UserId, title: &str) -> D
         expected_close_date: None,
         closed_at: None,
         position: 0,
+        win_probability: None,
         version: 1,
         created_at: t,
         updated_at: t,

@@ -47,6 +47,7 @@ async fn deal_round_trip_keeps_every_field(s: Arc<dyn Store>) {
     assert_eq!(
         Deal {
             position: 0,
+            win_probability: None,
             ..d.clone()
         },
         stored

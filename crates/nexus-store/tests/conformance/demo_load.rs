@@ -273,6 +273,7 @@ async fn demo_load_reads_back_and_derives_exact_figures(s: Arc<dyn Store>) {
         assert_eq!(
             Deal {
                 position: stored.position,
+                win_probability: None,
                 ..d.clone()
             },
             stored

@@ -79,7 +79,8 @@ fn ai_train_records_every_model_and_ai_serve_answers_with_its_token() {
             ("clv", "serving"),
             ("tier", "serving"),
             ("forecast", "serving"),
-            ("recommend", "serving")
+            ("recommend", "serving"),
+            ("win", "serving")
         ],
         "{report}"
     );
@@ -113,7 +114,7 @@ fn ai_train_records_every_model_and_ai_serve_answers_with_its_token() {
     let (status, health) = http(&addr, "GET", "/health", None, "");
     assert_eq!(status, 200, "{health}");
     let health: serde_json::Value = serde_json::from_str(&health).unwrap();
-    assert_eq!(health["models"], 5);
+    assert_eq!(health["models"], 6);
     let (_, doc) = http(&addr, "GET", "/openapi.json", None, "");
     assert!(doc.contains("/v1/classify") && doc.contains("/v1/score"));
     let profile = r#"{"profiles":[["kind=company","email=business"]]}"#;
