@@ -555,8 +555,8 @@ pub trait ImportStore: Send + Sync {
     /// held by `owner`, and its checkpoint is still `from_offset`; `false` (nothing written)
     /// otherwise: the job was cancelled or taken over.
     async fn commit_import_batch(&self, c: crate::import::ImportCommit<'_>) -> CoreResult<bool>;
-    /// Which of these normalized (lower-case) SKUs live products hold.
-    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>>;
+    /// The live products holding these normalized (lower-case) SKUs.
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<Product>>;
     /// Sizes the writer for an import (`true`: a page cache that holds the indexes the batches
     /// insert into at random places) or back to normal (`false`); a no-op where the database
     /// manages its own memory (PostgreSQL).

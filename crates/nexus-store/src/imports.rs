@@ -11,6 +11,7 @@ use nexus_core::ids::{ImportId, UserId};
 use nexus_core::import::{
     ImportCommit, ImportJob, ImportProgress, ImportRecords, ImportRejection, OnDuplicate, RowError,
 };
+use nexus_core::product::Product;
 use nexus_core::store::ImportStore;
 use nexus_core::time::Timestamp;
 use serde_json::{Map, Value};
@@ -272,24 +273,8 @@ impl ImportStore for Db {
         Ok(true)
     }
 
-    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>> {
-        let mut found = Vec::new();
-        for chunk in skus.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT sku_norm FROM products WHERE deleted_at IS NULL AND sku_norm IN ({})",
-                placeholders.join(", ")
-            );
-            let rows: Vec<String> = with_pool!(self, read, conn => {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
-                for s in chunk {
-                    q = q.bind(s);
-                }
-                q.fetch_all(conn).await.map_err(db_err)?
-            });
-            found.extend(rows);
-        }
-        Ok(found)
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<Product>> {
+        Db::products_with_skus(self, skus).await
     }
 
     async fn import_writer_cache(&self, importing: bool) -> CoreResult<()> {
