@@ -35,11 +35,11 @@ use nexus_core::transaction::{
 };
 use sqlx::Connection as _;
 
-const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, created_by, version, created_at, updated_at, deleted_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, version = $6, updated_at = $7, deleted_at = $8 \
-     WHERE id = $1 AND version = $9";
+const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, external_ref = $6, version = $7, updated_at = $8, deleted_at = $9 \
+     WHERE id = $1 AND version = $10";
 
 const INSERT_ITEM: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -109,7 +109,7 @@ impl Db {
     ) -> CoreResult<()> {
         with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
             exec!(tx, INSERT_TRANSACTION, t.id.0, t.customer_id.0, t.status.as_str(), t.currency.as_str(),
-                t.total, t.occurred_at, &t.reference, t.created_by.map(|u| u.0), t.version,
+                t.total, t.occurred_at, &t.reference, &t.external_ref, t.created_by.map(|u| u.0), t.version,
                 t.created_at, t.updated_at, t.deleted_at);
         }));
         Ok(())
@@ -123,7 +123,7 @@ impl Db {
     ) -> CoreResult<bool> {
         with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
             let done = exec!(tx, UPDATE_TRANSACTION, t.id.0, t.status.as_str(), t.total, t.occurred_at,
-                &t.reference, t.version, t.updated_at, t.deleted_at, expected_version);
+                &t.reference, &t.external_ref, t.version, t.updated_at, t.deleted_at, expected_version);
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -211,6 +211,10 @@ fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
     if let Some(c) = q.currency {
         let n = f.arg(Arg::Text(c.as_str().into()));
         f.cond(format!("t.currency = ${n}"));
+    }
+    if let Some(r) = &q.external_ref {
+        let n = f.arg(Arg::Text(r.clone()));
+        f.cond(format!("t.external_ref = ${n}"));
     }
     if let Some(p) = q.product_id {
         let n = f.arg(Arg::Uuid(p.0));

@@ -945,6 +945,7 @@ const injectedRtkApi = api
             status: queryArg.status,
             currency: queryArg.currency,
             product_id: queryArg.productId,
+            external_ref: queryArg.externalRef,
             occurred_after: queryArg.occurredAfter,
             occurred_before: queryArg.occurredBefore,
             deleted: queryArg.deleted,
@@ -980,6 +981,7 @@ const injectedRtkApi = api
             status: queryArg.status,
             currency: queryArg.currency,
             product_id: queryArg.productId,
+            external_ref: queryArg.externalRef,
             occurred_after: queryArg.occurredAfter,
             occurred_before: queryArg.occurredBefore,
             deleted: queryArg.deleted,
@@ -1796,6 +1798,8 @@ export type ListTransactionsApiArg = {
   currency?: Currency;
   /** Transactions with at least one line of this product. */
   productId?: ProductId;
+  /** The transaction with exactly this `external_ref`. */
+  externalRef?: string;
   /** `occurred_at` on or after this time. */
   occurredAfter?: string;
   /** `occurred_at` strictly before this time. */
@@ -1824,6 +1828,8 @@ export type ExportTransactionsApiArg = {
   currency?: Currency;
   /** Transactions with at least one line of this product. */
   productId?: ProductId;
+  /** The transaction with exactly this `external_ref`. */
+  externalRef?: string;
   /** `occurred_at` on or after this time. */
   occurredAfter?: string;
   /** `occurred_at` strictly before this time. */
@@ -2293,6 +2299,10 @@ export type Transaction = {
   occurred_at: string;
   /** The order number in another system, if any. */
   reference?: string | null;
+  /** The order's key in another system, unique among live transactions: a CSV import skips an
+    order whose `order_ref` a live transaction holds here (409 `external_ref_taken` on a
+    create or change that would repeat one). */
+  external_ref?: string | null;
   items: LineItem[];
   /** Sum of the line totals, in minor units; computed by the server, never taken from clients. */
   total: number;
@@ -2726,12 +2736,17 @@ export type TransactionCreate = {
   /** Default: now. */
   occurred_at?: string | null;
   reference?: string | null;
+  /** The order's key in another system; unique among live transactions (409
+    `external_ref_taken`). */
+  external_ref?: string | null;
   items: LineItemInput[];
 };
 export type TransactionUpdate = {
   status?: null | TransactionStatus;
   occurred_at?: string | null;
   reference?: string | null;
+  /** Unique among live transactions (409 `external_ref_taken`); `null` clears it. */
+  external_ref?: string | null;
   items?: LineItemInput[] | null;
 };
 export type UserList = {

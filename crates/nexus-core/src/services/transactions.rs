@@ -18,7 +18,6 @@ use crate::transaction::{
     CustomerAggregates, ItemInput, NewTransaction, Transaction, TransactionPatch, TransactionQuery,
     price_items,
 };
-use crate::validate::Patch;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -68,6 +67,7 @@ impl TransactionService {
             currency,
             occurred_at: input.occurred_at.unwrap_or(now),
             reference: input.reference,
+            external_ref: input.external_ref,
             items,
             total,
             created_by: Some(actor.user_id),
@@ -123,11 +123,8 @@ impl TransactionService {
             if let Some(t) = patch.occurred_at {
                 next.occurred_at = t;
             }
-            match &patch.reference {
-                Patch::Absent => {}
-                Patch::Null => next.reference = None,
-                Patch::Value(r) => next.reference = Some(r.clone()),
-            }
+            patch.reference.apply_to(&mut next.reference);
+            patch.external_ref.apply_to(&mut next.external_ref);
             if let Some(items) = &patch.items {
                 if !cur.status.items_editable() || !next.status.items_editable() {
                     return Err(CoreError::conflict(
