@@ -4,6 +4,7 @@
 //! from the last committed batch, never importing a row twice.
 
 pub mod csv_file;
+pub mod orders;
 pub mod worker;
 
 use crate::custom_field::{CustomField, FieldType};
