@@ -166,6 +166,26 @@ impl Db {
         Ok(select_in!(self, sqlx::query_scalar, SQL, [], emails, |e| e))
     }
 
+    /// Live customers with one of these ids or normalized (lower-case) e-mails.
+    pub(crate) async fn live_customers_by_keys(
+        &self,
+        ids: &[CustomerId],
+        emails: &[String],
+    ) -> CoreResult<Vec<Customer>> {
+        let by_id = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL AND id IN ({{in}})"
+        );
+        let by_email = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL AND email_norm IN ({{in}})"
+        );
+        let mut rows: Vec<CustomerRow> =
+            select_in!(self, sqlx::query_as, by_id, [], ids, |id| id.0);
+        let mut more: Vec<CustomerRow> =
+            select_in!(self, sqlx::query_as, by_email, [], emails, |e| e);
+        rows.append(&mut more);
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
     pub(crate) async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1");
         let row: Option<CustomerRow> = with_pool!(self, read, conn =>

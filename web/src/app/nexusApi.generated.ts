@@ -1630,7 +1630,7 @@ export type ListImportsApiArg = {
 };
 export type UploadImportApiResponse = /** status 201  */ ImportJob;
 export type UploadImportApiArg = {
-  /** customers or products */
+  /** customers, products or transactions */
   entity: string;
   /** The file's name, for display */
   fileName?: string;
@@ -1639,7 +1639,7 @@ export type UploadImportApiArg = {
 };
 export type ListImportFieldsApiResponse = /** status 200  */ FieldList;
 export type ListImportFieldsApiArg = {
-  /** customers or products */
+  /** customers, products or transactions */
   entity: string;
 };
 export type ReadImportApiResponse = /** status 200  */ ImportJob;
@@ -2523,15 +2523,16 @@ export type ImportProgress = {
   bytes_processed: number;
   /** Data rows read (accepted + rejected + duplicates). */
   rows_processed: number;
-  /** Rows committed as new records. */
+  /** Rows committed as new records (transactions: as line items of new transactions). */
   rows_accepted: number;
   /** Rows refused by validation (see the job's rejections for the reasons). */
   rows_rejected: number;
-  /** Rows skipped because their e-mail was taken (also listed among the rejections). */
+  /** Rows skipped because their key (e-mail, SKU, order_ref) was taken (also listed among
+    the rejections). */
   rows_duplicate: number;
 };
 export type ImportId = string;
-export type ImportEntity = "customers" | "products";
+export type ImportEntity = "customers" | "products" | "transactions";
 export type ImportStatus =
   "uploaded" | "queued" | "running" | "completed" | "failed" | "cancelled";
 export type OnDuplicate = "skip";
@@ -2612,7 +2613,8 @@ export type ImportStart = {
     | {
         [key: string]: string;
       };
-  /** `skip` (the default): a row whose e-mail is taken is skipped and listed as a duplicate. */
+  /** `skip` (the default): a row whose key is taken (a customer's e-mail, a product's SKU, an
+    order's `order_ref`) is skipped and listed as a duplicate. */
   on_duplicate?: string | null;
 };
 export type Stage = {

@@ -12,14 +12,19 @@ use crate::customer::Customer;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, ProductId, TransactionId};
+use crate::money::Currency;
 use crate::product::Product;
 use crate::store::Store;
 use crate::transaction::{
-    CustomerAggregates, ItemInput, NewTransaction, Transaction, TransactionPatch, TransactionQuery,
-    price_items,
+    CustomerAggregates, ItemInput, LineItem, NewTransaction, Transaction, TransactionPatch,
+    TransactionQuery, price_items,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
+
+mod import;
+
+pub use import::OrderCheck;
 
 /// Optimistic-concurrency retries of a change without `If-Match` before answering 409.
 const UPDATE_ATTEMPTS: u64 = 30;
@@ -57,26 +62,9 @@ impl TransactionService {
             return Err(CoreError::Forbidden);
         }
         let products = self.products_of(&input.items).await?;
-        let (currency, items, total) = price_items(&input.items, &products, input.currency, &[])
+        let priced = price_items(&input.items, &products, input.currency, &[])
             .map_err(CoreError::Validation)?;
-        let now = crate::time::now();
-        let t = Transaction {
-            id: TransactionId::new(),
-            customer_id: customer.id,
-            status: input.status,
-            currency,
-            occurred_at: input.occurred_at.unwrap_or(now),
-            reference: input.reference,
-            external_ref: input.external_ref,
-            items,
-            total,
-            created_by: Some(actor.user_id),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        let ev = event(actor, &customer, None, &t, "created");
+        let (t, ev) = new_transaction(actor, &customer, input, priced);
         self.store.insert_transaction(&t, &ev).await?;
         self.bus.committed();
         Ok(t)
@@ -290,6 +278,35 @@ impl TransactionService {
             .map(|p| (p.id, p))
             .collect())
     }
+}
+
+/// A new transaction of `customer` from a create's input and its priced lines (currency, lines,
+/// total: see [`price_items`]), with its `transaction.created` event.
+fn new_transaction(
+    actor: &Actor,
+    customer: &Customer,
+    input: NewTransaction,
+    (currency, items, total): (Currency, Vec<LineItem>, i64),
+) -> (Transaction, Event) {
+    let now = crate::time::now();
+    let t = Transaction {
+        id: TransactionId::new(),
+        customer_id: customer.id,
+        status: input.status,
+        currency,
+        occurred_at: input.occurred_at.unwrap_or(now),
+        reference: input.reference,
+        external_ref: input.external_ref,
+        items,
+        total,
+        created_by: Some(actor.user_id),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let ev = event(actor, customer, None, &t, "created");
+    (t, ev)
 }
 
 /// The event of a transaction write, carrying the customer's ownership for delivery checks.
