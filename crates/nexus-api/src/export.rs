@@ -211,6 +211,7 @@ pub const TRANSACTION_COLUMNS: &[&str] = &[
     "total",
     "occurred_at",
     "reference",
+    "external_ref",
     "items",
     "created_by",
     "created_at",

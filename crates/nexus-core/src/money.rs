@@ -50,6 +50,71 @@ impl Currency {
     pub fn as_str(&self) -> &'static str {
         self.0
     }
+
+    /// Digits of the minor unit (ISO 4217): 2 for most currencies, 0 for those without a
+    /// minor unit in use (JPY, KRW, …), 3 for the dinars and rials divided in thousandths.
+    pub fn minor_digits(&self) -> u32 {
+        match self.0 {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+/// An amount as people write it, in major units (`12.50`, `3`, `0.5`), before its currency is
+/// known; [`MajorAmount::to_minor`] turns it into minor units of a currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MajorAmount {
+    /// The digits without the point: `12.50` is 1250 at scale 2.
+    digits: u64,
+    scale: u32,
+}
+
+impl MajorAmount {
+    /// Digits, optionally with one decimal point (`12.5`, `.5`, `12.`); no sign, no grouping,
+    /// no exponent.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        const SHAPE: &str = "must be an amount in major units, like 12.50";
+        let raw = raw.trim();
+        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
+            return Err(SHAPE);
+        }
+        let scale = u32::try_from(fraction.len()).map_err(|_| SHAPE)?;
+        format!("{whole}{fraction}")
+            .parse::<u64>()
+            .map(|digits| Self { digits, scale })
+            .map_err(|_| "is too large")
+    }
+
+    /// The amount in minor units of `currency`: `12.50` EUR is 1250, `1250` JPY is 1250. More
+    /// decimals than the currency has are refused unless they are zeros.
+    pub fn to_minor(self, currency: Currency) -> Result<i64, String> {
+        let digits = currency.minor_digits();
+        let minor = if self.scale > digits {
+            let cut = 10u64.checked_pow(self.scale - digits);
+            match cut {
+                Some(cut) if self.digits.is_multiple_of(cut) => Some(self.digits / cut),
+                Some(_) => {
+                    return Err(format!("{currency} amounts have at most {digits} decimals"));
+                }
+                // More than 19 decimals: only zeros fit a u64 that large.
+                None if self.digits == 0 => Some(0),
+                None => None,
+            }
+        } else {
+            10u64
+                .checked_pow(digits - self.scale)
+                .and_then(|m| self.digits.checked_mul(m))
+        };
+        minor
+            .and_then(|m| i64::try_from(m).ok())
+            .filter(|m| *m <= AMOUNT_MAX)
+            .ok_or_else(|| format!("must not exceed {AMOUNT_MAX} minor units"))
+    }
 }
 
 impl fmt::Display for Currency {
@@ -111,6 +176,43 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted, ISO_4217, "the code list is sorted and unique");
+    }
+
+    #[test]
+    fn major_amounts_become_minor_units_of_their_currency() {
+        let cur = |c| Currency::parse(c).unwrap();
+        let minor = |raw: &str, c| {
+            MajorAmount::parse(raw).and_then(|a| a.to_minor(cur(c)).map_err(|_| "refused"))
+        };
+        assert_eq!(minor("12.50", "EUR"), Ok(1250));
+        assert_eq!(minor(" 12.5 ", "EUR"), Ok(1250));
+        assert_eq!(minor("12", "EUR"), Ok(1200));
+        assert_eq!(minor(".5", "EUR"), Ok(50));
+        assert_eq!(minor("7.", "EUR"), Ok(700));
+        assert_eq!(minor("12.500", "EUR"), Ok(1250));
+        assert_eq!(minor("1250", "JPY"), Ok(1250));
+        assert_eq!(minor("1.234", "KWD"), Ok(1234));
+        assert_eq!(minor("0", "EUR"), Ok(0));
+        assert_eq!(minor("12.345", "EUR"), Err("refused"));
+        assert_eq!(minor("12.5", "JPY"), Err("refused"));
+        assert_eq!(minor("10000000000000.01", "EUR"), Err("refused"));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "+1",
+            "1,50",
+            "1.2.3",
+            "1e3",
+            "12 50",
+            "€5",
+            "99999999999999999999",
+        ] {
+            assert!(MajorAmount::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(cur("EUR").minor_digits(), 2);
+        assert_eq!(cur("JPY").minor_digits(), 0);
+        assert_eq!(cur("BHD").minor_digits(), 3);
     }
 
     #[test]

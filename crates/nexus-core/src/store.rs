@@ -551,13 +551,29 @@ pub trait ImportStore: Send + Sync {
     ) -> CoreResult<Option<crate::import::ImportJob>>;
     /// Commits one batch, in one transaction: the records (customers as a bulk load: tags,
     /// unique custom-field values, sign-up counts, no per-row events; products with their
-    /// events), the rejected rows, the job's new
+    /// events; transactions with their items and events, and their customers' aggregates and
+    /// revenue rollups kept as a create keeps them), the rejected rows, the job's new
     /// checkpoint and counters, a renewed lease and `event`. Only while the job is running,
     /// held by `owner`, and its checkpoint is still `from_offset`; `false` (nothing written)
     /// otherwise: the job was cancelled or taken over.
     async fn commit_import_batch(&self, c: crate::import::ImportCommit<'_>) -> CoreResult<bool>;
-    /// Which of these normalized (lower-case) SKUs live products hold.
-    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>>;
+    /// The live products holding these normalized (lower-case) SKUs.
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<Product>>;
+    /// Live customers with one of these ids or normalized (lower-case) e-mails.
+    async fn live_customers_by_keys(
+        &self,
+        ids: &[CustomerId],
+        emails: &[String],
+    ) -> CoreResult<Vec<Customer>>;
+    /// Which of these `external_ref`s live transactions hold.
+    async fn transactions_with_external_refs(&self, refs: &[String]) -> CoreResult<Vec<String>>;
+    /// For each of these group keys that rejected rows of `job` carry: the key, and the first
+    /// and last of those rows (see [`crate::import::ImportRejection::group`]).
+    async fn import_groups_seen(
+        &self,
+        job: crate::ids::ImportId,
+        keys: &[String],
+    ) -> CoreResult<Vec<(String, i64, i64)>>;
     /// Sizes the writer for an import (`true`: a page cache that holds the indexes the batches
     /// insert into at random places) or back to normal (`false`); a no-op where the database
     /// manages its own memory (PostgreSQL).

@@ -76,6 +76,10 @@ pub struct Transaction {
     pub occurred_at: DateTime<Utc>,
     /// The order number in another system, if any.
     pub reference: Option<String>,
+    /// The order's key in another system, unique among live transactions: a CSV import skips an
+    /// order whose `order_ref` a live transaction holds here (409 `external_ref_taken` on a
+    /// create or change that would repeat one).
+    pub external_ref: Option<String>,
     pub items: Vec<LineItem>,
     /// Sum of the line totals, in minor units; computed by the server, never taken from clients.
     pub total: i64,
@@ -190,6 +194,7 @@ pub struct NewTransaction {
     /// Defaults to now.
     pub occurred_at: Option<DateTime<Utc>>,
     pub reference: Option<String>,
+    pub external_ref: Option<String>,
     pub items: Vec<ItemInput>,
 }
 
@@ -207,6 +212,7 @@ impl NewTransaction {
         let currency = f.currency("currency").value();
         let occurred_at = f.datetime("occurred_at").value();
         let reference = f.string("reference", REFERENCE_MAX).value();
+        let external_ref = f.string("external_ref", REFERENCE_MAX).value();
         let items = items(&mut f);
         if matches!(items, Patch::Null)
             || (items.is_absent() && !f.errors.iter().any(|e| e.field.starts_with("items")))
@@ -222,6 +228,7 @@ impl NewTransaction {
                 currency,
                 occurred_at,
                 reference,
+                external_ref,
                 items,
             }),
             _ => Err(Vec::new()),
@@ -235,6 +242,7 @@ pub struct TransactionPatch {
     pub status: Option<TransactionStatus>,
     pub occurred_at: Option<DateTime<Utc>>,
     pub reference: Patch<String>,
+    pub external_ref: Patch<String>,
     pub items: Option<Vec<ItemInput>>,
 }
 
@@ -244,6 +252,7 @@ impl TransactionPatch {
         let status = f.choice::<TransactionStatus>("status", TransactionStatus::NAMES);
         let occurred_at = f.datetime("occurred_at");
         let reference = f.string("reference", REFERENCE_MAX);
+        let external_ref = f.string("external_ref", REFERENCE_MAX);
         let items = items(&mut f);
         for (field, null) in [
             ("status", status == Patch::Null),
@@ -265,6 +274,7 @@ impl TransactionPatch {
             status: status.value(),
             occurred_at: occurred_at.value(),
             reference,
+            external_ref,
             items: items.value(),
         })
     }
@@ -374,6 +384,8 @@ pub struct TransactionQuery {
     pub statuses: Vec<TransactionStatus>,
     pub currency: Option<Currency>,
     pub product_id: Option<ProductId>,
+    /// Exactly this `external_ref`.
+    pub external_ref: Option<String>,
     pub occurred_after: Option<DateTime<Utc>>,
     pub occurred_before: Option<DateTime<Utc>>,
     pub deleted: DeletedFilter,
@@ -391,6 +403,7 @@ impl Default for TransactionQuery {
             statuses: Vec::new(),
             currency: None,
             product_id: None,
+            external_ref: None,
             occurred_after: None,
             occurred_before: None,
             deleted: DeletedFilter::Exclude,
@@ -694,6 +707,7 @@ mod tests {
                 currency: Currency::parse(currency).unwrap(),
                 occurred_at: at,
                 reference: None,
+                external_ref: None,
                 items: vec![],
                 total,
                 created_by: None,

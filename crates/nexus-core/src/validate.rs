@@ -88,6 +88,18 @@ impl<T> Patch<T> {
         }
     }
 
+    /// Applies the patch to an optional field: absent keeps it, null clears it, a value sets it.
+    pub fn apply_to(&self, field: &mut Option<T>)
+    where
+        T: Clone,
+    {
+        match self {
+            Patch::Absent => {}
+            Patch::Null => *field = None,
+            Patch::Value(v) => *field = Some(v.clone()),
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
         match self {
             Patch::Absent => Patch::Absent,

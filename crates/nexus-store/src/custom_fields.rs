@@ -9,7 +9,7 @@
 //! (they read the definitions after writing their row). SQLite has a single writer anyway.
 
 use crate::dialect::Dialect;
-use crate::query::{Filter, int_value};
+use crate::query::{Filter, int_value, select_in};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
@@ -353,23 +353,14 @@ impl CustomFieldStore for Db {
         id: CustomFieldId,
         values: &[String],
     ) -> CoreResult<Vec<String>> {
-        let mut found = Vec::new();
-        for chunk in values.chunks(500) {
-            let placeholders: Vec<String> =
-                (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT value_text FROM custom_field_values_unique WHERE field_id = $1 AND value_text IN ({})",
-                placeholders.join(", ")
-            );
-            let rows: Vec<String> = with_pool!(self, read, conn => {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(id.0);
-                for v in chunk {
-                    q = q.bind(v);
-                }
-                q.fetch_all(conn).await.map_err(db_err)?
-            });
-            found.extend(rows);
-        }
-        Ok(found)
+        const SQL: &str = "SELECT value_text FROM custom_field_values_unique WHERE field_id = $1 AND value_text IN ({in})";
+        Ok(select_in!(
+            self,
+            sqlx::query_scalar,
+            SQL,
+            [id.0],
+            values,
+            |v| v
+        ))
     }
 }

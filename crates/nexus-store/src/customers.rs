@@ -3,7 +3,7 @@
 
 use crate::custom_fields::write_unique_values;
 use crate::dialect::Dialect;
-use crate::query::{Filter, bad_cursor};
+use crate::query::{Filter, bad_cursor, select_in};
 use crate::rollups::{bump_signups, move_revenue, revenue_sql, signup_counts, signup_key};
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::transactions::LOCK_AGGREGATES;
@@ -164,23 +164,29 @@ impl Db {
     }
 
     pub(crate) async fn customers_with_emails(&self, emails: &[String]) -> CoreResult<Vec<String>> {
-        let mut found = Vec::new();
-        for chunk in emails.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT email_norm FROM customers WHERE deleted_at IS NULL AND email_norm IN ({})",
-                placeholders.join(", ")
-            );
-            let rows: Vec<String> = with_pool!(self, read, conn => {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
-                for e in chunk {
-                    q = q.bind(e);
-                }
-                q.fetch_all(conn).await.map_err(db_err)?
-            });
-            found.extend(rows);
-        }
-        Ok(found)
+        const SQL: &str =
+            "SELECT email_norm FROM customers WHERE deleted_at IS NULL AND email_norm IN ({in})";
+        Ok(select_in!(self, sqlx::query_scalar, SQL, [], emails, |e| e))
+    }
+
+    /// Live customers with one of these ids or normalized (lower-case) e-mails.
+    pub(crate) async fn live_customers_by_keys(
+        &self,
+        ids: &[CustomerId],
+        emails: &[String],
+    ) -> CoreResult<Vec<Customer>> {
+        let by_id = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL AND id IN ({{in}})"
+        );
+        let by_email = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE deleted_at IS NULL AND email_norm IN ({{in}})"
+        );
+        let mut rows: Vec<CustomerRow> =
+            select_in!(self, sqlx::query_as, by_id, [], ids, |id| id.0);
+        let mut more: Vec<CustomerRow> =
+            select_in!(self, sqlx::query_as, by_email, [], emails, |e| e);
+        rows.append(&mut more);
+        rows.into_iter().map(Customer::try_from).collect()
     }
 
     pub(crate) async fn get_customer(&self, id: CustomerId) -> CoreResult<Option<Customer>> {

@@ -3,14 +3,17 @@
 //! [`crate::customers::bulk`]).
 
 use crate::customers::bulk::{BULK_CACHE_KIB, BulkConnection, BulkCustomers, BulkIndexes, BulkSql};
+use crate::query::select_in;
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
+use nexus_core::customer::Customer;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
-use nexus_core::ids::{ImportId, UserId};
+use nexus_core::ids::{CustomerId, ImportId, UserId};
 use nexus_core::import::{
     ImportCommit, ImportJob, ImportProgress, ImportRecords, ImportRejection, OnDuplicate, RowError,
 };
+use nexus_core::product::Product;
 use nexus_core::store::ImportStore;
 use nexus_core::time::Timestamp;
 use serde_json::{Map, Value};
@@ -228,8 +231,8 @@ impl ImportStore for Db {
         const CHECKPOINT: &str = "UPDATE import_jobs SET byte_offset = $4, rows_processed = $5, rows_accepted = $6, \
              rows_rejected = $7, rows_duplicate = $8, lease_until = $9, version = version + 1, updated_at = $10 \
              WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND byte_offset = $3";
-        const REJECT: &str = "INSERT INTO import_rejections (job_id, row_number, duplicate, errors, vals) \
-             VALUES ($1, $2, $3, $4, $5)";
+        const REJECT: &str = "INSERT INTO import_rejections (job_id, row_number, duplicate, errors, vals, group_key) \
+             VALUES ($1, $2, $3, $4, $5, $6)";
         let p = &batch.progress;
         let sql = if self.is_sqlite() {
             BulkSql::new::<Sqlite>()
@@ -249,21 +252,25 @@ impl ImportStore for Db {
             match records {
                 ImportRecords::Customers(customers) if !customers.is_empty() => {
                     let deferred = tx.defer_indexes(customers.len() as u64, false).await?;
-                    tx.write_customers(&sql, customers).await?;
-                    crate::rollups::bump_signups!(tx, crate::rollups::signup_counts(customers));
+                    tx.write_customers(&sql, &customers).await?;
+                    crate::rollups::bump_signups!(tx, crate::rollups::signup_counts(&customers));
                     tx.restore_indexes(deferred).await?;
                 }
                 ImportRecords::Customers(_) => {}
                 ImportRecords::Products(products) => {
-                    for (p, ev) in products {
+                    for (p, ev) in &products {
                         crate::products::insert_product_row!(tx, p);
                         insert_event!(tx, ev);
                     }
+                }
+                ImportRecords::Transactions(transactions) => {
+                    crate::transactions::insert_transactions!(self, tx, transactions);
                 }
             }
             for r in &batch.rejections {
                 sqlx::query(REJECT)
                     .bind(job.0).bind(r.row).bind(r.duplicate).bind(Json(&r.errors)).bind(Json(&r.values))
+                    .bind(&r.group)
                     .execute(&mut *tx).await.map_err(db_err)?;
             }
             insert_event!(tx, event);
@@ -272,24 +279,30 @@ impl ImportStore for Db {
         Ok(true)
     }
 
-    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<String>> {
-        let mut found = Vec::new();
-        for chunk in skus.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT sku_norm FROM products WHERE deleted_at IS NULL AND sku_norm IN ({})",
-                placeholders.join(", ")
-            );
-            let rows: Vec<String> = with_pool!(self, read, conn => {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
-                for s in chunk {
-                    q = q.bind(s);
-                }
-                q.fetch_all(conn).await.map_err(db_err)?
-            });
-            found.extend(rows);
-        }
-        Ok(found)
+    async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<Product>> {
+        Db::products_with_skus(self, skus).await
+    }
+
+    async fn live_customers_by_keys(
+        &self,
+        ids: &[CustomerId],
+        emails: &[String],
+    ) -> CoreResult<Vec<Customer>> {
+        Db::live_customers_by_keys(self, ids, emails).await
+    }
+
+    async fn transactions_with_external_refs(&self, refs: &[String]) -> CoreResult<Vec<String>> {
+        Db::transactions_with_external_refs(self, refs).await
+    }
+
+    async fn import_groups_seen(
+        &self,
+        job: ImportId,
+        keys: &[String],
+    ) -> CoreResult<Vec<(String, i64, i64)>> {
+        const SQL: &str = "SELECT group_key, min(row_number), max(row_number) FROM import_rejections \
+             WHERE job_id = $1 AND group_key IN ({in}) GROUP BY group_key";
+        Ok(select_in!(self, sqlx::query_as, SQL, [job.0], keys, |k| k))
     }
 
     async fn import_writer_cache(&self, importing: bool) -> CoreResult<()> {
@@ -327,6 +340,7 @@ impl ImportStore for Db {
                 duplicate,
                 errors: errors.0,
                 values: values.0,
+                group: None,
             })
             .collect())
     }

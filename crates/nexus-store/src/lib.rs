@@ -146,6 +146,15 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
                     "a product with this SKU exists",
                 );
             }
+            if text.contains("transactions_external_ref")
+                || text.contains("transactions.external_ref")
+            {
+                return CoreError::conflict(
+                    "external_ref_taken",
+                    Some("external_ref"),
+                    "a live transaction has this external_ref",
+                );
+            }
             if text.contains("users") && text.contains("email") {
                 return CoreError::conflict(
                     "email_taken",

@@ -2,7 +2,7 @@
 //! keyset lists with filters and a case-insensitive substring search over name and SKU.
 
 use crate::dialect::like_pattern;
-use crate::query::{Filter, direction, int_value, text_value, time_value};
+use crate::query::{Filter, direction, int_value, select_in, text_value, time_value};
 use crate::rows::bind_args;
 use crate::rows::{Arg, PRODUCT_COLUMNS, ProductRow};
 use crate::{Db, db_err, insert_event, with_pool};
@@ -68,25 +68,18 @@ impl Db {
     }
 
     pub(crate) async fn get_products(&self, ids: &[ProductId]) -> CoreResult<Vec<Product>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({})",
-                placeholders.join(", ")
-            );
-            let rows: Vec<ProductRow> = with_pool!(self, read, pool => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for id in chunk {
-                    q = q.bind(id.0);
-                }
-                q.fetch_all(pool).await.map_err(db_err)?
-            });
-            for r in rows {
-                out.push(Product::try_from(r)?);
-            }
-        }
-        Ok(out)
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({{in}})");
+        let rows: Vec<ProductRow> = select_in!(self, sqlx::query_as, sql, [], ids, |id| id.0);
+        rows.into_iter().map(Product::try_from).collect()
+    }
+
+    /// Live products holding these normalized (lower-case) SKUs.
+    pub(crate) async fn products_with_skus(&self, skus: &[String]) -> CoreResult<Vec<Product>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products WHERE deleted_at IS NULL AND sku_norm IN ({{in}})"
+        );
+        let rows: Vec<ProductRow> = select_in!(self, sqlx::query_as, sql, [], skus, |s| s);
+        rows.into_iter().map(Product::try_from).collect()
     }
 
     pub(crate) async fn update_product(

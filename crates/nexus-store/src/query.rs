@@ -125,3 +125,34 @@ pub(crate) fn direction(order: SortOrder) -> &'static str {
         SortOrder::Desc => "DESC",
     }
 }
+
+/// Values bound per statement by [`select_in!`].
+pub(crate) const IN_CHUNK: usize = 500;
+
+/// Runs `$sql` once per chunk of [`IN_CHUNK`] `$values` and collects the rows: `{in}` in the
+/// SQL stands for the chunk's placeholders, numbered after the `[$pre]` values bound first.
+/// `$query` is `sqlx::query_as` or `sqlx::query_scalar`; `|v| expr` binds one value. The result
+/// type comes from the caller (`let rows: Vec<Row> = select_in!(…)`).
+macro_rules! select_in {
+    ($db:expr, $query:path, $sql:expr, [$($pre:expr),*], $values:expr, |$v:ident| $bind:expr) => {{
+        let mut out = Vec::new();
+        let first = 1 $(+ { let _ = &$pre; 1 })*;
+        for chunk in $values.chunks($crate::query::IN_CHUNK) {
+            let list: Vec<String> =
+                (first..first + chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = $sql.replace("{in}", &list.join(", "));
+            let mut rows = $crate::with_pool!($db, read, conn => {
+                let q = $query(sqlx::AssertSqlSafe(sql.clone()));
+                $(let q = q.bind($pre);)*
+                let mut q = q;
+                for $v in chunk {
+                    q = q.bind($bind);
+                }
+                q.fetch_all(conn).await.map_err($crate::db_err)?
+            });
+            out.append(&mut rows);
+        }
+        out
+    }};
+}
+pub(crate) use select_in;

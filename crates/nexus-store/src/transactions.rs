@@ -18,14 +18,13 @@
 //! right when the latest purchase is refunded or deleted. The cost is one indexed scan of one
 //! customer's transactions per write.
 
-use crate::query::{Filter, direction, int_value, time_value};
-use crate::rollups::{move_revenue, revenue_sql};
+use crate::query::{Filter, direction, int_value, select_in, time_value};
 use crate::rows::bind_args;
 use crate::rows::{
     AggregateRow, Arg, ITEM_COLUMNS, TRANSACTION_COLUMNS, TransactionItemRow, aggregates_from_rows,
     transactions_from_rows,
 };
-use crate::{Db, db_err, insert_event, with_pool};
+use crate::{Db, db_err, with_pool};
 use nexus_core::auth::Scope;
 use nexus_core::error::CoreResult;
 use nexus_core::event::Event;
@@ -35,13 +34,13 @@ use nexus_core::transaction::{
 };
 use sqlx::Connection as _;
 
-const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, created_by, version, created_at, updated_at, deleted_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub(crate) const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, version = $6, updated_at = $7, deleted_at = $8 \
-     WHERE id = $1 AND version = $9";
+const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, external_ref = $6, version = $7, updated_at = $8, deleted_at = $9 \
+     WHERE id = $1 AND version = $10";
 
-const INSERT_ITEM: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total) \
+pub(crate) const INSERT_ITEM: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Creates the customer's aggregate row or bumps its version; either way the row is locked
@@ -50,10 +49,10 @@ pub(crate) const LOCK_AGGREGATES: &str = "INSERT INTO customer_aggregates (custo
      VALUES ($1, 0, 0, NULL, NULL, 1, $2) \
      ON CONFLICT (customer_id) DO UPDATE SET version = customer_aggregates.version + 1, updated_at = excluded.updated_at";
 
-const CLEAR_REVENUE: &str = "DELETE FROM customer_revenue WHERE customer_id = $1";
+pub(crate) const CLEAR_REVENUE: &str = "DELETE FROM customer_revenue WHERE customer_id = $1";
 
 /// The per-currency figures, recomputed from the live completed and refunded transactions.
-const FILL_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
+pub(crate) const FILL_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
      SELECT customer_id, currency, \
        coalesce(sum(CASE WHEN status = 'completed' THEN total END), 0), \
        count(CASE WHEN status = 'completed' THEN 1 END), \
@@ -63,7 +62,7 @@ const FILL_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, currency,
      GROUP BY customer_id, currency";
 
 /// The customer-wide figures, recomputed likewise.
-const FILL_AGGREGATES: &str = "UPDATE customer_aggregates SET \
+pub(crate) const FILL_AGGREGATES: &str = "UPDATE customer_aggregates SET \
        purchase_count = (SELECT count(*) FROM transactions WHERE customer_id = $1 AND deleted_at IS NULL AND status = 'completed'), \
        refund_count = (SELECT count(*) FROM transactions WHERE customer_id = $1 AND deleted_at IS NULL AND status = 'refunded'), \
        first_purchase_at = (SELECT min(occurred_at) FROM transactions WHERE customer_id = $1 AND deleted_at IS NULL AND status = 'completed'), \
@@ -73,33 +72,112 @@ const FILL_AGGREGATES: &str = "UPDATE customer_aggregates SET \
 /// Runs `$sql` with the customer id (and `$extra` binds) on the transaction.
 macro_rules! exec {
     ($tx:expr, $sql:expr, $($bind:expr),+) => {
-        sqlx::query($sql)$(.bind($bind))+.execute(&mut *$tx).await.map_err(db_err)?
+        sqlx::query($sql)$(.bind($bind))+.execute(&mut *$tx).await.map_err($crate::db_err)?
     };
 }
+pub(crate) use exec;
 
-/// The three steps of the module docs around `$write`, which returns early with `Ok(false)`
-/// (rolling back) when the optimistic check fails.
-macro_rules! write_transaction {
-    ($db:expr, $pool:expr, $t:expr, $event:expr, |$tx:ident| $write:block) => {{
-        let t: &Transaction = $t;
-        let (take_revenue, put_revenue) = revenue_sql($db.is_sqlite());
-        let mut $tx = $pool.begin().await.map_err(db_err)?;
-        exec!($tx, LOCK_AGGREGATES, t.customer_id.0, t.updated_at);
-        move_revenue!($tx, take_revenue, t.customer_id.0);
+/// Steps 1 and 3 of the module docs around `$write` (the writes of customer `$customer`'s
+/// transactions), on the open database transaction `$tx`. `$write` may return early with
+/// `Ok(false)` (rolling back) when an optimistic check fails.
+macro_rules! under_customer_lock {
+    ($db:expr, $tx:ident, $customer:expr, $at:expr, $write:block) => {{
+        use $crate::transactions::{CLEAR_REVENUE, FILL_AGGREGATES, FILL_REVENUE, LOCK_AGGREGATES};
+        let customer: uuid::Uuid = $customer;
+        let (take_revenue, put_revenue) = $crate::rollups::revenue_sql($db.is_sqlite());
+        $crate::transactions::exec!($tx, LOCK_AGGREGATES, customer, $at);
+        $crate::rollups::move_revenue!($tx, take_revenue, customer);
         $write
-        move_revenue!($tx, put_revenue, t.customer_id.0);
-        exec!($tx, "DELETE FROM transaction_items WHERE transaction_id = $1", t.id.0);
-        for (i, item) in t.items.iter().enumerate() {
-            exec!($tx, INSERT_ITEM, t.id.0, i as i64, item.product_id.0, &item.sku, &item.name,
-                item.quantity, item.unit_price, item.line_total);
-        }
-        exec!($tx, CLEAR_REVENUE, t.customer_id.0);
-        exec!($tx, FILL_REVENUE, t.customer_id.0);
-        exec!($tx, FILL_AGGREGATES, t.customer_id.0);
-        insert_event!($tx, $event);
-        $tx.commit().await.map_err(db_err)?;
+        $crate::rollups::move_revenue!($tx, put_revenue, customer);
+        $crate::transactions::exec!($tx, CLEAR_REVENUE, customer);
+        $crate::transactions::exec!($tx, FILL_REVENUE, customer);
+        $crate::transactions::exec!($tx, FILL_AGGREGATES, customer);
     }};
 }
+
+/// Step 2 for a new transaction: its row, its items and its event.
+macro_rules! insert_transaction_rows {
+    ($tx:ident, $t:expr, $event:expr) => {{
+        use $crate::transactions::INSERT_TRANSACTION;
+        let t: &nexus_core::transaction::Transaction = $t;
+        $crate::transactions::exec!(
+            $tx,
+            INSERT_TRANSACTION,
+            t.id.0,
+            t.customer_id.0,
+            t.status.as_str(),
+            t.currency.as_str(),
+            t.total,
+            t.occurred_at,
+            &t.reference,
+            &t.external_ref,
+            t.created_by.map(|u| u.0),
+            t.version,
+            t.created_at,
+            t.updated_at,
+            t.deleted_at
+        );
+        $crate::transactions::write_items_and_event!($tx, t, $event);
+    }};
+}
+
+/// A transaction's items (replacing any) and its event.
+macro_rules! write_items_and_event {
+    ($tx:ident, $t:expr, $event:expr) => {{
+        use $crate::transactions::INSERT_ITEM;
+        let t: &nexus_core::transaction::Transaction = $t;
+        $crate::transactions::exec!(
+            $tx,
+            "DELETE FROM transaction_items WHERE transaction_id = $1",
+            t.id.0
+        );
+        for (i, item) in t.items.iter().enumerate() {
+            $crate::transactions::exec!(
+                $tx,
+                INSERT_ITEM,
+                t.id.0,
+                i as i64,
+                item.product_id.0,
+                &item.sku,
+                &item.name,
+                item.quantity,
+                item.unit_price,
+                item.line_total
+            );
+        }
+        $crate::insert_event!($tx, $event);
+    }};
+}
+
+/// New transactions with their events (an import's batch) on the open database transaction
+/// `$tx`, each customer's taken through the steps of the module docs once, customers in id
+/// order (so that concurrent batches lock them in the same order).
+macro_rules! insert_transactions {
+    ($db:expr, $tx:ident, $list:expr) => {{
+        let mut list: Vec<&(
+            nexus_core::transaction::Transaction,
+            nexus_core::event::Event,
+        )> = $list.iter().collect();
+        list.sort_by_key(|(t, _)| t.customer_id);
+        for group in list.chunk_by(|a, b| a.0.customer_id == b.0.customer_id) {
+            let first = &group[0].0;
+            $crate::transactions::under_customer_lock!(
+                $db,
+                $tx,
+                first.customer_id.0,
+                first.updated_at,
+                {
+                    for (t, ev) in group {
+                        $crate::transactions::insert_transaction_rows!($tx, t, ev);
+                    }
+                }
+            );
+        }
+    }};
+}
+pub(crate) use {
+    insert_transaction_rows, insert_transactions, under_customer_lock, write_items_and_event,
+};
 
 impl Db {
     pub(crate) async fn insert_transaction(
@@ -107,11 +185,13 @@ impl Db {
         t: &Transaction,
         event: &Event,
     ) -> CoreResult<()> {
-        with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
-            exec!(tx, INSERT_TRANSACTION, t.id.0, t.customer_id.0, t.status.as_str(), t.currency.as_str(),
-                t.total, t.occurred_at, &t.reference, t.created_by.map(|u| u.0), t.version,
-                t.created_at, t.updated_at, t.deleted_at);
-        }));
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            under_customer_lock!(self, tx, t.customer_id.0, t.updated_at, {
+                insert_transaction_rows!(tx, t, event);
+            });
+            tx.commit().await.map_err(db_err)?;
+        });
         Ok(())
     }
 
@@ -121,13 +201,18 @@ impl Db {
         expected_version: i64,
         event: &Event,
     ) -> CoreResult<bool> {
-        with_pool!(self, write, pool => write_transaction!(self, pool, t, event, |tx| {
-            let done = exec!(tx, UPDATE_TRANSACTION, t.id.0, t.status.as_str(), t.total, t.occurred_at,
-                &t.reference, t.version, t.updated_at, t.deleted_at, expected_version);
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-        }));
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            under_customer_lock!(self, tx, t.customer_id.0, t.updated_at, {
+                let done = exec!(tx, UPDATE_TRANSACTION, t.id.0, t.status.as_str(), t.total, t.occurred_at,
+                    &t.reference, &t.external_ref, t.version, t.updated_at, t.deleted_at, expected_version);
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                write_items_and_event!(tx, t, event);
+            });
+            tx.commit().await.map_err(db_err)?;
+        });
         Ok(true)
     }
 
@@ -157,6 +242,15 @@ impl Db {
                 .map_err(db_err)?
         });
         transactions_from_rows(rows)
+    }
+
+    /// Which of these external refs live transactions hold.
+    pub(crate) async fn transactions_with_external_refs(
+        &self,
+        refs: &[String],
+    ) -> CoreResult<Vec<String>> {
+        const SQL: &str = "SELECT external_ref FROM transactions WHERE deleted_at IS NULL AND external_ref IN ({in})";
+        Ok(select_in!(self, sqlx::query_scalar, SQL, [], refs, |r| r))
     }
 
     pub(crate) async fn customer_aggregates(
@@ -211,6 +305,10 @@ fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
     if let Some(c) = q.currency {
         let n = f.arg(Arg::Text(c.as_str().into()));
         f.cond(format!("t.currency = ${n}"));
+    }
+    if let Some(r) = &q.external_ref {
+        let n = f.arg(Arg::Text(r.clone()));
+        f.cond(format!("t.external_ref = ${n}"));
     }
     if let Some(p) = q.product_id {
         let n = f.arg(Arg::Uuid(p.0));

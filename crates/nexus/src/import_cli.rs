@@ -26,7 +26,8 @@ pub struct ImportArgs {
     /// The CSV file (UTF-8; the first row names the columns).
     #[arg(required_unless_present = "resume", conflicts_with = "resume")]
     pub file: Option<PathBuf>,
-    /// What the rows are.
+    /// What the rows are: customers, products or transactions (one row per line item, the rows
+    /// of an order adjacent and sharing its order_ref).
     #[arg(long, default_value = "customers")]
     pub entity: String,
     /// Column mapping, COLUMN=FIELD (repeatable); default: the mapping suggested from the

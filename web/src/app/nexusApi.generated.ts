@@ -982,6 +982,7 @@ const injectedRtkApi = api
             status: queryArg.status,
             currency: queryArg.currency,
             product_id: queryArg.productId,
+            external_ref: queryArg.externalRef,
             occurred_after: queryArg.occurredAfter,
             occurred_before: queryArg.occurredBefore,
             deleted: queryArg.deleted,
@@ -1017,6 +1018,7 @@ const injectedRtkApi = api
             status: queryArg.status,
             currency: queryArg.currency,
             product_id: queryArg.productId,
+            external_ref: queryArg.externalRef,
             occurred_after: queryArg.occurredAfter,
             occurred_before: queryArg.occurredBefore,
             deleted: queryArg.deleted,
@@ -1681,7 +1683,7 @@ export type ListImportsApiArg = {
 };
 export type UploadImportApiResponse = /** status 201  */ ImportJob;
 export type UploadImportApiArg = {
-  /** customers or products */
+  /** customers, products or transactions */
   entity: string;
   /** The file's name, for display */
   fileName?: string;
@@ -1690,7 +1692,7 @@ export type UploadImportApiArg = {
 };
 export type ListImportFieldsApiResponse = /** status 200  */ FieldList;
 export type ListImportFieldsApiArg = {
-  /** customers or products */
+  /** customers, products or transactions */
   entity: string;
 };
 export type ReadImportApiResponse = /** status 200  */ ImportJob;
@@ -1849,6 +1851,8 @@ export type ListTransactionsApiArg = {
   currency?: Currency;
   /** Transactions with at least one line of this product. */
   productId?: ProductId;
+  /** The transaction with exactly this `external_ref`. */
+  externalRef?: string;
   /** `occurred_at` on or after this time. */
   occurredAfter?: string;
   /** `occurred_at` strictly before this time. */
@@ -1877,6 +1881,8 @@ export type ExportTransactionsApiArg = {
   currency?: Currency;
   /** Transactions with at least one line of this product. */
   productId?: ProductId;
+  /** The transaction with exactly this `external_ref`. */
+  externalRef?: string;
   /** `occurred_at` on or after this time. */
   occurredAfter?: string;
   /** `occurred_at` strictly before this time. */
@@ -2515,6 +2521,10 @@ export type Transaction = {
   occurred_at: string;
   /** The order number in another system, if any. */
   reference?: string | null;
+  /** The order's key in another system, unique among live transactions: a CSV import skips an
+    order whose `order_ref` a live transaction holds here (409 `external_ref_taken` on a
+    create or change that would repeat one). */
+  external_ref?: string | null;
   items: LineItem[];
   /** Sum of the line totals, in minor units; computed by the server, never taken from clients. */
   total: number;
@@ -2739,15 +2749,16 @@ export type ImportProgress = {
   bytes_processed: number;
   /** Data rows read (accepted + rejected + duplicates). */
   rows_processed: number;
-  /** Rows committed as new records. */
+  /** Rows committed as new records (transactions: as line items of new transactions). */
   rows_accepted: number;
   /** Rows refused by validation (see the job's rejections for the reasons). */
   rows_rejected: number;
-  /** Rows skipped because their e-mail was taken (also listed among the rejections). */
+  /** Rows skipped because their key (e-mail, SKU, order_ref) was taken (also listed among
+    the rejections). */
   rows_duplicate: number;
 };
 export type ImportId = string;
-export type ImportEntity = "customers" | "products";
+export type ImportEntity = "customers" | "products" | "transactions";
 export type ImportStatus =
   "uploaded" | "queued" | "running" | "completed" | "failed" | "cancelled";
 export type OnDuplicate = "skip";
@@ -2828,7 +2839,8 @@ export type ImportStart = {
     | {
         [key: string]: string;
       };
-  /** `skip` (the default): a row whose e-mail is taken is skipped and listed as a duplicate. */
+  /** `skip` (the default): a row whose key is taken (a customer's e-mail, a product's SKU, an
+    order's `order_ref`) is skipped and listed as a duplicate. */
   on_duplicate?: string | null;
 };
 export type Stage = {
@@ -2952,12 +2964,17 @@ export type TransactionCreate = {
   /** Default: now. */
   occurred_at?: string | null;
   reference?: string | null;
+  /** The order's key in another system; unique among live transactions (409
+    `external_ref_taken`). */
+  external_ref?: string | null;
   items: LineItemInput[];
 };
 export type TransactionUpdate = {
   status?: null | TransactionStatus;
   occurred_at?: string | null;
   reference?: string | null;
+  /** Unique among live transactions (409 `external_ref_taken`); `null` clears it. */
+  external_ref?: string | null;
   items?: LineItemInput[] | null;
 };
 export type UserList = {

@@ -71,7 +71,8 @@ pub struct ImportStart {
     /// Column → field (`name`, `email`, …, `cf.<key>`); columns left out are ignored. Default:
     /// the job's `suggested_mapping`.
     mapping: Option<std::collections::BTreeMap<String, String>>,
-    /// `skip` (the default): a row whose e-mail is taken is skipped and listed as a duplicate.
+    /// `skip` (the default): a row whose key is taken (a customer's e-mail, a product's SKU, an
+    /// order's `order_ref`) is skipped and listed as a duplicate.
     on_duplicate: Option<String>,
 }
 
@@ -115,10 +116,12 @@ impl Drop for FileGuard {
 }
 
 /// Upload a CSV file (the request body, UTF-8, first row naming the columns) for import into
-/// `entity` (`customers` or `products`). Answers with the new job: its columns, first rows and a suggested mapping; start it
-/// with `POST /api/v1/imports/{id}/start`. Larger than `import_max_bytes`: 413.
+/// `entity` (`customers`, `products` or `transactions`: one row per line item, the rows of an
+/// order adjacent and sharing its `order_ref`). Answers with the new job: its columns, first
+/// rows and a suggested mapping; start it with `POST /api/v1/imports/{id}/start`. Larger than
+/// `import_max_bytes`: 413.
 #[utoipa::path(operation_id = "upload_import", post, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])),
-    params(("entity" = String, Query, description = "customers or products"),
+    params(("entity" = String, Query, description = "customers, products or transactions"),
         ("file_name" = Option<String>, Query, description = "The file's name, for display")),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses((status = 201, body = ImportJob, headers(("Location" = String), ("ETag" = String))), (status = 401, body = Problem),
@@ -296,7 +299,7 @@ async fn list(
 
 /// The fields a column can be mapped to, for an entity (custom fields as `cf.<key>`).
 #[utoipa::path(operation_id = "list_import_fields", get, path = "/api/v1/imports/fields", tag = "imports", security(("bearer" = [])),
-    params(("entity" = String, Query, description = "customers or products")),
+    params(("entity" = String, Query, description = "customers, products or transactions")),
     responses((status = 200, body = FieldList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn fields(
     State(state): State<AppState>,
@@ -385,7 +388,9 @@ async fn cancel(
 }
 
 /// Rows that were not imported, by row number (the header is row 1), with the reasons field by
-/// field and the column each came from. `duplicate: true` marks rows skipped for a taken e-mail.
+/// field and the column each came from. `duplicate: true` marks rows skipped for a taken key
+/// (e-mail, SKU, order_ref). Every row of a refused order is listed: those without errors of
+/// their own with `order_rejected`.
 #[utoipa::path(operation_id = "list_import_rejections", get, path = "/api/v1/imports/{id}/rejections", tag = "imports", security(("bearer" = [])),
     params(("id" = ImportId, Path), ("after" = Option<i64>, Query, description = "Row number to continue after"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500)),

@@ -65,6 +65,10 @@ pub struct TransactionCreate {
     occurred_at: Option<String>,
     #[schema(max_length = 100, nullable)]
     reference: Option<String>,
+    /// The order's key in another system; unique among live transactions (409
+    /// `external_ref_taken`).
+    #[schema(max_length = 100, nullable)]
+    external_ref: Option<String>,
     #[schema(min_items = 1, max_items = 100)]
     items: Vec<LineItemInput>,
 }
@@ -81,6 +85,9 @@ pub struct TransactionUpdate {
     occurred_at: Option<String>,
     #[schema(max_length = 100, nullable)]
     reference: Option<String>,
+    /// Unique among live transactions (409 `external_ref_taken`); `null` clears it.
+    #[schema(max_length = 100, nullable)]
+    external_ref: Option<String>,
     #[schema(min_items = 1, max_items = 100)]
     items: Option<Vec<LineItemInput>>,
 }
@@ -112,6 +119,8 @@ pub struct TransactionListParams {
     currency: Option<Currency>,
     /// Transactions with at least one line of this product.
     product_id: Option<ProductId>,
+    /// The transaction with exactly this `external_ref`.
+    external_ref: Option<String>,
     /// `occurred_at` on or after this time.
     #[param(value_type = Option<String>, format = DateTime)]
     occurred_after: Option<String>,
@@ -131,6 +140,7 @@ const LIST_PARAMS: &[&str] = &[
     "status",
     "currency",
     "product_id",
+    "external_ref",
     "occurred_after",
     "occurred_before",
     "deleted",
@@ -179,6 +189,11 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
     let customer_id = p.uuid("customer_id", &mut errors).map(CustomerId);
     let product_id = p.uuid("product_id", &mut errors).map(ProductId);
     let currency = p.currency("currency", &mut errors);
+    let external_ref = p.text(
+        "external_ref",
+        nexus_core::transaction::REFERENCE_MAX,
+        &mut errors,
+    );
     let occurred_after = p.time("occurred_after", &mut errors);
     let occurred_before = p.time("occurred_before", &mut errors);
     let deleted = p.deleted(&mut errors);
@@ -189,6 +204,7 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
             statuses,
             currency,
             product_id,
+            external_ref,
             occurred_after,
             occurred_before,
             deleted,

@@ -266,6 +266,25 @@ impl TestApp {
         .body
     }
 
+    /// Every item of a list, walked through its `next_cursor` pages (`path` may hold a query).
+    pub async fn all_pages(&self, path: &str, token: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let page = self.get(&url, token).await.expect(StatusCode::OK).body;
+            items.extend(page["data"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
     /// Records a transaction and returns it.
     pub async fn transaction(&self, token: &str, body: Value) -> Value {
         self.post("/api/v1/transactions", token, body)

@@ -17,7 +17,7 @@ async fn upload(app: &TestApp, token: &str, csv: &str, content_type: &str) -> cr
     upload_as(app, token, csv, content_type, "customers").await
 }
 
-async fn upload_as(
+pub(crate) async fn upload_as(
     app: &TestApp,
     token: &str,
     csv: &str,
@@ -36,7 +36,7 @@ async fn upload_as(
     app.raw(req).await
 }
 
-fn worker(app: &TestApp, batch_rows: usize, lease: Duration) -> ImportWorker {
+pub(crate) fn worker(app: &TestApp, batch_rows: usize, lease: Duration) -> ImportWorker {
     ImportWorker::new(
         app.state.services.clone(),
         ImportSettings {
@@ -48,8 +48,18 @@ fn worker(app: &TestApp, batch_rows: usize, lease: Duration) -> ImportWorker {
     )
 }
 
+/// Runs `test` on each backend, with uploads kept in a fresh folder.
+pub(crate) async fn on_backends_importing<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (_dir, path) = import_dir();
+    on_backends_with(move |c| c.imports.dir = path.clone(), test).await;
+}
+
 /// Claims the next job and runs it to its end.
-async fn run_next(app: &TestApp) -> nexus_core::import::ImportJob {
+pub(crate) async fn run_next(app: &TestApp) -> nexus_core::import::ImportJob {
     let w = worker(app, 3, Duration::from_secs(30));
     let job = w.claim_next().await.unwrap().expect("a job to claim");
     w.process(job, &CancellationToken::new(), |_| {})
@@ -250,144 +260,130 @@ async fn csv_import_maps_validates_deduplicates_and_reports_rejections() {
 
 #[tokio::test]
 async fn an_interrupted_import_resumes_without_duplicates_and_a_cancelled_one_stops() {
-    let (_dir, path) = import_dir();
-    on_backends_with(
-        move |c| c.imports.dir = path.clone(),
-        |app| async move {
-            let mut csv = String::from("name,email\n");
-            for i in 0..350 {
-                csv.push_str(&format!("Person {i},p{i}@x.io\n"));
-            }
-            let id = id_of(
-                &upload(&app, &app.admin, &csv, "text/csv")
-                    .await
-                    .expect(StatusCode::CREATED)
-                    .body,
+    on_backends_importing(|app| async move {
+        let mut csv = String::from("name,email\n");
+        for i in 0..350 {
+            csv.push_str(&format!("Person {i},p{i}@x.io\n"));
+        }
+        let id = id_of(
+            &upload(&app, &app.admin, &csv, "text/csv")
+                .await
+                .expect(StatusCode::CREATED)
+                .body,
+        );
+        app.post(
+            &format!("/api/v1/imports/{id}/start"),
+            &app.admin,
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::ACCEPTED);
+
+        // Worker A commits one batch and dies (stops without releasing its lease).
+        let a = worker(&app, 100, Duration::from_millis(600));
+        let job = a.claim_next().await.unwrap().unwrap();
+        let stop = CancellationToken::new();
+        let dying = stop.clone();
+        let j = a.process(job, &stop, |_| dying.cancel()).await.unwrap();
+        assert_eq!(j.status.as_str(), "running");
+        assert_eq!(j.progress.rows_accepted, 100);
+        // B waits for the lease, then goes on from A's checkpoint.
+        let b = worker(&app, 100, Duration::from_secs(30));
+        assert!(
+            b.claim_next().await.unwrap().is_none(),
+            "the lease still holds"
+        );
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let job = b.claim_next().await.unwrap().expect("the orphaned job");
+        assert_eq!(job.progress.rows_processed, 100);
+        let j = b
+            .process(job, &CancellationToken::new(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(j.status.as_str(), "completed");
+        assert_eq!(
+            (
+                j.progress.rows_processed,
+                j.progress.rows_accepted,
+                j.progress.rows_duplicate
+            ),
+            (350, 350, 0)
+        );
+        let mut emails = HashSet::new();
+        for c in app
+            .all_pages("/api/v1/customers?limit=500", &app.admin)
+            .await
+        {
+            assert!(
+                emails.insert(c["email"].as_str().unwrap().to_owned()),
+                "imported twice: {c}"
             );
-            app.post(
-                &format!("/api/v1/imports/{id}/start"),
+        }
+        assert_eq!(emails.len(), 350);
+
+        // Cancelled between batches: what was committed stays, nothing more is read.
+        let mut csv = String::from("name,email\n");
+        for i in 0..250 {
+            csv.push_str(&format!("Other {i},o{i}@x.io\n"));
+        }
+        let id = id_of(
+            &upload(&app, &app.admin, &csv, "text/csv")
+                .await
+                .expect(StatusCode::CREATED)
+                .body,
+        );
+        app.post(
+            &format!("/api/v1/imports/{id}/start"),
+            &app.admin,
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::ACCEPTED);
+        let c = worker(&app, 100, Duration::from_millis(100));
+        let job = c.claim_next().await.unwrap().unwrap();
+        let stop = CancellationToken::new();
+        let s = stop.clone();
+        c.process(job, &stop, |_| s.cancel()).await.unwrap();
+        let r = app
+            .post(
+                &format!("/api/v1/imports/{id}/cancel"),
                 &app.admin,
                 json!({}),
             )
             .await
-            .expect(StatusCode::ACCEPTED);
-
-            // Worker A commits one batch and dies (stops without releasing its lease).
-            let a = worker(&app, 100, Duration::from_millis(600));
-            let job = a.claim_next().await.unwrap().unwrap();
-            let stop = CancellationToken::new();
-            let dying = stop.clone();
-            let j = a.process(job, &stop, |_| dying.cancel()).await.unwrap();
-            assert_eq!(j.status.as_str(), "running");
-            assert_eq!(j.progress.rows_accepted, 100);
-            // B waits for the lease, then goes on from A's checkpoint.
-            let b = worker(&app, 100, Duration::from_secs(30));
-            assert!(
-                b.claim_next().await.unwrap().is_none(),
-                "the lease still holds"
-            );
-            tokio::time::sleep(Duration::from_millis(700)).await;
-            let job = b.claim_next().await.unwrap().expect("the orphaned job");
-            assert_eq!(job.progress.rows_processed, 100);
-            let j = b
-                .process(job, &CancellationToken::new(), |_| {})
-                .await
-                .unwrap();
-            assert_eq!(j.status.as_str(), "completed");
-            assert_eq!(
-                (
-                    j.progress.rows_processed,
-                    j.progress.rows_accepted,
-                    j.progress.rows_duplicate
-                ),
-                (350, 350, 0)
-            );
-            let mut emails = HashSet::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let path = match &cursor {
-                    Some(c) => format!("/api/v1/customers?limit=500&cursor={c}"),
-                    None => "/api/v1/customers?limit=500".into(),
-                };
-                let page = app.get(&path, &app.admin).await.expect(StatusCode::OK).body;
-                for c in page["data"].as_array().unwrap() {
-                    assert!(
-                        emails.insert(c["email"].as_str().unwrap().to_owned()),
-                        "imported twice: {c}"
-                    );
-                }
-                match page["next_cursor"].as_str() {
-                    Some(c) => cursor = Some(c.to_owned()),
-                    None => break,
-                }
-            }
-            assert_eq!(emails.len(), 350);
-
-            // Cancelled between batches: what was committed stays, nothing more is read.
-            let mut csv = String::from("name,email\n");
-            for i in 0..250 {
-                csv.push_str(&format!("Other {i},o{i}@x.io\n"));
-            }
-            let id = id_of(
-                &upload(&app, &app.admin, &csv, "text/csv")
-                    .await
-                    .expect(StatusCode::CREATED)
-                    .body,
-            );
-            app.post(
-                &format!("/api/v1/imports/{id}/start"),
-                &app.admin,
-                json!({}),
-            )
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["status"], "cancelled");
+        assert_eq!(r.body["rows_accepted"], 100);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(
+            c.claim_next().await.unwrap().is_none(),
+            "a cancelled job is not taken up"
+        );
+        // A worker that still holds it cannot commit any more.
+        let job: nexus_core::import::ImportJob = serde_json::from_value(r.body.clone()).unwrap();
+        let mut running = job.clone();
+        running.status = nexus_core::import::ImportStatus::Running;
+        running.file_path = app
+            .state
+            .store
+            .get_import(job.id)
             .await
-            .expect(StatusCode::ACCEPTED);
-            let c = worker(&app, 100, Duration::from_millis(100));
-            let job = c.claim_next().await.unwrap().unwrap();
-            let stop = CancellationToken::new();
-            let s = stop.clone();
-            c.process(job, &stop, |_| s.cancel()).await.unwrap();
-            let r = app
-                .post(
-                    &format!("/api/v1/imports/{id}/cancel"),
-                    &app.admin,
-                    json!({}),
-                )
-                .await
-                .expect(StatusCode::OK);
-            assert_eq!(r.body["status"], "cancelled");
-            assert_eq!(r.body["rows_accepted"], 100);
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            assert!(
-                c.claim_next().await.unwrap().is_none(),
-                "a cancelled job is not taken up"
-            );
-            // A worker that still holds it cannot commit any more.
-            let job: nexus_core::import::ImportJob =
-                serde_json::from_value(r.body.clone()).unwrap();
-            let mut running = job.clone();
-            running.status = nexus_core::import::ImportStatus::Running;
-            running.file_path = app
-                .state
-                .store
-                .get_import(job.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .file_path;
-            let j = c
-                .process(running, &CancellationToken::new(), |_| {})
-                .await
-                .unwrap();
-            assert_eq!(j.status.as_str(), "cancelled");
-            assert_eq!(j.progress.rows_accepted, 100);
-            let n = app
-                .get("/api/v1/customers?q=other&limit=500", &app.admin)
-                .await
-                .expect(StatusCode::OK)
-                .body;
-            assert_eq!(n["data"].as_array().unwrap().len(), 100);
-        },
-    )
+            .unwrap()
+            .unwrap()
+            .file_path;
+        let j = c
+            .process(running, &CancellationToken::new(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(j.status.as_str(), "cancelled");
+        assert_eq!(j.progress.rows_accepted, 100);
+        let n = app
+            .get("/api/v1/customers?q=other&limit=500", &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        assert_eq!(n["data"].as_array().unwrap().len(), 100);
+    })
     .await;
 }
 
@@ -557,114 +553,110 @@ async fn every_list_exports_as_csv_within_the_callers_reach() {
 
 #[tokio::test]
 async fn products_import_with_their_events_and_sku_deduplication() {
-    let (_dir, path) = import_dir();
-    on_backends_with(
-        move |c| c.imports.dir = path.clone(),
-        |app| async move {
-            let (_, rep) = app.user("rep@test.local", Role::SalesRep, None).await;
-            app.product("OLD-1", 100, "EUR").await;
-            let csv = "Item Code,Product Name,Unit Price,Currency,Category,Active\n\
+    on_backends_importing(|app| async move {
+        let (_, rep) = app.user("rep@test.local", Role::SalesRep, None).await;
+        app.product("OLD-1", 100, "EUR").await;
+        let csv = "Item Code,Product Name,Unit Price,Currency,Category,Active\n\
                 NEW-1,Widget,1250,EUR,tools,yes\n\
                 NEW-2,Gadget,12.50,EUR,tools,\n\
                 old-1,Again,500,EUR,,\n\
                 NEW-1,Twice,700,EUR,,\n\
                 NEW-3,Gizmo,990,USD,toys,no\n";
-            upload_as(&app, &rep, csv, "text/csv", "products")
-                .await
-                .expect(StatusCode::FORBIDDEN);
-            let r = upload_as(&app, &app.admin, csv, "text/csv", "products")
-                .await
-                .expect(StatusCode::CREATED);
-            let id = id_of(&r.body);
-            assert_eq!(
-                r.body["suggested_mapping"],
-                json!({"Item Code": "sku", "Product Name": "name", "Unit Price": "price",
-                    "Currency": "currency", "Category": "category", "Active": "active"})
-            );
-            app.post(
-                &format!("/api/v1/imports/{id}/start"),
-                &app.admin,
-                json!({}),
-            )
+        upload_as(&app, &rep, csv, "text/csv", "products")
             .await
-            .expect(StatusCode::ACCEPTED);
-            let done = run_next(&app).await;
-            assert_eq!(done.status.as_str(), "completed");
-            let p = done.progress;
-            assert_eq!(
-                (p.rows_accepted, p.rows_rejected, p.rows_duplicate),
-                (2, 1, 2)
-            );
-            let rej = app
-                .get(&format!("/api/v1/imports/{id}/rejections"), &app.admin)
-                .await
-                .expect(StatusCode::OK)
-                .body;
-            let got: Vec<(i64, bool, String, String)> = rej["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    (
-                        r["row"].as_i64().unwrap(),
-                        r["duplicate"].as_bool().unwrap(),
-                        r["errors"][0]["column"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                        r["errors"][0]["code"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect();
-            // NEW-1 was committed with the first batch (three rows a batch here): row 5 finds it taken.
-            assert_eq!(
-                got,
-                vec![
-                    (3, false, "Unit Price".to_owned(), "invalid_type".to_owned()),
-                    (4, true, "Item Code".to_owned(), "sku_taken".to_owned()),
-                    (5, true, "Item Code".to_owned(), "sku_taken".to_owned()),
-                ]
-            );
-            let list = app
-                .get("/api/v1/products?q=NEW", &app.admin)
-                .await
-                .expect(StatusCode::OK)
-                .body;
-            let mut skus: Vec<(String, i64, bool)> = list["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    (
-                        p["sku"].as_str().unwrap().to_owned(),
-                        p["price"].as_i64().unwrap(),
-                        p["active"].as_bool().unwrap(),
-                    )
-                })
-                .collect();
-            skus.sort();
-            assert_eq!(
-                skus,
-                vec![
-                    ("NEW-1".to_owned(), 1250, true),
-                    ("NEW-3".to_owned(), 990, false)
-                ]
-            );
-            // Each imported product has its product.created event.
-            app.state.store.sequence_events(10_000).await.unwrap();
-            let ev = app
-                .get("/api/v1/events?limit=500", &app.admin)
-                .await
-                .expect(StatusCode::OK)
-                .body;
-            let created = ev["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|e| e["type"] == "product.created")
-                .count();
-            assert_eq!(created, 3, "OLD-1 and the two imported");
-        },
-    )
+            .expect(StatusCode::FORBIDDEN);
+        let r = upload_as(&app, &app.admin, csv, "text/csv", "products")
+            .await
+            .expect(StatusCode::CREATED);
+        let id = id_of(&r.body);
+        assert_eq!(
+            r.body["suggested_mapping"],
+            json!({"Item Code": "sku", "Product Name": "name", "Unit Price": "price",
+                    "Currency": "currency", "Category": "category", "Active": "active"})
+        );
+        app.post(
+            &format!("/api/v1/imports/{id}/start"),
+            &app.admin,
+            json!({}),
+        )
+        .await
+        .expect(StatusCode::ACCEPTED);
+        let done = run_next(&app).await;
+        assert_eq!(done.status.as_str(), "completed");
+        let p = done.progress;
+        assert_eq!(
+            (p.rows_accepted, p.rows_rejected, p.rows_duplicate),
+            (2, 1, 2)
+        );
+        let rej = app
+            .get(&format!("/api/v1/imports/{id}/rejections"), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        let got: Vec<(i64, bool, String, String)> = rej["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["row"].as_i64().unwrap(),
+                    r["duplicate"].as_bool().unwrap(),
+                    r["errors"][0]["column"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    r["errors"][0]["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        // NEW-1 was committed with the first batch (three rows a batch here): row 5 finds it taken.
+        assert_eq!(
+            got,
+            vec![
+                (3, false, "Unit Price".to_owned(), "invalid_type".to_owned()),
+                (4, true, "Item Code".to_owned(), "sku_taken".to_owned()),
+                (5, true, "Item Code".to_owned(), "sku_taken".to_owned()),
+            ]
+        );
+        let list = app
+            .get("/api/v1/products?q=NEW", &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        let mut skus: Vec<(String, i64, bool)> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["sku"].as_str().unwrap().to_owned(),
+                    p["price"].as_i64().unwrap(),
+                    p["active"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        skus.sort();
+        assert_eq!(
+            skus,
+            vec![
+                ("NEW-1".to_owned(), 1250, true),
+                ("NEW-3".to_owned(), 990, false)
+            ]
+        );
+        // Each imported product has its product.created event.
+        app.state.store.sequence_events(10_000).await.unwrap();
+        let ev = app
+            .get("/api/v1/events?limit=500", &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        let created = ev["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "product.created")
+            .count();
+        assert_eq!(created, 3, "OLD-1 and the two imported");
+    })
     .await;
 }

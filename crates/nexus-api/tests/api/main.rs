@@ -19,6 +19,7 @@ mod privacy;
 mod products;
 mod rbac;
 mod timeline;
+mod transaction_imports;
 mod transactions;
 mod views;
 mod web;

@@ -447,3 +447,79 @@ async fn concurrent_writes_keep_aggregates_exact() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn external_refs_round_trip_filter_and_stay_unique_among_live_transactions() {
+    on_backends(|app| async move {
+        let (c, a, _, _) = shop(&app).await;
+        let item = json!([{"product_id": id_of(&a), "quantity": 1}]);
+        let t = app
+            .transaction(
+                &app.admin,
+                json!({"customer_id": c, "external_ref": " SHOP-1 ", "items": item}),
+            )
+            .await;
+        assert_eq!(t["external_ref"], "SHOP-1");
+        let other = app
+            .transaction(&app.admin, json!({"customer_id": c, "items": item}))
+            .await;
+        assert_eq!(other["external_ref"], Value::Null);
+        let r = app
+            .post(
+                "/api/v1/transactions",
+                &app.admin,
+                json!({"customer_id": c, "external_ref": "SHOP-1", "items": item}),
+            )
+            .await
+            .expect(StatusCode::CONFLICT);
+        assert_eq!(r.body["code"], "external_ref_taken");
+        let found = app
+            .get("/api/v1/transactions?external_ref=SHOP-1", &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        assert_eq!(found["data"].as_array().unwrap().len(), 1);
+        assert_eq!(found["data"][0]["id"], t["id"]);
+
+        // Patched like the reference: changed, taken (409), cleared with null.
+        let path = format!("/api/v1/transactions/{}", id_of(&other));
+        app.patch(&path, &app.admin, json!({"external_ref": "SHOP-1"}))
+            .await
+            .expect(StatusCode::CONFLICT);
+        let r = app
+            .patch(&path, &app.admin, json!({"external_ref": "SHOP-2"}))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["external_ref"], "SHOP-2");
+        let r = app
+            .patch(&path, &app.admin, json!({"external_ref": null}))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["external_ref"], Value::Null);
+        let r = app
+            .patch(&path, &app.admin, json!({"external_ref": "x".repeat(101)}))
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(errors(&r), pairs(&[("external_ref", "too_long")]));
+
+        // A deleted transaction frees its ref; restoring it while taken is a conflict.
+        let first = format!("/api/v1/transactions/{}", id_of(&t));
+        app.delete(&first, &app.admin)
+            .await
+            .expect(StatusCode::NO_CONTENT);
+        app.transaction(
+            &app.admin,
+            json!({"customer_id": c, "external_ref": "SHOP-1", "items": item}),
+        )
+        .await;
+        let r = app
+            .post(&format!("{first}/restore"), &app.admin, json!({}))
+            .await
+            .expect(StatusCode::CONFLICT);
+        assert_eq!(r.body["code"], "external_ref_taken");
+        app.get("/api/v1/transactions?external_ref=", &app.admin)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}

@@ -2,6 +2,9 @@
 //! from a byte offset (the job's checkpoint), each batch ending with the offset where the next
 //! one starts. Parsing is the `csv` crate's (RFC 4180 quoting, CRLF or LF); this module adds
 //! the byte bookkeeping, a UTF-8 byte-order mark, and per-row errors instead of failing the file.
+//!
+//! Where adjacent rows make one record (the line items of an order), a batch does not split
+//! them: it is extended past its size until the group's key changes (see [`Batches::grouped`]).
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -15,6 +18,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct RawRow {
     pub row: i64,
     pub cells: Result<Vec<String>, (&'static str, String)>,
+    /// The trimmed, non-empty cell of the group column, if the batches are grouped (also for
+    /// a row whose other cells cannot be read, as long as that one can).
+    pub key: Option<String>,
 }
 
 /// Rows read in one go, and the offset just after the last of them.
@@ -122,6 +128,18 @@ pub struct Batches {
     columns: usize,
     next_row: i64,
     record: csv::ByteRecord,
+    group: Option<Group>,
+    /// A row read ahead (it starts the next group) and the offset where it starts.
+    pending: Option<(RawRow, i64)>,
+}
+
+/// How rows are grouped: by the key in `column`; a batch is extended for a group only while
+/// the group has fewer than `max_rows` rows (a longer one is invalid anyway, and memory stays
+/// bounded).
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    column: usize,
+    max_rows: usize,
 }
 
 impl Batches {
@@ -151,7 +169,19 @@ impl Batches {
             columns,
             next_row: rows_before + 2,
             record,
+            group: None,
+            pending: None,
         })
+    }
+
+    /// Keeps adjacent rows with the same key in `column` in one batch (unless the group grows
+    /// past `max_rows`), and sets each row's [`RawRow::key`].
+    pub fn grouped(mut self, column: usize, max_rows: usize) -> Self {
+        self.group = Some(Group {
+            column,
+            max_rows: max_rows.max(1),
+        });
+        self
     }
 
     /// The file offset after the last row read.
@@ -160,39 +190,62 @@ impl Batches {
     }
 
     /// Up to `n` rows; `None` at the end of the file. Blank lines are skipped (not counted).
+    /// Grouped, the batch goes on past `n` rows to the end of the last row's group.
     pub fn next_batch(&mut self, n: usize) -> Result<Option<RawBatch>, FileError> {
         let mut rows = Vec::with_capacity(n.min(65_536));
-        while rows.len() < n {
-            match self.rdr.read_byte_record(&mut self.record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let row = self.next_row;
-                    self.next_row += 1;
-                    rows.push(RawRow {
-                        row,
-                        cells: cells(&self.record, self.columns),
-                    });
-                }
-                Err(e) => match e.into_kind() {
-                    csv::ErrorKind::Io(e) => return Err(FileError::Io(e)),
-                    other => {
-                        let row = self.next_row;
-                        self.next_row += 1;
-                        rows.push(RawRow {
-                            row,
-                            cells: Err(("unreadable_row", format!("{other:?}"))),
-                        });
-                    }
-                },
+        rows.extend(self.pending.take().map(|(row, _)| row));
+        while rows.len() < n || self.group.is_some() {
+            let start = self.offset();
+            let Some(row) = self.read_row()? else {
+                break;
+            };
+            if rows.len() >= n && !self.extends_group(&rows, &row) {
+                self.pending = Some((row, start));
+                break;
             }
+            rows.push(row);
         }
         if rows.is_empty() {
             return Ok(None);
         }
-        Ok(Some(RawBatch {
-            rows,
-            end_offset: self.offset(),
-        }))
+        let end_offset = match &self.pending {
+            Some((_, start)) => *start,
+            None => self.offset(),
+        };
+        Ok(Some(RawBatch { rows, end_offset }))
+    }
+
+    /// Whether `row` belongs to the group that ends `rows`, and that group may grow.
+    fn extends_group(&self, rows: &[RawRow], row: &RawRow) -> bool {
+        let (Some(group), Some(key)) = (self.group, &row.key) else {
+            return false;
+        };
+        let run = rows
+            .iter()
+            .rev()
+            .take_while(|r| r.key.as_ref() == Some(key))
+            .count();
+        run > 0 && run < group.max_rows
+    }
+
+    fn read_row(&mut self) -> Result<Option<RawRow>, FileError> {
+        let (cells, key) = match self.rdr.read_byte_record(&mut self.record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {
+                let key = self.group.and_then(|g| {
+                    let cell = std::str::from_utf8(self.record.get(g.column)?).ok()?.trim();
+                    (!cell.is_empty()).then(|| cell.to_owned())
+                });
+                (cells(&self.record, self.columns), key)
+            }
+            Err(e) => match e.into_kind() {
+                csv::ErrorKind::Io(e) => return Err(FileError::Io(e)),
+                other => (Err(("unreadable_row", format!("{other:?}"))), None),
+            },
+        };
+        let row = self.next_row;
+        self.next_row += 1;
+        Ok(Some(RawRow { row, cells, key }))
     }
 }
 
@@ -303,5 +356,48 @@ mod tests {
         assert_eq!(rows, vec![4, 5, 6, 7]);
         assert_eq!(rest[0].0[3].cells, Ok(vec!["6".to_owned(), "f".to_owned()]));
         assert_eq!(rest[0].1, batches.last().map_or(0, |b| b.1));
+    }
+
+    #[test]
+    fn grouped_batches_end_where_the_key_changes_and_resume_there() {
+        let f = file(b"ref,sku\nA,1\nA,2\nB,3\nB,4\nB,5\n\nC,6\n,7\n,8\nD,9\nD,10\nD,11\nD,12\n");
+        let open = |offset, rows| {
+            Batches::open(f.path(), offset, rows, 2)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .grouped(0, 3)
+        };
+        let batches = all(&mut open(0, 0), 1);
+        let shape: Vec<Vec<(i64, Option<&str>)>> = batches
+            .iter()
+            .map(|(rows, _)| rows.iter().map(|r| (r.row, r.key.as_deref())).collect())
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                vec![(2, Some("A")), (3, Some("A"))],
+                vec![(4, Some("B")), (5, Some("B")), (6, Some("B"))],
+                vec![(7, Some("C"))],
+                vec![(8, None)],
+                vec![(9, None)],
+                // A group longer than three rows is cut at three.
+                vec![(10, Some("D")), (11, Some("D")), (12, Some("D"))],
+                vec![(13, Some("D"))],
+            ]
+        );
+        // Each batch ends where the next starts: resuming there reads the rest, numbered on.
+        let (rows_before, offset) = (5, batches[1].1);
+        let rest = all(&mut open(offset, rows_before), 100);
+        let rows: Vec<i64> = rest
+            .iter()
+            .flat_map(|(r, _)| r.iter().map(|r| r.row))
+            .collect();
+        assert_eq!(rows, (7..=13).collect::<Vec<_>>());
+        assert_eq!(rest[0].0[0].cells, Ok(vec!["C".to_owned(), "6".to_owned()]));
+        // Batches of more rows keep whole groups too.
+        let sizes: Vec<usize> = all(&mut open(0, 0), 3)
+            .iter()
+            .map(|(r, _)| r.len())
+            .collect();
+        assert_eq!(sizes, vec![5, 3, 3, 1]);
     }
 }

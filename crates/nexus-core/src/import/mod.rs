@@ -4,6 +4,8 @@
 //! from the last committed batch, never importing a row twice.
 
 pub mod csv_file;
+mod order_batch;
+pub mod orders;
 pub mod worker;
 
 use crate::custom_field::{CustomField, FieldType};
@@ -18,7 +20,7 @@ use std::str::FromStr;
 
 string_enum!(
     /// What an import creates.
-    ImportEntity { Customers => "customers", Products => "products" }
+    ImportEntity { Customers => "customers", Products => "products", Transactions => "transactions" }
 );
 
 string_enum!(
@@ -39,8 +41,8 @@ impl ImportStatus {
 
 string_enum!(
     /// What happens to a row whose e-mail belongs to an existing customer (a product: whose SKU
-    /// belongs to an existing product), or to an earlier row of the file: it is skipped and
-    /// reported as a duplicate.
+    /// belongs to an existing product; a transaction: whose order_ref an existing transaction
+    /// holds), or to an earlier row of the file: it is skipped and reported as a duplicate.
     OnDuplicate { Skip => "skip" }
 );
 
@@ -56,11 +58,12 @@ pub struct ImportProgress {
     pub bytes_processed: i64,
     /// Data rows read (accepted + rejected + duplicates).
     pub rows_processed: i64,
-    /// Rows committed as new records.
+    /// Rows committed as new records (transactions: as line items of new transactions).
     pub rows_accepted: i64,
     /// Rows refused by validation (see the job's rejections for the reasons).
     pub rows_rejected: i64,
-    /// Rows skipped because their e-mail was taken (also listed among the rejections).
+    /// Rows skipped because their key (e-mail, SKU, order_ref) was taken (also listed among
+    /// the rejections).
     pub rows_duplicate: i64,
 }
 
@@ -115,6 +118,10 @@ pub struct ImportRejection {
     /// The row as read, column → value.
     #[schema(value_type = Object)]
     pub values: Map<String, Value>,
+    /// The group the row belonged to (a transaction row's order_ref), kept so that later
+    /// batches know the file's orders seen so far (not shown to clients).
+    #[serde(skip)]
+    pub group: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -134,11 +141,28 @@ pub struct ImportBatch {
 }
 
 /// The records a batch creates.
-pub enum ImportRecords<'a> {
+pub enum ImportRecords {
     /// Written as a bulk load: no event per customer.
-    Customers(&'a [crate::customer::Customer]),
+    Customers(Vec<crate::customer::Customer>),
     /// Each with its `product.created` event (catalogues are small).
-    Products(&'a [(crate::product::Product, crate::event::Event)]),
+    Products(Vec<(crate::product::Product, crate::event::Event)>),
+    /// Each with its `transaction.created` event, written as a create writes them.
+    Transactions(Vec<(crate::transaction::Transaction, crate::event::Event)>),
+}
+
+impl ImportRecords {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        match self {
+            ImportRecords::Customers(v) => v.len(),
+            ImportRecords::Products(v) => v.len(),
+            ImportRecords::Transactions(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// One batch to commit (see [`crate::store::ImportStore::commit_import_batch`]).
@@ -150,7 +174,7 @@ pub struct ImportCommit<'a> {
     pub from_offset: i64,
     /// The renewed lease.
     pub until: crate::time::Timestamp,
-    pub records: ImportRecords<'a>,
+    pub records: ImportRecords,
     pub batch: &'a ImportBatch,
     pub event: &'a crate::event::Event,
 }
@@ -251,13 +275,124 @@ const PRODUCT_FIELDS: &[(&str, bool, &str, &[&str])] = &[
     ),
 ];
 
+/// The transaction fields a column can feed: one row is one line item; the rows of an order
+/// share its `order_ref` and stand next to each other (see [`orders`]).
+const TRANSACTION_FIELDS: &[(&str, bool, &str, &[&str])] = &[
+    (
+        "order_ref",
+        true,
+        "The order's number in the source system; rows with the same one form one transaction \
+         and must be adjacent (de-duplicates, stored as external_ref)",
+        &[
+            "orderid",
+            "ordernumber",
+            "orderno",
+            "order",
+            "invoice",
+            "invoiceid",
+            "invoicenumber",
+            "invoiceno",
+            "externalref",
+            "reference",
+        ],
+    ),
+    (
+        "customer_email",
+        false,
+        "E-mail of a live customer you may write (this or customer_id is required)",
+        &["email", "emailaddress", "mail", "customermail"],
+    ),
+    (
+        "customer_id",
+        false,
+        "Id of a live customer you may write (this or customer_email is required)",
+        &["clientid", "accountid"],
+    ),
+    (
+        "occurred_at",
+        false,
+        "When: RFC 3339 or YYYY-MM-DD (default: now)",
+        &[
+            "date",
+            "orderdate",
+            "invoicedate",
+            "time",
+            "timestamp",
+            "datetime",
+            "purchasedat",
+            "createdat",
+        ],
+    ),
+    (
+        "status",
+        false,
+        "pending, completed, refunded or cancelled (default completed)",
+        &["orderstatus", "state"],
+    ),
+    (
+        "currency",
+        false,
+        "ISO 4217 code (default: the products' currency)",
+        &["cur", "ccy"],
+    ),
+    (
+        "sku",
+        true,
+        "SKU of a live product: the line's product",
+        &[
+            "productsku",
+            "itemsku",
+            "productcode",
+            "itemcode",
+            "code",
+            "article",
+        ],
+    ),
+    (
+        "quantity",
+        false,
+        "Whole number of units, 1 or more (default 1)",
+        &["qty", "units", "count"],
+    ),
+    (
+        "unit_price",
+        false,
+        "Price of one unit in major units, like 12.50 (default: the product's price)",
+        &["price", "unitprice", "itemprice", "priceeach", "each"],
+    ),
+];
+
 type FieldSpec = (&'static str, bool, &'static str, &'static [&'static str]);
 
 fn specs(entity: ImportEntity) -> &'static [FieldSpec] {
     match entity {
         ImportEntity::Customers => CUSTOMER_FIELDS,
         ImportEntity::Products => PRODUCT_FIELDS,
+        ImportEntity::Transactions => TRANSACTION_FIELDS,
     }
+}
+
+/// Fields of which at least one must be mapped, besides the required ones.
+fn one_of(entity: ImportEntity) -> &'static [&'static str] {
+    match entity {
+        ImportEntity::Transactions => &["customer_email", "customer_id"],
+        ImportEntity::Customers | ImportEntity::Products => &[],
+    }
+}
+
+/// The column whose equal values in adjacent rows make one record (a transaction's order_ref),
+/// as an index into the file's columns; `None` where every row stands alone.
+pub fn group_column(
+    entity: ImportEntity,
+    mapping: &BTreeMap<String, String>,
+    columns: &[String],
+) -> Option<usize> {
+    let field = match entity {
+        ImportEntity::Transactions => "order_ref",
+        ImportEntity::Customers | ImportEntity::Products => return None,
+    };
+    let (col, _) = mapping.iter().find(|(_, f)| *f == field)?;
+    columns.iter().position(|c| c == col)
 }
 
 /// The fields of an entity, with the custom fields' `cf.<key>` entries.
@@ -366,6 +501,14 @@ pub fn check_mapping(
                 format!("no column is mapped to the required field {}", f.name),
             ));
         }
+    }
+    let alternatives = one_of(entity);
+    if !alternatives.is_empty() && !mapping.values().any(|v| alternatives.contains(&v.as_str())) {
+        errors.push(FieldError::new(
+            "mapping",
+            "missing_field",
+            format!("no column is mapped to {}", alternatives.join(" or ")),
+        ));
     }
     errors
 }

@@ -12,7 +12,7 @@
 use super::csv_file::{Batches, RawBatch};
 use super::{
     ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportRecords, ImportRejection,
-    ImportStatus, RowError, customer_row, product_row,
+    ImportStatus, RowError, customer_row, group_column, product_row,
 };
 use crate::auth::{Actor, Credential};
 use crate::custom_field::CustomFieldEntity;
@@ -20,7 +20,8 @@ use crate::error::{CoreError, CoreResult, FieldError};
 use crate::ids::UserId;
 use crate::services::Services;
 use crate::services::imports::job_event;
-use serde_json::{Map, Value};
+use crate::transaction::ITEMS_MAX;
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
@@ -328,6 +329,74 @@ impl ImportWorker {
         batch: &RawBatch,
         owners: &mut HashMap<String, Option<UserId>>,
     ) -> CoreResult<bool> {
+        let checked = match job.entity {
+            ImportEntity::Transactions => {
+                super::order_batch::check_orders(
+                    &self.services,
+                    job,
+                    actor,
+                    columns,
+                    mapping,
+                    batch,
+                )
+                .await?
+            }
+            ImportEntity::Customers | ImportEntity::Products => {
+                self.check_records(job, actor, columns, mapping, batch, owners)
+                    .await?
+            }
+        };
+        let Checked {
+            records,
+            accepted_rows,
+            mut rejections,
+        } = checked;
+        rejections.sort_by_key(|r| r.row);
+        let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
+        let mut progress = job.progress;
+        progress.bytes_processed = batch.end_offset;
+        progress.rows_processed += batch.rows.len() as i64;
+        progress.rows_accepted += accepted_rows;
+        progress.rows_duplicate += duplicates;
+        progress.rows_rejected += rejections.len() as i64 - duplicates;
+        let mut next = job.clone();
+        next.progress = progress;
+        next.version += 1;
+        next.updated_at = crate::time::now();
+        let ev = job_event(&next, "progress", None);
+        let from = job.progress.bytes_processed;
+        let batch = ImportBatch {
+            progress,
+            rejections,
+        };
+        let commit = ImportCommit {
+            job: job.id,
+            owner: &self.owner,
+            from_offset: from,
+            until: self.lease_end(),
+            records,
+            batch: &batch,
+            event: &ev,
+        };
+        let store = &self.services.store;
+        if !store.commit_import_batch(commit).await? {
+            return Ok(false);
+        }
+        self.services.bus.committed();
+        *job = next;
+        Ok(true)
+    }
+
+    /// Checks the rows of a customers or products batch, each row one record.
+    async fn check_records(
+        &self,
+        job: &ImportJob,
+        actor: &Actor,
+        columns: &[(usize, String)],
+        mapping: &BTreeMap<String, String>,
+        batch: &RawBatch,
+        owners: &mut HashMap<String, Option<UserId>>,
+    ) -> CoreResult<Checked> {
         let store = &self.services.store;
         let defs = match job.entity {
             ImportEntity::Customers => {
@@ -335,7 +404,7 @@ impl ImportWorker {
                     .custom_field_definitions(CustomFieldEntity::Customer)
                     .await?
             }
-            ImportEntity::Products => Vec::new(),
+            ImportEntity::Products | ImportEntity::Transactions => Vec::new(),
         };
         let mut rejections = Vec::new();
         let mut items = Vec::with_capacity(batch.rows.len());
@@ -345,23 +414,14 @@ impl ImportWorker {
             let cells = match &raw.cells {
                 Ok(c) => c,
                 Err((code, message)) => {
-                    rejections.push(ImportRejection {
-                        row: raw.row,
-                        duplicate: false,
-                        errors: vec![RowError {
-                            field: String::new(),
-                            column: None,
-                            code: (*code).to_owned(),
-                            message: message.clone(),
-                        }],
-                        values: Map::new(),
-                    });
+                    let e = FieldError::new("", code, message.clone());
+                    rejections.push(rejection(raw.row, false, vec![e], mapping, &[], &[]));
                     continue;
                 }
             };
             let mut input = match job.entity {
                 ImportEntity::Customers => customer_row(columns, cells, &defs),
-                ImportEntity::Products => product_row(columns, cells),
+                _ => product_row(columns, cells),
             };
             if let Some(email) = input.owner_email.take() {
                 match self.owner_by_email(&email, owners).await? {
@@ -391,33 +451,26 @@ impl ImportWorker {
             items.push(input.body);
             item_rows.push((raw.row, cells));
         }
-        let (customers, products, refused) = match job.entity {
+        let (records, refused) = match job.entity {
             ImportEntity::Customers => {
                 let (ok, refused) = self
                     .services
                     .customers
                     .check_import_rows(actor, &items)
                     .await?;
-                (
-                    ok.into_iter().map(|(_, c)| c).collect(),
-                    Vec::new(),
-                    refused,
-                )
+                let ok = ok.into_iter().map(|(_, c)| c).collect();
+                (ImportRecords::Customers(ok), refused)
             }
-            ImportEntity::Products => {
+            _ => {
                 let (ok, refused) = self
                     .services
                     .products
                     .check_import_rows(actor, &items)
                     .await?;
-                (
-                    Vec::new(),
-                    ok.into_iter().map(|(_, p)| p).collect(),
-                    refused,
-                )
+                let ok = ok.into_iter().map(|(_, p)| p).collect();
+                (ImportRecords::Products(ok), refused)
             }
         };
-        let mut progress = job.progress;
         for (i, mut errors) in refused {
             // Only a taken e-mail (customers) or SKU (products) makes a duplicate.
             let duplicate = errors.iter().all(|e| {
@@ -451,41 +504,11 @@ impl ImportWorker {
                 cells,
             ));
         }
-        rejections.sort_by_key(|r| r.row);
-        let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
-        progress.bytes_processed = batch.end_offset;
-        progress.rows_processed += batch.rows.len() as i64;
-        progress.rows_accepted += (customers.len() + products.len()) as i64;
-        progress.rows_duplicate += duplicates;
-        progress.rows_rejected += rejections.len() as i64 - duplicates;
-        let mut next = job.clone();
-        next.progress = progress;
-        next.version += 1;
-        next.updated_at = crate::time::now();
-        let ev = job_event(&next, "progress", None);
-        let from = job.progress.bytes_processed;
-        let batch = ImportBatch {
-            progress,
+        Ok(Checked {
+            accepted_rows: records.len() as i64,
+            records,
             rejections,
-        };
-        let commit = ImportCommit {
-            job: job.id,
-            owner: &self.owner,
-            from_offset: from,
-            until: self.lease_end(),
-            records: match job.entity {
-                ImportEntity::Customers => ImportRecords::Customers(&customers),
-                ImportEntity::Products => ImportRecords::Products(&products),
-            },
-            batch: &batch,
-            event: &ev,
-        };
-        if !store.commit_import_batch(commit).await? {
-            return Ok(false);
-        }
-        self.services.bus.committed();
-        *job = next;
-        Ok(true)
+        })
     }
 
     async fn owner_by_email(
@@ -508,20 +531,38 @@ impl ImportWorker {
     }
 }
 
-/// Reads the job's file from its checkpoint on a blocking thread, [`QUEUE_DEPTH`] batches ahead.
+/// What a batch's checks found: the records to commit, how many rows they hold, and the rows
+/// refused.
+pub(super) struct Checked {
+    pub records: ImportRecords,
+    pub accepted_rows: i64,
+    pub rejections: Vec<ImportRejection>,
+}
+
+/// Reads the job's file from its checkpoint on a blocking thread, [`QUEUE_DEPTH`] batches ahead
+/// (the rows of one order in one batch, for transactions).
 fn read_ahead(
     job: &ImportJob,
     batch_rows: usize,
 ) -> tokio::sync::mpsc::Receiver<Result<RawBatch, String>> {
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_DEPTH);
     let path = job.file_path.clone();
+    let group = job
+        .mapping
+        .as_ref()
+        .and_then(|m| group_column(job.entity, m, &job.columns));
     let (offset, rows, columns) = (
         job.progress.bytes_processed,
         job.progress.rows_processed,
         job.columns.len(),
     );
     tokio::task::spawn_blocking(move || {
-        let mut batches = match Batches::open(Path::new(&path), offset, rows, columns) {
+        let opened = Batches::open(Path::new(&path), offset, rows, columns);
+        let mut batches = match opened.map(|b| match group {
+            // One row more than an order may have: enough to know it has too many.
+            Some(column) => b.grouped(column, ITEMS_MAX + 1),
+            None => b,
+        }) {
             Ok(b) => b,
             Err(e) => {
                 let _ = tx.blocking_send(Err(e.to_string()));
@@ -545,7 +586,7 @@ fn read_ahead(
 }
 
 /// A refused row: its errors with the column each field came from, and the row as read.
-fn rejection(
+pub(super) fn rejection(
     row: i64,
     duplicate: bool,
     errors: Vec<FieldError>,
@@ -586,5 +627,6 @@ fn rejection(
             .zip(cells)
             .map(|(c, v)| (c.clone(), Value::String(v.clone())))
             .collect(),
+        group: None,
     }
 }

@@ -3,7 +3,9 @@
 //! [`crate::import::worker`].
 //!
 //! Who may do what: importing into a resource needs the permission to create it (customers:
-//! `customers:write`, products: `products:write`); a job is seen and cancelled by its creator and by admins.
+//! `customers:write`, products: `products:write`, transactions: `transactions:write`, and each
+//! order's customer must be one the importer may write); a job is seen and cancelled by its
+//! creator and by admins.
 
 use crate::auth::{Actor, Permission, Role};
 use crate::bus::EventBus;
@@ -49,6 +51,7 @@ impl ImportService {
         match entity {
             ImportEntity::Customers => actor.require(Permission::CustomersWrite),
             ImportEntity::Products => actor.require(Permission::ProductsWrite),
+            ImportEntity::Transactions => actor.require(Permission::TransactionsWrite),
         }
     }
 
@@ -59,7 +62,7 @@ impl ImportService {
                     .custom_field_definitions(CustomFieldEntity::Customer)
                     .await
             }
-            ImportEntity::Products => Ok(Vec::new()),
+            ImportEntity::Products | ImportEntity::Transactions => Ok(Vec::new()),
         }
     }
 

@@ -84,7 +84,8 @@ impl ProductService {
             self.store
                 .products_with_skus(&skus)
                 .await?
-                .into_iter()
+                .iter()
+                .map(Product::sku_normalized)
                 .collect()
         };
         let mut accepted = Vec::with_capacity(built.len());

@@ -12,15 +12,19 @@ use crate::customer::Customer;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, ProductId, TransactionId};
+use crate::money::Currency;
 use crate::product::Product;
 use crate::store::Store;
 use crate::transaction::{
-    CustomerAggregates, ItemInput, NewTransaction, Transaction, TransactionPatch, TransactionQuery,
-    price_items,
+    CustomerAggregates, ItemInput, LineItem, NewTransaction, Transaction, TransactionPatch,
+    TransactionQuery, price_items,
 };
-use crate::validate::Patch;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+mod import;
+
+pub use import::OrderCheck;
 
 /// Optimistic-concurrency retries of a change without `If-Match` before answering 409.
 const UPDATE_ATTEMPTS: u64 = 30;
@@ -58,25 +62,9 @@ impl TransactionService {
             return Err(CoreError::Forbidden);
         }
         let products = self.products_of(&input.items).await?;
-        let (currency, items, total) = price_items(&input.items, &products, input.currency, &[])
+        let priced = price_items(&input.items, &products, input.currency, &[])
             .map_err(CoreError::Validation)?;
-        let now = crate::time::now();
-        let t = Transaction {
-            id: TransactionId::new(),
-            customer_id: customer.id,
-            status: input.status,
-            currency,
-            occurred_at: input.occurred_at.unwrap_or(now),
-            reference: input.reference,
-            items,
-            total,
-            created_by: Some(actor.user_id),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
-        let ev = event(actor, &customer, None, &t, "created");
+        let (t, ev) = new_transaction(actor, &customer, input, priced);
         self.store.insert_transaction(&t, &ev).await?;
         self.bus.committed();
         Ok(t)
@@ -123,11 +111,8 @@ impl TransactionService {
             if let Some(t) = patch.occurred_at {
                 next.occurred_at = t;
             }
-            match &patch.reference {
-                Patch::Absent => {}
-                Patch::Null => next.reference = None,
-                Patch::Value(r) => next.reference = Some(r.clone()),
-            }
+            patch.reference.apply_to(&mut next.reference);
+            patch.external_ref.apply_to(&mut next.external_ref);
             if let Some(items) = &patch.items {
                 if !cur.status.items_editable() || !next.status.items_editable() {
                     return Err(CoreError::conflict(
@@ -293,6 +278,35 @@ impl TransactionService {
             .map(|p| (p.id, p))
             .collect())
     }
+}
+
+/// A new transaction of `customer` from a create's input and its priced lines (currency, lines,
+/// total: see [`price_items`]), with its `transaction.created` event.
+fn new_transaction(
+    actor: &Actor,
+    customer: &Customer,
+    input: NewTransaction,
+    (currency, items, total): (Currency, Vec<LineItem>, i64),
+) -> (Transaction, Event) {
+    let now = crate::time::now();
+    let t = Transaction {
+        id: TransactionId::new(),
+        customer_id: customer.id,
+        status: input.status,
+        currency,
+        occurred_at: input.occurred_at.unwrap_or(now),
+        reference: input.reference,
+        external_ref: input.external_ref,
+        items,
+        total,
+        created_by: Some(actor.user_id),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let ev = event(actor, customer, None, &t, "created");
+    (t, ev)
 }
 
 /// The event of a transaction write, carrying the customer's ownership for delivery checks.

@@ -289,6 +289,7 @@ pub fn transaction(
             .map_or(Currency::parse("EUR").unwrap(), |(p, _)| p.currency),
         occurred_at: t,
         reference: None,
+        external_ref: None,
         total: items.iter().map(|i| i.line_total).sum(),
         items,
         created_by: None,

@@ -28,6 +28,7 @@ conformance!(
     failed_writes_leave_rows_and_aggregates_untouched,
     concurrent_writers_keep_aggregates_exact,
     transaction_filters_scope_and_pages,
+    external_refs_are_unique_among_live_transactions,
 );
 
 /// A customer with an owner, and two EUR products and one USD product.
@@ -480,4 +481,84 @@ async fn transaction_filters_scope_and_pages(s: Arc<dyn Store>) {
         }
     }
     let _ = ProductId::new();
+}
+
+async fn external_refs_are_unique_among_live_transactions(s: Arc<dyn Store>) {
+    let (c, [a, ..]) = setup(&*s).await;
+    let mut first = transaction(c, Completed, &[(&a, 1)]);
+    first.external_ref = Some("ORD-1".into());
+    insert(&*s, &first).await;
+    assert_eq!(
+        s.get_transaction(first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .external_ref
+            .as_deref(),
+        Some("ORD-1")
+    );
+    let mut second = transaction(c, Completed, &[(&a, 2)]);
+    second.external_ref = Some("ORD-1".into());
+    match s
+        .insert_transaction(&second, &transaction_event(&second, "created"))
+        .await
+    {
+        Err(CoreError::Conflict { code, field, .. }) => {
+            assert_eq!(
+                (code, field.as_deref()),
+                ("external_ref_taken", Some("external_ref"))
+            );
+        }
+        other => panic!("expected external_ref_taken, got {other:?}"),
+    }
+    // The failed insert left no trace in the figures.
+    assert_eq!(assert_aggregates_exact(&*s, c).await.purchase_count, 1);
+    // Other refs, and none at all, do not collide; the lookup names the taken ones.
+    let mut other = transaction(c, Pending, &[(&a, 1)]);
+    other.external_ref = Some("ord-1".into());
+    insert(&*s, &other).await;
+    insert(&*s, &transaction(c, Pending, &[(&a, 1)])).await;
+    insert(&*s, &transaction(c, Pending, &[(&a, 1)])).await;
+    let mut taken = s
+        .transactions_with_external_refs(&["ORD-1".into(), "ord-1".into(), "ORD-2".into()])
+        .await
+        .unwrap();
+    taken.sort();
+    assert_eq!(taken, vec!["ORD-1".to_owned(), "ord-1".to_owned()]);
+    let q = TransactionQuery {
+        external_ref: Some("ORD-1".into()),
+        ..TransactionQuery::default()
+    };
+    let found: Vec<TransactionId> = s
+        .list_transactions(&q)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(found, vec![first.id]);
+    // Deleting frees the ref; restoring while another holds it conflicts.
+    let deleted = change_transaction(&*s, &first, |t| t.deleted_at = Some(now()))
+        .await
+        .unwrap();
+    insert(&*s, &second).await;
+    assert!(
+        s.transactions_with_external_refs(&["ORD-1".into()])
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
+    let mut restored = deleted.clone();
+    restored.deleted_at = None;
+    restored.version += 1;
+    let r = s
+        .update_transaction(
+            &restored,
+            deleted.version,
+            &transaction_event(&restored, "restored"),
+        )
+        .await;
+    assert!(matches!(r, Err(CoreError::Conflict { .. })), "{r:?}");
+    assert_eq!(assert_aggregates_exact(&*s, c).await.purchase_count, 1);
 }

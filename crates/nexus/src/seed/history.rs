@@ -275,6 +275,7 @@ impl Context {
             currency,
             occurred_at: at,
             reference: Some(reference(sales_order)),
+            external_ref: None,
             items,
             total,
             created_by: sales_order.then_some(c.owner_id),

@@ -102,3 +102,65 @@ fn import_reports_rows_refused_and_duplicates_and_refuses_bad_mappings() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn import_of_transactions_after_customers_and_products_skips_known_orders_on_a_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let write = |name: &str, csv: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, csv).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let people = write(
+        "people.csv",
+        "name,email\nAda,ada@example.com\nBo,bo@example.com\n",
+    );
+    let catalogue = write(
+        "products.csv",
+        "sku,name,price,currency\nW-1,Widget,1250,EUR\nG-1,Gadget,999,EUR\n",
+    );
+    let orders = write(
+        "orders.csv",
+        "Invoice,E-mail,Date,SKU,Qty,Price\n\
+         INV-1,ada@example.com,2024-05-01,W-1,2,\n\
+         INV-1,ada@example.com,2024-05-01,G-1,1,9.50\n\
+         INV-2,bo@example.com,2024-05-02,W-1,1,\n\
+         INV-3,bo@example.com,2024-05-03,W-1,1,\n\
+         INV-3,bo@example.com,2024-05-03,NOPE,1,\n",
+    );
+    for (file, entity) in [(&people, "customers"), (&catalogue, "products")] {
+        let out = nexus(&data, &["import", file, "--entity", entity]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+
+    let out = nexus(&data, &["import", &orders, "--entity", "transactions"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("→ order_ref") && stderr.contains("→ unit_price"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(": completed — 5 rows read"), "{stdout}");
+    // Rows are line items: INV-1 (two lines) and INV-2 are in; INV-3 is refused whole.
+    assert!(
+        stdout.contains("3 imported, 2 rejected, 0 duplicates"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("row        5: Invoice: not imported: row 6"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("row        6: SKU: no product has this SKU"),
+        "{stdout}"
+    );
+
+    let out = nexus(&data, &["import", &orders, "--entity", "transactions"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("0 imported, 2 rejected, 3 duplicates"),
+        "{stdout}"
+    );
+}
