@@ -2,6 +2,7 @@
 //! one serving per model) and the reads that training and scoring need, in keyset pages so a
 //! training run over a million customers never holds a long read transaction.
 
+use crate::query::select_in;
 use crate::rows::{CUSTOMER_COLUMNS, CustomerRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
@@ -279,26 +280,9 @@ impl AiStore for Db {
     }
 
     async fn deal_activity_counts(&self, deals: &[DealId]) -> CoreResult<Vec<(DealId, i64)>> {
-        if deals.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::with_capacity(deals.len());
-        for chunk in deals.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT deal_id, count(*) FROM activities WHERE deleted_at IS NULL AND deal_id IN ({}) GROUP BY deal_id",
-                marks.join(", ")
-            );
-            let rows: Vec<(Uuid, i64)> = with_pool!(self, read, conn => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-                for d in chunk {
-                    q = q.bind(d.0);
-                }
-                q.fetch_all(conn).await.map_err(db_err)?
-            });
-            out.extend(rows.into_iter().map(|(d, n)| (DealId(d), n)));
-        }
-        Ok(out)
+        const SQL: &str = "SELECT deal_id, count(*) FROM activities WHERE deleted_at IS NULL AND deal_id IN ({in}) GROUP BY deal_id";
+        let rows: Vec<(Uuid, i64)> = select_in!(self, sqlx::query_as, SQL, [], deals, |d| d.0);
+        Ok(rows.into_iter().map(|(d, n)| (DealId(d), n)).collect())
     }
 
     async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>> {
