@@ -3,15 +3,17 @@
 //! [`AiUnavailable`]: the services then go on without the AI layer (a new customer's segment
 //! becomes `pending` and the retrying job classifies it once the service answers again).
 
+use crate::ai_service::{BoughtTogetherRequest, BoughtTogetherResponse, WinRequest, WinResponse};
 use crate::ai_service::{
     ClassifyRequest, ClassifyResponse, SentimentResults, ServingModels, TextsRequest,
 };
-use crate::ai_service::{WinRequest, WinResponse};
 use async_trait::async_trait;
+use nexus_core::ai::RecommendationsInsight;
 use nexus_core::ai::{
     AiLayer, AiUnavailable, Classification, CustomerFacts, CustomerScores, DealFacts, ModelInfo,
     RevenueForecast, Segmentation, SentimentScore,
 };
+use nexus_core::ids::ProductId;
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -141,6 +143,19 @@ impl AiLayer for RemoteAi {
 
     async fn score(&self, facts: &CustomerFacts) -> Result<CustomerScores, AiUnavailable> {
         self.post("/v1/score", facts).await
+    }
+
+    async fn bought_together(
+        &self,
+        product: ProductId,
+        k: usize,
+    ) -> Result<Option<RecommendationsInsight>, AiUnavailable> {
+        let body = BoughtTogetherRequest {
+            product_id: product,
+            k,
+        };
+        let r: BoughtTogetherResponse = self.post("/v1/bought-together", &body).await?;
+        Ok(r.recommendations)
     }
 
     async fn win_probability(

@@ -14,12 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
+use nexus_core::ai::RecommendationsInsight;
 use nexus_core::ai::local::LocalAi;
 use nexus_core::ai::train::{TrainReport, Trainer};
 use nexus_core::ai::{
     AiLayer, Classification, CustomerFacts, CustomerScores, DealFacts, ModelInfo, RevenueForecast,
     Segmentation, SentimentScore,
 };
+use nexus_core::ids::ProductId;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -79,7 +81,7 @@ pub struct AiServiceState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "NEXUS AI service", description = "The NEXUS models over HTTP (`nexus ai serve`): classification of new customers, sentiment, customer scores, revenue forecast, segments, training."),
-    paths(classify, sentiment, score, win, forecast, segments, models, reload, train, health, ready),
+    paths(classify, sentiment, score, win, bought_together, forecast, segments, models, reload, train, health, ready),
     tags((name = "ai", description = "Models"), (name = "operations", description = "Health and metrics"))
 )]
 pub struct AiServiceDoc;
@@ -91,6 +93,7 @@ pub fn router(state: AiServiceState) -> Router {
         .route("/v1/sentiment", post(sentiment))
         .route("/v1/score", post(score))
         .route("/v1/win", post(win))
+        .route("/v1/bought-together", post(bought_together))
         .route("/v1/forecast", get(forecast))
         .route("/v1/segments", get(segments))
         .route("/v1/models", get(models))
@@ -213,6 +216,39 @@ async fn score(
     };
     match s.ai.score(&facts).await {
         Ok(scores) => Json(scores).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// A product whose companions are wanted.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct BoughtTogetherRequest {
+    pub product_id: ProductId,
+    /// How many (1 to 50).
+    pub k: usize,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct BoughtTogetherResponse {
+    /// `null` while no recommendation model serves.
+    pub recommendations: Option<RecommendationsInsight>,
+}
+
+/// The products most often bought by the buyers of a product.
+#[utoipa::path(post, path = "/v1/bought-together", tag = "ai", request_body = BoughtTogetherRequest,
+    responses((status = 200, body = BoughtTogetherResponse), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn bought_together(
+    State(s): State<AiServiceState>,
+    body: Result<Json<BoughtTogetherRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(req)) = body else {
+        return bad_request("body must be {\"product_id\": \"…\", \"k\": 5}");
+    };
+    if !(1..=50).contains(&req.k) {
+        return bad_request("k must be from 1 to 50");
+    }
+    match s.ai.bought_together(req.product_id, req.k).await {
+        Ok(recommendations) => Json(BoughtTogetherResponse { recommendations }).into_response(),
         Err(e) => unavailable(e),
     }
 }

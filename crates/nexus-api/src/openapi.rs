@@ -41,7 +41,7 @@ use utoipa::{Modify, OpenApi};
         routes::activities::remove, routes::activities::restore, routes::activities::history,
         routes::dashboards::revenue, routes::dashboards::pipeline, routes::dashboards::new_customers,
         routes::dashboards::activity, routes::dashboards::top_customers,
-        routes::ai::insights, routes::ai::forecast, routes::ai::segments, routes::ai::sentiment,
+        routes::ai::insights, routes::ai::bought_together, routes::ai::forecast, routes::ai::segments, routes::ai::sentiment,
         routes::ai::models, routes::ai::train,
         routes::ops::health, routes::ops::ready, routes::ops::metrics,
     ),

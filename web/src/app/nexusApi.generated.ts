@@ -921,6 +921,15 @@ const injectedRtkApi = api
         }),
         invalidatesTags: ["products"],
       }),
+      productBoughtTogether: build.query<
+        ProductBoughtTogetherApiResponse,
+        ProductBoughtTogetherApiArg
+      >({
+        query: (queryArg) => ({
+          url: `/api/v1/products/${queryArg.id}/bought-together`,
+        }),
+        providesTags: ["ai"],
+      }),
       restoreProduct: build.mutation<
         RestoreProductApiResponse,
         RestoreProductApiArg
@@ -1809,6 +1818,11 @@ export type UpdateProductApiArg = {
   id: ProductId;
   "If-Match"?: string | null;
   productUpdate: ProductUpdate;
+};
+export type ProductBoughtTogetherApiResponse =
+  /** status 200  */ RecommendationsInsight;
+export type ProductBoughtTogetherApiArg = {
+  id: ProductId;
 };
 export type RestoreProductApiResponse = /** status 200  */ Product;
 export type RestoreProductApiArg = {
@@ -3257,6 +3271,8 @@ export const {
   useLazyReadProductQuery,
   useDeleteProductMutation,
   useUpdateProductMutation,
+  useProductBoughtTogetherQuery,
+  useLazyProductBoughtTogetherQuery,
   useRestoreProductMutation,
   useListTeamsQuery,
   useLazyListTeamsQuery,

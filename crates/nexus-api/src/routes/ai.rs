@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::FieldError;
-use nexus_core::ai::{RevenueForecast, Segmentation, SentimentScore};
+use nexus_core::ai::{RecommendationsInsight, RevenueForecast, Segmentation, SentimentScore};
 use nexus_core::error::CoreError;
-use nexus_core::ids::CustomerId;
+use nexus_core::ids::{CustomerId, ProductId};
 use nexus_core::services::ai::{CustomerInsights, ModelVersions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,6 +20,10 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/customers/{id}/insights", get(insights))
+        .route(
+            "/api/v1/products/{id}/bought-together",
+            get(bought_together),
+        )
         .route("/api/v1/ai/forecast/revenue", get(forecast))
         .route("/api/v1/ai/segments", get(segments))
         .route("/api/v1/ai/sentiment", post(sentiment))
@@ -44,6 +48,24 @@ async fn insights(
     QueryParams::parse(raw.as_deref(), &[], &[])?;
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(state.services.ai.insights(&actor, id).await?))
+}
+
+/// The products most often bought by the buyers of this product (item-kNN over the
+/// customers' purchases, as of the serving model's training run), best first. 404 for an
+/// unknown product, or until recommendations have been trained.
+#[utoipa::path(operation_id = "product_bought_together", get, path = "/api/v1/products/{id}/bought-together", tag = "ai", security(("bearer" = [])),
+    params(("id" = ProductId, Path)),
+    responses((status = 200, body = RecommendationsInsight), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem), (status = 503, body = Problem)))]
+async fn bought_together(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<RecommendationsInsight>> {
+    QueryParams::parse(raw.as_deref(), &[], &[])?;
+    let id: ProductId = path_id(&id, "product")?;
+    Ok(Json(state.services.ai.bought_together(&actor, id).await?))
 }
 
 /// Monthly revenue of the main currency (major units) and the next twelve months forecast

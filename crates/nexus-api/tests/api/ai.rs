@@ -369,6 +369,13 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
             assert!(!bought.contains(&&r["product_id"].as_str().unwrap().to_owned()), "{r}");
             assert!(r["name"].as_str().unwrap().starts_with("Product AI-"));
         }
+        // Bought together: the big buyers' three products go together.
+        let with = app.get(&format!("/api/v1/products/{}/bought-together", s.products[0]), &rep).await.expect(StatusCode::OK).body;
+        let companions: Vec<&str> = with["items"].as_array().unwrap().iter().map(|i| i["product_id"].as_str().unwrap()).collect();
+        assert!(companions.contains(&s.products[1].as_str()) && companions.contains(&s.products[2].as_str()), "{with}");
+        assert!(!companions.contains(&s.products[0].as_str()));
+        assert_eq!(with["items"][0]["reason"], "bought_together");
+        app.get(&format!("/api/v1/products/{}/bought-together", uuid::Uuid::now_v7()), &app.admin).await.expect(StatusCode::NOT_FOUND);
         let fresh = insights(&app, &id_of(&newco)).await;
         assert_eq!(fresh["segment"]["basis"], "profile");
         assert_eq!(fresh["recommendations"]["items"][0]["reason"], "popular");

@@ -325,6 +325,38 @@ pub fn score_with(set: &ModelSet, facts: &CustomerFacts) -> CustomerScores {
     }
 }
 
+/// "Bought together" under the serving recommendation model.
+pub fn bought_together_with(
+    set: &ModelSet,
+    product: ProductId,
+    k: usize,
+) -> Option<RecommendationsInsight> {
+    let r = set.recommend.as_ref()?;
+    let items = match r.state.products.iter().position(|p| *p == product) {
+        Some(i) => r
+            .state
+            .knn
+            .similar(u32::try_from(i).ok()?, k)
+            .into_iter()
+            .filter(|s| s.score > 0.0)
+            .filter_map(|s| {
+                Some(Recommendation {
+                    product_id: *r.state.products.get(s.item as usize)?,
+                    name: None,
+                    sku: None,
+                    score: s.score,
+                    reason: "bought_together".into(),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(RecommendationsInsight {
+        items,
+        source: provenance(&r.info, crate::time::now()),
+    })
+}
+
 /// Win probabilities under the serving win model.
 pub fn win_with(set: &ModelSet, deals: &[DealFacts]) -> Option<Vec<f64>> {
     let w = set.win.as_ref()?;
@@ -432,6 +464,14 @@ impl AiLayer for LocalAi {
 
     async fn segments(&self) -> Result<Option<Segmentation>, AiUnavailable> {
         Ok(segments_of(&self.models()))
+    }
+
+    async fn bought_together(
+        &self,
+        product: ProductId,
+        k: usize,
+    ) -> Result<Option<RecommendationsInsight>, AiUnavailable> {
+        Ok(bought_together_with(&self.models(), product, k))
     }
 
     async fn win_probability(

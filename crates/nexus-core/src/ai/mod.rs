@@ -498,6 +498,14 @@ pub trait AiLayer: Send + Sync + 'static {
     async fn score(&self, facts: &CustomerFacts) -> Result<CustomerScores, AiUnavailable>;
     async fn forecast(&self) -> Result<Option<RevenueForecast>, AiUnavailable>;
     async fn segments(&self) -> Result<Option<Segmentation>, AiUnavailable>;
+    /// The products most often bought by the buyers of `product` (item-kNN neighbours), best
+    /// first; `None` while no recommendation model serves (an empty list for a product the
+    /// model has not seen bought).
+    async fn bought_together(
+        &self,
+        product: ProductId,
+        k: usize,
+    ) -> Result<Option<RecommendationsInsight>, AiUnavailable>;
     /// The win probability of each open deal; `None` while no win model serves.
     async fn win_probability(&self, deals: &[DealFacts])
     -> Result<Option<Vec<f64>>, AiUnavailable>;

@@ -4,8 +4,8 @@
 
 use crate::ai::train::{TrainReport, Trainer, round4, segment_event};
 use crate::ai::{
-    AiLayer, CustomerFacts, CustomerScores, ModelInfo, PurchaseFacts, RevenueForecast,
-    Segmentation, SentimentScore, profile_tokens,
+    AiLayer, CustomerFacts, CustomerScores, ModelInfo, PurchaseFacts, RecommendationsInsight,
+    RevenueForecast, Segmentation, SentimentScore, profile_tokens,
 };
 use crate::auth::{Actor, Permission, Scope};
 use crate::bus::EventBus;
@@ -281,22 +281,55 @@ impl AiService {
             .map_err(|_| Self::unavailable("the AI layer did not answer in time"))?
             .map_err(Self::unavailable)?;
         if let Some(r) = &mut scores.recommendations {
-            let ids: Vec<_> = r.items.iter().map(|i| i.product_id).collect();
-            let products = self.store.get_products(&ids).await?;
-            for item in &mut r.items {
-                if let Some(p) = products.iter().find(|p| p.id == item.product_id) {
-                    item.name = Some(p.name.clone());
-                    item.sku = Some(p.sku.clone());
-                }
-            }
-            // Products deleted since training are not recommended.
-            r.items.retain(|i| i.name.is_some());
+            self.name_products(r).await?;
         }
         Ok(CustomerInsights {
             customer_id: id,
             segment_status: c.segment_status,
             scores,
         })
+    }
+
+    /// The products bought together with `product` (item-kNN), with names.
+    pub async fn bought_together(
+        &self,
+        actor: &Actor,
+        product: crate::ids::ProductId,
+    ) -> CoreResult<RecommendationsInsight> {
+        actor
+            .require(Permission::ProductsRead)
+            .map_err(|_| CoreError::not_found("product"))?;
+        match self.store.get_product(product).await? {
+            Some(p) if p.deleted_at.is_none() => {}
+            _ => return Err(CoreError::not_found("product")),
+        }
+        let mut r = tokio::time::timeout(
+            INSIGHTS_TIMEOUT,
+            self.client.layer.bought_together(product, 5),
+        )
+        .await
+        .map_err(|_| Self::unavailable("the AI layer did not answer in time"))?
+        .map_err(Self::unavailable)?
+        .ok_or_else(|| CoreError::not_found("recommendation model"))?;
+        self.name_products(&mut r).await?;
+        Ok(r)
+    }
+
+    /// Fills names and SKUs of recommended products; drops products deleted since training.
+    async fn name_products(&self, r: &mut RecommendationsInsight) -> CoreResult<()> {
+        let ids: Vec<_> = r.items.iter().map(|i| i.product_id).collect();
+        let products = self.store.get_products(&ids).await?;
+        for item in &mut r.items {
+            if let Some(p) = products
+                .iter()
+                .find(|p| p.id == item.product_id && p.deleted_at.is_none())
+            {
+                item.name = Some(p.name.clone());
+                item.sku = Some(p.sku.clone());
+            }
+        }
+        r.items.retain(|i| i.name.is_some());
+        Ok(())
     }
 
     pub async fn forecast(&self, actor: &Actor) -> CoreResult<RevenueForecast> {
