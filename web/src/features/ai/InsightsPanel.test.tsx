@@ -44,8 +44,8 @@ it('shows every insight with its reasons and the model version it comes from', a
 
   const recs = part('Recommended products');
   expect(within(recs).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
-    'Aero 16 Pro LaptopNXD-LAP-AERO16-PROoften bought by customers who bought what they bought',
-    'Office Suite, Annual SeatNXD-SW-OFFICE-Yoften bought by customers who bought what they bought',
+    'Aero 16 Pro LaptopNXD-LAP-AERO16-PRObought by customers with similar purchases',
+    'Office Suite, Annual SeatNXD-SW-OFFICE-Ybought by customers with similar purchases',
   ]);
 });
 

@@ -57,13 +57,13 @@ function Score({ label, value }: { label: string; value: number }) {
   return (
     <div>
       <dt className="text-xs text-slate-600">{label}</dt>
-      <dd className="flex items-center gap-1.5 text-sm font-medium">
+      <dd className="flex flex-wrap items-center gap-x-1.5 text-sm font-medium">
         <span aria-hidden="true" className="flex gap-0.5">
           {[1, 2, 3, 4, 5].map((i) => (
             <span key={i} className={`inline-block h-2.5 w-2.5 rounded-sm ${i <= value ? 'bg-indigo-600' : 'bg-slate-200'}`} />
           ))}
         </span>
-        {value} of 5
+        <span className="whitespace-nowrap">{value} of 5</span>
       </dd>
     </div>
   );
@@ -197,7 +197,7 @@ function SentimentPart({ s }: { s: SentimentInsight | null | undefined }) {
 }
 
 const REASON: Record<string, string> = {
-  similar_to_purchases: 'often bought by customers who bought what they bought',
+  similar_to_purchases: 'bought by customers with similar purchases',
   popular: 'popular with all customers',
 };
 

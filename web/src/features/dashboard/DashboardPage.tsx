@@ -150,7 +150,7 @@ export default function DashboardPage() {
         <RevenueCard />
       ) : (
         <p className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm text-slate-700">
-          The revenue forecast and the customer segments are company-wide figures, shown to administrators, support and viewers. Your at-risk customers are below.
+          The revenue forecast and the customer segments are company-wide figures, shown to administrators, support and viewers; the at-risk customers card lists yours.
         </p>
       ))}
       <div className="grid gap-4 lg:grid-cols-2">
