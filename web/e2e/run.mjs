@@ -115,6 +115,9 @@ function watch(page) {
     const authorization = r.request().headers().authorization ?? '';
     // The token the silent-refresh step spoils on purpose (its events may arrive a step late).
     if (status === 401 && authorization.startsWith('Bearer expired.')) return;
+    // The revenue forecast and the segments answer 404 until a training run has found enough
+    // orders, which this small data set never has (web/e2e/ai.mjs covers the trained screens).
+    if (status === 404 && /^\/api\/v1\/ai\/(forecast\/revenue|segments)$/.test(new URL(r.url()).pathname)) return;
     const auth = authorization ? `with token ${authorization.slice(7, 19)}…` : 'without a token';
     problems.push(`[${origin.step}] unexpected ${status} for ${r.request().method()} ${new URL(r.url()).pathname} ${auth}, on ${page.url()}`);
   });
