@@ -22,7 +22,7 @@ const OUT = process.env.NEXUS_E2E_OUT ?? mkdtempSync(join(tmpdir(), 'nexus-e2e-s
 mkdirSync(OUT, { recursive: true });
 const ADMIN = { email: 'admin@ai-e2e.test', password: 'e2e-Admin-password-1' };
 const ENV = { NEXUS_BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, NEXUS_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password };
-const MODELS = ['segments', 'tier', 'clv', 'forecast', 'recommend'];
+const MODELS = ['segments', 'tier', 'clv', 'forecast', 'recommend', 'win'];
 
 const dataDir = mkdtempSync(join(tmpdir(), 'nexus-e2e-ai-'));
 let server = await startServer(BIN, dataDir, ENV);

@@ -10,7 +10,6 @@ const part = (name: string) => screen.getByRole('region', { name });
 
 it('shows every insight with its reasons and the model version it comes from', async () => {
   serve({
-    // Sent as the server writes it, with the key `segment` twice.
     'GET /api/v1/customers/c-1/insights': () => new Response(INSIGHTS_JSON, { status: 200, headers: { 'content-type': 'application/json' } }),
   });
   renderWithStore(<InsightsPanel customer={CUSTOMER} />);

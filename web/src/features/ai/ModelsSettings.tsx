@@ -13,7 +13,7 @@ import { keyMetrics, MODEL_PURPOSE } from './ai';
 export const POLL_MS = 2000;
 export const FOLLOW_FOR_MS = 3 * 60_000;
 
-const MODELS: ModelInfo['model'][] = ['segments', 'tier', 'clv', 'forecast', 'recommend'];
+const MODELS: ModelInfo['model'][] = ['segments', 'tier', 'clv', 'forecast', 'recommend', 'win'];
 
 type Run = { known: Set<string>; startedAt: number; state: 'running' | 'done' | 'quiet'; fresh: ModelInfo[]; stable: number };
 

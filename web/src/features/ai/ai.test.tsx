@@ -9,7 +9,7 @@ it('knows the at-risk segments of the naming scheme, numbered ones too', () => {
   expect(['Lost', 'Champions', 'Something new', 'Promising'].sort((a, b) => segmentRank(a) - segmentRank(b))).toEqual(['Champions', 'Promising', 'Lost', 'Something new']);
 });
 
-it('reads the segment insight although the document names the key `segment` twice', () => {
+it('reads the segment insight, and takes a bare segment name (older servers) for none', () => {
   const parsed = JSON.parse(INSIGHTS_JSON);
   expect(segmentInsight(parsed)?.name).toBe('At risk');
   expect(segmentInsight(parsed)?.r_score).toBe(2);
@@ -28,6 +28,11 @@ it('sums up each model by its metrics', () => {
     { label: 'majority baseline', value: '27.8%' },
   ]);
   expect(keyMetrics('recommend', { hr_at_10: 0.814, popularity_hr_at_10: 0.422, serves: 'item_knn' }).map((m) => m.value)).toEqual(['81.4%', '42.2%', 'item-knn']);
+  expect(keyMetrics('win', { auc: 0.8123, brier: 0.1712, base_rate_brier: 0.2344, serving_auc: null }).map((m) => `${m.label} ${m.value}`)).toEqual([
+    'holdout AUC 0.81',
+    'Brier 0.171',
+    'base-rate Brier 0.234',
+  ]);
   expect(keyMetrics('clv', 'not an object')).toEqual([]);
 });
 

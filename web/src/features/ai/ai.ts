@@ -62,9 +62,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The segment part of a customer's insights. The API document carries the key `segment` twice
- * (the stored name, then the flattened insight object); JSON parsing keeps the last one, so the
- * object normally arrives, but a string is tolerated too (then there is no insight to show).
+ * The segment part of a customer's insights, or null. Servers before the fix of the duplicated
+ * key sent the stored segment's name under the same key `segment`; a name is not an insight.
  */
 export function segmentInsight(i: Pick<CustomerInsights, 'segment'> | undefined): SegmentInsight | null {
   const v: unknown = i?.segment;
@@ -124,6 +123,12 @@ export function keyMetrics(model: ModelInfo['model'], x: unknown): { label: stri
       add('MAPE', num(x, 'mape'), (v) => `${v.toFixed(1)}%`);
       add('serving before', num(x, 'serving_mase'));
       break;
+    case 'win':
+      add('holdout AUC', num(x, 'auc'));
+      add('Brier', num(x, 'brier'), (v) => fixed(v, 3));
+      add('base-rate Brier', num(x, 'base_rate_brier'), (v) => fixed(v, 3));
+      add('serving before', num(x, 'serving_auc'));
+      break;
     case 'recommend': {
       add('HR@10', num(x, 'hr_at_10'), (v) => percent(v, 1));
       add('popularity HR@10', num(x, 'popularity_hr_at_10'), (v) => percent(v, 1));
@@ -142,4 +147,5 @@ export const MODEL_PURPOSE: Record<ModelInfo['model'], string> = {
   clv: '12-month value, churn risk and expected purchases (BG/NBD + Gamma-Gamma)',
   forecast: 'Monthly revenue forecast with 80% and 95% intervals',
   recommend: 'Next products to offer (item-kNN, or popularity)',
+  win: 'Win probability of open deals (logistic regression on closed deals)',
 };
