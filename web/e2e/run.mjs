@@ -202,7 +202,7 @@ await step('customers: search as you type, filter, infinite scroll, columns kept
   await page.getByRole('link', { name: 'Customers' }).click();
   const rows = page.locator('tbody tr');
   await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
-  assert((await rows.count()) === 50, 'first page has 50 rows');
+  assert((await rows.count()) === 50, `first page has 50 rows (${await rows.count()}: ${(await rows.allTextContents()).slice(-2).join(' | ')})`);
   await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 50);
   await screen(page, '03-customers');
