@@ -115,6 +115,9 @@ function watch(page) {
     const authorization = r.request().headers().authorization ?? '';
     // The token the silent-refresh step spoils on purpose (its events may arrive a step late).
     if (status === 401 && authorization.startsWith('Bearer expired.')) return;
+    // The revenue forecast and the segments answer 404 until a training run has found enough
+    // orders, which this small data set never has (web/e2e/ai.mjs covers the trained screens).
+    if (status === 404 && /^\/api\/v1\/ai\/(forecast\/revenue|segments)$/.test(new URL(r.url()).pathname)) return;
     const auth = authorization ? `with token ${authorization.slice(7, 19)}…` : 'without a token';
     problems.push(`[${origin.step}] unexpected ${status} for ${r.request().method()} ${new URL(r.url()).pathname} ${auth}, on ${page.url()}`);
   });
@@ -199,7 +202,7 @@ await step('customers: search as you type, filter, infinite scroll, columns kept
   await page.getByRole('link', { name: 'Customers' }).click();
   const rows = page.locator('tbody tr');
   await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
-  assert((await rows.count()) === 50, 'first page has 50 rows');
+  assert((await rows.count()) === 50, `first page has 50 rows (${await rows.count()}: ${(await rows.allTextContents()).slice(-2).join(' | ')})`);
   await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 50);
   await screen(page, '03-customers');

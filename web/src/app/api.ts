@@ -8,6 +8,9 @@ export const api = nexusApi.enhanceEndpoints({
     // session changes, and after a logout a refetch would only meet a revoked token.
     login: { invalidatesTags: [] },
     logout: { invalidatesTags: [] },
+    // A customer's insights follow its activities (sentiment) and transactions (value), whose
+    // live events invalidate `customers`; a training run invalidates `ai`.
+    customerInsights: { providesTags: ['ai', 'customers'] },
   },
 });
 

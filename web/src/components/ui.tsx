@@ -139,6 +139,9 @@ const BADGE: Record<string, string> = {
   completed: 'bg-emerald-100 text-emerald-900',
   failed: 'bg-rose-100 text-rose-900',
   cancelled: 'bg-slate-200 text-slate-800',
+  serving: 'bg-emerald-100 text-emerald-900',
+  retired: 'bg-slate-200 text-slate-800',
+  rejected: 'bg-amber-100 text-amber-900',
 };
 
 export function Badge({ value }: { value: string }) {

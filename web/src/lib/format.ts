@@ -1,4 +1,5 @@
-// Display formats: money in minor units with its ISO currency, dates in the user's locale.
+// Display formats: money in minor units with its ISO currency (or major units, as the AI layer
+// reports it), dates and months in the user's locale, shares and signed scores.
 
 const digitsCache = new Map<string, number>();
 
@@ -42,4 +43,36 @@ export function dateTime(iso: string | null | undefined): string {
 export function label(snake: string): string {
   const s = snake.replace(/_/g, ' ');
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** An amount in major units (the AI layer's figures), e.g. 1234.5 USD → "$1,234.50". */
+export function moneyMajor(amount: number, currency: string, opts: { compact?: boolean } = {}): string {
+  try {
+    return new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      ...(opts.compact ? { notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 } : { maximumFractionDigits: fractionDigits(currency) }),
+    }).format(amount);
+  } catch {
+    return `${Math.round(amount)} ${currency}`;
+  }
+}
+
+/** A share 0..1 as a whole percentage ("27%"). */
+export function percent(share: number, digits = 0): string {
+  return new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: digits, minimumFractionDigits: digits }).format(share);
+}
+
+/** A month `YYYY-MM` as "Oct 2026" (`short`) or "October 2026" (`long`). */
+export function month(ym: string, style: 'short' | 'long' = 'short'): string {
+  const [y, m] = ym.split('-').map(Number);
+  if (!y || !m) return ym;
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(undefined, { month: style, year: 'numeric', timeZone: 'UTC' });
+}
+
+/** A signed score with two decimals ("+0.80", "−0.40"). */
+export function signed(v: number): string {
+  const s = Math.abs(v).toFixed(2);
+  if (s === '0.00') return s;
+  return v > 0 ? `+${s}` : `−${s}`;
 }

@@ -4,6 +4,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { render } from '@testing-library/react';
 import { makeStore } from '../app/store';
 import { tokensReceived } from '../features/auth/authSlice';
+import type { Role } from '../app/nexusApi.generated';
 
 /** A JSON response as the API would send it. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -20,4 +21,30 @@ export function signedInStore() {
 
 export function renderWithStore(ui: ReactNode, store = signedInStore()) {
   return { store, ...render(<Provider store={store}><MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{ui}</MemoryRouter></Provider>) };
+}
+
+type Handler = (req: Request, url: URL) => Response | Promise<Response>;
+
+/**
+ * Stubs `fetch` with a tiny API: `handlers` maps "GET /api/v1/path" to an answer; anything else
+ * answers 404. Returns the requests seen, as "METHOD /path?query".
+ */
+export function serve(handlers: Record<string, Handler>): string[] {
+  const calls: string[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const url = new URL(req.url);
+      calls.push(`${req.method} ${url.pathname}${url.search}`);
+      const h = handlers[`${req.method} ${url.pathname}`];
+      if (h) return h(req, url);
+      return json(404, { type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such thing', code: 'not_found' });
+    }),
+  );
+  return calls;
+}
+
+/** The signed-in user as GET /api/v1/auth/me answers it. */
+export function me(role: Role) {
+  return json(200, { id: 'user-1', email: `${role}@example.com`, name: `A ${role}`, role, active: true, version: 1, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
 }

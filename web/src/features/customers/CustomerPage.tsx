@@ -1,6 +1,6 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
-// change answers 412 instead of being overwritten), revenue figures, activities with quick
-// logging, deals and transactions.
+// change answers 412 instead of being overwritten), AI insights, revenue figures, activities
+// (with their sentiment) with quick logging, deals and transactions.
 import { useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
@@ -16,8 +16,10 @@ import {
 } from '../../app/api';
 import { useAppSelector } from '../../app/hooks';
 import { Badge, Card, Empty, ErrorState, FormError, Loading, ScrollRegion } from '../../components/ui';
-import { date, dateTime, label, money } from '../../lib/format';
+import { date, dateTime, label, money, percent } from '../../lib/format';
 import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
+import { SegmentBadge, SentimentBadge } from '../ai/badges';
+import { InsightsPanel } from '../ai/InsightsPanel';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { parseTags, STATUSES } from './CustomerForm';
@@ -86,7 +88,12 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
         <dt className="text-slate-600">Kind</dt>
         <dd>{label(customer.kind)}</dd>
         <dt className="text-slate-600">Segment</dt>
-        <dd>{customer.segment ?? '—'}</dd>
+        <dd>
+          <SegmentBadge segment={customer.segment} status={customer.segment_status} confidence={customer.segment_confidence} />
+          {typeof customer.segment_confidence === 'number' && customer.segment && (
+            <span className="block text-xs text-slate-600">Predicted from the profile, {percent(customer.segment_confidence)} confidence</span>
+          )}
+        </dd>
         <dt className="text-slate-600">Created</dt>
         <dd>{dateTime(customer.created_at)}</dd>
         <dt className="text-slate-600">Updated</dt>
@@ -140,7 +147,8 @@ function Activities({ customer, canLog }: { customer: Customer; canLog: boolean 
               <div className="flex flex-wrap items-center justify-between gap-2">
                 <span>
                   <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium uppercase text-slate-700">{a.kind}</span>
-                  <span className="font-medium">{a.subject}</span>
+                  <span className="mr-2 font-medium">{a.subject}</span>
+                  <SentimentBadge value={a.sentiment} />
                 </span>
                 <span className="text-slate-600">{a.kind === 'task' ? (a.done ? 'Done' : `Due ${dateTime(a.due_at)}`) : dateTime(a.created_at)}</span>
               </div>
@@ -250,16 +258,18 @@ export default function CustomerPage() {
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{c.name}</h1>
         <Badge value={c.status} />
+        <SegmentBadge segment={c.segment} status={c.segment_status} confidence={c.segment_confidence} />
         {c.company_name && <span className="text-slate-700">{c.company_name}</span>}
       </div>
       <div className="grid gap-4 lg:grid-cols-5">
-        <div className="space-y-4 lg:col-span-2">
+        <div className="min-w-0 space-y-4 lg:col-span-2">
           <Profile customer={c} editable={can(me?.role, 'customers:write')} refetch={() => void q.refetch()} />
+          <InsightsPanel customer={c} />
           <Card title="Revenue">
             <Revenue id={c.id} />
           </Card>
         </div>
-        <div className="space-y-4 lg:col-span-3">
+        <div className="min-w-0 space-y-4 lg:col-span-3">
           <Activities customer={c} canLog={can(me?.role, 'activities:write')} />
           <Deals id={c.id} show={can(me?.role, 'deals:read')} />
           <Transactions id={c.id} />

@@ -2,11 +2,12 @@
 // the API's keyset cursors (each page is its own cached query, keyed by its cursor).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
+import { useAiSegmentsQuery, useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
 import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
 import { useLocalStorage } from '../../lib/useLocalStorage';
+import { readsCompanyWide, SEGMENT_ORDER, segmentRank } from '../ai/ai';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { COLUMNS, DEFAULT_COLUMNS, isColumnList, type ColumnKey } from './columns';
@@ -75,6 +76,15 @@ function Page({ args, cursor, columns, onNext, isFirst }: { args: Filters; curso
   );
 }
 
+/** Segment names to filter by: the serving segmentation's when readable, else the naming scheme's. */
+function useSegmentNames(current: string): string[] {
+  const me = useMe();
+  const q = useAiSegmentsQuery(undefined, { skip: !readsCompanyWide(me?.role) });
+  const names = new Set<string>(q.data ? q.data.segments.map((s) => s.name) : SEGMENT_ORDER);
+  if (current) names.add(current);
+  return [...names].sort((a, b) => segmentRank(a) - segmentRank(b) || a.localeCompare(b));
+}
+
 function ColumnChooser({ columns, setColumns }: { columns: ColumnKey[]; setColumns: (c: ColumnKey[]) => void }) {
   return (
     <details className="relative">
@@ -108,6 +118,8 @@ export default function CustomersPage() {
   const status = params.get('status') ?? '';
   const kind = params.get('kind') ?? '';
   const tag = params.get('tag') ?? '';
+  const segment = params.get('segment') ?? '';
+  const segments = useSegmentNames(segment);
   const sort = params.get('sort') ?? '-created_at';
   const [columns, setColumns] = useLocalStorage<ColumnKey[]>('nexus.customers.columns', DEFAULT_COLUMNS, isColumnList);
   const [creating, setCreating] = useState(false);
@@ -129,6 +141,7 @@ export default function CustomersPage() {
     ...(status ? { status } : {}),
     ...(kind === 'person' || kind === 'company' ? { kind } : {}),
     ...(tag ? { tag } : {}),
+    ...(segment ? { segment } : {}),
   };
   const key = JSON.stringify(args);
   type Pages = { key: string; list: (string | undefined)[]; last: string | null | undefined };
@@ -174,7 +187,7 @@ export default function CustomersPage() {
         {can(me?.role, 'customers:write') && !creating && <Button onClick={() => setCreating(true)}>New customer</Button>}
       </PageHeader>
       {creating && <CustomerForm onCancel={() => setCreating(false)} onCreated={(c) => navigate(`/customers/${c.id}`)} />}
-      <div role="search" className="grid grid-cols-2 gap-3 lg:grid-cols-6" aria-label="Filter customers">
+      <div role="search" className="grid grid-cols-2 gap-3 lg:grid-cols-7" aria-label="Filter customers">
         <TextField label="Search" type="search" placeholder="Name, e-mail, company or phone" value={search} onChange={(e) => setSearch(e.target.value)} className="col-span-2" />
         <SelectField label="Status" value={status} onChange={(e) => setParam('status', e.target.value)}>
           <option value="">Any status</option>
@@ -193,6 +206,14 @@ export default function CustomersPage() {
           {SORTS.map(([v, l]) => (
             <option key={v} value={v}>
               {l}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Segment" value={segment} onChange={(e) => setParam('segment', e.target.value)}>
+          <option value="">Any segment</option>
+          {segments.map((s) => (
+            <option key={s} value={s}>
+              {s}
             </option>
           ))}
         </SelectField>

@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import type { Customer } from '../../app/api';
 import { Badge } from '../../components/ui';
 import { date, label } from '../../lib/format';
+import { SegmentBadge } from '../ai/badges';
 
 export type ColumnKey = 'name' | 'email' | 'phone' | 'company_name' | 'status' | 'kind' | 'tags' | 'segment' | 'created_at' | 'updated_at';
 
@@ -23,7 +24,7 @@ export const COLUMNS: { key: ColumnKey; label: string; render: (c: Customer) => 
   { key: 'status', label: 'Status', render: (c) => <Badge value={c.status} /> },
   { key: 'kind', label: 'Kind', render: (c) => label(c.kind) },
   { key: 'tags', label: 'Tags', render: (c) => (c.tags.length ? c.tags.join(', ') : '—') },
-  { key: 'segment', label: 'Segment', render: (c) => c.segment ?? '—' },
+  { key: 'segment', label: 'Segment', render: (c) => <SegmentBadge segment={c.segment} status={c.segment_status} confidence={c.segment_confidence} /> },
   { key: 'created_at', label: 'Created', render: (c) => date(c.created_at) },
   { key: 'updated_at', label: 'Updated', render: (c) => date(c.updated_at) },
 ];

@@ -1,11 +1,15 @@
-// The dashboard, from what the API offers today: open pipeline by stage, open and overdue tasks,
-// newest customers. Revenue forecast, segments and at-risk customers join when the analytics
-// endpoints exist.
+// The dashboard: key figures, revenue (actual and forecast with its intervals), open pipeline by
+// stage, customer segments, at-risk customers and the newest customers. Forecast and segments
+// are company-wide figures, shown to the roles that read every record.
 import { Link } from 'react-router-dom';
 import { useListActivitiesQuery, useListCustomersQuery, useListDealsQuery, useListPipelinesQuery, type Deal, type Pipeline } from '../../app/api';
 import { Badge, Card, Empty, ErrorState, Loading, PageHeader } from '../../components/ui';
 import { date, money } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
+import { AtRiskCard } from '../ai/AtRiskCard';
+import { readsCompanyWide } from '../ai/ai';
+import { RevenueCard } from '../ai/RevenueCard';
+import { SegmentsCard } from '../ai/SegmentsCard';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 
@@ -137,17 +141,27 @@ export default function DashboardPage() {
   const me = useMe();
   const deals = can(me?.role, 'deals:read') && can(me?.role, 'pipelines:read');
   const tasks = can(me?.role, 'activities:read');
+  const companyWide = readsCompanyWide(me?.role);
   return (
     <div className="space-y-4">
       <PageHeader title="Dashboard" />
       <Kpis tasks={tasks} deals={deals} />
+      {me && (companyWide ? (
+        <RevenueCard />
+      ) : (
+        <p className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm text-slate-700">
+          The revenue forecast and the customer segments are company-wide figures, shown to administrators, support and viewers; the at-risk customers card lists yours.
+        </p>
+      ))}
       <div className="grid gap-4 lg:grid-cols-2">
         {deals && (
-          <Card title="Open pipeline by stage">
+          <Card title="Open pipeline by stage" className="min-w-0">
             <Pipelines />
           </Card>
         )}
-        <Card title="Newest customers">
+        {me && companyWide && <SegmentsCard />}
+        {me && <AtRiskCard />}
+        <Card title="Newest customers" className="min-w-0">
           <NewestCustomers />
         </Card>
       </div>

@@ -1,5 +1,5 @@
-// Administration (admins only): users, teams, API keys and webhooks (with their deliveries and
-// replays). Custom fields and roles join here next.
+// Administration (admins only): users, teams, API keys, webhooks (with their deliveries and
+// replays) and the AI models. Custom fields and roles join here next.
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
@@ -24,6 +24,7 @@ import {
 import { Button, Card, Empty, ErrorState, FormError, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { date, dateTime } from '../../lib/format';
 import { errorMessage, formErrors } from '../../lib/problem';
+import { ModelsSettings } from '../ai/ModelsSettings';
 
 const ROLES: Role[] = ['admin', 'manager', 'sales_rep', 'support', 'viewer'];
 const TABS = [
@@ -31,6 +32,7 @@ const TABS = [
   { key: 'teams', label: 'Teams' },
   { key: 'api-keys', label: 'API keys' },
   { key: 'webhooks', label: 'Webhooks' },
+  { key: 'ai-models', label: 'AI models' },
 ] as const;
 type Tab = (typeof TABS)[number]['key'];
 
@@ -379,6 +381,7 @@ export default function SettingsPage() {
       {tab === 'teams' && <Teams />}
       {tab === 'api-keys' && <ApiKeys />}
       {tab === 'webhooks' && <Webhooks />}
+      {tab === 'ai-models' && <ModelsSettings />}
     </div>
   );
 }

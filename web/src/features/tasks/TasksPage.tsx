@@ -5,6 +5,7 @@ import { useListActivitiesQuery, useUpdateActivityMutation, type Activity } from
 import { Empty, ErrorState, FormError, Loading, PageHeader } from '../../components/ui';
 import { dateTime } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
+import { SentimentBadge } from '../ai/badges';
 
 const VIEWS = [
   { key: 'open', label: 'Open' },
@@ -36,6 +37,12 @@ function Row({ a }: { a: Activity }) {
           <Link to={`/customers/${a.customer_id}`} className="text-indigo-700 underline">
             Customer<span className="sr-only"> of {a.subject}</span>
           </Link>
+          {typeof a.sentiment === 'number' && (
+            <>
+              {' · '}
+              <SentimentBadge value={a.sentiment} />
+            </>
+          )}
         </p>
         {error && <FormError message={errorMessage(error)} />}
       </div>
