@@ -21,34 +21,43 @@ use uuid::Uuid;
 const MODEL_COLUMNS: &str =
     "id, model, version, status, metrics, reason, training_rows, fit_ms, trained_at, promoted_at";
 
-type ModelRow = (
-    Uuid,
-    String,
-    i64,
-    String,
-    Json<Value>,
-    Option<String>,
-    i64,
-    i64,
-    Timestamp,
-    Option<Timestamp>,
-);
+/// A row of `ai_models`; `state` is read only by [`AiStore::serving_models`].
+#[derive(sqlx::FromRow)]
+struct ModelRow {
+    id: Uuid,
+    model: String,
+    version: i64,
+    status: String,
+    metrics: Json<Value>,
+    reason: Option<String>,
+    training_rows: i64,
+    fit_ms: i64,
+    trained_at: Timestamp,
+    promoted_at: Option<Timestamp>,
+    #[sqlx(default)]
+    state: Option<Json<Value>>,
+}
 
-fn model_info(r: ModelRow) -> CoreResult<ModelInfo> {
-    let (id, model, version, status, metrics, reason, training_rows, fit_ms, trained, promoted) = r;
-    let bad = |what: &str, v: &str| CoreError::Internal(format!("stored model {what} {v:?}"));
-    Ok(ModelInfo {
-        id,
-        model: model.parse().map_err(|()| bad("kind", &model))?,
-        version,
-        status: status.parse().map_err(|()| bad("status", &status))?,
-        metrics: metrics.0,
-        reason,
-        training_rows,
-        fit_ms,
-        trained_at: trained,
-        promoted_at: promoted,
-    })
+impl ModelRow {
+    fn into_info(self) -> CoreResult<(ModelInfo, Option<Value>)> {
+        let bad = |what: &str, v: &str| CoreError::Internal(format!("stored model {what} {v:?}"));
+        let info = ModelInfo {
+            id: self.id,
+            model: self.model.parse().map_err(|()| bad("kind", &self.model))?,
+            version: self.version,
+            status: self
+                .status
+                .parse()
+                .map_err(|()| bad("status", &self.status))?,
+            metrics: self.metrics.0,
+            reason: self.reason,
+            training_rows: self.training_rows,
+            fit_ms: self.fit_ms,
+            trained_at: self.trained_at,
+            promoted_at: self.promoted_at,
+        };
+        Ok((info, self.state.map(|s| s.0)))
+    }
 }
 
 fn after_id(after: Option<CustomerId>) -> Uuid {
@@ -59,26 +68,12 @@ fn after_id(after: Option<CustomerId>) -> Uuid {
 impl AiStore for Db {
     async fn serving_models(&self) -> CoreResult<Vec<(ModelInfo, Value)>> {
         let sql = format!("SELECT {MODEL_COLUMNS}, state FROM ai_models WHERE status = 'serving'");
-        type Row = (
-            Uuid,
-            String,
-            i64,
-            String,
-            Json<Value>,
-            Option<String>,
-            i64,
-            i64,
-            Timestamp,
-            Option<Timestamp>,
-            Json<Value>,
-        );
-        let rows: Vec<Row> = with_pool!(self, read, conn =>
+        let rows: Vec<ModelRow> = with_pool!(self, read, conn =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await.map_err(db_err)?);
         rows.into_iter()
             .map(|r| {
-                let state = r.10.0;
-                let info = model_info((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9))?;
-                Ok((info, state))
+                let (info, state) = r.into_info()?;
+                Ok((info, state.unwrap_or(Value::Null)))
             })
             .collect()
     }
@@ -97,7 +92,9 @@ impl AiStore for Db {
                 .bind(model.map(|m| m.as_str()))
                 .bind(i64::from(limit))
                 .fetch_all(conn).await.map_err(db_err)?);
-        rows.into_iter().map(model_info).collect()
+        rows.into_iter()
+            .map(|r| r.into_info().map(|(info, _)| info))
+            .collect()
     }
 
     async fn record_model(&self, info: &ModelInfo, state: &Value) -> CoreResult<i64> {

@@ -432,6 +432,10 @@ impl AiLayer for LocalAi {
         "in-process".into()
     }
 
+    fn may_score_deals(&self) -> bool {
+        self.models().win.is_some()
+    }
+
     async fn ready(&self) -> Result<(), AiUnavailable> {
         Ok(())
     }

@@ -506,6 +506,11 @@ pub trait AiLayer: Send + Sync + 'static {
         product: ProductId,
         k: usize,
     ) -> Result<Option<RecommendationsInsight>, AiUnavailable>;
+    /// Whether a win model may answer: `false` only when the layer knows none serves, so that
+    /// reading deals does not gather the model's inputs for nothing.
+    fn may_score_deals(&self) -> bool {
+        true
+    }
     /// The win probability of each open deal; `None` while no win model serves.
     async fn win_probability(&self, deals: &[DealFacts])
     -> Result<Option<Vec<f64>>, AiUnavailable>;

@@ -34,6 +34,8 @@ use std::time::Instant;
 pub const SILHOUETTE_SAMPLE: usize = 3000;
 /// Profiles the new-customer model trains on at most.
 const TIER_SAMPLE: usize = 200_000;
+/// Customers re-segmented per page (and per write transaction).
+const RESEGMENT_PAGE: u32 = 1000;
 /// Repeat buyers the spend model is fitted on at most.
 const GAMMA_GAMMA_SAMPLE: usize = 20_000;
 /// Likelihood evaluations the spend fit may take (CDNOW's converges in a few hundred).
@@ -423,22 +425,20 @@ impl Trainer {
         let mut written = 0;
         let mut after = None;
         loop {
-            let page = self.store.customers_page(after, 1000).await?;
-            after = page.last().map(|c| c.id);
-            let facts: HashMap<CustomerId, PurchaseFacts> = match (page.first(), page.last()) {
-                (Some(first), Some(_)) => {
-                    let before_first = crate::ids::CustomerId(uuid::Uuid::from_u128(
-                        first.id.0.as_u128().saturating_sub(1),
-                    ));
-                    self.store
-                        .purchase_facts_page(currency, Some(before_first), 1000)
-                        .await?
-                        .into_iter()
-                        .filter(|(id, _)| after.is_some_and(|a: CustomerId| id.0 <= a.0))
-                        .collect()
-                }
-                _ => HashMap::new(),
+            let page = self.store.customers_page(after, RESEGMENT_PAGE).await?;
+            let Some(last) = page.last().map(|c| c.id) else {
+                return Ok(written);
             };
+            // Buyers are live customers too: the first RESEGMENT_PAGE of them after the same
+            // key cover every buyer of this page.
+            let facts: HashMap<CustomerId, PurchaseFacts> = self
+                .store
+                .purchase_facts_page(currency, after, RESEGMENT_PAGE)
+                .await?
+                .into_iter()
+                .filter(|(id, _)| id.0 <= last.0)
+                .collect();
+            after = Some(last);
             let mut changes = Vec::new();
             let mut events = Vec::new();
             for c in &page {
@@ -471,7 +471,7 @@ impl Trainer {
                 written += self.store.write_segments(&changes, &events).await?;
                 self.bus.committed();
             }
-            if page.len() < 1000 {
+            if page.len() < RESEGMENT_PAGE as usize {
                 return Ok(written);
             }
         }

@@ -112,7 +112,7 @@ impl AiClient {
                 }
             };
         }
-        if open.is_empty() {
+        if open.is_empty() || !self.layer.may_score_deals() {
             return;
         }
         match self.deal_facts(store, deals, &open).await {
