@@ -1,21 +1,35 @@
-//! Monthly revenue forecast: additive Holt-Winters (ETS(A,A,A): level, trend and a 12-month
-//! seasonal component with additive errors), smoothing parameters fitted by minimising the
-//! one-step-ahead squared error, with 80% and 95% prediction intervals from the model's
-//! h-step forecast variance σ²(1 + Σ_{j<h} c_j²), c_j = α(1 + jβ) + γ·[j mod m = 0]
-//! (Hyndman et al. 2008, "Forecasting with Exponential Smoothing", class 1 models). With fewer
-//! than two seasons of history it falls back to Holt's linear trend (no seasonality).
+//! Monthly revenue forecast with 80% and 95% prediction intervals.
 //!
-//! Written here because `augurs-ets` (a faithful port of statsforecast's AutoETS) is
-//! non-seasonal only, and the seasonal `augurs-mstl` pulls its STL and linear algebra crates for
-//! one series of a few dozen points. [`seasonal_naive`] is the baseline the protocol compares to.
+//! The model is statsforecast's `MSTL(season_length=12, trend_forecaster=AutoETS(model="ZZN"))`,
+//! from Grafana's `augurs` crates (not written here), with one change: the seasonal LOESS is
+//! locally linear (degree 1) rather than constant. MSTL (Bandara, Hyndman & Bergmeir 2021)
+//! takes out the yearly seasonal component by LOESS, AutoETS (Hyndman et al. 2008: every
+//! non-seasonal error/trend/damping combination, picked by AICc) forecasts the rest with its
+//! analytic intervals, and the last seasonal cycle is added back. With fewer than two full years
+//! there is no season to take out, so AutoETS alone forecasts the series. `augurs-ets` has no
+//! seasonal ETS yet, hence MSTL for the season.
+//!
+//! The fitted `augurs` models are not serialisable, so the trained state is the forecast itself
+//! (the next [`HORIZON`] months after the training data) with the method that produced it.
+//! [`seasonal_naive`] is the baseline the protocol compares to.
 
+use augurs_core::{Fit, Forecast, Predict};
+use augurs_ets::AutoETS;
+use augurs_ets::trend::AutoETSTrendModel;
+use augurs_mstl::MSTLModel;
+use augurs_mstl::stlrs::{MstlParams, StlParams};
 use serde::{Deserialize, Serialize};
 
-use crate::math::nelder_mead;
 use crate::{AiError, FORMAT_VERSION, check_format};
 
 /// Seasonal period of monthly data.
 pub const MONTHS: usize = 12;
+
+/// Months a fitted forecast holds.
+pub const HORIZON: usize = 12;
+
+/// Fewest months AutoETS is fitted to.
+const MIN_MONTHS: usize = 4;
 
 /// One forecast step with its intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -27,55 +41,66 @@ pub struct Point {
     pub hi95: f64,
 }
 
-/// A fitted Holt-Winters model: parameters and the final states.
+/// A fitted forecast: the months after the training data, and how they were produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HoltWinters {
+pub struct MonthlyForecast {
     pub format_version: u32,
-    pub alpha: f64,
-    pub beta: f64,
-    /// 0 when fitted without seasonality.
-    pub gamma: f64,
-    pub level: f64,
-    pub trend: f64,
-    /// Seasonal states, `season[0]` applying to the first month after the data.
-    pub season: Vec<f64>,
-    /// Variance of the one-step errors.
-    pub sigma2: f64,
+    /// `MSTL(12) + AutoETS(ZZN)` or `AutoETS(ZZN)`.
+    pub method: String,
+    /// Months of training data.
+    pub months: usize,
+    /// The next `horizon` months.
+    pub points: Vec<Point>,
 }
 
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-impl HoltWinters {
-    /// Fits to a monthly series (at least 4 points; seasonal from 2 full years).
-    pub fn fit(y: &[f64]) -> Result<Self, AiError> {
-        if y.len() < 4 {
+impl MonthlyForecast {
+    /// Fits to a monthly series (at least 4 months; seasonal from two full years) and forecasts
+    /// the next `horizon` months.
+    pub fn fit(y: &[f64], horizon: usize) -> Result<Self, AiError> {
+        if y.len() < MIN_MONTHS {
             return Err(AiError::fit("forecast", "fewer than 4 months"));
         }
-        let seasonal = y.len() >= 2 * MONTHS;
-        let init = initial_states(y, seasonal);
-        let sse = |p: &[f64]| {
-            let (alpha, beta, gamma) = params(p, seasonal);
-            run(y, &init, alpha, beta, gamma).0
+        if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+            return Err(AiError::fit(
+                "forecast",
+                format!("month {i} is not a number"),
+            ));
+        }
+        let trend = AutoETS::non_seasonal();
+        let (method, at80, at95) = if y.len() >= 2 * MONTHS {
+            // Locally linear seasonal smoothing (statsforecast uses constant, degree 0): it
+            // lets the seasonal shape grow with the series and measured better on all three
+            // reference series (docs/ai.md).
+            let mut stl = StlParams::new();
+            stl.seasonal_degree(1);
+            let mut mstl = MstlParams::new();
+            mstl.stl_params(stl);
+            let fitted = MSTLModel::new(vec![MONTHS], AutoETSTrendModel::from(trend))
+                .mstl_params(mstl)
+                .fit(y)
+                .map_err(|e| AiError::fit("forecast", e.to_string()))?;
+            let predict = |level| {
+                fitted
+                    .predict(horizon, level)
+                    .map_err(|e| AiError::fit("forecast", e.to_string()))
+            };
+            ("MSTL(12) + AutoETS(ZZN)", predict(0.8)?, predict(0.95)?)
+        } else {
+            let fitted = trend
+                .fit(y)
+                .map_err(|e| AiError::fit("forecast", e.to_string()))?;
+            let predict = |level| {
+                fitted
+                    .predict(horizon, level)
+                    .map_err(|e| AiError::fit("forecast", e.to_string()))
+            };
+            ("AutoETS(ZZN)", predict(0.8)?, predict(0.95)?)
         };
-        let found = nelder_mead(
-            sse,
-            &[-1.0, -2.0, -2.0][..if seasonal { 3 } else { 2 }],
-            0.5,
-        );
-        let (alpha, beta, gamma) = params(&found.x, seasonal);
-        let (sse, level, trend, season) = run(y, &init, alpha, beta, gamma);
-        let free = if seasonal { 3 + 2 + MONTHS } else { 2 + 2 };
         Ok(Self {
             format_version: FORMAT_VERSION,
-            alpha,
-            beta,
-            gamma,
-            level,
-            trend,
-            season,
-            sigma2: sse / (y.len().saturating_sub(free).max(1)) as f64,
+            method: method.to_owned(),
+            months: y.len(),
+            points: points(&at80, &at95)?,
         })
     }
 
@@ -83,100 +108,36 @@ impl HoltWinters {
         check_format("forecast", self.format_version)
     }
 
-    /// The next `h` months with 80% and 95% intervals.
-    pub fn forecast(&self, h: usize) -> Vec<Point> {
-        let m = self.season.len();
-        let mut variance_sum = 1.0;
-        (1..=h)
-            .map(|step| {
-                let s = if m > 0 {
-                    self.season[(step - 1) % m]
-                } else {
-                    0.0
-                };
-                let mean = self.level + step as f64 * self.trend + s;
-                if step > 1 {
-                    let j = (step - 1) as f64;
-                    let seasonal_hit = m > 0 && (step - 1) % m == 0;
-                    let c = self.alpha * (1.0 + j * self.beta)
-                        + if seasonal_hit { self.gamma } else { 0.0 };
-                    variance_sum += c * c;
-                }
-                let sd = (self.sigma2 * variance_sum).sqrt();
-                Point {
-                    mean,
-                    lo80: mean - 1.281_551_565_5 * sd,
-                    hi80: mean + 1.281_551_565_5 * sd,
-                    lo95: mean - 1.959_963_985 * sd,
-                    hi95: mean + 1.959_963_985 * sd,
-                }
-            })
-            .collect()
+    /// The first `h` forecast months (at most the fitted horizon).
+    pub fn forecast(&self, h: usize) -> &[Point] {
+        &self.points[..h.min(self.points.len())]
     }
 }
 
-/// Smoothing parameters from unconstrained ones: α in (0, 1), β = α·b and γ = (1 − α)·g with
-/// b, g in (0, 1), the usual admissible region.
-fn params(p: &[f64], seasonal: bool) -> (f64, f64, f64) {
-    let alpha = logistic(p[0]);
-    let beta = alpha * logistic(p[1]);
-    let gamma = if seasonal {
-        (1.0 - alpha) * logistic(p[2])
-    } else {
-        0.0
+/// Joins the 80% and 95% forecasts (same point forecast) into points.
+fn points(at80: &Forecast, at95: &Forecast) -> Result<Vec<Point>, AiError> {
+    let (Some(i80), Some(i95)) = (&at80.intervals, &at95.intervals) else {
+        return Err(AiError::fit("forecast", "the model gave no intervals"));
     };
-    (alpha, beta, gamma)
-}
-
-struct Init {
-    level: f64,
-    trend: f64,
-    season: Vec<f64>,
-}
-
-/// Classical start: level and trend from the first two years' means, seasonal states from the
-/// first year's deviations from its mean.
-fn initial_states(y: &[f64], seasonal: bool) -> Init {
-    if !seasonal {
-        return Init {
-            level: y[0],
-            trend: y[1] - y[0],
-            season: Vec::new(),
-        };
+    let out: Vec<Point> = (0..at80.point.len())
+        .map(|i| Point {
+            mean: at80.point[i],
+            lo80: i80.lower[i],
+            hi80: i80.upper[i],
+            lo95: i95.lower[i],
+            hi95: i95.upper[i],
+        })
+        .collect();
+    if out
+        .iter()
+        .any(|p| !(p.mean.is_finite() && p.lo95.is_finite() && p.hi95.is_finite()))
+    {
+        return Err(AiError::fit(
+            "forecast",
+            "the model forecast a non-finite value",
+        ));
     }
-    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
-    let (first, second) = (mean(&y[..MONTHS]), mean(&y[MONTHS..2 * MONTHS]));
-    let trend = (second - first) / MONTHS as f64;
-    Init {
-        level: first - trend * (MONTHS as f64 - 1.0) / 2.0,
-        trend,
-        season: y[..MONTHS].iter().map(|v| v - first).collect(),
-    }
-}
-
-/// Runs the recursions; returns the one-step SSE and the final states (season rotated so that
-/// index 0 is the next month).
-fn run(y: &[f64], init: &Init, alpha: f64, beta: f64, gamma: f64) -> (f64, f64, f64, Vec<f64>) {
-    let (mut level, mut trend) = (init.level - init.trend, init.trend);
-    let mut season = init.season.clone();
-    let m = season.len();
-    let mut sse = 0.0;
-    for (t, &obs) in y.iter().enumerate() {
-        let s = if m > 0 { season[t % m] } else { 0.0 };
-        let predicted = level + trend + s;
-        let e = obs - predicted;
-        sse += e * e;
-        let new_level = level + trend + alpha * e;
-        trend += beta * e;
-        level = new_level;
-        if m > 0 {
-            season[t % m] = s + gamma * e;
-        }
-    }
-    if m > 0 {
-        season.rotate_left(y.len() % m);
-    }
-    (sse, level, trend, season)
+    Ok(out)
 }
 
 /// Seasonal naive: each future month repeats the same month of the last year.
@@ -218,10 +179,9 @@ pub fn mase(train: &[f64], actual: &[f64], predicted: &[f64]) -> f64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn tracks_trend_and_season_and_beats_seasonal_naive() {
-        // Deterministic trend + season + a fixed pseudo-random wobble.
-        let y: Vec<f64> = (0..60)
+    fn series(n: usize) -> Vec<f64> {
+        // Trend + season + a fixed pseudo-random wobble.
+        (0..n)
             .map(|t| {
                 let t = t as f64;
                 100.0
@@ -229,18 +189,50 @@ mod tests {
                     + 15.0 * (t * std::f64::consts::TAU / 12.0).sin()
                     + 3.0 * ((t * 7.3).sin())
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn tracks_trend_and_season_and_beats_seasonal_naive() {
+        let y = series(60);
         let (train, test) = y.split_at(48);
-        let model = HoltWinters::fit(train).unwrap_or_else(|e| panic!("{e}"));
+        let model = MonthlyForecast::fit(train, 12).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(model.method, "MSTL(12) + AutoETS(ZZN)");
         let f = model.forecast(12);
+        assert_eq!(f.len(), 12);
         let mean: Vec<f64> = f.iter().map(|p| p.mean).collect();
-        let hw = mase(train, test, &mean);
+        let ours = mase(train, test, &mean);
         let naive = mase(train, test, &seasonal_naive(train, 12));
-        assert!(hw < naive, "hw {hw} naive {naive}");
+        assert!(ours < naive, "ours {ours} naive {naive}");
         assert!(
             f.iter()
                 .all(|p| p.lo95 < p.lo80 && p.lo80 < p.mean && p.mean < p.hi80 && p.hi80 < p.hi95)
         );
         assert!(f[11].hi95 - f[11].lo95 >= f[0].hi95 - f[0].lo95);
+    }
+
+    #[test]
+    fn short_histories_use_ets_alone_and_tiny_ones_are_refused() {
+        let model = MonthlyForecast::fit(&series(10), 6).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(model.method, "AutoETS(ZZN)");
+        assert_eq!(model.points.len(), 6);
+        assert_eq!(model.forecast(12).len(), 6);
+        assert!(MonthlyForecast::fit(&series(3), 6).is_err());
+        let mut bad = series(30);
+        bad[7] = f64::NAN;
+        assert!(MonthlyForecast::fit(&bad, 6).is_err());
+    }
+
+    #[test]
+    fn state_round_trips() {
+        let model = MonthlyForecast::fit(&series(30), 12).unwrap_or_else(|e| panic!("{e}"));
+        let json = serde_json::to_string(&model).unwrap_or_else(|e| panic!("{e}"));
+        let back: MonthlyForecast = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((&back.method, back.months), (&model.method, model.months));
+        assert_eq!(back.points.len(), model.points.len());
+        for (b, m) in back.points.iter().zip(&model.points) {
+            assert!((b.mean - m.mean).abs() < 1e-9 && (b.hi95 - m.hi95).abs() < 1e-9);
+        }
+        assert!(back.validate().is_ok());
     }
 }

@@ -33,7 +33,7 @@ pub enum Model {
     Segments,
     /// Popularity and item-kNN on `recommend/Groceries_dataset.csv`.
     Recommend,
-    /// Holt-Winters against seasonal naive on a `month,revenue` CSV (last 12 months held out).
+    /// MSTL + AutoETS against seasonal naive on a `month,revenue` CSV (last 12 months held out).
     Forecast,
 }
 
@@ -195,8 +195,8 @@ fn run_eval(args: EvalArgs) -> Result<()> {
             if !args.json {
                 println!("months {} (last 12 held out)", r.months);
                 println!(
-                    "Holt-Winters    MAPE {:.2}%  MASE {:.3}",
-                    r.holt_winters_mape, r.holt_winters_mase
+                    "{}  MAPE {:.2}%  MASE {:.3}  ({:.1} ms)",
+                    r.method, r.mape, r.mase, r.fit_ms
                 );
                 println!(
                     "seasonal naive  MAPE {:.2}%  MASE {:.3}",

@@ -15,7 +15,7 @@ use crate::ids::{CustomerId, ProductId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use nexus_ai::clv::{BgNbd, GammaGamma};
-use nexus_ai::forecast::{HoltWinters, Point};
+use nexus_ai::forecast::Point;
 use nexus_ai::recommend::{ItemKnn, Popularity};
 use nexus_ai::segments::Segmenter;
 use nexus_ai::segments::tier::TierModel;
@@ -96,9 +96,15 @@ pub struct ForecastState {
     pub currency: String,
     /// The fitted months (`YYYY-MM`) and their revenue in major units.
     pub history: Vec<(String, f64)>,
-    pub model: HoltWinters,
+    /// How the forecast was made (versions trained before MSTL + AutoETS were Holt-Winters).
+    #[serde(default = "holt_winters")]
+    pub method: String,
     /// The forecast months after the history.
     pub forecast: Vec<(String, Point)>,
+}
+
+fn holt_winters() -> String {
+    "Holt-Winters".to_owned()
 }
 
 /// Item-kNN and popularity over the catalogue.

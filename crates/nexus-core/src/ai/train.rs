@@ -21,7 +21,7 @@ use crate::customer::SegmentStatus;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::store::Store;
-use nexus_ai::forecast::{MONTHS, mape, mase, seasonal_naive};
+use nexus_ai::forecast::{MONTHS, MonthlyForecast, mape, mase, seasonal_naive};
 use nexus_ai::recommend::History;
 use nexus_ai::segments::RfmValues;
 use nexus_ai::segments::kmeans::silhouette;
@@ -208,10 +208,13 @@ impl Trainer {
 
         // Forecast from the monthly revenue rollup.
         let series = self.monthly_series(&currency, at).await?;
-        if series.len() >= 4 {
+        if series.len() >= 6 {
             let (old, cur) = (serving.forecast.clone(), currency.clone());
-            let c = blocking(move || fit_forecast(&series, old.as_ref(), cur)).await??;
-            self.record(c, &mut next, &mut report).await?;
+            // A short or flat history may have no model that fits: the other models still train.
+            match blocking(move || fit_forecast(&series, old.as_ref(), cur)).await? {
+                Ok(c) => self.record(c, &mut next, &mut report).await?,
+                Err(e) => tracing::warn!(error = %e, "revenue forecast not fitted"),
+            }
         }
 
         // Recommendations from the baskets.
@@ -692,26 +695,25 @@ fn fit_forecast(
         (y.len() / 3).max(1)
     };
     let (train, test) = y.split_at(y.len() - h);
-    let held = nexus_ai::forecast::HoltWinters::fit(train)
-        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let held = MonthlyForecast::fit(train, h).map_err(|e| CoreError::Internal(e.to_string()))?;
     let predicted: Vec<f64> = held.forecast(h).iter().map(|p| p.mean).collect();
     let naive = seasonal_naive(train, h);
     let score = mase(train, test, &predicted);
     let naive_score = mase(train, test, &naive);
-    let model =
-        nexus_ai::forecast::HoltWinters::fit(&y).map_err(|e| CoreError::Internal(e.to_string()))?;
+    let model = MonthlyForecast::fit(&y, MONTHS).map_err(|e| CoreError::Internal(e.to_string()))?;
     let fit_ms = elapsed_ms(t);
     let mut month = series.last().map(|(m, _)| m.clone()).unwrap_or_default();
     let forecast = model
         .forecast(MONTHS)
-        .into_iter()
+        .iter()
         .map(|p| {
             month = next_month(&month);
-            (month.clone(), p)
+            (month.clone(), *p)
         })
         .collect();
     let old_score = old.and_then(|o| o.info.metrics.get("mase").and_then(Value::as_f64));
     let metrics = json!({
+        "method": model.method.clone(),
         "mase": score,
         "mape": mape(test, &predicted),
         "seasonal_naive_mase": naive_score,
@@ -733,7 +735,7 @@ fn fit_forecast(
         state: to_value(&ForecastState {
             currency,
             history: series.to_vec(),
-            model,
+            method: model.method,
             forecast,
         })?,
         metrics,
