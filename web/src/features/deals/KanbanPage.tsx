@@ -1,6 +1,8 @@
 // The deals kanban of one pipeline: drag a card to another column, or use the card's "Move to"
 // menu from the keyboard; both call `POST /deals/{id}/move`. The board updates at once and
 // rolls back if the server refuses. A move into a lost stage asks for the reason first.
+// Open deals show the win model's probability, and each column its weighted value
+// (Σ value × probability) next to the plain total.
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, useListDealsQuery, useListPipelinesQuery, useMoveDealMutation, type Deal, type ListDealsApiArg, type Pipeline, type Stage } from '../../app/api';
@@ -17,6 +19,36 @@ const DEAL_TYPE = 'application/x-nexus-deal';
 
 type PendingLost = { deal: Deal; stage: Stage };
 
+/** The win model's probability of an open deal, as a labelled meter; nothing without one. */
+export function WinChance({ deal }: { deal: Deal }) {
+  const p = deal.win_probability;
+  if (p == null || deal.status !== 'open') return null;
+  const pct = Math.round(p * 100);
+  const tone = pct >= 60 ? 'bg-emerald-600' : pct >= 30 ? 'bg-amber-500' : 'bg-rose-600';
+  return (
+    <div className="mt-1" title="Probability of winning, from the AI win model">
+      <p className="text-xs text-slate-700">{pct}% to win</p>
+      <div role="meter" aria-label={`Win probability of ${deal.title}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="mt-0.5 h-1.5 w-full rounded bg-slate-200">
+        <div className={`h-1.5 rounded ${tone}`} style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Per-currency totals of a column: plain, and weighted by win probability (Σ value × p) over the
+ * deals that carry one; `weighted` is empty when no deal has a probability.
+ */
+export function columnTotals(deals: Deal[]): { total: Map<string, number>; weighted: Map<string, number> } {
+  const total = new Map<string, number>();
+  const weighted = new Map<string, number>();
+  for (const d of deals) {
+    total.set(d.currency, (total.get(d.currency) ?? 0) + d.value);
+    if (d.win_probability != null && d.status === 'open') weighted.set(d.currency, (weighted.get(d.currency) ?? 0) + Math.round(d.value * d.win_probability));
+  }
+  return { total, weighted };
+}
+
 function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; canMove: boolean; onMove: (d: Deal, s: Stage) => void }) {
   return (
     <li
@@ -31,6 +63,7 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
     >
       <p className="font-medium text-slate-900">{deal.title}</p>
       <p className="text-slate-700">{money(deal.value, deal.currency)}</p>
+      <WinChance deal={deal} />
       <Link to={`/customers/${deal.customer_id}`} draggable={false} className="text-xs text-indigo-700 underline">
         Customer
         <span className="sr-only"> of {deal.title}</span>
@@ -63,8 +96,7 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
 
 function Column({ stage, deals, stages, canMove, onMove }: { stage: Stage; deals: Deal[]; stages: Stage[]; canMove: boolean; onMove: (d: Deal, s: Stage, dealId?: string) => void }) {
   const [over, setOver] = useState(false);
-  const total = new Map<string, number>();
-  for (const d of deals) total.set(d.currency, (total.get(d.currency) ?? 0) + d.value);
+  const { total, weighted } = columnTotals(deals);
   function drop(e: DragEvent) {
     e.preventDefault();
     setOver(false);
@@ -88,6 +120,11 @@ function Column({ stage, deals, stages, canMove, onMove }: { stage: Stage; deals
       <h2 id={`stage-${stage.id}`} className="px-1 pb-2 text-sm font-semibold text-slate-800">
         {stage.name} <span className="font-normal text-slate-600">({deals.length})</span>
         <span className="block text-xs font-normal text-slate-600">{[...total.entries()].map(([c, v]) => money(v, c)).join(' + ') || money(0, 'EUR')}</span>
+        {weighted.size > 0 && (
+          <span className="block text-xs font-normal text-slate-600" title="Σ value × win probability of the open deals">
+            weighted {[...weighted.entries()].map(([c, v]) => money(v, c)).join(' + ')}
+          </span>
+        )}
       </h2>
       <ul className="flex min-h-16 flex-col gap-2" aria-label={`Deals in ${stage.name}`}>
         {deals.map((d) => (
