@@ -2,6 +2,7 @@
 //! the "my open tasks" and overdue filters.
 
 use crate::query::Filter;
+use crate::rollups::{activity_deltas, bump_activities};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, Utc};
@@ -80,6 +81,7 @@ impl Db {
             .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.created_at).bind(a.updated_at)
             .bind(a.deleted_at).bind(a.sentiment)
             .execute(&mut *tx).await.map_err(db_err)?;
+            bump_activities!(tx, activity_deltas(None, a));
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
@@ -102,8 +104,26 @@ impl Db {
         const SQL: &str = "UPDATE activities SET kind = $2, subject = $3, body = $4, due_at = $5, done = $6, completed_at = $7, \
              assignee_id = $8, customer_id = $9, deal_id = $10, owner_id = $11, team_id = $12, version = $13, \
              updated_at = $14, deleted_at = $15, sentiment = $17 WHERE id = $1 AND version = $16";
+        // The rollup key of the version being replaced (a concurrent writer changes the version,
+        // and then the update below matches no row).
+        const PREV: &str = "SELECT kind, owner_id, team_id, created_at, deleted_at FROM activities WHERE id = $1 AND version = $2";
+        type Prev = (
+            String,
+            Uuid,
+            Option<Uuid>,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        );
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
+            let prev: Option<Prev> = sqlx::query_as(PREV).bind(a.id.0).bind(expected_version)
+                .fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let Some((kind, owner, team, created_at, deleted_at)) = prev else {
+                return Ok(false);
+            };
+            let kind = kind.parse::<ActivityKind>()
+                .map_err(|()| CoreError::Internal(format!("stored activity kind {kind:?}")))?;
+            let old_key = (created_at.format("%Y-%m-%d").to_string(), owner, team.unwrap_or(Uuid::nil()), kind.as_str());
             let done = sqlx::query(SQL)
                 .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
                 .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
@@ -113,6 +133,7 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
+            bump_activities!(tx, activity_deltas(Some((old_key, deleted_at.is_none())), a));
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });

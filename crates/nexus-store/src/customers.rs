@@ -4,7 +4,10 @@
 use crate::custom_fields::write_unique_values;
 use crate::dialect::Dialect;
 use crate::query::{Filter, bad_cursor, select_in};
-use crate::rollups::{bump_signups, move_revenue, revenue_sql, signup_counts, signup_key};
+use crate::rollups::{
+    bump_signups, move_revenue, revenue_sql, signup_counts, signup_key,
+    unroll_erased_activities_sql,
+};
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::transactions::LOCK_AGGREGATES;
 use crate::{Db, db_err, insert_event, with_pool};
@@ -226,10 +229,13 @@ impl Db {
         event: &Event,
     ) -> CoreResult<bool> {
         let revenue = revenue_sql(self.is_sqlite());
+        let unroll = unroll_erased_activities_sql(self.is_sqlite());
         let id = c.id.0;
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
             update_in_tx!(tx, c, expected_version, revenue);
+            // The activities about to be deleted leave the activity rollup first.
+            sqlx::query(unroll).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;
             for sql in ERASE_STATEMENTS {
                 sqlx::query(*sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
             }

@@ -1,6 +1,7 @@
 //! Dashboard queries. Revenue and new customers read the rollups of migration 0005 (a few rows
-//! per owner and month or day); pipeline totals, activity volume and top customers read covering
-//! indexes of the live rows. Each takes the caller's scope as a condition on owner and team.
+//! per owner and month or day), activity volume the rollup of migration 0016 for whole days plus
+//! the live rows of the partial days at the window's ends; pipeline totals and top customers
+//! read covering indexes of the live rows. Each takes the caller's scope as a condition on owner and team.
 
 use crate::query::Filter;
 use crate::rows::{Arg, bind_args};
@@ -119,18 +120,60 @@ impl DashboardStore for Db {
         from: Timestamp,
         to: Timestamp,
     ) -> CoreResult<Vec<ActivityCount>> {
+        // Whole UTC days inside the window come from the rollup; the partial days at either
+        // end (or the whole window, when it holds no whole day) are counted from the live rows.
         let mut f = Filter::default();
-        let a = f.arg(Arg::Time(from));
-        let b = f.arg(Arg::Time(to));
-        f.cond(format!(
-            "a.deleted_at IS NULL AND a.created_at >= ${a} AND a.created_at < ${b}"
-        ));
-        f.scope(scope, "a");
+        let (a, b) = (f.arg(Arg::Time(from)), f.arg(Arg::Time(to)));
+        let live = |f: &mut Filter, cond: String| {
+            let mut part = Filter {
+                args: std::mem::take(&mut f.args),
+                conds: vec![format!("a.deleted_at IS NULL AND ({cond})")],
+            };
+            part.scope(scope, "a");
+            f.args = std::mem::take(&mut part.args);
+            format!(
+                "SELECT a.owner_id, a.kind, count(*) AS n FROM activities a {} GROUP BY a.owner_id, a.kind",
+                part.where_clause()
+            )
+        };
+        let parts = match whole_days(from, to) {
+            None => vec![live(
+                &mut f,
+                format!("a.created_at >= ${a} AND a.created_at < ${b}"),
+            )],
+            Some((first, end)) => {
+                let (d1, d2) = (f.arg(Arg::Time(first)), f.arg(Arg::Time(end)));
+                let (k1, k2) = (
+                    f.arg(Arg::Text(first.format("%Y-%m-%d").to_string())),
+                    f.arg(Arg::Text(end.format("%Y-%m-%d").to_string())),
+                );
+                let edges = live(
+                    &mut f,
+                    format!(
+                        "(a.created_at >= ${a} AND a.created_at < ${d1}) OR (a.created_at >= ${d2} AND a.created_at < ${b})"
+                    ),
+                );
+                let mut rolled = Filter {
+                    args: std::mem::take(&mut f.args),
+                    conds: vec![format!("r.day >= ${k1} AND r.day < ${k2}")],
+                };
+                rolled.scope(scope, "r");
+                f.args = std::mem::take(&mut rolled.args);
+                vec![
+                    edges,
+                    format!(
+                        "SELECT r.owner_id, r.kind, r.activities AS n FROM rollup_activities r {}",
+                        rolled.where_clause()
+                    ),
+                ]
+            }
+        };
         let sql = format!(
             "SELECT g.owner_id, u.name, g.kind, g.n FROM \
-             (SELECT a.owner_id, a.kind, count(*) AS n FROM activities a {} GROUP BY a.owner_id, a.kind) g \
+             (SELECT x.owner_id, x.kind, CAST(sum(x.n) AS BIGINT) AS n FROM ({}) x \
+              GROUP BY x.owner_id, x.kind HAVING sum(x.n) <> 0) g \
              JOIN users u ON u.id = g.owner_id",
-            f.where_clause()
+            parts.join(" UNION ALL ")
         );
         let rows: Vec<(Uuid, String, String, i64)> = self.grouped(sql, &f).await?;
         rows.into_iter()
@@ -185,4 +228,22 @@ impl DashboardStore for Db {
         let rows: Vec<(String,)> = self.grouped(sql, &Filter::default()).await?;
         rows.first().map(|(c,)| currency(c)).transpose()
     }
+}
+
+/// The whole UTC days inside `[from, to)`: `(first midnight ≥ from, last midnight ≤ to)`, or
+/// `None` when the window holds no whole day.
+fn whole_days(from: Timestamp, to: Timestamp) -> Option<(Timestamp, Timestamp)> {
+    let midnight = |t: Timestamp| {
+        t.date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|m| m.and_utc())
+            .unwrap_or(t)
+    };
+    let first = if midnight(from) == from {
+        from
+    } else {
+        midnight(from) + chrono::Duration::days(1)
+    };
+    let end = midnight(to);
+    (first < end).then_some((first, end))
 }

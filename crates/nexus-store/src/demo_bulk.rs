@@ -172,6 +172,7 @@ type RevenueKey = (String, &'static str, uuid::Uuid, uuid::Uuid);
 struct Totals {
     counts: DemoCounts,
     signups: BTreeMap<crate::rollups::SignupKey, i64>,
+    activities: BTreeMap<crate::rollups::ActivityKey, i64>,
     /// (revenue, purchases) per rollup key.
     revenue: BTreeMap<RevenueKey, (i64, i64)>,
     /// The position of the last live deal per stage (`None`: the stage is empty).
@@ -263,6 +264,9 @@ impl DemoStore for Db {
                     tx.insert_aggregates(&sql, &aggregates).await?;
                     tx.insert_deals(&sql, &mut batch.deals, &batch.stage_changes, &mut totals).await?;
                     tx.insert_activities(&sql, &batch.activities).await?;
+                    for a in batch.activities.iter().filter(|a| a.deleted_at.is_none()) {
+                        *totals.activities.entry(crate::rollups::activity_key(a)).or_insert(0) += 1;
+                    }
                     let c = &mut totals.counts;
                     c.customers += batch.customers.len() as u64;
                     c.transactions += batch.transactions.len() as u64;
@@ -272,6 +276,7 @@ impl DemoStore for Db {
                     c.activities += batch.activities.len() as u64;
                 }
                 crate::rollups::bump_signups!(tx, std::mem::take(&mut totals.signups));
+                crate::rollups::bump_activities!(tx, std::mem::take(&mut totals.activities));
                 tx.add_revenue(&totals).await?;
                 tx.restore_demo_indexes(demo_deferred).await?;
                 tx.restore_indexes(deferred).await?;

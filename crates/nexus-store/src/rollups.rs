@@ -108,3 +108,84 @@ macro_rules! move_revenue {
     }};
 }
 pub(crate) use move_revenue;
+
+/// Adds `$5` activities to day `$1`, owner `$2`, team `$3` and kind `$4` (migration 0016).
+pub(crate) const BUMP_ACTIVITIES: &str = "INSERT INTO rollup_activities (day, owner_id, team_id, kind, activities) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, owner_id, team_id, kind) DO UPDATE SET \
+     activities = rollup_activities.activities + excluded.activities";
+
+/// The rollup key of an activity: its UTC creation day, owner, team (nil for none) and kind.
+pub(crate) type ActivityKey = (String, uuid::Uuid, uuid::Uuid, &'static str);
+
+pub(crate) fn activity_key(a: &nexus_core::activity::Activity) -> ActivityKey {
+    (
+        a.created_at.format("%Y-%m-%d").to_string(),
+        a.owner_id.0,
+        a.team_id.map_or(uuid::Uuid::nil(), |t| t.0),
+        a.kind.as_str(),
+    )
+}
+
+/// The rollup deltas of replacing activity state `old` (`None`: it did not exist) by `new`:
+/// a live activity counts once under its key.
+pub(crate) fn activity_deltas(
+    old: Option<(ActivityKey, bool)>,
+    new: &nexus_core::activity::Activity,
+) -> Vec<(ActivityKey, i64)> {
+    let mut out: Vec<(ActivityKey, i64)> = Vec::with_capacity(2);
+    if let Some((key, true)) = old {
+        out.push((key, -1));
+    }
+    if new.deleted_at.is_none() {
+        let key = activity_key(new);
+        match out.iter().position(|(k, _)| *k == key) {
+            Some(i) => {
+                out.remove(i);
+            }
+            None => out.push((key, 1)),
+        }
+    }
+    out
+}
+
+/// `$1`-scoped subtraction of the live activities a customer erasure deletes (`$1` the customer,
+/// `$2` the nil UUID), grouped into their rollup rows.
+pub(crate) fn unroll_erased_activities_sql(sqlite: bool) -> &'static str {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        let build = |day: &str| {
+            format!(
+                "INSERT INTO rollup_activities (day, owner_id, team_id, kind, activities) \
+                 SELECT {day}, a.owner_id, coalesce(a.team_id, $2), a.kind, -count(*) FROM activities a \
+                 WHERE a.deleted_at IS NULL AND (a.customer_id = $1 OR a.deal_id IN (SELECT id FROM deals WHERE customer_id = $1)) \
+                 GROUP BY 1, 2, 3, 4 \
+                 ON CONFLICT (day, owner_id, team_id, kind) DO UPDATE SET \
+                 activities = rollup_activities.activities + excluded.activities"
+            )
+        };
+        [
+            build("substr(a.created_at, 1, 10)"),
+            build("to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        ]
+    });
+    &SQL[usize::from(!sqlite)]
+}
+
+/// Applies activity deltas on a transaction.
+macro_rules! bump_activities {
+    ($tx:expr, $deltas:expr) => {{
+        for ((day, owner, team, kind), n) in $deltas {
+            if n != 0 {
+                sqlx::query($crate::rollups::BUMP_ACTIVITIES)
+                    .bind(day)
+                    .bind(owner)
+                    .bind(team)
+                    .bind(kind)
+                    .bind(n)
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err($crate::db_err)?;
+            }
+        }
+    }};
+}
+pub(crate) use bump_activities;

@@ -1,18 +1,22 @@
 //! Dashboard figures: the revenue and signup rollups equal a recomputation from the rows after
 //! every kind of write (also with concurrent transaction writes racing customer reassignments),
-//! and the index-backed queries (pipeline totals, activity volume, top customers) honour scope.
+//! and the index-backed queries (pipeline totals, activity volume, top customers) honour scope;
+//! activity volume (rollup for whole days + live rows at the window's ends) equals a count of
+//! the live activities after every kind of write, for windows with and without whole days.
 
 use crate::crm_fixtures::{activity, add_activity, add_deal, add_pipeline, deal, pipeline};
+
 use crate::fixtures::{
     add_customers, add_product, add_team, add_user, all_transactions, bulk_load,
     change_transaction, customer, next_version, product, transaction, transaction_event,
     updated_event,
 };
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use nexus_core::activity::ActivityKind;
+use nexus_core::activity::{Activity, ActivityKind};
 use nexus_core::auth::Scope;
 use nexus_core::customer::Customer;
 use nexus_core::dashboard::{RevenueMonth, SignupQuery};
+use nexus_core::event::{Event, diff};
 use nexus_core::ids::{CustomerId, TeamId, UserId};
 use nexus_core::money::Currency;
 use nexus_core::store::Store;
@@ -26,6 +30,7 @@ conformance!(
     revenue_rollup_stays_exact_under_concurrent_reassignment,
     signups_follow_creates_deletes_restores_and_reassignment,
     pipeline_activity_and_top_customer_figures_honour_scope,
+    activity_rollup_follows_every_kind_of_write,
 );
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -442,4 +447,150 @@ async fn pipeline_activity_and_top_customer_figures_honour_scope(s: Arc<dyn Stor
             .unwrap()
             .is_empty()
     );
+}
+
+/// Activity counts per (owner, kind) as the store answers them.
+async fn volume(
+    s: &dyn Store,
+    scope: Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> BTreeMap<(UserId, String), i64> {
+    s.activity_counts(scope, from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| ((c.owner_id, c.kind.as_str().to_owned()), c.count))
+        .collect()
+}
+
+/// The same counted from the test's own copy of the live activities.
+fn expected(
+    acts: &[Activity],
+    scope: Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> BTreeMap<(UserId, String), i64> {
+    let mut out = BTreeMap::new();
+    for a in acts
+        .iter()
+        .filter(|a| a.deleted_at.is_none() && a.created_at >= from && a.created_at < to)
+    {
+        let visible = match scope {
+            Scope::All => true,
+            Scope::Team { team_id, user_id } => {
+                a.owner_id == user_id || (team_id.is_some() && a.team_id == team_id)
+            }
+        };
+        if visible {
+            *out.entry((a.owner_id, a.kind.as_str().to_owned()))
+                .or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+async fn activity_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
+    let team = add_team(&*s, "North").await;
+    let (ann, bob) = (add_user(&*s, Some(team)).await, add_user(&*s, None).await);
+    let (c1, c2) = (customer(ann, "First"), customer(bob, "Second"));
+    add_customers(&*s, &[c1.clone(), c2.clone()]).await;
+    // Activities spread over four days, at the start, middle and end of each.
+    let day0 = at(2026, 3, 10);
+    let mut acts = Vec::new();
+    for (i, hours) in [0, 5, 13, 23, 24, 30, 47, 50, 71, 72, 90]
+        .into_iter()
+        .enumerate()
+    {
+        let (who, owner) = if i % 3 == 0 {
+            (c2.id, bob)
+        } else {
+            (c1.id, ann)
+        };
+        let mut a = activity(who, owner, &format!("Touch {i}"));
+        a.kind = [ActivityKind::Call, ActivityKind::Note, ActivityKind::Email][i % 3];
+        a.team_id = (owner == ann).then_some(team);
+        a.created_at = day0 + Duration::hours(hours) + Duration::minutes(7);
+        a.updated_at = a.created_at;
+        add_activity(&*s, &a).await;
+        acts.push(a);
+    }
+    let windows = [
+        (day0 - Duration::days(1), day0 + Duration::days(6)), // whole days only
+        (day0 + Duration::hours(3), day0 + Duration::hours(60)), // partial ends around whole days
+        (day0 + Duration::hours(25), day0 + Duration::hours(40)), // inside one day
+        (day0 + Duration::hours(20), day0 + Duration::hours(30)), // across midnight, no whole day
+    ];
+    let scopes = [
+        Scope::All,
+        team_scope(Some(team), ann),
+        team_scope(None, bob),
+    ];
+    async fn check(
+        s: &dyn Store,
+        acts: &[Activity],
+        windows: &[(DateTime<Utc>, DateTime<Utc>)],
+        scopes: &[Scope],
+        step: &str,
+    ) {
+        for &(from, to) in windows {
+            for &scope in scopes {
+                assert_eq!(
+                    volume(s, scope, from, to).await,
+                    expected(acts, scope, from, to),
+                    "{step}: {from}..{to} {scope:?}"
+                );
+            }
+        }
+    }
+    check(&*s, &acts, &windows, &scopes, "created").await;
+    assert_eq!(
+        volume(&*s, Scope::All, windows[0].0, windows[0].1)
+            .await
+            .values()
+            .sum::<i64>(),
+        11
+    );
+
+    // Edits that move an activity between rollup rows: kind, owner and team, delete, restore.
+    async fn edit(s: &dyn Store, acts: &mut [Activity], i: usize, f: impl FnOnce(&mut Activity)) {
+        let before = acts[i].clone();
+        let mut a = before.clone();
+        a.version += 1;
+        a.updated_at = before.updated_at + Duration::seconds(1);
+        f(&mut a);
+        let ev = Event::new(
+            "activity",
+            a.id.0,
+            "updated",
+            None,
+            diff(Some(&before), Some(&a)),
+        );
+        assert!(s.update_activity(&a, before.version, &ev).await.unwrap());
+        // A stale version changes nothing.
+        assert!(!s.update_activity(&a, before.version, &ev).await.unwrap());
+        acts[i] = a;
+    }
+    edit(&*s, &mut acts, 1, |a| a.kind = ActivityKind::Meeting).await;
+    edit(&*s, &mut acts, 2, |a| {
+        a.owner_id = bob;
+        a.team_id = None;
+    })
+    .await;
+    edit(&*s, &mut acts, 4, |a| a.deleted_at = Some(a.updated_at)).await;
+    edit(&*s, &mut acts, 5, |a| a.deleted_at = Some(a.updated_at)).await;
+    edit(&*s, &mut acts, 5, |a| a.deleted_at = None).await;
+    edit(&*s, &mut acts, 7, |a| a.subject = "Renamed".into()).await;
+    check(&*s, &acts, &windows, &scopes, "edited").await;
+
+    // Erasing a customer deletes its activities, and they leave the figures.
+    let erased = next_version(&c1, |c| c.name = "Erased".into());
+    let ev = updated_event(&c1, &erased);
+    assert!(
+        s.erase_customer(&erased, c1.version, None, &ev)
+            .await
+            .unwrap()
+    );
+    acts.retain(|a| a.customer_id != c1.id);
+    check(&*s, &acts, &windows, &scopes, "erased").await;
 }
