@@ -1,35 +1,20 @@
-//! k-means for the segments: fitting is `linfa-clustering`'s (k-means++ seeding, Lloyd
-//! iterations, best of several runs by inertia); what is kept here is the trained state — the
-//! centroids, stored in the same format as before so recorded model versions still load —, the
-//! nearest-centroid assignment used to score one customer, and the exact silhouette.
+//! k-means with greedy k-means++ seeding (as scikit-learn: 2 + ⌊ln k⌋ candidate centres per
+//! step, keep the one that lowers the potential most) and Lloyd iterations, best of several
+//! restarts. Written here for fixed small dimensions (`[f64; D]`): `linfa-clustering` meets the
+//! SSE bar too, but brings ndarray, linfa-nn and their dependencies for what is ~150 lines.
 
-use linfa::DatasetBase;
-use linfa::traits::{Fit, Transformer};
-use linfa_clustering::{KMeans as LinfaKMeans, KMeansInit};
-use linfa_nn::distance::Distance;
-use ndarray::parallel::prelude::*;
-use ndarray::{Array2, ArrayView, Dimension, Zip};
-use rand_xoshiro::Xoshiro256Plus;
-use rand_xoshiro::rand_core::SeedableRng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-
-use crate::AiError;
-
-/// Iteration cap of one run (scikit-learn's and linfa's default).
-const MAX_ITERATIONS: u64 = 300;
 
 /// A k-means clustering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KMeans<const D: usize> {
     #[serde(with = "serde_centroids")]
     pub centroids: Vec<[f64; D]>,
-    /// Sum of squared distances of the training points to their nearest centroid
-    /// (scikit-learn's `inertia_`; linfa's `inertia()` is this divided by the number of points).
+    /// Sum of squared distances of the training points to their centroid (scikit-learn's
+    /// `inertia_`).
     pub sse: f64,
-    /// Lloyd iterations of the best run. linfa does not report them, so states fitted since the
-    /// switch to `linfa-clustering` carry 0; the field stays so that states written by either
-    /// version load in both.
-    #[serde(default)]
     pub iterations: usize,
 }
 
@@ -69,106 +54,97 @@ fn dist2<const D: usize>(a: &[f64; D], b: &[f64; D]) -> f64 {
 }
 
 impl<const D: usize> KMeans<D> {
-    /// k-means++ seeding and Lloyd iterations, best of `restarts` runs (lowest SSE), by
-    /// `linfa-clustering`. Reproducible from `seed`: run `i` draws from its own xoshiro256+
-    /// generator seeded with `seed + i`, and the best run is chosen the same way whatever order
-    /// the runs finish in. A run stops when the centroids move less than scikit-learn's
-    /// tolerance (squared shift ≤ 1e-4 × the mean feature variance) or after 300 iterations;
-    /// linfa's update (m_k-means) counts the old centroid as one more member of its cluster, so
-    /// the centroids kept are within that tolerance of, not exactly at, their clusters' means.
-    /// The runs, and within a run the assignment step, share the available cores (rayon).
-    pub fn fit(points: &[[f64; D]], k: usize, restarts: usize, seed: u64) -> Result<Self, AiError> {
-        if k == 0 || points.len() < k {
-            return Err(AiError::fit(
-                "segments",
-                format!("{} points for k = {k}", points.len()),
-            ));
+    /// Best of `restarts` runs (lowest SSE), reproducible from `seed`: restart `i` draws from
+    /// its own generator seeded with `seed + i`, and restarts run on the available cores.
+    pub fn fit(points: &[[f64; D]], k: usize, restarts: usize, seed: u64) -> Self {
+        let restarts = restarts.max(1);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .clamp(1, restarts);
+        let runs: Vec<Self> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        (t..restarts)
+                            .step_by(threads)
+                            .map(|i| {
+                                let mut rng = StdRng::seed_from_u64(seed.wrapping_add(i as u64));
+                                (i, Self::fit_once(points, k, &mut rng))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<(usize, Self)> = handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect();
+            all.sort_by_key(|(i, _)| *i);
+            all.into_iter().map(|(_, run)| run).collect()
+        });
+        let mut best: Option<Self> = None;
+        for run in runs {
+            if best.as_ref().is_none_or(|b| run.sse < b.sse) {
+                best = Some(run);
+            }
         }
-        let records = Array2::from_shape_vec((points.len(), D), points.as_flattened().to_vec())
-            .map_err(|e| AiError::fit("segments", e.to_string()))?;
-        let dataset = DatasetBase::from(records);
-        // linfa compares the Euclidean norm of the centroid shift with its tolerance.
-        let tolerance = (1e-4 * mean_variance(points)).sqrt().max(f64::EPSILON);
-        // One linfa run per restart, in parallel: linfa runs its own restarts one after the
-        // other, and its centroid update is sequential, so this is what uses a second core.
-        let runs = (0..restarts.max(1))
-            .into_par_iter()
-            .map(|i| {
-                let rng = Xoshiro256Plus::seed_from_u64(seed.wrapping_add(i as u64));
-                LinfaKMeans::params_with(k, rng, Euclidean)
-                    .init_method(KMeansInit::KMeansPlusPlus)
-                    .n_runs(1)
-                    .tolerance(tolerance)
-                    .max_n_iterations(MAX_ITERATIONS)
-                    .fit(&dataset)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AiError::fit("segments", e.to_string()))?;
-        // The lowest inertia (linfa's criterion between runs: mean squared distance per point);
-        // on a tie the earlier run.
-        let model = runs
-            .into_iter()
-            .reduce(|best, run| {
-                if run.inertia() < best.inertia() {
-                    run
-                } else {
-                    best
-                }
-            })
-            .ok_or_else(|| AiError::fit("segments", "no k-means run"))?;
-        // linfa's inertia is measured before the last centroid update; the SSE is recomputed
-        // against the centroids actually kept.
-        let sse = model.transform(dataset.records()).sum();
-        let centroids = model
-            .centroids()
-            .rows()
-            .into_iter()
-            .map(|row| std::array::from_fn(|i| row[i]))
-            .collect();
-        Ok(Self {
-            centroids,
-            sse,
+        best.unwrap_or(Self {
+            centroids: Vec::new(),
+            sse: 0.0,
             iterations: 0,
         })
     }
 
-    /// Index of the nearest centroid (the lowest index on ties, as linfa's `predict`).
+    /// Index of the nearest centroid.
     pub fn assign(&self, p: &[f64; D]) -> usize {
         nearest(&self.centroids, p).0
     }
-}
 
-/// Euclidean distance for linfa: the same metric as its `L2Dist`, computed over plain slices
-/// when the rows are contiguous (they are here). `L2Dist` goes through a generic,
-/// shape-checked ndarray-stats routine for every point–centroid pair: 85% of a fit's time,
-/// and 16.5–17.5 s of CPU for the 1M-customer bench against 10.1–10.7 s with this one.
-#[derive(Debug, Clone, Copy)]
-struct Euclidean;
-
-impl Distance<f64> for Euclidean {
-    #[inline]
-    fn distance<Dm: Dimension>(&self, a: ArrayView<f64, Dm>, b: ArrayView<f64, Dm>) -> f64 {
-        self.rdistance(a, b).sqrt()
-    }
-
-    #[inline]
-    fn rdistance<Dm: Dimension>(&self, a: ArrayView<f64, Dm>, b: ArrayView<f64, Dm>) -> f64 {
-        match (a.as_slice(), b.as_slice()) {
-            (Some(a), Some(b)) => a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum(),
-            _ => Zip::from(&a)
-                .and(&b)
-                .fold(0.0, |s, x, y| s + (x - y) * (x - y)),
+    fn fit_once(points: &[[f64; D]], k: usize, rng: &mut StdRng) -> Self {
+        let tolerance = 1e-4 * mean_variance(points);
+        let mut centroids = seed_plus_plus(points, k, rng);
+        let mut labels = vec![usize::MAX; points.len()];
+        let mut iterations = 0;
+        loop {
+            iterations += 1;
+            let mut changed = 0usize;
+            let mut sums = vec![[0.0; D]; centroids.len()];
+            let mut counts = vec![0usize; centroids.len()];
+            for (p, label) in points.iter().zip(labels.iter_mut()) {
+                let (c, _) = nearest(&centroids, p);
+                if *label != c {
+                    *label = c;
+                    changed += 1;
+                }
+                counts[c] += 1;
+                for i in 0..D {
+                    sums[c][i] += p[i];
+                }
+            }
+            if changed == 0 || iterations >= 300 {
+                break;
+            }
+            let mut shift = 0.0;
+            for (c, centroid) in centroids.iter_mut().enumerate() {
+                if counts[c] > 0 {
+                    let old = *centroid;
+                    for i in 0..D {
+                        centroid[i] = sums[c][i] / counts[c] as f64;
+                    }
+                    shift += dist2(&old, centroid);
+                }
+            }
+            // scikit-learn's rule: stop once the centres move less than 1e-4 × mean variance.
+            if shift <= tolerance {
+                break;
+            }
         }
-    }
-
-    #[inline]
-    fn rdist_to_dist(&self, rdist: f64) -> f64 {
-        rdist.sqrt()
-    }
-
-    #[inline]
-    fn dist_to_rdist(&self, dist: f64) -> f64 {
-        dist * dist
+        let sse = points.iter().map(|p| nearest(&centroids, p).1).sum();
+        Self {
+            centroids,
+            sse,
+            iterations,
+        }
     }
 }
 
@@ -192,6 +168,56 @@ fn nearest<const D: usize>(centroids: &[[f64; D]], p: &[f64; D]) -> (usize, f64)
         }
     }
     best
+}
+
+/// Greedy k-means++ (Arthur & Vassilvitskii 2007; the greedy variant of scikit-learn).
+fn seed_plus_plus<const D: usize>(
+    points: &[[f64; D]],
+    k: usize,
+    rng: &mut StdRng,
+) -> Vec<[f64; D]> {
+    let n = points.len();
+    let mut centroids = Vec::with_capacity(k);
+    if n == 0 || k == 0 {
+        return centroids;
+    }
+    let trials = 2 + (k as f64).ln() as usize;
+    let first = points[rng.random_range(0..n)];
+    centroids.push(first);
+    let mut closest: Vec<f64> = points.iter().map(|p| dist2(p, &first)).collect();
+    let mut potential: f64 = closest.iter().sum();
+    let mut candidate_dist = vec![0.0; n];
+    let mut best_dist = vec![0.0; n];
+    while centroids.len() < k {
+        let mut best: Option<(usize, f64)> = None;
+        for _ in 0..trials {
+            let target = rng.random::<f64>() * potential;
+            let mut acc = 0.0;
+            let mut pick = n - 1;
+            for (i, d) in closest.iter().enumerate() {
+                acc += d;
+                if acc > target {
+                    pick = i;
+                    break;
+                }
+            }
+            let candidate = points[pick];
+            let mut pot = 0.0;
+            for ((p, old), new) in points.iter().zip(&closest).zip(candidate_dist.iter_mut()) {
+                *new = old.min(dist2(p, &candidate));
+                pot += *new;
+            }
+            if best.is_none_or(|(_, b)| pot < b) {
+                best = Some((pick, pot));
+                std::mem::swap(&mut best_dist, &mut candidate_dist);
+            }
+        }
+        let Some((pick, pot)) = best else { break };
+        centroids.push(points[pick]);
+        std::mem::swap(&mut closest, &mut best_dist);
+        potential = pot;
+    }
+    centroids
 }
 
 /// Mean silhouette coefficient over all points, computed exactly (O(n²) distances, split over
@@ -249,10 +275,6 @@ pub fn silhouette<const D: usize>(points: &[[f64; D]], labels: &[usize], k: usiz
 mod tests {
     use super::*;
 
-    fn fit(points: &[[f64; 3]], k: usize, restarts: usize, seed: u64) -> KMeans<3> {
-        KMeans::fit(points, k, restarts, seed).unwrap_or_else(|e| panic!("{e}"))
-    }
-
     /// `sizes[b]` points around each centre, spread ±0.3 on a fixed pattern.
     fn blobs(centres: &[[f64; 3]], sizes: &[usize]) -> Vec<[f64; 3]> {
         let mut points = Vec::new();
@@ -285,7 +307,7 @@ mod tests {
         let sizes = [200, 100, 40, 10];
         let points = blobs(&CENTRES, &sizes);
         for seed in 0..10 {
-            let model = fit(&points, 4, 1, seed);
+            let model = KMeans::fit(&points, 4, 1, seed);
             assert_eq!(model.centroids.len(), 4);
             let mut start = 0;
             let mut seen = Vec::new();
@@ -315,7 +337,7 @@ mod tests {
     #[test]
     fn sse_is_the_sum_of_squared_distances_to_the_nearest_centroid() {
         let points = blobs(&CENTRES, &[30, 30, 30, 30]);
-        let model = fit(&points, 3, 5, 7);
+        let model = KMeans::fit(&points, 3, 5, 7);
         let sse: f64 = points
             .iter()
             .map(|p| {
@@ -344,7 +366,10 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_clustering() {
         let points = grid();
-        assert_eq!(fit(&points, 7, 10, 3), fit(&points, 7, 10, 3));
+        assert_eq!(
+            KMeans::fit(&points, 7, 10, 3),
+            KMeans::fit(&points, 7, 10, 3)
+        );
     }
 
     #[test]
@@ -352,8 +377,8 @@ mod tests {
         let points = grid();
         let mut improved = false;
         for seed in 0..10 {
-            let one = fit(&points, 7, 1, seed);
-            let ten = fit(&points, 7, 10, seed);
+            let one = KMeans::fit(&points, 7, 1, seed);
+            let ten = KMeans::fit(&points, 7, 10, seed);
             // Every restart count includes the single run, so more restarts are never worse…
             assert!(ten.sse <= one.sse, "seed {seed}: {} > {}", ten.sse, one.sse);
             improved |= ten.sse < one.sse * (1.0 - 1e-6);
@@ -381,7 +406,7 @@ mod tests {
 
     #[test]
     fn states_round_trip_with_centroids_as_lists() {
-        let model = fit(&grid(), 3, 2, 1);
+        let model = KMeans::fit(&grid(), 3, 2, 1);
         let json = serde_json::to_value(&model).unwrap_or_default();
         assert_eq!(json["centroids"].as_array().map(Vec::len), Some(3));
         assert_eq!(json["centroids"][0].as_array().map(Vec::len), Some(3));
