@@ -212,3 +212,122 @@ pub fn name_clusters(centroids: &[[f64; 3]]) -> Vec<String> {
     }
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 90 customers (three clear groups) the recorded state below was fitted on.
+    fn sample_customers() -> Vec<RfmValues> {
+        (0..90)
+            .map(|i| {
+                let g = i % 3;
+                let j = (i / 3) as f64;
+                RfmValues {
+                    recency_days: [10.0, 200.0, 400.0][g] + (j * 7.0) % 30.0,
+                    frequency: [12.0, 3.0, 1.0][g] + (j % 4.0),
+                    monetary: [900.0, 150.0, 30.0][g] + (j * 13.0) % 50.0,
+                }
+            })
+            .collect()
+    }
+
+    /// A state as recorded in `ai_models` (format version 1): written by the hand-written
+    /// k-means of commit 3c7d366 (k = 3, 10 restarts, seed 42) from `sample_customers()`.
+    const RECORDED: &str = include_str!("../../tests/fixtures/segmenter_v1.json");
+
+    fn recorded() -> Segmenter {
+        serde_json::from_str(RECORDED).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_recorded_state_still_loads_and_scores() {
+        let seg = recorded();
+        seg.validate().unwrap_or_else(|e| panic!("{e}"));
+        let customers = sample_customers();
+        let names: Vec<String> = customers[..3].iter().map(|c| seg.score(c).name).collect();
+        assert_eq!(names, ["Champions", "Promising", "Hibernating"]);
+        let first = seg.score(&customers[0]);
+        assert_eq!((first.r_score, first.f_score, first.m_score), (5, 4, 4));
+        let again = serde_json::to_value(&seg).unwrap_or_default();
+        let original: serde_json::Value = serde_json::from_str(RECORDED).unwrap_or_default();
+        assert_eq!(again, original, "the stored format changed");
+    }
+
+    /// The same keys, recursively (array lengths included), so either build loads the other's
+    /// states.
+    fn shape(v: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+            Value::Number(_) => Value::from(0),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn a_new_fit_matches_the_recorded_state() {
+        let old = recorded();
+        let new = Segmenter::fit(&sample_customers(), 3, 10, 42).unwrap_or_else(|e| panic!("{e}"));
+        let as_json = |s: &Segmenter| serde_json::to_value(s).unwrap_or_default();
+        let (mut a, mut b) = (shape(&as_json(&new)), shape(&as_json(&old)));
+        a["names"] = serde_json::Value::Null;
+        b["names"] = serde_json::Value::Null;
+        assert_eq!(a, b);
+        // Three clear groups: the same partition, so the same means and names (in any order).
+        for (c, name) in new.kmeans.centroids.iter().zip(&new.names) {
+            let i = old
+                .kmeans
+                .centroids
+                .iter()
+                .position(|o| (0..3).all(|d| (o[d] - c[d]).abs() < 1e-9))
+                .unwrap_or_else(|| panic!("centroid {c:?} not in the recorded state"));
+            assert_eq!(name, &old.names[i]);
+        }
+        assert!((new.kmeans.sse - old.kmeans.sse).abs() < 1e-9);
+    }
+
+    #[test]
+    fn names_come_from_the_centroids() {
+        let centroids = [
+            [-1.0, 1.0, 1.0],
+            [-0.5, 0.2, 0.1],
+            [1.0, -1.0, -1.0],
+            [1.0, 1.0, 1.0],
+            [-1.0, -1.0, -1.0],
+        ];
+        assert_eq!(
+            name_clusters(&centroids),
+            ["Champions", "Loyal", "Hibernating", "At risk", "Promising"]
+        );
+    }
+
+    #[test]
+    fn fewer_customers_than_clusters_is_an_error() {
+        assert!(Segmenter::fit(&sample_customers()[..2], 3, 10, 1).is_err());
+        assert!(Segmenter::fit(&sample_customers(), 0, 10, 1).is_err());
+    }
+
+    #[test]
+    fn rfm_from_rows_counts_rows_and_sums_amounts() {
+        let d = |m, day| NaiveDate::from_ymd_opt(1998, m, day).unwrap_or_default();
+        let rows = [(2, d(1, 10), 5.0), (1, d(3, 1), 10.0), (2, d(6, 1), 7.5)];
+        let rfm = rfm_from_rows(&rows, d(7, 1));
+        assert_eq!(rfm.len(), 2);
+        assert_eq!(
+            rfm[1],
+            (
+                2,
+                RfmValues {
+                    recency_days: 30.0,
+                    frequency: 2.0,
+                    monetary: 12.5
+                }
+            )
+        );
+        assert_eq!(rfm[0].1.recency_days, 122.0);
+    }
+}
