@@ -661,6 +661,21 @@ pub trait AiStore: Send + Sync {
     async fn deal_activity_counts(&self, deals: &[DealId]) -> CoreResult<Vec<(DealId, i64)>>;
     /// Live customers whose classification is pending, oldest first.
     async fn pending_classifications(&self, limit: u32) -> CoreResult<Vec<Customer>>;
+    /// Live activities with a non-empty body and no sentiment (written while the AI layer was
+    /// slow or down), oldest first, in (created_at, id) order after `after`.
+    async fn unscored_activities(
+        &self,
+        after: Option<(Timestamp, ActivityId)>,
+        limit: u32,
+    ) -> CoreResult<Vec<Activity>>;
+    /// Writes the sentiment (and version, `updated_at`) of each activity whose stored version
+    /// is still the paired expected one, with its event (`events[i]` belongs to `changes[i]`);
+    /// others are skipped. Returns how many were written.
+    async fn write_sentiments(
+        &self,
+        changes: &[(Activity, i64)],
+        events: &[Event],
+    ) -> CoreResult<u64>;
     /// Writes the segment fields (and version, `updated_at`) of each customer whose stored
     /// version is still the paired expected one, with its event (`events[i]` belongs to
     /// `changes[i]`); others are skipped. Returns how many were written.

@@ -1,5 +1,5 @@
 //! Activity persistence: inserts and optimistic updates with their events, keyset lists with
-//! the "my open tasks" and overdue filters.
+//! the "my open tasks" and overdue filters, and the sentiment job's reads and writes.
 
 use crate::query::Filter;
 use crate::rollups::{activity_deltas, bump_activities};
@@ -12,6 +12,7 @@ use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
 use nexus_core::page::SortOrder;
+use nexus_core::time::Timestamp;
 use sqlx::Connection as _;
 use uuid::Uuid;
 
@@ -138,6 +139,68 @@ impl Db {
             tx.commit().await.map_err(db_err)?;
         });
         Ok(true)
+    }
+
+    /// Live activities with a non-empty body and no sentiment, in (created_at, id) order after
+    /// `after`. The predicate is that of the partial index `activities_sentiment_pending`
+    /// (migration 0014), so a page costs its own rows however many activities are scored.
+    pub(crate) async fn unscored_activities(
+        &self,
+        after: Option<(Timestamp, ActivityId)>,
+        limit: u32,
+    ) -> CoreResult<Vec<Activity>> {
+        const PENDING: &str =
+            "a.sentiment IS NULL AND a.body IS NOT NULL AND a.body <> '' AND a.deleted_at IS NULL";
+        let keyset = if after.is_some() {
+            " AND (a.created_at, a.id) > ($2, $3)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {PENDING}{keyset} \
+             ORDER BY a.created_at, a.id LIMIT $1"
+        );
+        let rows: Vec<ActivityRow> = with_pool!(self, read, pool => {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(i64::from(limit));
+            let q = match after {
+                Some((t, id)) => q.bind(t).bind(id.0),
+                None => q,
+            };
+            q.fetch_all(pool).await.map_err(db_err)?
+        });
+        rows.into_iter().map(Activity::try_from).collect()
+    }
+
+    /// Writes the sentiment (and version, `updated_at`) of each activity whose stored version
+    /// is still the paired expected one, with its event; others are skipped (changed since
+    /// they were read: the job reads them again). Returns how many were written.
+    pub(crate) async fn write_sentiments(
+        &self,
+        changes: &[(Activity, i64)],
+        events: &[Event],
+    ) -> CoreResult<u64> {
+        if changes.len() != events.len() {
+            return Err(CoreError::Internal(
+                "write_sentiments: one event per change".into(),
+            ));
+        }
+        const SQL: &str = "UPDATE activities SET sentiment = $2, version = $3, updated_at = $4 \
+             WHERE id = $1 AND version = $5 AND deleted_at IS NULL";
+        let mut written = 0;
+        with_pool!(self, write, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            for ((a, expected), ev) in changes.iter().zip(events) {
+                let done = sqlx::query(SQL)
+                    .bind(a.id.0).bind(a.sentiment).bind(a.version).bind(a.updated_at).bind(*expected)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                if done.rows_affected() == 1 {
+                    insert_event!(tx, ev);
+                    written += 1;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(written)
     }
 
     pub(crate) async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {

@@ -6,11 +6,12 @@ use crate::query::select_in;
 use crate::rows::{CUSTOMER_COLUMNS, CustomerRow};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
+use nexus_core::activity::Activity;
 use nexus_core::ai::{ClosedDeal, ModelInfo, ModelKind, ModelStatus, PurchaseFacts};
 use nexus_core::customer::Customer;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
-use nexus_core::ids::{CustomerId, DealId, PipelineId, ProductId, StageId, UserId};
+use nexus_core::ids::{ActivityId, CustomerId, DealId, PipelineId, ProductId, StageId, UserId};
 use nexus_core::store::AiStore;
 use nexus_core::time::Timestamp;
 use serde_json::Value;
@@ -292,6 +293,22 @@ impl AiStore for Db {
                 .bind(i64::from(limit))
                 .fetch_all(conn).await.map_err(db_err)?);
         rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    async fn unscored_activities(
+        &self,
+        after: Option<(Timestamp, ActivityId)>,
+        limit: u32,
+    ) -> CoreResult<Vec<Activity>> {
+        Db::unscored_activities(self, after, limit).await
+    }
+
+    async fn write_sentiments(
+        &self,
+        changes: &[(Activity, i64)],
+        events: &[Event],
+    ) -> CoreResult<u64> {
+        Db::write_sentiments(self, changes, events).await
     }
 
     async fn write_segments(

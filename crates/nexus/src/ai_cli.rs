@@ -82,22 +82,26 @@ fn run_eval(args: EvalArgs) -> Result<()> {
             let r = eval::sentiment::evaluate(&args.data, args.reference.as_deref())?;
             if !args.json {
                 println!(
-                    "{:<40} {:>6} {:>8} {:>8} {:>9} {:>9} {:>10}",
-                    "file", "n", "r", "ref r", "accuracy", "ref acc", "mismatch"
+                    "{:<40} {:>6} {:>8} {:>8} {:>9} {:>9} {:>6} {:>10}",
+                    "file", "n", "r", "ref r", "accuracy", "ref acc", "polar", "mismatch"
                 );
                 for f in &r.files {
                     let mismatch = f.mismatches.map_or("-".to_string(), |m| m.to_string());
                     println!(
-                        "{:<40} {:>6} {:>8.4} {:>8.4} {:>9.4} {:>9.4} {:>10}",
+                        "{:<40} {:>6} {:>8.4} {:>8.4} {:>9.4} {:>9.4} {:>6} {:>10}",
                         f.file,
                         f.n,
                         f.pearson_r,
                         f.reference_r,
                         f.binary_accuracy,
                         f.reference_accuracy,
+                        f.binary_n,
                         mismatch
                     );
                 }
+                println!(
+                    "accuracy: polarity agreement over the `polar` texts, those outside the neutral band (±0.05) on both sides (human mean / 4 and compound)"
+                );
                 println!(
                     "{} texts scored in {:.3} s: {:.0} texts/s on one core",
                     r.texts, r.seconds, r.texts_per_second

@@ -1,6 +1,11 @@
 //! VADER on the four human-rated ground-truth files of Hutto & Gilbert (2014): Pearson r of the
 //! compound score against the human mean rating, binary accuracy, and, when given the reference
 //! scores of vaderSentiment 3.3.2, the number of texts whose rounded compound differs.
+//!
+//! Binary accuracy (the definition that reproduces the reference values to 4 decimals): the
+//! human mean is put on the compound's −1..1 scale (divided by 4), both sides go through VADER's
+//! usual neutral band (positive ≥ 0.05, negative ≤ −0.05, neutral in between), and the accuracy
+//! is the share of texts that are non-neutral on both sides whose polarities agree.
 
 use super::{pearson, read};
 use crate::AiError;
@@ -18,6 +23,13 @@ pub const FILES: [(&str, f64, f64); 4] = [
     ("nytEditorialSnippets_GroundTruth.txt", 0.5029, 0.7426),
 ];
 
+/// Half-width of the neutral band around 0 (vaderSentiment's README: compound ≥ 0.05 is
+/// positive, ≤ −0.05 negative).
+pub const NEUTRAL_BAND: f64 = 0.05;
+
+/// The human ratings are means on −4..4; dividing by this puts them on the compound's −1..1.
+pub const HUMAN_SCALE: f64 = 4.0;
+
 /// One human-rated text.
 pub struct Rated {
     pub id: String,
@@ -32,8 +44,10 @@ pub struct FileReport {
     pub n: usize,
     pub pearson_r: f64,
     pub reference_r: f64,
-    /// Share of texts with a non-zero human mean and a non-zero compound whose signs agree.
+    /// Share of the texts polar on both sides (see the module docs) whose polarities agree.
     pub binary_accuracy: f64,
+    /// Texts polar on both sides: the denominator of `binary_accuracy`.
+    pub binary_n: usize,
     pub reference_accuracy: f64,
     /// Texts whose compound, rounded to 4 decimals, differs from the reference (when given).
     pub mismatches: Option<usize>,
@@ -48,6 +62,30 @@ pub struct Report {
     pub texts: usize,
     pub seconds: f64,
     pub texts_per_second: f64,
+}
+
+/// Positive (`Some(true)`), negative (`Some(false)`) or neutral (`None`) for a score on −1..1.
+fn polarity(score: f64) -> Option<bool> {
+    if score >= NEUTRAL_BAND {
+        Some(true)
+    } else if score <= -NEUTRAL_BAND {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `(agreeing, polar)`: the texts whose human mean (on −4..4) and compound are both outside the
+/// neutral band, and how many of them have the same polarity.
+pub fn binary_agreement(human_mean: &[f64], compound: &[f64]) -> (usize, usize) {
+    let (mut agree, mut polar) = (0, 0);
+    for (h, c) in human_mean.iter().zip(compound) {
+        if let (Some(h), Some(c)) = (polarity(h / HUMAN_SCALE), polarity(*c)) {
+            polar += 1;
+            agree += usize::from(h == c);
+        }
+    }
+    (agree, polar)
 }
 
 /// Reads one `id TAB mean TAB text` file (CRLF line ends).
@@ -114,16 +152,7 @@ pub fn evaluate(dir: &Path, reference: Option<&Path>) -> Result<Report, AiError>
         seconds += started.elapsed().as_secs_f64();
         texts += rows.len();
         let human: Vec<f64> = rows.iter().map(|r| r.human_mean).collect();
-        let signed: Vec<(f64, f64)> = human
-            .iter()
-            .zip(&compound)
-            .filter(|(h, c)| **h != 0.0 && **c != 0.0)
-            .map(|(h, c)| (*h, *c))
-            .collect();
-        let agree = signed
-            .iter()
-            .filter(|(h, c)| (*h > 0.0) == (*c > 0.0))
-            .count();
+        let (agree, polar) = binary_agreement(&human, &compound);
         let (mut mismatches, mut first_mismatches) = (None, Vec::new());
         if let Some(reference) = &reference {
             let expected = reference.get(file).map(Vec::as_slice).unwrap_or_default();
@@ -152,7 +181,8 @@ pub fn evaluate(dir: &Path, reference: Option<&Path>) -> Result<Report, AiError>
             n: rows.len(),
             pearson_r: pearson(&compound, &human),
             reference_r,
-            binary_accuracy: agree as f64 / signed.len().max(1) as f64,
+            binary_accuracy: agree as f64 / polar.max(1) as f64,
+            binary_n: polar,
             reference_accuracy,
             mismatches,
             first_mismatches,
@@ -164,4 +194,19 @@ pub fn evaluate(dir: &Path, reference: Option<&Path>) -> Result<Report, AiError>
         seconds,
         texts_per_second: texts as f64 / seconds.max(1e-9),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_agreement_skips_texts_neutral_on_either_side() {
+        // Human means on −4..4: 0.2 is the edge of the band (0.2 / 4 = 0.05), 0.19 is neutral.
+        let human = [2.0, -1.0, 0.2, -0.2, 0.19, 3.0, -3.0];
+        let compound = [0.5, 0.3, 0.05, -0.05, 0.9, 0.049, -0.6];
+        // Polar on both sides: texts 0 (agree), 1 (disagree), 2 (agree), 3 (agree), 6 (agree).
+        assert_eq!(binary_agreement(&human, &compound), (4, 5));
+        assert_eq!(binary_agreement(&[], &[]), (0, 0));
+    }
 }

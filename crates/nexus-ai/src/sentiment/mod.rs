@@ -4,5 +4,5 @@
 mod trend;
 mod vader;
 
-pub use trend::{Trend, TrendOptions, trend};
+pub use trend::{MAX_SLOPE_PER_30_DAYS, Trend, TrendOptions, trend};
 pub use vader::{Polarity, Vader, round_half_even};

@@ -24,5 +24,12 @@ fn vader_compound_is_identical_to_vadersentiment_on_all_ground_truth_texts() {
             f.file,
             f.pearson_r
         );
+        assert!(
+            (f.binary_accuracy - f.reference_accuracy).abs() < 5e-5,
+            "{}: binary accuracy {} over {} texts",
+            f.file,
+            f.binary_accuracy,
+            f.binary_n
+        );
     }
 }

@@ -453,6 +453,8 @@ async fn the_ai_layer_as_a_separate_service() {
 
 /// The seed's flow when the AI layer is slow or down: the customer is still created (pending),
 /// and the retrying job classifies it once the AI service answers, with `customer.updated`.
+/// Activities written meanwhile have no sentiment until the sentiment job scores them, with
+/// `activity.updated`.
 #[tokio::test]
 async fn customers_are_created_while_the_ai_service_is_slow_or_down_and_classified_later() {
     let port: Arc<Mutex<Option<std::net::TcpListener>>> = Arc::default();
@@ -501,6 +503,24 @@ async fn customers_are_created_while_the_ai_service_is_slow_or_down_and_classifi
                     .await;
                 assert_eq!(slow["segment_status"], "pending");
                 assert_eq!(slow["segment"], Value::Null);
+                let (happy, angry) = (
+                    "Great call, they are very happy and love the new plan!",
+                    "Terrible call. They are angry and want to cancel.",
+                );
+                let note = |body: Option<&str>| {
+                    let mut b =
+                        json!({"kind": "call", "customer_id": slow["id"], "subject": "Call"});
+                    if let Some(body) = body {
+                        b["body"] = json!(body);
+                    }
+                    b
+                };
+                let slow_note = app
+                    .post("/api/v1/activities", &app.admin, note(Some(happy)))
+                    .await
+                    .expect(StatusCode::CREATED)
+                    .body;
+                assert_eq!(slow_note["sentiment"], Value::Null);
                 let ready = app
                     .call(Method::GET, "/health/ready", None, None)
                     .await
@@ -518,6 +538,25 @@ async fn customers_are_created_while_the_ai_service_is_slow_or_down_and_classifi
                     .await;
                 assert_eq!(down["segment_status"], "pending");
                 assert!(app.state.services.ai.classify_pending(100).await.is_err());
+                let down_note = app
+                    .post("/api/v1/activities", &app.admin, note(Some(angry)))
+                    .await
+                    .expect(StatusCode::CREATED)
+                    .body;
+                let silent = app
+                    .post("/api/v1/activities", &app.admin, note(None))
+                    .await
+                    .expect(StatusCode::CREATED)
+                    .body;
+                assert_eq!(down_note["sentiment"], Value::Null);
+                assert!(
+                    app.state
+                        .services
+                        .ai
+                        .score_pending_sentiments(100)
+                        .await
+                        .is_err()
+                );
 
                 // The AI service comes up on that address.
                 let socket = tokio::net::TcpSocket::new_v4().unwrap();
@@ -574,6 +613,51 @@ async fn customers_are_created_while_the_ai_service_is_slow_or_down_and_classifi
                     app.state.services.ai.classify_pending(100).await.unwrap(),
                     0
                 );
+
+                // The sentiment job scores the two bodies written meanwhile: VADER's exact
+                // compound, each with an activity.updated event without a user actor; the
+                // activity without a body is never selected.
+                let job = &app.state.services.ai;
+                assert_eq!(job.score_pending_sentiments(100).await.unwrap(), 2);
+                assert_eq!(job.score_pending_sentiments(100).await.unwrap(), 0);
+                app.state.store.sequence_events(10_000).await.unwrap();
+                for (a, text) in [(&slow_note, happy), (&down_note, angry)] {
+                    let compound = nexus_core::ai::local::sentiment_of(text).compound;
+                    let now = app
+                        .get(&format!("/api/v1/activities/{}", id_of(a)), &app.admin)
+                        .await
+                        .expect(StatusCode::OK)
+                        .body;
+                    assert_eq!(now["sentiment"], json!(compound), "{now}");
+                    assert_eq!(now["version"], 2);
+                    let id: uuid::Uuid = id_of(a).parse().unwrap();
+                    let events = app.state.store.entity_events(id, None, 10).await.unwrap();
+                    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+                    assert_eq!(types, ["activity.created", "activity.updated"]);
+                    let update = &events[1];
+                    assert!(update.seq.is_some());
+                    assert_eq!(update.actor_id, None);
+                    assert_eq!(
+                        Value::Object(update.changes.clone()),
+                        json!({"sentiment": {"before": null, "after": compound}})
+                    );
+                }
+                assert!(nexus_core::ai::local::sentiment_of(angry).compound < -0.5);
+                let silent = app
+                    .get(
+                        &format!("/api/v1/activities/{}", id_of(&silent)),
+                        &app.admin,
+                    )
+                    .await
+                    .expect(StatusCode::OK)
+                    .body;
+                assert_eq!(
+                    (&silent["sentiment"], &silent["version"]),
+                    (&Value::Null, &json!(1))
+                );
+                // The customer's insights now see both notes.
+                let i = insights(&app, &id_of(&slow)).await;
+                assert_eq!(i["sentiment"]["n"], 2, "{i}");
             }
         },
     )

@@ -24,8 +24,14 @@ pub const SENTIMENT_TEXTS_MAX: usize = 100;
 pub const SENTIMENT_TEXT_MAX: usize = 10_000;
 /// How long scoring one customer's insights may take before the AI layer counts as down.
 const INSIGHTS_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long the retrying job waits for a batch of classifications.
+/// How long the retrying jobs wait for a batch of classifications or sentiments.
 const RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Activities the sentiment job reads per page.
+const SENTIMENT_PAGE: u32 = 100;
+/// Bytes of activity bodies per sentiment request to the AI layer: well under the AI service's
+/// 2 MB request limit even when JSON escaping doubles every byte (a body is at most 20,000
+/// characters, so one request may carry a single larger body).
+const SENTIMENT_REQUEST_BYTES: usize = 256 * 1024;
 
 /// The AI layer with the time budget of a request that waits for it.
 #[derive(Clone)]
@@ -470,11 +476,96 @@ impl AiService {
     }
 }
 
+impl AiService {
+    /// The retrying sentiment job: scores up to `limit` live activities that have a body and no
+    /// sentiment (written while the AI layer was slow or down), reading them in keyset pages,
+    /// and writes each score with an `activity.updated` event (no user actor). An activity
+    /// changed meanwhile is skipped and read again by a later run. Returns how many were
+    /// written; fails while the AI layer is down (the caller backs off).
+    ///
+    /// The body is scored as stored, trimmed: a body of only whitespace (which the API never
+    /// stores; it stores `null`) gets VADER's score of no words, 0, so that no activity is
+    /// selected run after run.
+    pub async fn score_pending_sentiments(&self, limit: u32) -> CoreResult<u64> {
+        let (mut after, mut read, mut written) = (None, 0, 0);
+        while read < limit {
+            let want = SENTIMENT_PAGE.min(limit - read);
+            let page = self.store.unscored_activities(after, want).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.created_at, last.id));
+            read += page.len() as u32;
+            written += self.score_activities(&page).await?;
+            if (page.len() as u32) < want {
+                break;
+            }
+        }
+        Ok(written)
+    }
+
+    /// Scores one page of activities (in requests of at most [`SENTIMENT_REQUEST_BYTES`]) and
+    /// writes the scores with their events.
+    async fn score_activities(&self, page: &[crate::activity::Activity]) -> CoreResult<u64> {
+        let texts: Vec<String> = page
+            .iter()
+            .map(|a| a.body.as_deref().unwrap_or_default().trim().to_owned())
+            .collect();
+        let mut compound = Vec::with_capacity(texts.len());
+        let mut rest = texts.as_slice();
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let n = rest
+                .iter()
+                .take_while(|t| {
+                    bytes += t.len();
+                    bytes <= SENTIMENT_REQUEST_BYTES
+                })
+                .count()
+                .max(1);
+            let (batch, tail) = rest.split_at(n);
+            let scores = tokio::time::timeout(RETRY_TIMEOUT, self.client.layer.sentiment(batch))
+                .await
+                .map_err(|_| Self::unavailable("the AI layer did not answer in time"))?
+                .map_err(Self::unavailable)?;
+            if scores.len() != batch.len() {
+                return Err(Self::unavailable(
+                    "the AI layer answered the wrong number of scores",
+                ));
+            }
+            compound.extend(scores.into_iter().map(|s| s.compound));
+            rest = tail;
+        }
+        let now = crate::time::now();
+        let (mut changes, mut events) = (Vec::new(), Vec::new());
+        for (a, score) in page.iter().zip(compound) {
+            let mut n = a.clone();
+            n.sentiment = Some(score);
+            n.version += 1;
+            n.updated_at = now.max(a.updated_at);
+            events.push(
+                crate::event::Event::new(
+                    "activity",
+                    n.id.0,
+                    "updated",
+                    None,
+                    crate::event::diff(Some(a), Some(&n)),
+                )
+                .with_ownership(Some(n.owner_id), n.team_id),
+            );
+            changes.push((n, a.version));
+        }
+        let written = self.store.write_sentiments(&changes, &events).await?;
+        if written > 0 {
+            self.bus.committed();
+        }
+        Ok(written)
+    }
+}
+
 /// When the AI layer's background jobs run.
 #[derive(Clone, Debug)]
 pub struct AiSchedule {
-    /// How often pending classifications are retried (backing off up to five minutes while
-    /// the AI layer is down).
+    /// How often pending classifications and activities without a sentiment are retried
+    /// (backing off up to five minutes while the AI layer is down).
     pub retry_every: Duration,
     /// How often the models are retrained in this process; `None`: only on demand.
     pub train_every: Option<Duration>,
@@ -496,8 +587,8 @@ impl Default for AiSchedule {
 const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(300);
 
 impl AiService {
-    /// The AI layer's background jobs until `stop`: the retrying classification job, the
-    /// training schedule (a first run at start when nothing serves yet, then every
+    /// The AI layer's background jobs until `stop`: the retrying jobs (classification of
+    /// pending customers, sentiment of activities written without one), the training schedule (a first run at start when nothing serves yet, then every
     /// `train_every` unless another instance trained more recently), and reloading versions
     /// promoted by another instance.
     pub async fn run_jobs(self, schedule: AiSchedule, stop: tokio_util::sync::CancellationToken) {
@@ -518,16 +609,18 @@ impl AiService {
             }
             let now = tokio::time::Instant::now();
             if now >= next_retry {
-                match self.classify_pending(500).await {
-                    Ok(n) => {
+                let classified = self.classify_pending(500).await;
+                let scored = self.score_pending_sentiments(500).await;
+                match (classified, scored) {
+                    (Ok(classified), Ok(scored)) => {
                         retry_wait = schedule.retry_every;
-                        if n > 0 {
-                            tracing::info!(classified = n, "pending classifications done");
+                        if classified > 0 || scored > 0 {
+                            tracing::info!(classified, scored, "pending AI work done");
                         }
                     }
-                    Err(e) => {
+                    (Err(e), _) | (_, Err(e)) => {
                         retry_wait = (retry_wait * 2).min(RETRY_BACKOFF_MAX);
-                        tracing::warn!(error = %e, retry_in_s = retry_wait.as_secs(), "pending classifications wait for the AI layer");
+                        tracing::warn!(error = %e, retry_in_s = retry_wait.as_secs(), "pending classifications and sentiments wait for the AI layer");
                     }
                 }
                 next_retry = tokio::time::Instant::now() + retry_wait;

@@ -1,5 +1,6 @@
 //! Activities: round trips, optimistic updates, and the list filters ("my open tasks",
-//! overdue, due ranges) with the assignee-aware scope and the due-date sort.
+//! overdue, due ranges) with the assignee-aware scope and the due-date sort; the sentiment job's
+//! pages of activities without a score.
 
 use crate::crm_fixtures::{activity, activity_query, add_activity, owner_and_customer};
 use chrono::Duration;
@@ -16,6 +17,7 @@ conformance!(
     activity_round_trip_and_optimistic_update,
     activity_filters_and_scope,
     activities_sort_by_due_date_with_keyset_pages,
+    activities_without_sentiment_in_keyset_pages_and_scored_once,
 );
 
 async fn activity_round_trip_and_optimistic_update(s: Arc<dyn Store>) {
@@ -242,4 +244,109 @@ async fn activities_sort_by_due_date_with_keyset_pages(s: Arc<dyn Store>) {
             "{order:?}"
         );
     }
+}
+
+/// The sentiment job's reads: live activities with a non-empty body and no score, in
+/// (created_at, id) keyset pages; its writes are version-checked and carry their event.
+async fn activities_without_sentiment_in_keyset_pages_and_scored_once(s: Arc<dyn Store>) {
+    let (me, customer) = owner_and_customer(&*s, None).await;
+    let base = now() - Duration::hours(1);
+    let at = |i: i64, body: Option<&str>, sentiment: Option<f64>| {
+        let mut a = activity(customer, me, &format!("S{i}"));
+        a.body = body.map(str::to_owned);
+        a.sentiment = sentiment;
+        // Two share a creation time: the id breaks the tie.
+        a.created_at = base + Duration::minutes(i.min(3));
+        a.updated_at = a.created_at;
+        a
+    };
+    let pending: Vec<Activity> = (1..=4)
+        .map(|i| at(i, Some("Thank you, great call"), None))
+        .collect();
+    let others = [
+        at(5, None, None),
+        at(6, Some(""), None),
+        at(7, Some("Scored already"), Some(0.25)),
+    ];
+    let mut deleted = at(8, Some("Deleted before it was scored"), None);
+    deleted.deleted_at = Some(now());
+    for a in pending.iter().chain(&others).chain([&deleted]) {
+        add_activity(&*s, a).await;
+    }
+    let mut expected = pending.clone();
+    expected.sort_by_key(|a| (a.created_at, a.id));
+
+    let (mut got, mut after) = (Vec::new(), None);
+    loop {
+        let page = s.unscored_activities(after, 3).await.unwrap();
+        got.extend(page.iter().cloned());
+        match page.last() {
+            Some(l) if page.len() == 3 => after = Some((l.created_at, l.id)),
+            _ => break,
+        }
+    }
+    assert_eq!(got, expected);
+
+    // The first is written; the second changed since it was read (stale version): skipped.
+    let (first, second) = (&expected[0], &expected[1]);
+    let bump = s
+        .update_activity(
+            &Activity {
+                version: 2,
+                ..second.clone()
+            },
+            1,
+            &Event::new(
+                "activity",
+                second.id.0,
+                "updated",
+                None,
+                serde_json::Map::new(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(bump);
+    let scored = |a: &Activity| Activity {
+        sentiment: Some(0.6249),
+        version: a.version + 1,
+        updated_at: now(),
+        ..a.clone()
+    };
+    let changes = vec![
+        (scored(first), first.version),
+        (scored(second), second.version),
+    ];
+    let events: Vec<Event> = changes
+        .iter()
+        .zip([first, second])
+        .map(|((n, _), a)| Event::new("activity", a.id.0, "updated", None, diff(Some(a), Some(n))))
+        .collect();
+    assert_eq!(s.write_sentiments(&changes, &events).await.unwrap(), 1);
+    assert_eq!(
+        s.get_activity(first.id).await.unwrap(),
+        Some(changes[0].0.clone())
+    );
+    assert_eq!(
+        s.get_activity(second.id).await.unwrap().unwrap().sentiment,
+        None
+    );
+    let types: Vec<String> = s
+        .entity_events(first.id.0, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(types, ["activity.created", "activity.updated"]);
+    assert!(s.write_sentiments(&changes, &[]).await.is_err());
+
+    let left: Vec<ActivityId> = s
+        .unscored_activities(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(left, expected[1..].iter().map(|a| a.id).collect::<Vec<_>>());
 }
