@@ -79,22 +79,14 @@ impl MonthlyForecast {
                 .mstl_params(mstl)
                 .fit(y)
                 .map_err(|e| AiError::fit("forecast", e.to_string()))?;
-            let predict = |level| {
-                fitted
-                    .predict(horizon, level)
-                    .map_err(|e| AiError::fit("forecast", e.to_string()))
-            };
-            ("MSTL(12) + AutoETS(ZZN)", predict(0.8)?, predict(0.95)?)
+            let (at80, at95) = at_levels(&fitted, horizon)?;
+            ("MSTL(12) + AutoETS(ZZN)", at80, at95)
         } else {
             let fitted = trend
                 .fit(y)
                 .map_err(|e| AiError::fit("forecast", e.to_string()))?;
-            let predict = |level| {
-                fitted
-                    .predict(horizon, level)
-                    .map_err(|e| AiError::fit("forecast", e.to_string()))
-            };
-            ("AutoETS(ZZN)", predict(0.8)?, predict(0.95)?)
+            let (at80, at95) = at_levels(&fitted, horizon)?;
+            ("AutoETS(ZZN)", at80, at95)
         };
         Ok(Self {
             format_version: FORMAT_VERSION,
@@ -112,6 +104,19 @@ impl MonthlyForecast {
     pub fn forecast(&self, h: usize) -> &[Point] {
         &self.points[..h.min(self.points.len())]
     }
+}
+
+/// The next `horizon` steps of a fitted model with 80% and 95% intervals.
+fn at_levels<P: Predict>(fitted: &P, horizon: usize) -> Result<(Forecast, Forecast), AiError>
+where
+    P::Error: std::fmt::Display,
+{
+    let at = |level| {
+        fitted
+            .predict(horizon, level)
+            .map_err(|e| AiError::fit("forecast", e.to_string()))
+    };
+    Ok((at(0.8)?, at(0.95)?))
 }
 
 /// Joins the 80% and 95% forecasts (same point forecast) into points.
