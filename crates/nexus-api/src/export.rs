@@ -122,8 +122,9 @@ pub trait RecordList: Clone + Send + Sync + 'static {
     fn position(q: &Self::Query, r: &Self::Record) -> Cursor;
 }
 
+/// `custom`: the query's custom-field criteria, whose `sort=cf.<key>` gives the position.
 macro_rules! record_list {
-    ($($service:ty => $query:ty, $record:ty);+ $(;)?) => {$(
+    ($($service:ty => $query:ty, $record:ty $(, $custom:ident)?);+ $(;)?) => {$(
         impl RecordList for $service {
             type Query = $query;
             type Record = $record;
@@ -135,6 +136,9 @@ macro_rules! record_list {
                 <$service>::list(self, actor, q).await
             }
             fn position(q: &$query, r: &$record) -> Cursor {
+                $(if let Some(c) = q.$custom.cursor(r) {
+                    return c;
+                })?
                 Cursor {
                     sort: q.sort.as_str().into(),
                     value: r.sort_value(q.sort),
@@ -145,47 +149,61 @@ macro_rules! record_list {
     )+};
 }
 record_list!(
-    nexus_core::services::products::ProductService => nexus_core::product::ProductQuery, nexus_core::product::Product;
+    nexus_core::services::products::ProductService => nexus_core::product::ProductQuery, nexus_core::product::Product, custom;
     nexus_core::services::transactions::TransactionService => nexus_core::transaction::TransactionQuery, nexus_core::transaction::Transaction;
-    nexus_core::services::deals::DealService => nexus_core::deal::DealQuery, nexus_core::deal::Deal;
+    nexus_core::services::deals::DealService => nexus_core::deal::DealQuery, nexus_core::deal::Deal, custom;
     nexus_core::services::activities::ActivityService => nexus_core::activity::ActivityQuery, nexus_core::activity::Activity;
 );
 
-/// The export of a list service's records as `columns` (see [`stream`]).
+/// The export of a list service's records as `columns`, then one `cf.<key>` column per custom
+/// field of `defs` (empty for records without custom fields; see [`stream`]).
 pub async fn records<S: RecordList>(
     service: S,
     actor: nexus_core::auth::Actor,
     q: S::Query,
     columns: &'static [&'static str],
+    defs: Vec<CustomField>,
     file_name: &'static str,
 ) -> crate::error::ApiResult<Response> {
     stream(
         q,
-        header(columns),
+        custom_header(columns, &defs),
         file_name,
         move |q| {
             let (service, actor) = (service.clone(), actor.clone());
             async move { service.list(&actor, q).await }
         },
         S::position,
-        move |out, rows| json_rows(out, rows, columns),
+        move |out, rows| json_rows(out, rows, columns, &defs),
     )
     .await
 }
 
-/// A header row of `columns`.
-pub fn header(columns: &[&str]) -> Vec<u8> {
+/// A header row of `columns`, then `cf.<key>` per custom field of `defs`.
+pub fn custom_header(columns: &[&str], defs: &[CustomField]) -> Vec<u8> {
+    let mut names: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    names.extend(defs.iter().map(|d| format!("cf.{}", d.key)));
     let mut out = Vec::new();
-    let names: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
     write_record(&mut out, &names);
     out
 }
 
-/// Renders rows by their JSON form: one cell per column, by key.
-pub fn json_rows<T: Serialize>(out: &mut Vec<u8>, rows: &[T], columns: &[&str]) {
+/// Renders rows by their JSON form: one cell per column, by key, then one per custom field of
+/// `defs` (the value under `attributes.<key>`).
+pub fn json_rows<T: Serialize>(
+    out: &mut Vec<u8>,
+    rows: &[T],
+    columns: &[&str],
+    defs: &[CustomField],
+) {
     for r in rows {
         let v = serde_json::to_value(r).unwrap_or(Value::Null);
-        let cells: Vec<String> = columns.iter().map(|c| cell(v.get(*c))).collect();
+        let attributes = v.get("attributes");
+        let mut cells: Vec<String> = columns.iter().map(|c| cell(v.get(*c))).collect();
+        cells.extend(
+            defs.iter()
+                .map(|d| cell(attributes.and_then(|a| a.get(&d.key)))),
+        );
         write_record(out, &cells);
     }
 }
@@ -272,11 +290,7 @@ const CUSTOMER_COLUMNS: &[&str] = &[
 
 /// The header row of a customer export.
 pub fn customer_header(defs: &[CustomField]) -> Vec<u8> {
-    let mut names: Vec<String> = CUSTOMER_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    names.extend(defs.iter().map(|d| format!("cf.{}", d.key)));
-    let mut out = Vec::new();
-    write_record(&mut out, &names);
-    out
+    custom_header(CUSTOMER_COLUMNS, defs)
 }
 
 /// Appends one CSV row per customer.

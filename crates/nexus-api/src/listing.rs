@@ -31,6 +31,11 @@ impl ListQuery {
         })
     }
 
+    /// Adds errors found outside this query's parameters (custom-field ones).
+    pub fn errors(&mut self, errors: Vec<FieldError>) {
+        self.errors.extend(errors);
+    }
+
     fn keep<T>(&mut self, r: Result<T, CoreError>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
@@ -176,13 +181,45 @@ impl ListQuery {
     }
 }
 
-/// Splits the `cf.<key>` parameters (custom-field filters) off a query string: the other
-/// parameters as a query string, and the filters. A malformed key or a repeated filter is
-/// reported in `errors`.
-pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> (String, CustomCriteria) {
+/// The custom-field part of a list query string, split off by [`split_custom`].
+pub struct CustomPart {
+    /// The other parameters, as a query string for the list's own parser.
+    pub rest: String,
+    /// `cf.<key>` filters and the `sort=cf.<key>` key, as given (the service types them).
+    pub criteria: CustomCriteria,
+    /// The order of a `sort=cf.<key>` (`-cf.<key>`: descending).
+    pub order: Option<SortOrder>,
+}
+
+/// Splits the custom-field parameters off a list query string (customers, deals, products):
+/// the `cf.<key>` filters, and a `sort=cf.<key>` / `sort=-cf.<key>`, which leaves `sort` out of
+/// the rest. A malformed key or a repeated filter is reported in `errors`.
+pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> CustomPart {
     let mut rest = form_urlencoded::Serializer::new(String::new());
-    let mut custom = CustomCriteria::default();
+    let mut criteria = CustomCriteria::default();
+    let mut order = None;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if k == "sort"
+            && let Some((key, o)) = custom_sort(&v)
+        {
+            if !is_key(key) {
+                errors.push(FieldError::new(
+                    "sort",
+                    "invalid_sort",
+                    "cf.<key> needs the key of a custom field",
+                ));
+            } else if criteria.sort_key.is_some() {
+                errors.push(FieldError::new(
+                    "sort",
+                    "repeated_parameter",
+                    "may appear only once",
+                ));
+            } else {
+                criteria.sort_key = Some(key.to_owned());
+                order = Some(o);
+            }
+            continue;
+        }
         let Some(key) = k.strip_prefix("cf.") else {
             rest.append_pair(&k, &v);
             continue;
@@ -193,23 +230,26 @@ pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> (String,
                 "unknown_parameter",
                 "custom-field filters are cf.<key> with the key of a custom field",
             ));
-        } else if custom.filters.iter().any(|(f, _)| f == key) {
+        } else if criteria.filters.iter().any(|(f, _)| f == key) {
             errors.push(FieldError::new(
                 k.as_ref(),
                 "repeated_parameter",
                 "may appear only once",
             ));
         } else {
-            custom.filters.push((key.to_owned(), v.into_owned()));
+            criteria.filters.push((key.to_owned(), v.into_owned()));
         }
     }
-    (rest.finish(), custom)
+    CustomPart {
+        rest: rest.finish(),
+        criteria,
+        order,
+    }
 }
 
 /// The custom-field key and order of `sort=cf.<key>` / `sort=-cf.<key>`, if the sort names one
 /// (the key is not checked here).
-pub fn custom_sort(sort: Option<&str>) -> Option<(&str, SortOrder)> {
-    let s = sort?;
+fn custom_sort(s: &str) -> Option<(&str, SortOrder)> {
     let (name, order) = match s.strip_prefix('-') {
         Some(rest) => (rest, SortOrder::Desc),
         None => (s.strip_prefix('+').unwrap_or(s), SortOrder::Asc),

@@ -50,7 +50,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, token refresh and logout"),
         (name = "customers", description = "People and companies"),
-        (name = "custom-fields", description = "Admin-defined fields of customers: typed, optionally required or unique; values in `attributes.<key>`"),
+        (name = "custom-fields", description = "Admin-defined fields of customers, deals and products: typed, optionally required or unique; values in `attributes.<key>`"),
         (name = "products", description = "The catalogue: SKUs and list prices (minor units + ISO 4217 currency)"),
         (name = "transactions", description = "Sales with line items; totals computed by the server"),
         (name = "pipelines", description = "Sales pipelines and their stages"),

@@ -2,7 +2,8 @@
 //! a pipeline. Their order inside a stage (the kanban column) is a server-assigned `position`.
 
 use crate::auth::{Ownership, Scope};
-use crate::customer::{DeletedFilter, string_enum};
+use crate::custom_field::CustomCriteria;
+use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
 use crate::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, TeamId, UserId};
 use crate::money::{AMOUNT_MAX, Currency};
@@ -10,7 +11,7 @@ use crate::page::{Cursor, SortOrder};
 use crate::validate::{Fields, Patch, field_errors};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::str::FromStr;
 
 string_enum!(
@@ -42,6 +43,11 @@ pub struct Deal {
     /// Order inside the stage, ascending (kanban). Assigned by the server on create and on
     /// moves; the server may renumber a stage, always keeping its order.
     pub position: i64,
+    /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity `deal`), and
+    /// any other JSON the client keeps with the deal.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
     /// The win model's probability that this open deal is won (1 won, 0 lost), computed when
     /// the deal is read; `null` before the model is trained or while the AI layer is down. Not
     /// stored, and not part of the deal's change history.
@@ -108,6 +114,7 @@ pub struct NewDeal {
     pub owner_id: Option<UserId>,
     pub team_id: Option<TeamId>,
     pub expected_close_date: Option<NaiveDate>,
+    pub attributes: Map<String, Value>,
 }
 
 impl NewDeal {
@@ -134,6 +141,7 @@ impl NewDeal {
         let owner_id = opt(f.uuid("owner_id")).map(UserId);
         let team_id = opt(f.uuid("team_id")).map(TeamId);
         let expected_close_date = opt(f.date("expected_close_date"));
+        let attributes = opt(f.object("attributes", ATTRIBUTES_MAX_BYTES)).unwrap_or_default();
         f.finish()?;
         match (title, customer_id, currency) {
             (Some(title), Some(customer_id), Some(currency)) => Ok(Self {
@@ -148,6 +156,7 @@ impl NewDeal {
                 owner_id,
                 team_id,
                 expected_close_date,
+                attributes,
             }),
             _ => Err(Vec::new()),
         }
@@ -183,6 +192,8 @@ pub struct DealPatch {
     pub owner_id: Patch<UserId>,
     pub team_id: Patch<TeamId>,
     pub expected_close_date: Patch<NaiveDate>,
+    /// Replaces the whole object (custom-field values are checked against the definitions).
+    pub attributes: Patch<Map<String, Value>>,
 }
 
 impl DealPatch {
@@ -200,6 +211,7 @@ impl DealPatch {
             owner_id: map(f.uuid("owner_id"), UserId),
             team_id: map(f.uuid("team_id"), TeamId),
             expected_close_date: f.date("expected_close_date"),
+            attributes: f.object("attributes", ATTRIBUTES_MAX_BYTES),
         };
         for (name, null) in [
             ("title", p.title == Patch::Null),
@@ -246,6 +258,9 @@ impl DealPatch {
             Patch::Absent => {}
             Patch::Null => n.expected_close_date = None,
             Patch::Value(v) => n.expected_close_date = Some(v),
+        }
+        if let Patch::Value(v) = &self.attributes {
+            n.attributes = v.clone();
         }
         n
     }
@@ -349,6 +364,8 @@ pub struct DealQuery {
     /// Case-insensitive substring of the title.
     pub q: Option<String>,
     pub deleted: DeletedFilter,
+    /// `cf.<key>` filters and a `sort=cf.<key>` (which then replaces `sort`).
+    pub custom: CustomCriteria,
     pub sort: DealSortField,
     pub order: SortOrder,
     pub after: Option<Cursor>,
@@ -370,6 +387,7 @@ impl DealQuery {
             close_to: None,
             q: None,
             deleted: DeletedFilter::Exclude,
+            custom: CustomCriteria::default(),
             sort: DealSortField::CreatedAt,
             order: SortOrder::Asc,
             after: None,

@@ -1,7 +1,8 @@
 //! The product catalogue: what can be sold, at which list price. Products have no owner; every
 //! role reads the catalogue and admins and managers change it.
 
-use crate::customer::{DeletedFilter, string_enum};
+use crate::custom_field::CustomCriteria;
+use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
 use crate::ids::ProductId;
 use crate::money::{AMOUNT_MAX, Currency};
@@ -9,7 +10,7 @@ use crate::page::{Cursor, SortOrder};
 use crate::validate::{Fields, Patch};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::str::FromStr;
 
 pub const SKU_MAX: usize = 64;
@@ -31,6 +32,11 @@ pub struct Product {
     pub currency: Currency,
     /// Inactive products stay readable but cannot be added to new transactions.
     pub active: bool,
+    /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity `product`),
+    /// and any other JSON the client keeps with the product.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
     /// Increases by one on every change; the ETag is derived from it.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -93,6 +99,7 @@ pub struct NewProduct {
     pub price: i64,
     pub currency: Currency,
     pub active: bool,
+    pub attributes: Map<String, Value>,
 }
 
 impl NewProduct {
@@ -122,6 +129,10 @@ impl NewProduct {
             f.error("currency", "required", "is required");
         }
         let active = f.boolean("active").unwrap_or(true);
+        let attributes = f
+            .object("attributes", ATTRIBUTES_MAX_BYTES)
+            .value()
+            .unwrap_or_default();
         f.finish()?;
         match (sku, name, price, currency) {
             (Some(sku), Some(name), Patch::Value(price), Patch::Value(currency)) => Ok(Self {
@@ -132,6 +143,7 @@ impl NewProduct {
                 price,
                 currency,
                 active,
+                attributes,
             }),
             _ => Err(Vec::new()),
         }
@@ -149,6 +161,7 @@ impl NewProduct {
             price: self.price,
             currency: self.currency,
             active: self.active,
+            attributes: self.attributes,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -167,6 +180,8 @@ pub struct ProductPatch {
     pub price: Patch<i64>,
     pub currency: Patch<Currency>,
     pub active: Option<bool>,
+    /// Replaces the whole object (custom-field values are checked against the definitions).
+    pub attributes: Patch<Map<String, Value>>,
 }
 
 impl ProductPatch {
@@ -189,6 +204,7 @@ impl ProductPatch {
             }
         }
         let active = f.boolean("active");
+        let attributes = f.object("attributes", ATTRIBUTES_MAX_BYTES);
         f.finish()?;
         Ok(Self {
             sku,
@@ -198,6 +214,7 @@ impl ProductPatch {
             price,
             currency,
             active,
+            attributes,
         })
     }
 
@@ -229,6 +246,9 @@ impl ProductPatch {
         if let Some(a) = self.active {
             n.active = a;
         }
+        if let Patch::Value(v) = &self.attributes {
+            n.attributes = v.clone();
+        }
         n
     }
 }
@@ -248,6 +268,8 @@ pub struct ProductQuery {
     /// Substring of the name or the SKU, case-insensitive.
     pub q: Option<String>,
     pub deleted: DeletedFilter,
+    /// `cf.<key>` filters and a `sort=cf.<key>` (which then replaces `sort`).
+    pub custom: CustomCriteria,
     pub sort: ProductSortField,
     pub order: SortOrder,
     pub after: Option<Cursor>,
@@ -262,6 +284,7 @@ impl Default for ProductQuery {
             currency: None,
             q: None,
             deleted: DeletedFilter::Exclude,
+            custom: CustomCriteria::default(),
             sort: ProductSortField::CreatedAt,
             order: SortOrder::Desc,
             after: None,

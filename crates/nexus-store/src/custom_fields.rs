@@ -1,19 +1,26 @@
 //! Custom-field definitions: inserts and optimistic updates with their events, each after the
 //! domain's check of the values already stored under the field's key, and the uniqueness index
 //! of `unique` fields (`custom_field_values_unique`), rebuilt by definition writes and kept in
-//! step by customer writes ([`write_unique_values!`]).
+//! step by the record writes of customers, deals and products ([`write_unique_values!`]). The
+//! `cf.<key>` filters and sorts of their lists are built here too ([`custom_conditions`],
+//! [`custom_sort`]), so every entity shares one code path.
 //!
-//! On PostgreSQL a definition write first locks `customers` in SHARE mode: it waits for the
-//! customer writes in flight and holds new ones back until it commits, so its check and index
-//! build see every committed value, and customer writes that follow see the new definition
-//! (they read the definitions after writing their row). SQLite has a single writer anyway.
+//! On PostgreSQL a definition write first locks the entity's table (`customers`, `deals` or
+//! `products`) in SHARE mode: it waits for the record writes in flight and holds new ones back
+//! until it commits, so its check and index build see every committed value, and record writes
+//! that follow see the new definition (they read the definitions after writing their row).
+//! SQLite has a single writer anyway.
 
 use crate::dialect::Dialect;
-use crate::query::{Filter, int_value, select_in};
+use crate::query::{Filter, bad_cursor, int_value, select_in};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
-use nexus_core::custom_field::{CustomField, CustomFieldEntity, CustomFieldQuery, FieldType};
+use nexus_core::custom_field::{
+    CfCondition, CfSort, CfValue, CustomCriteria, CustomField, CustomFieldEntity,
+    CustomFieldQuery, FieldType, HasCustomFields, ValueKind,
+};
+use nexus_core::page::{Cursor, SortOrder};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::CustomFieldId;
@@ -103,48 +110,67 @@ macro_rules! bind_field {
     }};
 }
 
-/// Keeps the uniqueness index in step with customer writes, on an open transaction `$tx`, after
-/// the customers' rows were written: drops their entries (`$replace`: updates) and adds the
-/// values of live customers for every live `unique` field. A value another customer holds is a
-/// 409 naming `attributes.<key>`.
+/// Keeps the uniqueness index in step with record writes (customers, deals or products: any
+/// [`HasCustomFields`]), on an open transaction `$tx`, after the records' rows were written:
+/// drops their entries (`$replace`: updates) and adds the values of live records for every live
+/// `unique` field of their entity. A value another record holds is a 409 naming
+/// `attributes.<key>`.
 macro_rules! write_unique_values {
-    ($tx:expr, $customers:expr, $replace:expr) => {{
-        let defs: Vec<(uuid::Uuid, String, String)> = sqlx::query_as(
-            "SELECT id, key, field_type FROM custom_fields WHERE entity = 'customer' AND unique_values AND deleted_at IS NULL",
-        )
-        .fetch_all(&mut *$tx)
-        .await
-        .map_err($crate::db_err)?;
-        if !defs.is_empty() {
-            for c in $customers {
-                let c: &nexus_core::customer::Customer = c;
+    ($tx:expr, $records:expr, $replace:expr) => {{
+        let records: Vec<_> = $records.into_iter().collect();
+        if let Some(first) = records.first() {
+            let entity = $crate::custom_fields::entity_of(*first);
+            let defs: Vec<(uuid::Uuid, String, String)> = sqlx::query_as(
+                "SELECT id, key, field_type FROM custom_fields WHERE entity = $1 AND unique_values AND deleted_at IS NULL",
+            )
+            .bind(entity.as_str())
+            .fetch_all(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
+            for r in records.iter().filter(|_| !defs.is_empty()) {
+                let id = nexus_core::custom_field::HasCustomFields::record_id(*r);
                 if $replace {
                     sqlx::query("DELETE FROM custom_field_values_unique WHERE entity_id = $1")
-                        .bind(c.id.0)
+                        .bind(id)
                         .execute(&mut *$tx)
                         .await
                         .map_err($crate::db_err)?;
                 }
-                if c.deleted_at.is_some() {
+                if nexus_core::custom_field::HasCustomFields::is_deleted(*r) {
                     continue;
                 }
+                let attributes = nexus_core::custom_field::HasCustomFields::attributes(*r);
                 for (field_id, key, ty) in &defs {
-                    let Some(v) = $crate::custom_fields::unique_value(ty, c.attributes.get(key)) else {
+                    let Some(v) = $crate::custom_fields::unique_value(ty, attributes.get(key)) else {
                         continue;
                     };
                     sqlx::query("INSERT INTO custom_field_values_unique (field_id, value_text, entity_id) VALUES ($1, $2, $3)")
                         .bind(*field_id)
                         .bind(v)
-                        .bind(c.id.0)
+                        .bind(id)
                         .execute(&mut *$tx)
                         .await
-                        .map_err(|e| $crate::custom_fields::value_taken(e, key))?;
+                        .map_err(|e| $crate::custom_fields::value_taken(e, key, entity))?;
                 }
             }
         }
     }};
 }
 pub(crate) use write_unique_values;
+
+/// The entity of a record, for [`write_unique_values!`].
+pub(crate) fn entity_of<R: HasCustomFields>(_: &R) -> CustomFieldEntity {
+    R::ENTITY
+}
+
+/// The table holding the records of an entity (a constant: safe to splice into SQL).
+fn table(entity: CustomFieldEntity) -> &'static str {
+    match entity {
+        CustomFieldEntity::Customer => "customers",
+        CustomFieldEntity::Deal => "deals",
+        CustomFieldEntity::Product => "products",
+    }
+}
 
 /// The index value of a stored value of a field of type `ty` (text as stored in the table).
 pub(crate) fn unique_value(ty: &str, v: Option<&Value>) -> Option<String> {
@@ -153,31 +179,35 @@ pub(crate) fn unique_value(ty: &str, v: Option<&Value>) -> Option<String> {
 }
 
 /// A unique violation of the value index names the field; anything else maps as usual.
-pub(crate) fn value_taken(e: sqlx::Error, key: &str) -> CoreError {
+pub(crate) fn value_taken(e: sqlx::Error, key: &str, entity: CustomFieldEntity) -> CoreError {
     if let sqlx::Error::Database(d) = &e
         && d.is_unique_violation()
     {
         return CoreError::conflict(
             "value_taken",
             Some(&format!("attributes.{key}")),
-            "another customer holds this value of a unique custom field",
+            format!(
+                "another {} holds this value of a unique custom field",
+                entity.noun()
+            ),
         );
     }
     db_err(e)
 }
 
-/// Customers holding a non-null value under the attribute bound at `$1`: id, attributes and
-/// whether they are deleted.
-fn stored_values_sql<D: Dialect>() -> String {
+/// Records of `entity` holding a non-null value under the attribute bound at `$1`: id,
+/// attributes and whether they are deleted.
+fn stored_values_sql<D: Dialect>(entity: CustomFieldEntity) -> String {
     format!(
-        "SELECT c.id, c.attributes, c.deleted_at FROM customers c WHERE {}",
-        D::attr_present(1)
+        "SELECT r.id, r.attributes, r.deleted_at FROM {} r WHERE {}",
+        table(entity),
+        D::attr_present("r", 1)
     )
 }
 
 type StoredRow = (Uuid, Json<Map<String, Value>>, Option<Timestamp>);
 
-/// The work of a definition write on an open transaction `$tx`: lock the customers (PostgreSQL),
+/// The work of a definition write on an open transaction `$tx`: lock the records (PostgreSQL),
 /// run `$write` (which may return `Ok(false)` from the enclosing function), let `$check` judge
 /// the stored values, rebuild the field's uniqueness index, append the event and commit.
 macro_rules! definition_write {
@@ -185,13 +215,14 @@ macro_rules! definition_write {
         let f: &CustomField = $f;
         let is_sqlite = $self.is_sqlite();
         let (sql, arg) = if is_sqlite {
-            (stored_values_sql::<Sqlite>(), <Sqlite as Dialect>::attr_path(&f.key))
+            (stored_values_sql::<Sqlite>(f.entity), <Sqlite as Dialect>::attr_path(&f.key))
         } else {
-            (stored_values_sql::<Postgres>(), <Postgres as Dialect>::attr_path(&f.key))
+            (stored_values_sql::<Postgres>(f.entity), <Postgres as Dialect>::attr_path(&f.key))
         };
         let mut $tx = $conn.begin().await.map_err(db_err)?;
         if !is_sqlite {
-            sqlx::query("LOCK TABLE customers IN SHARE MODE")
+            let lock = format!("LOCK TABLE {} IN SHARE MODE", table(f.entity));
+            sqlx::query(sqlx::AssertSqlSafe(lock))
                 .execute(&mut *$tx)
                 .await
                 .map_err(db_err)?;
@@ -226,11 +257,11 @@ macro_rules! definition_write {
                     .bind(*id)
                     .execute(&mut *$tx)
                     .await
-                    .map_err(|e| match value_taken(e, &f.key) {
+                    .map_err(|e| match value_taken(e, &f.key, f.entity) {
                         CoreError::Conflict { .. } => CoreError::conflict(
                             "values_not_unique",
                             Some("unique"),
-                            "live customers already share values of this field",
+                            format!("live {}s already share values of this field", f.entity.noun()),
                         ),
                         other => other,
                     })?;
@@ -362,5 +393,97 @@ impl CustomFieldStore for Db {
             values,
             |v| v
         ))
+    }
+}
+
+/// `cf.<key>=value` conditions on the records of table alias `t`: equality of the typed
+/// attribute, membership for lists. Keys and values are bound, never spliced.
+pub(crate) fn custom_conditions<D: Dialect>(f: &mut Filter, t: &str, conditions: &[CfCondition]) {
+    for c in conditions {
+        let p = f.arg(Arg::Text(D::attr_path(&c.key)));
+        match (&c.value, c.kind) {
+            (CfValue::Text(v), ValueKind::List) => {
+                let n = f.arg(Arg::Text(v.clone()));
+                f.cond(D::attr_contains(t, p, n));
+            }
+            (value, kind) => {
+                let expr = D::attr_value(t, kind, p);
+                let rhs = match value {
+                    CfValue::Text(s) => format!("${}", f.arg(Arg::Text(s.clone()))),
+                    CfValue::Number(s) => {
+                        format!("CAST(${} AS NUMERIC)", f.arg(Arg::Text(s.clone())))
+                    }
+                    CfValue::Boolean(b) => format!("${}", f.arg(Arg::Int(i64::from(*b)))),
+                };
+                f.cond(format!("{expr} = {rhs}"));
+            }
+        }
+    }
+}
+
+/// The `cf.<key>` part of a list on the records of table alias `t`: adds the filters, and when
+/// the list is sorted by a custom field, the keyset condition after `after` and the `ORDER BY`
+/// terms (returned; records without a value come last in either direction, by id). `None`: the
+/// list's own sort applies.
+pub(crate) fn custom_sort<D: Dialect>(
+    f: &mut Filter,
+    t: &str,
+    custom: &CustomCriteria,
+    order: SortOrder,
+    after: Option<&Cursor>,
+) -> CoreResult<Option<String>> {
+    custom_conditions::<D>(f, t, &custom.conditions);
+    let Some(s) = &custom.sort else {
+        return Ok(None);
+    };
+    let (cmp, dir) = match order {
+        SortOrder::Asc => (">", "ASC"),
+        SortOrder::Desc => ("<", "DESC"),
+    };
+    let p = f.arg(Arg::Text(D::attr_path(&s.key)));
+    let expr = D::attr_value(t, s.kind, p);
+    if let Some(cur) = after {
+        if cur.sort != s.name() {
+            return Err(CoreError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "was issued for another sort order",
+            ));
+        }
+        let value = CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)?;
+        let id = f.arg(Arg::Uuid(cur.id));
+        match value {
+            // Records without a value come last, by id.
+            None => f.cond(format!("({expr} IS NULL AND {t}.id {cmp} ${id})")),
+            Some(v) => {
+                let v = typed_arg(f, s.kind, v).ok_or_else(bad_cursor)?;
+                f.cond(format!(
+                    "({expr} IS NULL OR ({expr}, {t}.id) {cmp} ({v}, ${id}))"
+                ));
+            }
+        }
+    }
+    Ok(Some(format!(
+        "({expr} IS NULL) ASC, {expr} {dir}, {t}.id {dir}"
+    )))
+}
+
+/// The SQL operand of a cursor's custom-field value of `kind` (bound); `None` if it does not
+/// parse as one.
+fn typed_arg(f: &mut Filter, kind: ValueKind, v: &str) -> Option<String> {
+    match kind {
+        ValueKind::Text => Some(format!("${}", f.arg(Arg::Text(v.to_owned())))),
+        ValueKind::Number => {
+            v.parse::<f64>().ok().filter(|n| n.is_finite())?;
+            Some(format!(
+                "CAST(${} AS NUMERIC)",
+                f.arg(Arg::Text(v.to_owned()))
+            ))
+        }
+        ValueKind::Boolean => match v {
+            "0" | "1" => Some(format!("${}", f.arg(Arg::Int(i64::from(v == "1"))))),
+            _ => None,
+        },
+        ValueKind::List => None,
     }
 }

@@ -1,9 +1,9 @@
 //! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
 //! with filters and search; bulk load in [`bulk`].
 
-use crate::custom_fields::write_unique_values;
+use crate::custom_fields::{custom_sort, write_unique_values};
 use crate::dialect::Dialect;
-use crate::query::{Filter, bad_cursor, select_in};
+use crate::query::{Filter, select_in};
 use crate::rollups::{
     bump_signups, move_revenue, revenue_sql, signup_counts, signup_key,
     unroll_erased_activities_sql,
@@ -11,7 +11,6 @@ use crate::rollups::{
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::transactions::LOCK_AGGREGATES;
 use crate::{Db, db_err, insert_event, with_pool};
-use nexus_core::custom_field::{CfCondition, CfSort, CfValue, ValueKind};
 use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
@@ -139,6 +138,7 @@ const ERASE_STATEMENTS: &[&str] = &[
      OR entity_id IN (SELECT id FROM activities WHERE customer_id = $1)",
     "DELETE FROM activities WHERE customer_id = $1 OR deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
     "DELETE FROM deal_stage_changes WHERE deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
+    "DELETE FROM custom_field_values_unique WHERE entity_id IN (SELECT id FROM deals WHERE customer_id = $1)",
     "DELETE FROM deals WHERE customer_id = $1",
 ];
 
@@ -336,7 +336,7 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         let n = f.arg(Arg::Text(D::search_arg(text, short)));
         f.cond(D::search_clause(n, short));
     }
-    custom_conditions::<D>(&mut f, &q.custom.conditions);
+    let custom_order = custom_sort::<D>(&mut f, "c", &q.custom, q.order, q.after.as_ref())?;
     let (cmp, dir) = match q.order {
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
@@ -345,33 +345,10 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         .split(", ")
         .map(|c| format!("c.{c}"))
         .collect();
-    if let Some(s) = &q.custom.sort {
-        let p = f.arg(Arg::Text(D::attr_path(&s.key)));
-        let expr = D::attr_value(s.kind, p);
-        if let Some(cur) = &q.after {
-            if cur.sort != s.name() {
-                return Err(CoreError::invalid(
-                    "cursor",
-                    "invalid_cursor",
-                    "was issued for another sort order",
-                ));
-            }
-            let value = CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)?;
-            let id = f.arg(Arg::Uuid(cur.id));
-            match value {
-                // Records without a value come last, by id.
-                None => f.cond(format!("({expr} IS NULL AND c.id {cmp} ${id})")),
-                Some(v) => {
-                    let v = typed_arg(&mut f, s.kind, v).ok_or_else(bad_cursor)?;
-                    f.cond(format!(
-                        "({expr} IS NULL OR ({expr}, c.id) {cmp} ({v}, ${id}))"
-                    ));
-                }
-            }
-        }
+    if let Some(order_by) = custom_order {
         let limit = f.arg(Arg::Int(i64::from(q.limit)));
         let sql = format!(
-            "SELECT {} FROM customers c WHERE {} ORDER BY ({expr} IS NULL) ASC, {expr} {dir}, c.id {dir} LIMIT ${limit}",
+            "SELECT {} FROM customers c WHERE {} ORDER BY {order_by} LIMIT ${limit}",
             cols.join(", "),
             f.conds.join(" AND ")
         );
@@ -416,49 +393,4 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         f.conds.join(" AND ")
     );
     Ok((sql, f.args))
-}
-
-/// `cf.<key>=value` conditions: equality of the typed attribute, membership for lists. Keys and
-/// values are bound, never spliced.
-fn custom_conditions<D: Dialect>(f: &mut Filter, conditions: &[CfCondition]) {
-    for c in conditions {
-        let p = f.arg(Arg::Text(D::attr_path(&c.key)));
-        match (&c.value, c.kind) {
-            (CfValue::Text(v), ValueKind::List) => {
-                let n = f.arg(Arg::Text(v.clone()));
-                f.cond(D::attr_contains(p, n));
-            }
-            (value, kind) => {
-                let expr = D::attr_value(kind, p);
-                let rhs = match value {
-                    CfValue::Text(s) => format!("${}", f.arg(Arg::Text(s.clone()))),
-                    CfValue::Number(s) => {
-                        format!("CAST(${} AS NUMERIC)", f.arg(Arg::Text(s.clone())))
-                    }
-                    CfValue::Boolean(b) => format!("${}", f.arg(Arg::Int(i64::from(*b)))),
-                };
-                f.cond(format!("{expr} = {rhs}"));
-            }
-        }
-    }
-}
-
-/// The SQL operand of a cursor's custom-field value of `kind` (bound); `None` if it does not
-/// parse as one.
-fn typed_arg(f: &mut Filter, kind: ValueKind, v: &str) -> Option<String> {
-    match kind {
-        ValueKind::Text => Some(format!("${}", f.arg(Arg::Text(v.to_owned())))),
-        ValueKind::Number => {
-            v.parse::<f64>().ok().filter(|n| n.is_finite())?;
-            Some(format!(
-                "CAST(${} AS NUMERIC)",
-                f.arg(Arg::Text(v.to_owned()))
-            ))
-        }
-        ValueKind::Boolean => match v {
-            "0" | "1" => Some(format!("${}", f.arg(Arg::Int(i64::from(v == "1"))))),
-            _ => None,
-        },
-        ValueKind::List => None,
-    }
 }

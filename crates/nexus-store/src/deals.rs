@@ -1,8 +1,10 @@
 //! Deal persistence: inserts and optimistic updates that place the deal in its stage (see
 //! [`crate::kanban`]) and record stage changes and events in the same transaction; keyset lists
-//! with filters and the kanban sort; the stage history.
+//! with filters, `cf.<key>` custom fields and the kanban sort; the stage history. Custom-field
+//! values live in `attributes`; the uniqueness index follows in the write's transaction.
 
-use crate::dialect::like_pattern;
+use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::dialect::{Dialect, like_pattern};
 use crate::kanban::Kanban;
 use crate::query::{Filter, bad_cursor};
 use crate::rows::{Arg, bind_args};
@@ -16,11 +18,14 @@ use nexus_core::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, Te
 use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
 use nexus_core::store::{DealEventFn, DealWrite};
+use serde_json::{Map, Value};
 use sqlx::Connection as _;
+use sqlx::types::Json;
+use sqlx::{Postgres, Sqlite};
 use uuid::Uuid;
 
 const DEAL_COLUMNS: &str = "d.id, d.title, d.customer_id, d.value, d.currency, d.pipeline_id, d.stage_id, d.status, \
-     d.lost_reason, d.owner_id, d.team_id, d.expected_close_date, d.closed_at, d.position, d.version, d.created_at, \
+     d.lost_reason, d.owner_id, d.team_id, d.expected_close_date, d.closed_at, d.position, d.attributes, d.version, d.created_at, \
      d.updated_at, d.deleted_at";
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +44,7 @@ struct DealRow {
     expected_close_date: Option<NaiveDate>,
     closed_at: Option<DateTime<Utc>>,
     position: i64,
+    attributes: Json<Map<String, Value>>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -67,6 +73,7 @@ impl TryFrom<DealRow> for Deal {
             expected_close_date: r.expected_close_date,
             closed_at: r.closed_at,
             position: r.position,
+            attributes: r.attributes.0,
             win_probability: None,
             version: r.version,
             created_at: r.created_at,
@@ -144,15 +151,16 @@ impl Db {
             d.position = tx.place(d.stage_id, d.id, Placement::Bottom).await?;
             sqlx::query(
                 "INSERT INTO deals (id, title, title_norm, customer_id, value, currency, pipeline_id, stage_id, status, lost_reason, \
-                 owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                 owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at, attributes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             )
             .bind(d.id.0).bind(&d.title).bind(d.title.to_lowercase()).bind(d.customer_id.0).bind(d.value)
             .bind(d.currency.as_str()).bind(d.pipeline_id.0).bind(d.stage_id.0).bind(d.status.as_str())
             .bind(&d.lost_reason).bind(d.owner_id.0).bind(d.team_id.map(|t| t.0)).bind(d.expected_close_date)
             .bind(d.closed_at).bind(d.position).bind(d.version).bind(d.created_at).bind(d.updated_at)
-            .bind(d.deleted_at)
+            .bind(d.deleted_at).bind(Json(&d.attributes))
             .execute(&mut *tx).await.map_err(db_err)?;
+            write_unique_values!(tx, [&d], false);
             insert_stage_change!(tx, change);
             insert_event!(tx, &event(&d));
             tx.commit().await.map_err(db_err)?;
@@ -171,7 +179,7 @@ impl Db {
         const SQL: &str = "UPDATE deals SET title = $2, title_norm = $3, customer_id = $4, value = $5, currency = $6, \
              pipeline_id = $7, stage_id = $8, status = $9, lost_reason = $10, owner_id = $11, team_id = $12, \
              expected_close_date = $13, closed_at = $14, version = $15, updated_at = $16, deleted_at = $17, \
-             position = coalesce($18, position) WHERE id = $1 AND version = $19 RETURNING position";
+             position = coalesce($18, position), attributes = $20 WHERE id = $1 AND version = $19 RETURNING position";
         let mut d = w.deal.clone();
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
@@ -185,12 +193,13 @@ impl Db {
                 .bind(d.currency.as_str()).bind(d.pipeline_id.0).bind(d.stage_id.0).bind(d.status.as_str())
                 .bind(&d.lost_reason).bind(d.owner_id.0).bind(d.team_id.map(|t| t.0)).bind(d.expected_close_date)
                 .bind(d.closed_at).bind(d.version).bind(d.updated_at).bind(d.deleted_at).bind(placed)
-                .bind(w.expected_version)
+                .bind(w.expected_version).bind(Json(&d.attributes))
                 .fetch_optional(&mut *tx).await.map_err(db_err)?;
             let Some(position) = position else {
                 return Ok(None);
             };
             d.position = position;
+            write_unique_values!(tx, [&d], true);
             if let Some(c) = w.stage_change {
                 insert_stage_change!(tx, c);
             }
@@ -201,7 +210,11 @@ impl Db {
     }
 
     pub(crate) async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {
-        let (sql, args) = list_sql(q)?;
+        let (sql, args) = if self.is_sqlite() {
+            list_sql::<Sqlite>(q)?
+        } else {
+            list_sql::<Postgres>(q)?
+        };
         let rows: Vec<DealRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(pool)
@@ -227,8 +240,9 @@ impl Db {
     }
 }
 
-/// Builds the list statement and its arguments (the same SQL on both backends).
-fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
+/// Builds the list statement and its arguments for backend `D` (the same SQL on both, but for
+/// the JSON of `cf.<key>` filters and sorts).
+fn list_sql<D: Dialect>(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.scope(q.scope, "d");
     f.deleted(q.deleted, "d");
@@ -264,6 +278,14 @@ fn list_sql(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let n = f.arg(Arg::Text(like_pattern(&text.to_lowercase())));
         f.cond(format!("d.title_norm LIKE ${n} ESCAPE '\\'"));
+    }
+    if let Some(order_by) = custom_sort::<D>(&mut f, "d", &q.custom, q.order, q.after.as_ref())? {
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let sql = format!(
+            "SELECT {DEAL_COLUMNS} FROM deals d WHERE {} ORDER BY {order_by} LIMIT ${limit}",
+            f.conds.join(" AND ")
+        );
+        return Ok((sql, f.args));
     }
     let (cmp, dir) = match q.order {
         SortOrder::Asc => (">", "ASC"),

@@ -61,12 +61,12 @@ const DEMO_CACHE_KIB: i64 = 1024 * 1024;
 
 /// Columns per row of each multi-row insert, and rows per statement (parameters stay below
 /// SQLite's 32,766 per statement).
-const PRODUCT_COLS: usize = 15;
+const PRODUCT_COLS: usize = 16;
 const TRANSACTION_COLS: usize = 12;
 const ITEM_COLS: usize = 8;
 const AGGREGATE_COLS: usize = 7;
 const REVENUE_COLS: usize = 6;
-const DEAL_COLS: usize = 19;
+const DEAL_COLS: usize = 20;
 const STAGE_CHANGE_COLS: usize = 9;
 const ACTIVITY_COLS: usize = 17;
 
@@ -120,7 +120,7 @@ impl DemoSql {
             customers: BulkSql::new::<D>(),
             products: Rows::new(
                 p,
-                "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at)",
+                "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at, attributes)",
                 PRODUCT_COLS,
             ),
             transactions: Rows::new(
@@ -146,7 +146,7 @@ impl DemoSql {
             deals: Rows::new(
                 p,
                 "INSERT INTO deals (id, title, title_norm, customer_id, value, currency, pipeline_id, stage_id, status, lost_reason, \
-                 owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at)",
+                 owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at, attributes)",
                 DEAL_COLS,
             ),
             stage_changes: Rows::new(

@@ -21,13 +21,14 @@ pub(crate) trait Dialect {
     /// The bind value addressing the attribute `key` of a record's `attributes` (a validated
     /// snake_case key, bound, never spliced into SQL).
     fn attr_path(key: &str) -> String;
-    /// The attribute addressed by `$n` of customer `c`, typed as `kind` (NULL when it is missing
-    /// or of another JSON type, so that stray values never break a cast).
-    fn attr_value(kind: ValueKind, n: usize) -> String;
-    /// Whether the list attribute addressed by `$p` of customer `c` holds the text `$v`.
-    fn attr_contains(p: usize, v: usize) -> String;
-    /// Whether customer `c` holds a non-null value at the attribute addressed by `$n`.
-    fn attr_present(n: usize) -> String;
+    /// The attribute addressed by `$n` of the record of table alias `t` (a constant of the
+    /// caller), typed as `kind` (NULL when it is missing or of another JSON type, so that stray
+    /// values never break a cast).
+    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String;
+    /// Whether the list attribute addressed by `$p` of record `t` holds the text `$v`.
+    fn attr_contains(t: &str, p: usize, v: usize) -> String;
+    /// Whether record `t` holds a non-null value at the attribute addressed by `$n`.
+    fn attr_present(t: &str, n: usize) -> String;
 }
 
 impl Dialect for Sqlite {
@@ -60,9 +61,9 @@ impl Dialect for Sqlite {
     fn attr_path(key: &str) -> String {
         format!("$.\"{key}\"")
     }
-    fn attr_value(kind: ValueKind, n: usize) -> String {
-        let t = format!("json_type(c.attributes, ${n})");
-        let v = format!("json_extract(c.attributes, ${n})");
+    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String {
+        let v = format!("json_extract({t}.attributes, ${n})");
+        let t = format!("json_type({t}.attributes, ${n})");
         match kind {
             ValueKind::Text => format!("(CASE WHEN {t} = 'text' THEN {v} END)"),
             ValueKind::Number => format!("(CASE WHEN {t} IN ('integer', 'real') THEN {v} END)"),
@@ -70,13 +71,13 @@ impl Dialect for Sqlite {
             ValueKind::List => "NULL".into(),
         }
     }
-    fn attr_contains(p: usize, v: usize) -> String {
+    fn attr_contains(t: &str, p: usize, v: usize) -> String {
         format!(
-            "(json_type(c.attributes, ${p}) = 'array' AND EXISTS (SELECT 1 FROM json_each(c.attributes, ${p}) j WHERE j.value = ${v}))"
+            "(json_type({t}.attributes, ${p}) = 'array' AND EXISTS (SELECT 1 FROM json_each({t}.attributes, ${p}) j WHERE j.value = ${v}))"
         )
     }
-    fn attr_present(n: usize) -> String {
-        format!("coalesce(json_type(c.attributes, ${n}), 'null') <> 'null'")
+    fn attr_present(t: &str, n: usize) -> String {
+        format!("coalesce(json_type({t}.attributes, ${n}), 'null') <> 'null'")
     }
 }
 
@@ -103,9 +104,9 @@ impl Dialect for Postgres {
     fn attr_path(key: &str) -> String {
         key.to_owned()
     }
-    fn attr_value(kind: ValueKind, n: usize) -> String {
-        let t = format!("jsonb_typeof(c.attributes -> ${n})");
-        let v = format!("(c.attributes ->> ${n})");
+    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String {
+        let v = format!("({t}.attributes ->> ${n})");
+        let t = format!("jsonb_typeof({t}.attributes -> ${n})");
         match kind {
             ValueKind::Text => format!("(CASE WHEN {t} = 'string' THEN {v} END)"),
             ValueKind::Number => format!("(CASE WHEN {t} = 'number' THEN {v}::numeric END)"),
@@ -115,13 +116,13 @@ impl Dialect for Postgres {
             ValueKind::List => "NULL".into(),
         }
     }
-    fn attr_contains(p: usize, v: usize) -> String {
+    fn attr_contains(t: &str, p: usize, v: usize) -> String {
         format!(
-            "(jsonb_typeof(c.attributes -> ${p}) = 'array' AND (c.attributes -> ${p}) @> jsonb_build_array(${v}::text))"
+            "(jsonb_typeof({t}.attributes -> ${p}) = 'array' AND ({t}.attributes -> ${p}) @> jsonb_build_array(${v}::text))"
         )
     }
-    fn attr_present(n: usize) -> String {
-        format!("coalesce(jsonb_typeof(c.attributes -> ${n}), 'null') <> 'null'")
+    fn attr_present(t: &str, n: usize) -> String {
+        format!("coalesce(jsonb_typeof({t}.attributes -> ${n}), 'null') <> 'null'")
     }
 }
 

@@ -1,7 +1,9 @@
-//! Product persistence: inserts and optimistic updates with their events, lookups by id, and
-//! keyset lists with filters and a case-insensitive substring search over name and SKU.
+//! Product persistence: inserts and optimistic updates with their events (and the uniqueness
+//! index of their custom-field values), lookups by id, and keyset lists with filters, `cf.<key>`
+//! custom fields and a case-insensitive substring search over name and SKU.
 
-use crate::dialect::like_pattern;
+use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::dialect::{Dialect, like_pattern};
 use crate::query::{Filter, direction, int_value, select_in, text_value, time_value};
 use crate::rows::bind_args;
 use crate::rows::{Arg, PRODUCT_COLUMNS, ProductRow};
@@ -11,12 +13,14 @@ use nexus_core::event::Event;
 use nexus_core::ids::ProductId;
 use nexus_core::product::{Product, ProductQuery, ProductSortField};
 use sqlx::Connection as _;
+use sqlx::types::Json;
+use sqlx::{Postgres, Sqlite};
 
-pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at, attributes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name = $4, name_norm = $5, description = $6, category = $7, category_norm = $8, \
-     price = $9, currency = $10, active = $11, version = $12, created_at = $13, updated_at = $14, deleted_at = $15 WHERE id = $1 AND version = $16";
+     price = $9, currency = $10, active = $11, version = $12, created_at = $13, updated_at = $14, deleted_at = $15, attributes = $16 WHERE id = $1 AND version = $17";
 
 /// Binds a product's columns in the order of [`INSERT_PRODUCT`] / [`UPDATE_PRODUCT`]. The
 /// `_norm` columns are lower-cased here, not in SQL, so that both backends fold case alike.
@@ -38,16 +42,20 @@ macro_rules! bind_product {
             .bind(p.created_at)
             .bind(p.updated_at)
             .bind(p.deleted_at)
+            .bind(Json(&p.attributes))
     }};
 }
 
-/// Inserts one product row on a transaction.
+/// Inserts one product row on a transaction, with the index entries of its unique custom-field
+/// values.
 macro_rules! insert_product_row {
     ($tx:expr, $p:expr) => {{
-        $crate::products::bind_product!(sqlx::query($crate::products::INSERT_PRODUCT), $p)
+        let p: &nexus_core::product::Product = $p;
+        $crate::products::bind_product!(sqlx::query($crate::products::INSERT_PRODUCT), p)
             .execute(&mut *$tx)
             .await
             .map_err($crate::db_err)?;
+        $crate::custom_fields::write_unique_values!($tx, [p], false);
     }};
 }
 pub(crate) use {bind_product, insert_product_row};
@@ -56,7 +64,7 @@ impl Db {
     pub(crate) async fn insert_product(&self, p: &Product, event: &Event) -> CoreResult<()> {
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            bind_product!(sqlx::query(INSERT_PRODUCT), p).execute(&mut *tx).await.map_err(db_err)?;
+            insert_product_row!(tx, p);
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
@@ -98,6 +106,7 @@ impl Db {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
+            write_unique_values!(tx, [p], true);
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
@@ -105,7 +114,11 @@ impl Db {
     }
 
     pub(crate) async fn list_products(&self, q: &ProductQuery) -> CoreResult<Vec<Product>> {
-        let (sql, args) = list_sql(q)?;
+        let (sql, args) = if self.is_sqlite() {
+            list_sql::<Sqlite>(q)?
+        } else {
+            list_sql::<Postgres>(q)?
+        };
         let rows: Vec<ProductRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(pool)
@@ -116,8 +129,9 @@ impl Db {
     }
 }
 
-/// The list statement and its arguments (the same SQL on both backends).
-fn list_sql(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
+/// The list statement and its arguments for backend `D` (the same SQL on both, but for the JSON
+/// of `cf.<key>` filters and sorts).
+fn list_sql<D: Dialect>(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.deleted(q.deleted, "p");
     match q.active {
@@ -139,6 +153,19 @@ fn list_sql(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
             "(p.name_norm LIKE ${n} ESCAPE '\\' OR p.sku_norm LIKE ${n} ESCAPE '\\')"
         ));
     }
+    let cols: Vec<String> = PRODUCT_COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect();
+    if let Some(order_by) = custom_sort::<D>(&mut f, "p", &q.custom, q.order, q.after.as_ref())? {
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let sql = format!(
+            "SELECT {} FROM products p {} ORDER BY {order_by} LIMIT ${limit}",
+            cols.join(", "),
+            f.where_clause()
+        );
+        return Ok((sql, f.args));
+    }
     let (sort_expr, value): (&str, fn(&str) -> Option<Arg>) = match q.sort {
         ProductSortField::CreatedAt => ("p.created_at", time_value),
         ProductSortField::UpdatedAt => ("p.updated_at", time_value),
@@ -150,10 +177,6 @@ fn list_sql(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
         f.after(cur, q.sort.as_str(), sort_expr, "p.id", q.order, value)?;
     }
     let limit = f.arg(Arg::Int(i64::from(q.limit)));
-    let cols: Vec<String> = PRODUCT_COLUMNS
-        .split(", ")
-        .map(|c| format!("p.{c}"))
-        .collect();
     let dir = direction(q.order);
     let sql = format!(
         "SELECT {} FROM products p {} ORDER BY {sort_expr} {dir}, p.id {dir} LIMIT ${limit}",

@@ -249,7 +249,7 @@ impl From<EventRow> for Event {
     }
 }
 
-pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, price, currency, active, version, created_at, updated_at, deleted_at";
+pub(crate) const PRODUCT_COLUMNS: &str = "id, sku, name, description, category, price, currency, active, attributes, version, created_at, updated_at, deleted_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
@@ -261,6 +261,7 @@ pub(crate) struct ProductRow {
     price: i64,
     currency: String,
     active: bool,
+    attributes: Json<Map<String, Value>>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -283,6 +284,7 @@ impl TryFrom<ProductRow> for Product {
             price: r.price,
             currency: currency(&r.currency)?,
             active: r.active,
+            attributes: r.attributes.0,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

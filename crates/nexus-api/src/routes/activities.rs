@@ -238,6 +238,7 @@ async fn export(
         actor,
         q,
         crate::export::ACTIVITY_COLUMNS,
+        Vec::new(),
         "activities.csv",
     )
     .await

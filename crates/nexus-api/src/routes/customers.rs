@@ -4,7 +4,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};
 use crate::idempotency::{self, Stored};
-use crate::listing::{custom_sort, split_custom};
+use crate::listing::split_custom;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use nexus_core::CoreError;
 use nexus_core::FieldError;
-use nexus_core::custom_field::is_key;
 use nexus_core::customer::{
     Customer, CustomerKind, CustomerPatch, CustomerQuery, CustomerSortField, CustomerStatus,
     DeletedFilter, NewCustomer,
@@ -296,23 +295,12 @@ fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, CoreError>) -> Option<T> {
 /// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<CustomerQuery> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let (rest, mut custom) = split_custom(raw, &mut errors);
-    let p = QueryParams::parse(Some(&rest), LIST_PARAMS, &["status"])?;
+    let custom_part = split_custom(raw, &mut errors);
+    let custom = custom_part.criteria;
+    let p = QueryParams::parse(Some(&custom_part.rest), LIST_PARAMS, &["status"])?;
     let limit = take(&mut errors, parse_limit(p.one("limit")));
-    let custom_sort = custom_sort(p.one("sort"));
-    let sort = match custom_sort {
-        Some((key, order)) if is_key(key) => {
-            custom.sort_key = Some(key.to_owned());
-            Some((CustomerSortField::CreatedAt, order))
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                "sort",
-                "invalid_sort",
-                "cf.<key> needs the key of a custom field",
-            ));
-            None
-        }
+    let sort = match custom_part.order {
+        Some(order) => Some((CustomerSortField::CreatedAt, order)),
         None => take(
             &mut errors,
             parse_sort(
@@ -474,18 +462,11 @@ async fn list(
 
 /// The keyset position of `c` in the order of `q`.
 fn position(q: &CustomerQuery, c: &Customer) -> Cursor {
-    match &q.custom.sort {
-        Some(s) => Cursor {
-            sort: s.name(),
-            value: s.cursor_value(c.attributes.get(&s.key)),
-            id: c.id.0,
-        },
-        None => Cursor {
-            sort: q.sort.as_str().into(),
-            value: c.sort_value(q.sort),
-            id: c.id.0,
-        },
-    }
+    q.custom.cursor(c).unwrap_or_else(|| Cursor {
+        sort: q.sort.as_str().into(),
+        value: c.sort_value(q.sort),
+        id: c.id.0,
+    })
 }
 
 /// Export the customers the caller may read as CSV, streamed page by page, with the list's

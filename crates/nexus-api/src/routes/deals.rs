@@ -1,10 +1,12 @@
 //! `/api/v1/deals`: CRUD with ETags, soft delete and restore, kanban moves, keyset lists with
-//! filters and the board order, stage history and change history.
+//! filters, custom fields (`cf.<key>`) and the board order, stage history and change history.
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, path_id};
 use crate::idempotency;
-use crate::listing::{ListQuery, conditional, created, id_cursor, id_page, page, with_etag};
+use crate::listing::{
+    ListQuery, conditional, created, id_cursor, id_page, page, split_custom, with_etag,
+};
 use crate::routes::customers::EventList;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -67,6 +69,11 @@ pub struct DealCreate {
     team_id: Option<TeamId>,
     #[schema(value_type = Option<String>, format = Date, nullable)]
     expected_close_date: Option<String>,
+    /// Custom-field values under their keys (`GET /api/v1/custom-fields?entity=deal`): checked
+    /// against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a value of
+    /// a unique field that another deal holds). Other keys are kept as they are.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// Body of a deal update (merge patch). A new `stage_id`, `pipeline_id` or `status` puts the
@@ -91,6 +98,10 @@ pub struct DealUpdate {
     team_id: Option<TeamId>,
     #[schema(value_type = Option<String>, format = Date, nullable)]
     expected_close_date: Option<String>,
+    /// Replaces the whole object (`null` clears it); custom-field values are checked as on
+    /// create, values unchanged from the stored ones pass.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// Body of a move: the target stage (of any live pipeline) and, optionally, the deal to land
@@ -128,9 +139,9 @@ pub struct DealListParams {
     limit: Option<u32>,
     cursor: Option<String>,
     /// `created_at` (default, newest first), `updated_at`, `value`, `title`,
-    /// `expected_close_date` (undated last) or `stage` (board order: pipeline, stage, position);
-    /// prefix `-` for descending.
-    #[param(pattern = "^[-+]?(created_at|updated_at|value|title|expected_close_date|stage)$")]
+    /// `expected_close_date` (undated last), `stage` (board order: pipeline, stage, position) or
+    /// `cf.<key>` (a custom field; deals without a value come last); prefix `-` for descending.
+    #[param(pattern = "^[-+]?(created_at|updated_at|value|title|expected_close_date|stage|cf\\.[a-z][a-z0-9_]*)$")]
     sort: Option<String>,
     pipeline_id: Option<PipelineId>,
     stage_id: Option<StageId>,
@@ -168,13 +179,19 @@ const LIST_PARAMS: &[&str] = &[
     "deleted",
 ];
 
+/// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
+/// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<DealQuery> {
-    let mut p = ListQuery::parse(raw, LIST_PARAMS, &["status"])?;
+    let mut errors = Vec::new();
+    let custom = split_custom(raw, &mut errors);
+    let mut p = ListQuery::parse(Some(&custom.rest), LIST_PARAMS, &["status"])?;
+    p.errors(errors);
     let limit = p.limit();
     let (sort, order) = p.sort(
         (DealSortField::CreatedAt, SortOrder::Desc),
         DealSortField::NAMES,
     );
+    let order = custom.order.unwrap_or(order);
     let q = DealQuery {
         scope: Scope::All,
         pipeline_id: p.uuid("pipeline_id").map(PipelineId),
@@ -187,6 +204,7 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<DealQuery> {
         close_to: p.date("expected_close_to"),
         q: p.text("q", 200),
         deleted: p.deleted(),
+        custom: custom.criteria,
         sort,
         order,
         after: p.cursor(),
@@ -219,7 +237,10 @@ async fn create(
     idempotency::run(&state, &actor, key, "POST /api/v1/deals", &body.raw, work).await
 }
 
-/// List the deals you may read; `sort=stage` gives the kanban order.
+/// List the deals you may read; `sort=stage` gives the kanban order. Custom fields filter as
+/// `cf.<key>=value` (exact match of the typed value; a `multi_select` field matches deals whose
+/// list holds the value) and sort as `sort=cf.<key>`; unknown keys and values that do not fit the
+/// field are a 422 naming `cf.<key>`.
 #[utoipa::path(operation_id = "list_deals", get, path = "/api/v1/deals", tag = "deals", security(("bearer" = [])), params(DealListParams),
     responses((status = 200, body = DealList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list(
@@ -228,19 +249,26 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<DealList>> {
     let mut q = parse_list(raw.as_deref())?;
-    let (limit, sort) = (q.limit, q.sort);
+    state.services.deals.resolve_custom(&actor, &mut q).await?;
+    let limit = q.limit;
     q.limit += 1;
-    let rows = state.services.deals.list(&actor, q).await?;
-    let (data, next_cursor) = page(rows, limit, |d| Cursor {
-        sort: sort.as_str().into(),
-        value: d.sort_value(sort),
-        id: d.id.0,
-    });
+    let rows = state.services.deals.list(&actor, q.clone()).await?;
+    let (data, next_cursor) = page(rows, limit, |d| position(&q, d));
     Ok(Json(DealList { data, next_cursor }))
 }
 
+/// The keyset position of `d` in the order of `q`.
+fn position(q: &DealQuery, d: &Deal) -> Cursor {
+    q.custom.cursor(d).unwrap_or_else(|| Cursor {
+        sort: q.sort.as_str().into(),
+        value: d.sort_value(q.sort),
+        id: d.id.0,
+    })
+}
+
 /// Export the deals the caller may read as CSV, with the list's filters and sort (`limit` and
-/// `cursor` are ignored: the export runs to the end), streamed page by page.
+/// `cursor` are ignored: the export runs to the end), streamed page by page. Columns: the deal's
+/// fields, then one `cf.<key>` column per custom field of deals.
 #[utoipa::path(operation_id = "export_deals", get, path = "/api/v1/deals/export", tag = "deals", security(("bearer" = [])), params(DealListParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn export(
@@ -248,9 +276,12 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = parse_list(raw.as_deref())?;
+    let mut q = parse_list(raw.as_deref())?;
     let service = state.services.deals.clone();
-    crate::export::records(service, actor, q, crate::export::DEAL_COLUMNS, "deals.csv").await
+    service.resolve_custom(&actor, &mut q).await?;
+    let defs = service.field_definitions(&actor).await?;
+    let columns = crate::export::DEAL_COLUMNS;
+    crate::export::records(service, actor, q, columns, defs, "deals.csv").await
 }
 
 /// Read one deal (304 when `If-None-Match` holds the current `ETag`).

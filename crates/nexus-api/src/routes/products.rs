@@ -1,9 +1,11 @@
 //! `/api/v1/products`: the catalogue. CRUD with ETags, soft delete and restore, keyset lists
-//! with filters, sort and search. Every role reads; admins and managers write.
+//! with filters, custom fields (`cf.<key>`), sort and search. Every role reads; admins and
+//! managers write.
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};
 use crate::idempotency;
+use crate::listing::split_custom;
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -54,6 +56,11 @@ pub struct ProductCreate {
     currency: Currency,
     /// Default `true`. Inactive products cannot be added to new transactions.
     active: Option<bool>,
+    /// Custom-field values under their keys (`GET /api/v1/custom-fields?entity=product`):
+    /// checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    /// value of a unique field that another product holds). Other keys are kept as they are.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// Body of a product update: JSON merge patch; `null` clears `description` or `category`.
@@ -76,6 +83,10 @@ pub struct ProductUpdate {
     price: Option<i64>,
     currency: Option<Currency>,
     active: Option<bool>,
+    /// Replaces the whole object (`null` clears it); custom-field values are checked as on
+    /// create, values unchanged from the stored ones pass.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,9 +106,9 @@ pub struct ProductListParams {
     limit: Option<u32>,
     /// Opaque cursor from `next_cursor`.
     cursor: Option<String>,
-    /// `created_at` (default, newest first), `updated_at`, `name`, `sku` or `price`; prefix `-`
-    /// for descending.
-    #[param(pattern = "^[-+]?(created_at|updated_at|name|sku|price)$")]
+    /// `created_at` (default, newest first), `updated_at`, `name`, `sku`, `price` or `cf.<key>`
+    /// (a custom field; products without a value come last); prefix `-` for descending.
+    #[param(pattern = "^[-+]?(created_at|updated_at|name|sku|price|cf\\.[a-z][a-z0-9_]*)$")]
     sort: Option<String>,
     active: Option<bool>,
     /// Exact category, case-insensitive.
@@ -147,9 +158,12 @@ async fn create(
     .await
 }
 
+/// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
+/// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
-    let p = QueryParams::parse(raw, LIST_PARAMS, &[])?;
     let mut errors = Vec::new();
+    let custom = split_custom(raw, &mut errors);
+    let p = QueryParams::parse(Some(&custom.rest), LIST_PARAMS, &[])?;
     let page = p.page(
         ProductSortField::CreatedAt,
         ProductSortField::NAMES,
@@ -167,8 +181,9 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
             currency,
             q,
             deleted,
+            custom: custom.criteria,
             sort: page.sort,
-            order: page.order,
+            order: custom.order.unwrap_or(page.order),
             after: page.after,
             limit: page.limit,
         }),
@@ -176,7 +191,10 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<ProductQuery> {
     }
 }
 
-/// List the catalogue, one keyset page at a time.
+/// List the catalogue, one keyset page at a time. Custom fields filter as `cf.<key>=value`
+/// (exact match of the typed value; a `multi_select` field matches products whose list holds the
+/// value) and sort as `sort=cf.<key>`; unknown keys and values that do not fit the field are a
+/// 422 naming `cf.<key>`.
 #[utoipa::path(operation_id = "list_products", get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), params(ProductListParams),
     responses((status = 200, body = ProductList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
@@ -184,29 +202,28 @@ async fn list(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ProductList>> {
-    let q = parse_list(raw.as_deref())?;
-    let (limit, sort) = (q.limit, q.sort);
-    let rows = state
-        .services
-        .products
-        .list(
-            &actor,
-            ProductQuery {
-                limit: limit + 1,
-                ..q
-            },
-        )
-        .await?;
-    let (data, next_cursor) = respond::page(rows, limit, |p| Cursor {
-        sort: sort.as_str().into(),
-        value: p.sort_value(sort),
-        id: p.id.0,
-    });
+    let mut q = parse_list(raw.as_deref())?;
+    let products = &state.services.products;
+    products.resolve_custom(&actor, &mut q).await?;
+    let limit = q.limit;
+    q.limit += 1;
+    let rows = products.list(&actor, q.clone()).await?;
+    let (data, next_cursor) = respond::page(rows, limit, |p| position(&q, p));
     Ok(Json(ProductList { data, next_cursor }))
 }
 
+/// The keyset position of `p` in the order of `q`.
+fn position(q: &ProductQuery, p: &Product) -> Cursor {
+    q.custom.cursor(p).unwrap_or_else(|| Cursor {
+        sort: q.sort.as_str().into(),
+        value: p.sort_value(q.sort),
+        id: p.id.0,
+    })
+}
+
 /// Export the products the caller may read as CSV, with the list's filters and sort (`limit` and
-/// `cursor` are ignored: the export runs to the end), streamed page by page.
+/// `cursor` are ignored: the export runs to the end), streamed page by page. Columns: the
+/// product's fields, then one `cf.<key>` column per custom field of products.
 #[utoipa::path(operation_id = "export_products", get, path = "/api/v1/products/export", tag = "products", security(("bearer" = [])), params(ProductListParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn export(
@@ -214,16 +231,12 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = parse_list(raw.as_deref())?;
+    let mut q = parse_list(raw.as_deref())?;
     let service = state.services.products.clone();
-    crate::export::records(
-        service,
-        actor,
-        q,
-        crate::export::PRODUCT_COLUMNS,
-        "products.csv",
-    )
-    .await
+    service.resolve_custom(&actor, &mut q).await?;
+    let defs = service.field_definitions(&actor).await?;
+    let columns = crate::export::PRODUCT_COLUMNS;
+    crate::export::records(service, actor, q, columns, defs, "products.csv").await
 }
 
 /// Read a product. `If-None-Match` with the current `ETag` answers 304.

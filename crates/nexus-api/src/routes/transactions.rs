@@ -262,6 +262,7 @@ async fn export(
         actor,
         q,
         crate::export::TRANSACTION_COLUMNS,
+        Vec::new(),
         "transactions.csv",
     )
     .await

@@ -104,8 +104,9 @@ fn known_columns(r: ViewResource) -> &'static [String] {
 }
 
 /// Checks filters and sort with the list endpoint's parser (errors renamed to `filters.<name>`
-/// and `sort`) and columns against the row schema of the resource. Customer views may also
-/// filter, sort and show custom fields (`cf.<key>`), checked against the live definitions.
+/// and `sort`) and columns against the row schema of the resource. Customer, deal and product
+/// views may also filter, sort and show custom fields (`cf.<key>`), checked against the live
+/// definitions.
 async fn check(
     state: &AppState,
     actor: &Actor,
@@ -116,37 +117,28 @@ async fn check(
 ) -> Result<(), Problem> {
     let qs = query_string(filters, sort);
     let raw = Some(qs.as_str());
-    let mut custom_keys = Vec::new();
-    let parsed = match resource {
+    let services = &state.services;
+    let parsed: Result<(), Problem> = match resource {
         ViewResource::Customers => match customers::parse_list(raw) {
-            Ok(mut q) => {
-                let resolved = state.services.customers.resolve_custom(actor, &mut q).await;
-                if columns.iter().any(|c| c.starts_with("cf.")) {
-                    custom_keys = state
-                        .services
-                        .custom_fields
-                        .list(
-                            actor,
-                            nexus_core::custom_field::CustomFieldQuery {
-                                entities: vec![CustomFieldEntity::Customer],
-                                deleted: nexus_core::customer::DeletedFilter::Exclude,
-                                after: None,
-                                limit: nexus_core::custom_field::FIELDS_MAX as u32,
-                            },
-                        )
-                        .await?
-                        .into_iter()
-                        .map(|f| format!("cf.{}", f.key))
-                        .collect();
-                }
-                resolved.map_err(Problem::from)
-            }
+            Ok(mut q) => services.customers.resolve_custom(actor, &mut q).await.map_err(Problem::from),
             Err(p) => Err(p),
         },
-        ViewResource::Deals => deals::parse_list(raw).map(drop),
+        ViewResource::Deals => match deals::parse_list(raw) {
+            Ok(mut q) => services.deals.resolve_custom(actor, &mut q).await.map_err(Problem::from),
+            Err(p) => Err(p),
+        },
+        ViewResource::Products => match products::parse_list(raw) {
+            Ok(mut q) => services.products.resolve_custom(actor, &mut q).await.map_err(Problem::from),
+            Err(p) => Err(p),
+        },
         ViewResource::Activities => activities::parse_list(actor, raw).map(drop),
-        ViewResource::Products => products::parse_list(raw).map(drop),
         ViewResource::Transactions => transactions::parse_list(raw).map(drop),
+    };
+    let custom_keys = match custom_entity(resource) {
+        Some(entity) if columns.iter().any(|c| c.starts_with("cf.")) => {
+            custom_columns(state, actor, entity).await?
+        }
+        _ => Vec::new(),
     };
     let mut errors: Vec<FieldError> = match parsed {
         Ok(()) => Vec::new(),
@@ -185,6 +177,38 @@ async fn check(
     } else {
         Err(Problem::validation(errors))
     }
+}
+
+/// The entity whose custom fields a resource's rows carry.
+fn custom_entity(r: ViewResource) -> Option<CustomFieldEntity> {
+    match r {
+        ViewResource::Customers => Some(CustomFieldEntity::Customer),
+        ViewResource::Deals => Some(CustomFieldEntity::Deal),
+        ViewResource::Products => Some(CustomFieldEntity::Product),
+        ViewResource::Activities | ViewResource::Transactions => None,
+    }
+}
+
+/// The `cf.<key>` columns of an entity's live custom fields.
+async fn custom_columns(
+    state: &AppState,
+    actor: &Actor,
+    entity: CustomFieldEntity,
+) -> Result<Vec<String>, Problem> {
+    let fields = state
+        .services
+        .custom_fields
+        .list(
+            actor,
+            nexus_core::custom_field::CustomFieldQuery {
+                entities: vec![entity],
+                deleted: nexus_core::customer::DeletedFilter::Exclude,
+                after: None,
+                limit: nexus_core::custom_field::FIELDS_MAX as u32,
+            },
+        )
+        .await?;
+    Ok(fields.into_iter().map(|f| format!("cf.{}", f.key)).collect())
 }
 
 fn location(v: &View) -> String {

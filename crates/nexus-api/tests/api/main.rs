@@ -18,6 +18,7 @@ mod pipelines;
 mod privacy;
 mod products;
 mod rbac;
+mod record_custom_fields;
 mod timeline;
 mod transaction_imports;
 mod transactions;

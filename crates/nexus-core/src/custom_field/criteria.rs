@@ -79,6 +79,16 @@ pub struct CustomCriteria {
 }
 
 impl CustomCriteria {
+    /// The keyset cursor of record `r` when the list is sorted by a custom field (`None`
+    /// otherwise: the list's own sort gives the cursor).
+    pub fn cursor<R: super::HasCustomFields>(&self, r: &R) -> Option<crate::page::Cursor> {
+        self.sort.as_ref().map(|s| crate::page::Cursor {
+            sort: s.name(),
+            value: s.cursor_value(r.attributes().get(&s.key)),
+            id: r.record_id(),
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.filters.is_empty() && self.sort_key.is_none()
     }

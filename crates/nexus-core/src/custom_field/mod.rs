@@ -1,7 +1,9 @@
-//! Custom fields: fields that admins define per entity (customers today), typed, optionally
-//! required or unique. A record keeps its values in its `attributes` JSON under the field's key
-//! (`attributes.<key>`); this module validates them against the definitions, and turns
-//! `cf.<key>=value` filters and `sort=cf.<key>` into typed criteria for the store.
+//! Custom fields: fields that admins define per entity (customers, deals, products), typed,
+//! optionally required or unique. A record keeps its values in its `attributes` JSON under the
+//! field's key (`attributes.<key>`); this module validates them against the definitions, and
+//! turns `cf.<key>=value` filters and `sort=cf.<key>` into typed criteria for the store. Records
+//! that carry custom fields implement [`HasCustomFields`], so that one code path (here, in the
+//! services' [`crate::services::custom_values`] and in the store) serves them all.
 
 use crate::customer::{DeletedFilter, string_enum};
 use crate::error::FieldError;
@@ -27,9 +29,51 @@ pub const TEXT_VALUE_MAX: usize = 2000;
 pub const FIELDS_MAX: usize = 200;
 
 string_enum!(
-    /// The kind of record a field belongs to. Only customers carry custom fields today; the
-    /// table and the API are keyed by entity so that others can follow.
-    CustomFieldEntity { Customer => "customer" }
+    /// The kind of record a field belongs to.
+    CustomFieldEntity { Customer => "customer", Deal => "deal", Product => "product" }
+);
+
+impl CustomFieldEntity {
+    /// The record's name in messages ("another deal holds this value").
+    pub fn noun(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A record that carries custom-field values in its `attributes`: customers, deals, products.
+/// Validation, the uniqueness index, filters, sorts and exports go through this trait, so every
+/// entity gets the same behaviour from one code path.
+pub trait HasCustomFields {
+    /// The entity whose definitions apply.
+    const ENTITY: CustomFieldEntity;
+    /// The record's id (the uniqueness index keys values by it).
+    fn record_id(&self) -> uuid::Uuid;
+    /// The record's attributes, custom-field values under their keys.
+    fn attributes(&self) -> &Map<String, Value>;
+    /// Whether the record is soft-deleted (its values then hold no unique key).
+    fn is_deleted(&self) -> bool;
+}
+
+macro_rules! has_custom_fields {
+    ($($t:ty => $entity:ident),+ $(,)?) => {$(
+        impl HasCustomFields for $t {
+            const ENTITY: CustomFieldEntity = CustomFieldEntity::$entity;
+            fn record_id(&self) -> uuid::Uuid {
+                self.id.0
+            }
+            fn attributes(&self) -> &Map<String, Value> {
+                &self.attributes
+            }
+            fn is_deleted(&self) -> bool {
+                self.deleted_at.is_some()
+            }
+        }
+    )+};
+}
+has_custom_fields!(
+    crate::customer::Customer => Customer,
+    crate::deal::Deal => Deal,
+    crate::product::Product => Product,
 );
 
 string_enum!(

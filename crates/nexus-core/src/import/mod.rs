@@ -364,6 +364,18 @@ const TRANSACTION_FIELDS: &[(&str, bool, &str, &[&str])] = &[
 
 type FieldSpec = (&'static str, bool, &'static str, &'static [&'static str]);
 
+impl ImportEntity {
+    /// The entity whose custom fields the rows may fill (`cf.<key>` columns).
+    pub fn custom_fields(self) -> Option<crate::custom_field::CustomFieldEntity> {
+        use crate::custom_field::CustomFieldEntity;
+        match self {
+            ImportEntity::Customers => Some(CustomFieldEntity::Customer),
+            ImportEntity::Products => Some(CustomFieldEntity::Product),
+            ImportEntity::Transactions => None,
+        }
+    }
+}
+
 fn specs(entity: ImportEntity) -> &'static [FieldSpec] {
     match entity {
         ImportEntity::Customers => CUSTOMER_FIELDS,
@@ -552,18 +564,7 @@ pub fn customer_row(
                 body.insert("tags".into(), Value::Array(tags));
             }
             f => match f.strip_prefix("cf.") {
-                Some(key) => {
-                    if let Some(d) = defs.iter().find(|d| d.key == key) {
-                        match typed_value(d.field_type, raw) {
-                            Ok(v) => {
-                                attributes.insert(key.to_owned(), v);
-                            }
-                            Err(msg) => {
-                                errors.push(FieldError::new(d.path(""), "invalid_type", msg))
-                            }
-                        }
-                    }
-                }
+                Some(key) => custom_cell(defs, key, raw, &mut attributes, &mut errors),
                 None => {
                     body.insert(f.to_owned(), Value::String(raw.to_owned()));
                 }
@@ -580,15 +581,43 @@ pub fn customer_row(
     }
 }
 
+/// Puts the value of a `cf.<key>` cell into `attributes`, typed for its field (or reports it).
+fn custom_cell(
+    defs: &[CustomField],
+    key: &str,
+    raw: &str,
+    attributes: &mut Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Some(d) = defs.iter().find(|d| d.key == key) {
+        match typed_value(d.field_type, raw) {
+            Ok(v) => {
+                attributes.insert(key.to_owned(), v);
+            }
+            Err(msg) => errors.push(FieldError::new(d.path(""), "invalid_type", msg)),
+        }
+    }
+}
+
 /// Builds the create body of a product row (as `POST /api/v1/products` takes it): the price an
-/// integer, `active` a boolean. Empty cells are absent values.
-pub fn product_row(mapping: &[(usize, String)], record: &[String]) -> RowInput {
+/// integer, `active` a boolean, `cf.<key>` columns into `attributes`. Empty cells are absent
+/// values.
+pub fn product_row(
+    mapping: &[(usize, String)],
+    record: &[String],
+    defs: &[CustomField],
+) -> RowInput {
     let mut body = Map::new();
+    let mut attributes = Map::new();
     let mut errors = Vec::new();
     for (i, field) in mapping {
         let Some(raw) = record.get(*i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
             continue;
         };
+        if let Some(key) = field.strip_prefix("cf.") {
+            custom_cell(defs, key, raw, &mut attributes, &mut errors);
+            continue;
+        }
         let value = match field.as_str() {
             "price" => typed_value(FieldType::Currency, raw),
             "active" => typed_value(FieldType::Boolean, raw),
@@ -600,6 +629,9 @@ pub fn product_row(mapping: &[(usize, String)], record: &[String]) -> RowInput {
             }
             Err(msg) => errors.push(FieldError::new(field.as_str(), "invalid_type", msg)),
         }
+    }
+    if !attributes.is_empty() {
+        body.insert("attributes".into(), Value::Object(attributes));
     }
     RowInput {
         body: Value::Object(body),
@@ -751,13 +783,13 @@ mod tests {
             (2, "active".to_owned()),
         ];
         let cells = |v: [&str; 3]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let r = product_row(&mapping, &cells(["A-1", "1250", "no"]));
+        let r = product_row(&mapping, &cells(["A-1", "1250", "no"]), &[]);
         assert!(r.errors.is_empty());
         assert_eq!(
             r.body,
             serde_json::json!({"sku": "A-1", "price": 1250, "active": false})
         );
-        let r = product_row(&mapping, &cells(["A-2", "12.50", ""]));
+        let r = product_row(&mapping, &cells(["A-2", "12.50", ""]), &[]);
         assert_eq!(r.errors[0].field, "price");
         let m = suggest_mapping(
             ImportEntity::Products,

@@ -15,7 +15,6 @@ use super::{
     ImportStatus, RowError, customer_row, group_column, product_row,
 };
 use crate::auth::{Actor, Credential};
-use crate::custom_field::CustomFieldEntity;
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::ids::UserId;
 use crate::services::Services;
@@ -398,13 +397,9 @@ impl ImportWorker {
         owners: &mut HashMap<String, Option<UserId>>,
     ) -> CoreResult<Checked> {
         let store = &self.services.store;
-        let defs = match job.entity {
-            ImportEntity::Customers => {
-                store
-                    .custom_field_definitions(CustomFieldEntity::Customer)
-                    .await?
-            }
-            ImportEntity::Products | ImportEntity::Transactions => Vec::new(),
+        let defs = match job.entity.custom_fields() {
+            Some(e) => store.custom_field_definitions(e).await?,
+            None => Vec::new(),
         };
         let mut rejections = Vec::new();
         let mut items = Vec::with_capacity(batch.rows.len());
@@ -421,7 +416,7 @@ impl ImportWorker {
             };
             let mut input = match job.entity {
                 ImportEntity::Customers => customer_row(columns, cells, &defs),
-                _ => product_row(columns, cells),
+                _ => product_row(columns, cells, &defs),
             };
             if let Some(email) = input.owner_email.take() {
                 match self.owner_by_email(&email, owners).await? {

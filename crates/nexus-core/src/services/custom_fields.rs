@@ -1,5 +1,6 @@
 //! Custom-field service. Admins (`custom_fields:manage`) define, change, delete and restore the
-//! fields of an entity; whoever may read an entity reads its definitions. Stored values are
+//! fields of an entity (customers, deals, products); whoever may read an entity reads its
+//! definitions. Stored values are
 //! never lost: deleting a definition keeps them in the records' `attributes`, and a change that
 //! would reinterpret them (a new type or currency while values exist, removing an option in use)
 //! is refused with 409.
@@ -28,6 +29,8 @@ pub struct CustomFieldService {
 fn read_permission(e: CustomFieldEntity) -> Permission {
     match e {
         CustomFieldEntity::Customer => Permission::CustomersRead,
+        CustomFieldEntity::Deal => Permission::DealsRead,
+        CustomFieldEntity::Product => Permission::ProductsRead,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
 use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
+use crate::services::custom_values;
 use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
@@ -180,8 +181,7 @@ impl CustomerService {
             }
         }
         errors.extend(
-            self.unique_values_in_batch(&defs, &built, &positions)
-                .await?,
+            custom_values::unique_in_batch(&*self.store, &defs, &built, &positions).await?,
         );
         Ok(CheckedItems {
             built,
@@ -383,14 +383,8 @@ impl CustomerService {
             if next == cur {
                 return Ok(cur);
             }
-            if !patch.attributes.is_absent() {
-                let defs = self.custom_fields().await?;
-                let errors =
-                    check_attributes(&defs, &next.attributes, Some(&cur.attributes), "", true);
-                if !errors.is_empty() {
-                    return Err(CoreError::Validation(errors));
-                }
-            }
+            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
+                .await?;
             next.version = cur.version + 1;
             next.updated_at = crate::time::now().max(cur.updated_at);
             let ev = Event::new(
@@ -501,11 +495,7 @@ impl CustomerService {
     /// first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut CustomerQuery) -> CoreResult<()> {
         actor.require(Permission::CustomersRead)?;
-        if q.custom.is_resolved() {
-            return Ok(());
-        }
-        let defs = self.custom_fields().await?;
-        q.custom.resolve(&defs).map_err(CoreError::Validation)
+        custom_values::resolve(&*self.store, CustomFieldEntity::Customer, &mut q.custom).await
     }
 
     /// The live custom-field definitions of customers, for a reader of customers.
@@ -516,51 +506,7 @@ impl CustomerService {
 
     /// The live custom-field definitions of customers.
     async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
-        self.store
-            .custom_field_definitions(CustomFieldEntity::Customer)
-            .await
-    }
-
-    /// Unique custom-field values repeated within a batch or held by live customers, as
-    /// per-item errors.
-    async fn unique_values_in_batch(
-        &self,
-        defs: &[CustomField],
-        built: &[Customer],
-        positions: &[usize],
-    ) -> CoreResult<Vec<FieldError>> {
-        let mut errors = Vec::new();
-        for d in defs.iter().filter(|d| d.unique) {
-            let mut first: HashMap<String, usize> = HashMap::new();
-            for (&i, c) in positions.iter().zip(built) {
-                let Some(v) = d.unique_key(c.attributes.get(&d.key)) else {
-                    continue;
-                };
-                if let Some(j) = first.get(&v) {
-                    errors.push(FieldError::new(
-                        d.path(&format!("items[{i}]")),
-                        "duplicate_in_batch",
-                        format!("same value as items[{j}]"),
-                    ));
-                } else {
-                    first.insert(v, i);
-                }
-            }
-            let values: Vec<String> = first.keys().cloned().collect();
-            if values.is_empty() {
-                continue;
-            }
-            for taken in self.store.custom_field_values_taken(d.id, &values).await? {
-                if let Some(i) = first.get(&taken) {
-                    errors.push(FieldError::new(
-                        d.path(&format!("items[{i}]")),
-                        "value_taken",
-                        "another customer holds this value",
-                    ));
-                }
-            }
-        }
-        Ok(errors)
+        custom_values::definitions(&*self.store, CustomFieldEntity::Customer).await
     }
 
     /// The change history of a customer (also of a deleted one), oldest first.

@@ -4,6 +4,7 @@
 
 use crate::auth::{Actor, Permission, RecordKind};
 use crate::bus::EventBus;
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::deal::{
     Deal, DealMove, DealPatch, DealQuery, DealStatus, NewDeal, Placement, StageChange,
 };
@@ -12,6 +13,7 @@ use crate::event::{Event, diff};
 use crate::ids::{CustomerId, DealId, EventId, PipelineId, StageChangeId, StageId};
 use crate::pipeline::Pipeline;
 use crate::services::ai::AiClient;
+use crate::services::custom_values;
 use crate::services::deal_rules::{self, enter_stage, pick_stage, stage_change};
 use crate::services::ownership::{check_if_match, new_ownership, reassignment};
 use crate::store::{DealWrite, Store};
@@ -48,6 +50,8 @@ impl DealService {
         if let Err(e) = self.check_customer(actor, input.customer_id).await? {
             errors.push(e);
         }
+        let defs = custom_values::definitions(&*self.store, CustomFieldEntity::Deal).await?;
+        let custom_errors = check_attributes(&defs, &input.attributes, None, "", true);
         let pipeline = match self
             .target_pipeline(input.pipeline_id, input.stage_id)
             .await?
@@ -82,6 +86,7 @@ impl DealService {
             expected_close_date: input.expected_close_date,
             closed_at: None,
             position: 0,
+            attributes: input.attributes,
             win_probability: None,
             version: 1,
             created_at: now,
@@ -105,6 +110,7 @@ impl DealService {
                 Err(e) => errors.push(e),
             }
         }
+        errors.extend(custom_errors);
         let Some(change) = change.filter(|_| errors.is_empty()) else {
             return Err(CoreError::Validation(errors));
         };
@@ -305,6 +311,8 @@ impl DealService {
         if next == cur {
             return Ok(None);
         }
+        custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
+            .await?;
         let action = if history.is_some() {
             "stage_changed"
         } else {
@@ -438,9 +446,24 @@ impl DealService {
     pub async fn list(&self, actor: &Actor, mut q: DealQuery) -> CoreResult<Vec<Deal>> {
         actor.require(Permission::DealsRead)?;
         q.scope = actor.record_scope();
+        custom_values::resolve(&*self.store, CustomFieldEntity::Deal, &mut q.custom).await?;
         let mut deals = self.store.list_deals(&q).await?;
         self.ai.score_deals(&*self.store, &mut deals).await;
         Ok(deals)
+    }
+
+    /// Types the query's `cf.<key>` filters and sort with the live custom-field definitions of
+    /// deals (422 naming `cf.<key>` or `sort` when they do not fit). Lists call it; handlers call
+    /// it first when they need the resolved sort for the next cursor.
+    pub async fn resolve_custom(&self, actor: &Actor, q: &mut DealQuery) -> CoreResult<()> {
+        actor.require(Permission::DealsRead)?;
+        custom_values::resolve(&*self.store, CustomFieldEntity::Deal, &mut q.custom).await
+    }
+
+    /// The live custom-field definitions of deals, for a reader of deals.
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+        actor.require(Permission::DealsRead)?;
+        custom_values::definitions(&*self.store, CustomFieldEntity::Deal).await
     }
 
     async fn scored(&self, mut d: Deal) -> Deal {

@@ -9,7 +9,7 @@
 
 use crate::auth::{Actor, Permission, Role};
 use crate::bus::EventBus;
-use crate::custom_field::{CustomField, CustomFieldEntity};
+use crate::custom_field::CustomField;
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::Event;
 use crate::ids::ImportId;
@@ -56,13 +56,9 @@ impl ImportService {
     }
 
     async fn defs(&self, entity: ImportEntity) -> CoreResult<Vec<CustomField>> {
-        match entity {
-            ImportEntity::Customers => {
-                self.store
-                    .custom_field_definitions(CustomFieldEntity::Customer)
-                    .await
-            }
-            ImportEntity::Products | ImportEntity::Transactions => Ok(Vec::new()),
+        match entity.custom_fields() {
+            Some(e) => self.store.custom_field_definitions(e).await,
+            None => Ok(Vec::new()),
         }
     }
 

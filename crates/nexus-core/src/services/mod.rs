@@ -5,6 +5,7 @@ pub mod activities;
 pub mod ai;
 pub mod auth;
 pub mod custom_fields;
+pub(crate) mod custom_values;
 pub mod customers;
 pub mod dashboards;
 mod deal_rules;

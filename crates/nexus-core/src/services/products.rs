@@ -3,10 +3,12 @@
 
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::ProductId;
 use crate::product::{NewProduct, Product, ProductPatch, ProductQuery};
+use crate::services::custom_values;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -27,6 +29,8 @@ impl ProductService {
 
     pub async fn create(&self, actor: &Actor, input: NewProduct) -> CoreResult<Product> {
         actor.require(Permission::ProductsWrite)?;
+        custom_values::check_create(&*self.store, CustomFieldEntity::Product, &input.attributes)
+            .await?;
         let p = input.into_product();
         let ev = Event::new(
             ENTITY,
@@ -43,7 +47,8 @@ impl ProductService {
     /// Checks the rows of an import batch as a create would: returns the products to create,
     /// each with its `product.created` event and item index, and the errors of every refused
     /// item by index. A SKU held by a live product or by an earlier item is `sku_taken` /
-    /// `duplicate_in_batch` (the import counts such rows as duplicates). Nothing is written.
+    /// `duplicate_in_batch` (the import counts such rows as duplicates); custom-field values are
+    /// checked as on create, unique ones also across the batch. Nothing is written.
     pub async fn check_import_rows(
         &self,
         actor: &Actor,
@@ -57,9 +62,15 @@ impl ProductService {
         let mut refused: std::collections::BTreeMap<usize, Vec<FieldError>> = Default::default();
         let mut built = Vec::with_capacity(items.len());
         let mut first: std::collections::HashMap<String, usize> = Default::default();
+        let defs = self.custom_fields().await?;
         for (i, item) in items.iter().enumerate() {
             match NewProduct::parse(item) {
                 Ok(input) => {
+                    let errors = check_attributes(&defs, &input.attributes, None, "", true);
+                    if !errors.is_empty() {
+                        refused.insert(i, errors);
+                        continue;
+                    }
                     let p = input.into_product();
                     if let Some(j) = first.get(&p.sku_normalized()) {
                         refused.entry(i).or_default().push(FieldError::new(
@@ -88,8 +99,26 @@ impl ProductService {
                 .map(Product::sku_normalized)
                 .collect()
         };
-        let mut accepted = Vec::with_capacity(built.len());
-        for (i, p) in built {
+        let (positions, products): (Vec<usize>, Vec<Product>) = built.into_iter().unzip();
+        for mut e in
+            custom_values::unique_in_batch(&*self.store, &defs, &products, &positions).await?
+        {
+            // `items[i].attributes.<key>` → row i, field `attributes.<key>`.
+            let i = e
+                .field
+                .strip_prefix("items[")
+                .and_then(|r| r.split_once("]."))
+                .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.to_owned())));
+            if let Some((i, rest)) = i {
+                e.field = rest;
+                refused.entry(i).or_default().push(e);
+            }
+        }
+        let mut accepted = Vec::with_capacity(products.len());
+        for (i, p) in positions.into_iter().zip(products) {
+            if refused.contains_key(&i) {
+                continue;
+            }
             if taken.contains(&p.sku_normalized()) {
                 refused.entry(i).or_default().push(FieldError::new(
                     "sku",
@@ -139,6 +168,8 @@ impl ProductService {
             if next == cur {
                 return Ok(cur);
             }
+            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
+                .await?;
             next.version = cur.version + 1;
             next.updated_at = crate::time::now().max(cur.updated_at);
             if self.write(actor, &cur, &next, "updated").await? {
@@ -198,9 +229,27 @@ impl ProductService {
         Ok(next)
     }
 
-    pub async fn list(&self, actor: &Actor, q: ProductQuery) -> CoreResult<Vec<Product>> {
+    pub async fn list(&self, actor: &Actor, mut q: ProductQuery) -> CoreResult<Vec<Product>> {
         actor.require(Permission::ProductsRead)?;
+        custom_values::resolve(&*self.store, CustomFieldEntity::Product, &mut q.custom).await?;
         self.store.list_products(&q).await
+    }
+
+    /// Types the query's `cf.<key>` filters and sort with the live custom-field definitions of
+    /// products (422 naming `cf.<key>` or `sort` when they do not fit).
+    pub async fn resolve_custom(&self, actor: &Actor, q: &mut ProductQuery) -> CoreResult<()> {
+        actor.require(Permission::ProductsRead)?;
+        custom_values::resolve(&*self.store, CustomFieldEntity::Product, &mut q.custom).await
+    }
+
+    /// The live custom-field definitions of products, for a reader of the catalogue.
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+        actor.require(Permission::ProductsRead)?;
+        self.custom_fields().await
+    }
+
+    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
+        custom_values::definitions(&*self.store, CustomFieldEntity::Product).await
     }
 
     /// Writes `next` over `cur` with its event; `false` if `cur` is no longer the stored version.

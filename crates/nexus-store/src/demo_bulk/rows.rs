@@ -144,7 +144,8 @@ macro_rules! impl_demo_rows {
                             .bind(d.version)
                             .bind(d.created_at)
                             .bind(d.updated_at)
-                            .bind(d.deleted_at);
+                            .bind(d.deleted_at)
+                            .bind(sqlx::types::Json(&d.attributes));
                     }
                     q.execute(&mut *tx).await.map_err(db_err)?;
                 }

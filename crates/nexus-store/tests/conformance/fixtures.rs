@@ -244,6 +244,7 @@ pub fn product(sku: &str, price: i64, currency: &str) -> Product {
         price,
         currency: Currency::parse(currency).unwrap(),
         active: true,
+        attributes: Default::default(),
         version: 1,
         created_at: t,
         updated_at: t,

@@ -334,6 +334,7 @@ pub fn products(now: Timestamp) -> Vec<Product> {
                 price,
                 currency,
                 active: !discontinued,
+                attributes: Default::default(),
                 version: 1,
                 created_at: now,
                 updated_at: now,

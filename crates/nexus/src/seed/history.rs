@@ -396,6 +396,7 @@ impl Context {
                 expected_close_date: Some(expected_close_date),
                 closed_at,
                 position: 0,
+                attributes: Default::default(),
                 win_probability: None,
                 version: path.len() as i64,
                 created_at: created,

@@ -1,0 +1,119 @@
+//! The custom-field values of records — customers, deals and products alike, through
+//! [`HasCustomFields`]: loading an entity's live definitions, checking the values of creates,
+//! updates and batches (422 naming `attributes.<key>`), unique values repeated in a batch or held
+//! already, and typing `cf.<key>` filters and sorts. The record services call these; the store
+//! keeps the uniqueness index in the record write's transaction.
+
+use crate::custom_field::{
+    CustomCriteria, CustomField, CustomFieldEntity, HasCustomFields, check_attributes,
+};
+use crate::error::{CoreError, CoreResult, FieldError};
+use crate::store::Store;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The live definitions of `entity`, by position.
+pub(crate) async fn definitions(
+    store: &dyn Store,
+    entity: CustomFieldEntity,
+) -> CoreResult<Vec<CustomField>> {
+    store.custom_field_definitions(entity).await
+}
+
+/// 422 unless the attributes of a new record of `entity` fit its live definitions (required
+/// fields included).
+pub(crate) async fn check_create(
+    store: &dyn Store,
+    entity: CustomFieldEntity,
+    attributes: &Map<String, Value>,
+) -> CoreResult<()> {
+    let defs = definitions(store, entity).await?;
+    into_result(check_attributes(&defs, attributes, None, "", true))
+}
+
+/// 422 unless the attributes of an update fit the live definitions. Only updates that send
+/// `attributes` are checked, and values unchanged from `cur` pass (values stored before their
+/// field was defined do not block unrelated edits).
+pub(crate) async fn check_update<R: HasCustomFields>(
+    store: &dyn Store,
+    cur: &R,
+    next: &R,
+    sent: bool,
+) -> CoreResult<()> {
+    if !sent {
+        return Ok(());
+    }
+    let defs = definitions(store, R::ENTITY).await?;
+    into_result(check_attributes(
+        &defs,
+        next.attributes(),
+        Some(cur.attributes()),
+        "",
+        true,
+    ))
+}
+
+fn into_result(errors: Vec<FieldError>) -> CoreResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::Validation(errors))
+    }
+}
+
+/// Values of `unique` fields repeated within a batch of new records, or already held by live
+/// records, as errors of the items (`items[i].attributes.<key>`); `positions` holds the item
+/// index of each record of `built`.
+pub(crate) async fn unique_in_batch<R: HasCustomFields>(
+    store: &dyn Store,
+    defs: &[CustomField],
+    built: &[R],
+    positions: &[usize],
+) -> CoreResult<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for d in defs.iter().filter(|d| d.unique) {
+        let mut first: HashMap<String, usize> = HashMap::new();
+        for (&i, r) in positions.iter().zip(built) {
+            let Some(v) = d.unique_key(r.attributes().get(&d.key)) else {
+                continue;
+            };
+            if let Some(j) = first.get(&v) {
+                errors.push(FieldError::new(
+                    d.path(&format!("items[{i}]")),
+                    "duplicate_in_batch",
+                    format!("same value as items[{j}]"),
+                ));
+            } else {
+                first.insert(v, i);
+            }
+        }
+        let values: Vec<String> = first.keys().cloned().collect();
+        if values.is_empty() {
+            continue;
+        }
+        for taken in store.custom_field_values_taken(d.id, &values).await? {
+            if let Some(i) = first.get(&taken) {
+                errors.push(FieldError::new(
+                    d.path(&format!("items[{i}]")),
+                    "value_taken",
+                    format!("another {} holds this value", R::ENTITY.noun()),
+                ));
+            }
+        }
+    }
+    Ok(errors)
+}
+
+/// Types a list query's `cf.<key>` filters and sort with the live definitions of `entity` (422
+/// naming `cf.<key>` or `sort` when they do not fit). Already resolved criteria are kept.
+pub(crate) async fn resolve(
+    store: &dyn Store,
+    entity: CustomFieldEntity,
+    custom: &mut CustomCriteria,
+) -> CoreResult<()> {
+    if custom.is_resolved() {
+        return Ok(());
+    }
+    let defs = definitions(store, entity).await?;
+    custom.resolve(&defs).map_err(CoreError::Validation)
+}
