@@ -36,6 +36,7 @@ mod harness;
 mod idempotency;
 mod listing;
 mod pipelines;
+mod record_custom_fields;
 mod products;
 mod sqlcipher;
 mod sqlite_bulk;
