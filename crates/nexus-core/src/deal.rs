@@ -46,7 +46,6 @@ pub struct Deal {
     /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity `deal`), and
     /// any other JSON the client keeps with the deal.
     #[schema(value_type = Object)]
-    #[serde(default)]
     pub attributes: Map<String, Value>,
     /// The win model's probability that this open deal is won (1 won, 0 lost), computed when
     /// the deal is read; `null` before the model is trained or while the AI layer is down. Not

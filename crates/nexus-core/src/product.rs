@@ -35,7 +35,6 @@ pub struct Product {
     /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity `product`),
     /// and any other JSON the client keeps with the product.
     #[schema(value_type = Object)]
-    #[serde(default)]
     pub attributes: Map<String, Value>,
     /// Increases by one on every change; the ETag is derived from it.
     pub version: i64,

@@ -20,7 +20,7 @@ const PIPELINE: Pipeline = {
 };
 
 function deal(id: string, over: Partial<Deal>): Deal {
-  return { id, title: id, customer_id: 'c1', value: 100_00, currency: 'EUR', pipeline_id: 'p1', stage_id: 's1', status: 'open', owner_id: 'user-1', position: 1, version: 1, created_at: T, updated_at: T, ...over };
+  return { id, title: id, customer_id: 'c1', value: 100_00, currency: 'EUR', pipeline_id: 'p1', stage_id: 's1', status: 'open', owner_id: 'user-1', position: 1, attributes: {}, version: 1, created_at: T, updated_at: T, ...over };
 }
 
 it('weighted totals count only open deals with a probability, per currency', () => {
