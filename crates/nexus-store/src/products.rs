@@ -13,7 +13,6 @@ use nexus_core::event::Event;
 use nexus_core::ids::ProductId;
 use nexus_core::product::{Product, ProductQuery, ProductSortField};
 use sqlx::Connection as _;
-use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
 
 pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at, attributes) \
@@ -42,7 +41,7 @@ macro_rules! bind_product {
             .bind(p.created_at)
             .bind(p.updated_at)
             .bind(p.deleted_at)
-            .bind(Json(&p.attributes))
+            .bind(sqlx::types::Json(&p.attributes))
     }};
 }
 

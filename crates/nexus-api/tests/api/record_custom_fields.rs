@@ -497,3 +497,53 @@ async fn record_custom_saved_views_accept_custom_fields() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn record_custom_product_imports_fill_and_check_custom_fields() {
+    use crate::imports::{on_backends_importing, run_next, upload_as};
+    on_backends_importing(|app| async move {
+        define(&app, json!({"entity": "product", "key": "ean", "label": "EAN", "field_type": "text", "unique": true})).await;
+        define(&app, json!({"entity": "product", "key": "tier", "label": "Tier",
+            "field_type": "select", "options": ["gold", "silver"], "required": true}))
+        .await;
+        app.post("/api/v1/products", &app.admin, product_body("OLD-1", json!({"tier": "gold", "ean": "399"})))
+            .await
+            .expect(StatusCode::CREATED);
+        let csv = "SKU,Name,Price,Currency,EAN,Tier\n\
+                   A-1,A,100,EUR,400,gold\n\
+                   A-2,B,100,EUR,400,silver\n\
+                   A-3,C,100,EUR,401,\n\
+                   A-4,D,100,EUR,402,platinum\n\
+                   A-5,E,100,EUR,399,gold\n";
+        let r = upload_as(&app, &app.admin, csv, "text/csv", "products").await.expect(StatusCode::CREATED);
+        assert_eq!(r.body["suggested_mapping"]["EAN"], "cf.ean", "{}", r.body);
+        assert_eq!(r.body["suggested_mapping"]["Tier"], "cf.tier");
+        let id = id_of(&r.body);
+        app.post(&format!("/api/v1/imports/{id}/start"), &app.admin, json!({}))
+            .await
+            .expect(StatusCode::ACCEPTED);
+        let done = run_next(&app).await;
+        assert_eq!((done.progress.rows_accepted, done.progress.rows_rejected), (1, 4));
+        let rej = app.get(&format!("/api/v1/imports/{id}/rejections"), &app.admin).await.expect(StatusCode::OK).body;
+        let got: Vec<(i64, String)> = rej["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["row"].as_i64().unwrap(), r["errors"][0]["code"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "duplicate_in_batch".to_owned()),
+                (4, "required".to_owned()),
+                (5, "invalid_choice".to_owned()),
+                (6, "value_taken".to_owned()),
+            ],
+            "{rej}"
+        );
+        let a1 = app.get("/api/v1/products?cf.ean=400", &app.admin).await.expect(StatusCode::OK);
+        assert_eq!(a1.body["data"][0]["sku"], "A-1");
+        assert_eq!(a1.body["data"][0]["attributes"], json!({"ean": "400", "tier": "gold"}));
+    })
+    .await;
+}

@@ -3,7 +3,7 @@
 //! field's key (`attributes.<key>`); this module validates them against the definitions, and
 //! turns `cf.<key>=value` filters and `sort=cf.<key>` into typed criteria for the store. Records
 //! that carry custom fields implement [`HasCustomFields`], so that one code path (here, in the
-//! services' [`crate::services::custom_values`] and in the store) serves them all.
+//! services' `custom_values` helpers and in the store) serves them all.
 
 use crate::customer::{DeletedFilter, string_enum};
 use crate::error::FieldError;
