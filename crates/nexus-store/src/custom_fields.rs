@@ -17,13 +17,13 @@ use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
 use nexus_core::custom_field::{
-    CfCondition, CfSort, CfValue, CustomCriteria, CustomField, CustomFieldEntity,
-    CustomFieldQuery, FieldType, HasCustomFields, ValueKind,
+    CfCondition, CfSort, CfValue, CustomCriteria, CustomField, CustomFieldEntity, CustomFieldQuery,
+    FieldType, HasCustomFields, ValueKind,
 };
-use nexus_core::page::{Cursor, SortOrder};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::CustomFieldId;
+use nexus_core::page::{Cursor, SortOrder};
 use nexus_core::store::{CustomFieldStore, StoredValuesCheck};
 use nexus_core::time::Timestamp;
 use serde_json::{Map, Value};

@@ -141,7 +141,9 @@ pub struct DealListParams {
     /// `created_at` (default, newest first), `updated_at`, `value`, `title`,
     /// `expected_close_date` (undated last), `stage` (board order: pipeline, stage, position) or
     /// `cf.<key>` (a custom field; deals without a value come last); prefix `-` for descending.
-    #[param(pattern = "^[-+]?(created_at|updated_at|value|title|expected_close_date|stage|cf\\.[a-z][a-z0-9_]*)$")]
+    #[param(
+        pattern = "^[-+]?(created_at|updated_at|value|title|expected_close_date|stage|cf\\.[a-z][a-z0-9_]*)$"
+    )]
     sort: Option<String>,
     pipeline_id: Option<PipelineId>,
     stage_id: Option<StageId>,

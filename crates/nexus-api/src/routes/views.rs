@@ -120,15 +120,27 @@ async fn check(
     let services = &state.services;
     let parsed: Result<(), Problem> = match resource {
         ViewResource::Customers => match customers::parse_list(raw) {
-            Ok(mut q) => services.customers.resolve_custom(actor, &mut q).await.map_err(Problem::from),
+            Ok(mut q) => services
+                .customers
+                .resolve_custom(actor, &mut q)
+                .await
+                .map_err(Problem::from),
             Err(p) => Err(p),
         },
         ViewResource::Deals => match deals::parse_list(raw) {
-            Ok(mut q) => services.deals.resolve_custom(actor, &mut q).await.map_err(Problem::from),
+            Ok(mut q) => services
+                .deals
+                .resolve_custom(actor, &mut q)
+                .await
+                .map_err(Problem::from),
             Err(p) => Err(p),
         },
         ViewResource::Products => match products::parse_list(raw) {
-            Ok(mut q) => services.products.resolve_custom(actor, &mut q).await.map_err(Problem::from),
+            Ok(mut q) => services
+                .products
+                .resolve_custom(actor, &mut q)
+                .await
+                .map_err(Problem::from),
             Err(p) => Err(p),
         },
         ViewResource::Activities => activities::parse_list(actor, raw).map(drop),
@@ -208,7 +220,10 @@ async fn custom_columns(
             },
         )
         .await?;
-    Ok(fields.into_iter().map(|f| format!("cf.{}", f.key)).collect())
+    Ok(fields
+        .into_iter()
+        .map(|f| format!("cf.{}", f.key))
+        .collect())
 }
 
 fn location(v: &View) -> String {

@@ -61,13 +61,23 @@ fn product_body(sku: &str, attributes: Value) -> Value {
 /// The fields every test defines for `entity`: a required select, a number, a unique text and
 /// a currency amount.
 async fn define_set(app: &TestApp, entity: &str) {
-    define(app, json!({"entity": entity, "key": "tier", "label": "Tier",
-        "field_type": "select", "options": ["gold", "silver"], "required": true}))
+    define(
+        app,
+        json!({"entity": entity, "key": "tier", "label": "Tier",
+        "field_type": "select", "options": ["gold", "silver"], "required": true}),
+    )
     .await;
-    define(app, json!({"entity": entity, "key": "score", "label": "Score", "field_type": "number"})).await;
+    define(
+        app,
+        json!({"entity": entity, "key": "score", "label": "Score", "field_type": "number"}),
+    )
+    .await;
     define(app, json!({"entity": entity, "key": "code", "label": "Code", "field_type": "text", "unique": true})).await;
-    define(app, json!({"entity": entity, "key": "budget", "label": "Budget",
-        "field_type": "currency", "currency": "EUR"}))
+    define(
+        app,
+        json!({"entity": entity, "key": "budget", "label": "Budget",
+        "field_type": "currency", "currency": "EUR"}),
+    )
     .await;
 }
 
@@ -76,18 +86,42 @@ async fn record_custom_deal_values_are_validated_on_every_write() {
     on_backends(|app| async move {
         define_set(&app, "deal").await;
         // A customer field of the same key does not apply to deals.
-        define(&app, json!({"entity": "customer", "key": "region", "label": "Region",
-            "field_type": "text", "required": true}))
+        define(
+            &app,
+            json!({"entity": "customer", "key": "region", "label": "Region",
+            "field_type": "text", "required": true}),
+        )
         .await;
         let admin = app.admin.clone();
 
         // Missing required and wrong types: one 422 entry per field, with the deal's own errors.
-        let mut body = deal_body(&app, "Bad", json!({"score": "high", "budget": 1.5, "code": 7})).await;
+        let mut body = deal_body(
+            &app,
+            "Bad",
+            json!({"score": "high", "budget": 1.5, "code": 7}),
+        )
+        .await;
         body["value"] = json!(-1);
-        let r = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(codes(&r), vec!["value:out_of_range"], "parse errors come first: {}", r.body);
-        let body = deal_body(&app, "Bad", json!({"score": "high", "budget": 1.5, "code": 7})).await;
-        let r = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            codes(&r),
+            vec!["value:out_of_range"],
+            "parse errors come first: {}",
+            r.body
+        );
+        let body = deal_body(
+            &app,
+            "Bad",
+            json!({"score": "high", "budget": 1.5, "code": 7}),
+        )
+        .await;
+        let r = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             codes(&r),
             vec![
@@ -100,16 +134,34 @@ async fn record_custom_deal_values_are_validated_on_every_write() {
             r.body
         );
         let body = deal_body(&app, "Bad", json!({"tier": "platinum"})).await;
-        let r = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(codes(&r), vec!["attributes.tier:invalid_choice"]);
-        let none = app.get("/api/v1/deals?q=Bad", &admin).await.expect(StatusCode::OK);
-        assert_eq!(none.body["data"].as_array().unwrap().len(), 0, "nothing was written");
+        let none = app
+            .get("/api/v1/deals?q=Bad", &admin)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            none.body["data"].as_array().unwrap().len(),
+            0,
+            "nothing was written"
+        );
 
         // Valid values are stored and read back, other attributes stay free-form.
-        let body = deal_body(&app, "Renewal", json!({"tier": "gold", "score": 9.5, "code": "D-1",
-            "budget": 125000, "free": {"any": "thing"}}))
+        let body = deal_body(
+            &app,
+            "Renewal",
+            json!({"tier": "gold", "score": 9.5, "code": "D-1",
+            "budget": 125000, "free": {"any": "thing"}}),
+        )
         .await;
-        let deal = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::CREATED).body;
+        let deal = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::CREATED)
+            .body;
         assert_eq!(deal["attributes"]["tier"], "gold");
         assert_eq!(deal["attributes"]["free"]["any"], "thing");
         let path = format!("/api/v1/deals/{}", id_of(&deal));
@@ -118,16 +170,31 @@ async fn record_custom_deal_values_are_validated_on_every_write() {
 
         // A taken unique value (case-insensitive) is a 409 naming the field.
         let body = deal_body(&app, "Other", json!({"tier": "silver", "code": "d-1"})).await;
-        let r = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::CONFLICT);
+        let r = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::CONFLICT);
         assert_eq!(codes(&r), vec!["attributes.code:value_taken"], "{}", r.body);
-        assert!(r.body["detail"].as_str().unwrap().contains("deal"), "{}", r.body);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("deal"),
+            "{}",
+            r.body
+        );
         let body = deal_body(&app, "Other", json!({"tier": "silver", "code": "D-2"})).await;
-        let other = app.post("/api/v1/deals", &admin, body).await.expect(StatusCode::CREATED).body;
+        let other = app
+            .post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::CREATED)
+            .body;
         let other_path = format!("/api/v1/deals/{}", id_of(&other));
 
         // Updates: attributes sent are checked; other edits pass; a taken value is a 409.
         let r = app
-            .patch(&path, &admin, json!({"attributes": {"tier": "gold", "score": "ten"}}))
+            .patch(
+                &path,
+                &admin,
+                json!({"attributes": {"tier": "gold", "score": "ten"}}),
+            )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(codes(&r), vec!["attributes.score:invalid_type"]);
@@ -136,32 +203,63 @@ async fn record_custom_deal_values_are_validated_on_every_write() {
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(codes(&r), vec!["attributes.tier:required"]);
-        app.patch(&path, &admin, json!({"title": "Renewal 2027"})).await.expect(StatusCode::OK);
+        app.patch(&path, &admin, json!({"title": "Renewal 2027"}))
+            .await
+            .expect(StatusCode::OK);
         let r = app
-            .patch(&other_path, &admin, json!({"attributes": {"tier": "silver", "code": "D-1"}}))
+            .patch(
+                &other_path,
+                &admin,
+                json!({"attributes": {"tier": "silver", "code": "D-1"}}),
+            )
             .await
             .expect(StatusCode::CONFLICT);
         assert_eq!(codes(&r), vec!["attributes.code:value_taken"]);
         let r = app
-            .patch(&path, &admin, json!({"attributes": {"tier": "silver", "code": "D-1", "score": 3}}))
+            .patch(
+                &path,
+                &admin,
+                json!({"attributes": {"tier": "silver", "code": "D-1", "score": 3}}),
+            )
             .await
             .expect(StatusCode::OK);
         assert_eq!(r.body["attributes"]["score"], 3);
-        assert!(r.body["attributes"].get("free").is_none(), "attributes are replaced whole");
+        assert!(
+            r.body["attributes"].get("free").is_none(),
+            "attributes are replaced whole"
+        );
 
         // Deleting a deal frees its unique value; restoring it over a retaken one is a 409.
-        app.delete(&path, &admin).await.expect(StatusCode::NO_CONTENT);
-        app.patch(&other_path, &admin, json!({"attributes": {"tier": "silver", "code": "D-1"}}))
+        app.delete(&path, &admin)
             .await
-            .expect(StatusCode::OK);
-        let r = app.post(&format!("{path}/restore"), &admin, json!({})).await.expect(StatusCode::CONFLICT);
+            .expect(StatusCode::NO_CONTENT);
+        app.patch(
+            &other_path,
+            &admin,
+            json!({"attributes": {"tier": "silver", "code": "D-1"}}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let r = app
+            .post(&format!("{path}/restore"), &admin, json!({}))
+            .await
+            .expect(StatusCode::CONFLICT);
         assert_eq!(r.body["code"], "value_taken", "{}", r.body);
 
         // The events carry the values.
-        let events = app.state.store.entity_events(id_of(&other).parse().unwrap(), None, 50).await.unwrap();
+        let events = app
+            .state
+            .store
+            .entity_events(id_of(&other).parse().unwrap(), None, 50)
+            .await
+            .unwrap();
         let last = events.last().unwrap();
         assert_eq!(last.event_type, "deal.updated");
-        assert_eq!(last.changes["attributes"]["after"]["code"], "D-1", "{:?}", last.changes);
+        assert_eq!(
+            last.changes["attributes"]["after"]["code"], "D-1",
+            "{:?}",
+            last.changes
+        );
         assert_eq!(last.changes["attributes"]["before"]["code"], "D-2");
     })
     .await;
@@ -174,27 +272,46 @@ async fn record_custom_product_values_are_validated_on_every_write() {
         let admin = app.admin.clone();
 
         let r = app
-            .post("/api/v1/products", &admin, product_body("BAD-1", json!({"score": "x", "budget": "1"})))
+            .post(
+                "/api/v1/products",
+                &admin,
+                product_body("BAD-1", json!({"score": "x", "budget": "1"})),
+            )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             codes(&r),
-            vec!["attributes.budget:invalid_type", "attributes.score:invalid_type", "attributes.tier:required"],
+            vec![
+                "attributes.budget:invalid_type",
+                "attributes.score:invalid_type",
+                "attributes.tier:required"
+            ],
             "{}",
             r.body
         );
         let p = app
-            .post("/api/v1/products", &admin, product_body("P-1", json!({"tier": "gold", "code": "X-1", "score": 2})))
+            .post(
+                "/api/v1/products",
+                &admin,
+                product_body("P-1", json!({"tier": "gold", "code": "X-1", "score": 2})),
+            )
             .await
             .expect(StatusCode::CREATED)
             .body;
         assert_eq!(p["attributes"]["code"], "X-1");
         let r = app
-            .post("/api/v1/products", &admin, product_body("P-2", json!({"tier": "gold", "code": "x-1"})))
+            .post(
+                "/api/v1/products",
+                &admin,
+                product_body("P-2", json!({"tier": "gold", "code": "x-1"})),
+            )
             .await
             .expect(StatusCode::CONFLICT);
         assert_eq!(codes(&r), vec!["attributes.code:value_taken"], "{}", r.body);
-        let r = app.get("/api/v1/products?q=P-2", &admin).await.expect(StatusCode::OK);
+        let r = app
+            .get("/api/v1/products?q=P-2", &admin)
+            .await
+            .expect(StatusCode::OK);
         assert_eq!(r.body["data"].as_array().unwrap().len(), 0);
 
         let path = format!("/api/v1/products/{}", id_of(&p));
@@ -203,33 +320,67 @@ async fn record_custom_product_values_are_validated_on_every_write() {
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(codes(&r), vec!["attributes.tier:invalid_choice"]);
-        app.patch(&path, &admin, json!({"price": 250})).await.expect(StatusCode::OK);
+        app.patch(&path, &admin, json!({"price": 250}))
+            .await
+            .expect(StatusCode::OK);
         let r = app
-            .patch(&path, &admin, json!({"attributes": {"tier": "silver", "code": "X-9"}}))
+            .patch(
+                &path,
+                &admin,
+                json!({"attributes": {"tier": "silver", "code": "X-9"}}),
+            )
             .await
             .expect(StatusCode::OK);
         assert_eq!(r.body["attributes"]["tier"], "silver");
         // The old value is free again, the new one taken.
-        app.post("/api/v1/products", &admin, product_body("P-3", json!({"tier": "gold", "code": "X-1"})))
-            .await
-            .expect(StatusCode::CREATED);
-        app.post("/api/v1/products", &admin, product_body("P-4", json!({"tier": "gold", "code": "X-9"})))
-            .await
-            .expect(StatusCode::CONFLICT);
+        app.post(
+            "/api/v1/products",
+            &admin,
+            product_body("P-3", json!({"tier": "gold", "code": "X-1"})),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        app.post(
+            "/api/v1/products",
+            &admin,
+            product_body("P-4", json!({"tier": "gold", "code": "X-9"})),
+        )
+        .await
+        .expect(StatusCode::CONFLICT);
 
         // Managers write the catalogue and its values; reps do not.
         let (_, manager) = app.user("manager@pcf.test", Role::Manager, None).await;
         let (_, rep) = app.user("rep@pcf.test", Role::SalesRep, None).await;
-        app.post("/api/v1/products", &manager, product_body("P-5", json!({"tier": "gold"})))
-            .await
-            .expect(StatusCode::CREATED);
-        app.post("/api/v1/products", &rep, product_body("P-6", json!({"tier": "gold"})))
-            .await
-            .expect(StatusCode::FORBIDDEN);
+        app.post(
+            "/api/v1/products",
+            &manager,
+            product_body("P-5", json!({"tier": "gold"})),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        app.post(
+            "/api/v1/products",
+            &rep,
+            product_body("P-6", json!({"tier": "gold"})),
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
 
-        let events = app.state.store.entity_events(id_of(&p).parse().unwrap(), None, 50).await.unwrap();
-        assert_eq!(events[0].changes["attributes"]["after"]["tier"], "gold", "{:?}", events[0].changes);
-        assert_eq!(events.last().unwrap().changes["attributes"]["after"]["tier"], "silver");
+        let events = app
+            .state
+            .store
+            .entity_events(id_of(&p).parse().unwrap(), None, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            events[0].changes["attributes"]["after"]["tier"], "gold",
+            "{:?}",
+            events[0].changes
+        );
+        assert_eq!(
+            events.last().unwrap().changes["attributes"]["after"]["tier"],
+            "silver"
+        );
     })
     .await;
 }
@@ -237,24 +388,52 @@ async fn record_custom_product_values_are_validated_on_every_write() {
 #[tokio::test]
 async fn record_custom_definitions_follow_read_permissions() {
     on_backends(|app| async move {
-        define(&app, json!({"entity": "deal", "key": "tier", "label": "Tier", "field_type": "text"})).await;
-        define(&app, json!({"entity": "product", "key": "origin", "label": "Origin", "field_type": "text"})).await;
+        define(
+            &app,
+            json!({"entity": "deal", "key": "tier", "label": "Tier", "field_type": "text"}),
+        )
+        .await;
+        define(
+            &app,
+            json!({"entity": "product", "key": "origin", "label": "Origin", "field_type": "text"}),
+        )
+        .await;
         let (_, support) = app.user("support@rcf.test", Role::Support, None).await;
         let (_, viewer) = app.user("viewer@rcf.test", Role::Viewer, None).await;
         let (_, manager) = app.user("manager@rcf.test", Role::Manager, None).await;
         // Support reads the catalogue but not deals.
-        app.get("/api/v1/custom-fields?entity=deal", &support).await.expect(StatusCode::FORBIDDEN);
-        let r = app.get("/api/v1/custom-fields?entity=product", &support).await.expect(StatusCode::OK);
-        assert_eq!(r.body["data"][0]["key"], "origin");
-        let all = app.get("/api/v1/custom-fields", &support).await.expect(StatusCode::OK);
-        let entities: Vec<&str> = all.body["data"].as_array().unwrap().iter().map(|f| f["entity"].as_str().unwrap()).collect();
-        assert!(!entities.contains(&"deal"), "{entities:?}");
-        let r = app.get("/api/v1/custom-fields?entity=deal", &viewer).await.expect(StatusCode::OK);
-        assert_eq!(r.body["data"][0]["key"], "tier");
-        // Only admins define them.
-        app.post("/api/v1/custom-fields", &manager, json!({"entity": "deal", "key": "x", "label": "X", "field_type": "text"}))
+        app.get("/api/v1/custom-fields?entity=deal", &support)
             .await
             .expect(StatusCode::FORBIDDEN);
+        let r = app
+            .get("/api/v1/custom-fields?entity=product", &support)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["data"][0]["key"], "origin");
+        let all = app
+            .get("/api/v1/custom-fields", &support)
+            .await
+            .expect(StatusCode::OK);
+        let entities: Vec<&str> = all.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["entity"].as_str().unwrap())
+            .collect();
+        assert!(!entities.contains(&"deal"), "{entities:?}");
+        let r = app
+            .get("/api/v1/custom-fields?entity=deal", &viewer)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(r.body["data"][0]["key"], "tier");
+        // Only admins define them.
+        app.post(
+            "/api/v1/custom-fields",
+            &manager,
+            json!({"entity": "deal", "key": "x", "label": "X", "field_type": "text"}),
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
     })
     .await;
 }
@@ -283,27 +462,57 @@ async fn walk(app: &TestApp, list: &str, query: &str, limit: u32, attr: &str) ->
 async fn record_custom_deals_and_products_filter_and_sort_by_custom_fields() {
     on_backends(|app| async move {
         for entity in ["deal", "product"] {
-            define(&app, json!({"entity": entity, "key": "score", "label": "Score", "field_type": "number"})).await;
-            define(&app, json!({"entity": entity, "key": "langs", "label": "Languages",
-                "field_type": "multi_select", "options": ["en", "fr"]}))
+            define(
+                &app,
+                json!({"entity": entity, "key": "score", "label": "Score", "field_type": "number"}),
+            )
             .await;
-            define(&app, json!({"entity": entity, "key": "vip", "label": "VIP", "field_type": "boolean"})).await;
-            define(&app, json!({"entity": entity, "key": "since", "label": "Since", "field_type": "date"})).await;
+            define(
+                &app,
+                json!({"entity": entity, "key": "langs", "label": "Languages",
+                "field_type": "multi_select", "options": ["en", "fr"]}),
+            )
+            .await;
+            define(
+                &app,
+                json!({"entity": entity, "key": "vip", "label": "VIP", "field_type": "boolean"}),
+            )
+            .await;
+            define(
+                &app,
+                json!({"entity": entity, "key": "since", "label": "Since", "field_type": "date"}),
+            )
+            .await;
         }
         let rows = [
-            ("nine", json!({"score": 9, "vip": true, "langs": ["en"], "since": "2026-03-01"})),
-            ("ten", json!({"score": 10, "langs": ["en", "fr"], "since": "2025-12-31"})),
+            (
+                "nine",
+                json!({"score": 9, "vip": true, "langs": ["en"], "since": "2026-03-01"}),
+            ),
+            (
+                "ten",
+                json!({"score": 10, "langs": ["en", "fr"], "since": "2025-12-31"}),
+            ),
             ("two-half", json!({"score": 2.5, "vip": true})),
-            ("hundred", json!({"score": 100, "vip": false, "since": "2026-01-15"})),
+            (
+                "hundred",
+                json!({"score": 100, "vip": false, "since": "2026-01-15"}),
+            ),
             ("none", json!({})),
         ];
         for (name, attrs) in &rows {
             let body = deal_body(&app, name, attrs.clone()).await;
-            app.post("/api/v1/deals", &app.admin, body).await.expect(StatusCode::CREATED);
-            app.post("/api/v1/products", &app.admin, json!({"sku": name, "name": name, "price": 1,
-                "currency": "EUR", "attributes": attrs}))
+            app.post("/api/v1/deals", &app.admin, body)
                 .await
                 .expect(StatusCode::CREATED);
+            app.post(
+                "/api/v1/products",
+                &app.admin,
+                json!({"sku": name, "name": name, "price": 1,
+                "currency": "EUR", "attributes": attrs}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
         }
         for (list, attr) in [("deals", "title"), ("products", "name")] {
             for limit in [1, 2, 10] {
@@ -323,12 +532,36 @@ async fn record_custom_deals_and_products_filter_and_sort_by_custom_fields() {
                 vec!["ten", "hundred", "nine", "two-half", "none"],
                 "{list}: dates in date order, undated last by id"
             );
-            assert_eq!(walk(&app, list, "cf.vip=true&sort=cf.score", 1, attr).await, vec!["two-half", "nine"], "{list}");
-            assert_eq!(walk(&app, list, "cf.vip=false", 5, attr).await, vec!["hundred"], "{list}");
-            assert_eq!(walk(&app, list, "cf.score=10", 5, attr).await, vec!["ten"], "{list}");
-            assert_eq!(walk(&app, list, "cf.score=2.5", 5, attr).await, vec!["two-half"], "{list}");
-            assert_eq!(walk(&app, list, "cf.langs=en&sort=-cf.score", 5, attr).await, vec!["ten", "nine"], "{list}");
-            assert_eq!(walk(&app, list, "cf.since=2026-01-15", 5, attr).await, vec!["hundred"], "{list}");
+            assert_eq!(
+                walk(&app, list, "cf.vip=true&sort=cf.score", 1, attr).await,
+                vec!["two-half", "nine"],
+                "{list}"
+            );
+            assert_eq!(
+                walk(&app, list, "cf.vip=false", 5, attr).await,
+                vec!["hundred"],
+                "{list}"
+            );
+            assert_eq!(
+                walk(&app, list, "cf.score=10", 5, attr).await,
+                vec!["ten"],
+                "{list}"
+            );
+            assert_eq!(
+                walk(&app, list, "cf.score=2.5", 5, attr).await,
+                vec!["two-half"],
+                "{list}"
+            );
+            assert_eq!(
+                walk(&app, list, "cf.langs=en&sort=-cf.score", 5, attr).await,
+                vec!["ten", "nine"],
+                "{list}"
+            );
+            assert_eq!(
+                walk(&app, list, "cf.since=2026-01-15", 5, attr).await,
+                vec!["hundred"],
+                "{list}"
+            );
 
             for (query, field) in [
                 ("cf.nope=1", "cf.nope"),
@@ -346,16 +579,31 @@ async fn record_custom_deals_and_products_filter_and_sort_by_custom_fields() {
                 assert_eq!(fields(&r), vec![field], "{list} {query}: {}", r.body);
             }
             // A cursor of a custom sort does not serve another sort.
-            let r = app.get(&format!("/api/v1/{list}?sort=cf.score&limit=1"), &app.admin).await;
+            let r = app
+                .get(&format!("/api/v1/{list}?sort=cf.score&limit=1"), &app.admin)
+                .await;
             let cursor = r.body["next_cursor"].as_str().unwrap().to_owned();
-            app.get(&format!("/api/v1/{list}?sort=created_at&cursor={cursor}"), &app.admin)
-                .await
-                .expect(StatusCode::UNPROCESSABLE_ENTITY);
+            app.get(
+                &format!("/api/v1/{list}?sort=created_at&cursor={cursor}"),
+                &app.admin,
+            )
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
         }
         // Deal filters combine with the deal's own; customer fields do not leak into deals.
-        assert_eq!(walk(&app, "deals", "cf.vip=true&q=nine", 5, "title").await, vec!["nine"]);
-        define(&app, json!({"entity": "customer", "key": "region", "label": "Region", "field_type": "text"})).await;
-        let r = app.get("/api/v1/deals?cf.region=x", &app.admin).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            walk(&app, "deals", "cf.vip=true&q=nine", 5, "title").await,
+            vec!["nine"]
+        );
+        define(
+            &app,
+            json!({"entity": "customer", "key": "region", "label": "Region", "field_type": "text"}),
+        )
+        .await;
+        let r = app
+            .get("/api/v1/deals?cf.region=x", &app.admin)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(fields(&r), vec!["cf.region"]);
     })
     .await;
@@ -410,29 +658,58 @@ async fn record_custom_exports_carry_custom_columns() {
 #[tokio::test]
 async fn record_custom_deleting_a_definition_keeps_the_values() {
     on_backends(|app| async move {
-        let deal_tier = define(&app, json!({"entity": "deal", "key": "tier", "label": "Tier",
-            "field_type": "select", "options": ["gold", "silver"], "unique": true}))
+        let deal_tier = define(
+            &app,
+            json!({"entity": "deal", "key": "tier", "label": "Tier",
+            "field_type": "select", "options": ["gold", "silver"], "unique": true}),
+        )
         .await;
-        let product_tier = define(&app, json!({"entity": "product", "key": "tier", "label": "Tier",
-            "field_type": "select", "options": ["gold", "silver"]}))
+        let product_tier = define(
+            &app,
+            json!({"entity": "product", "key": "tier", "label": "Tier",
+            "field_type": "select", "options": ["gold", "silver"]}),
+        )
         .await;
         let body = deal_body(&app, "Kept", json!({"tier": "gold"})).await;
-        let deal = app.post("/api/v1/deals", &app.admin, body).await.expect(StatusCode::CREATED).body;
+        let deal = app
+            .post("/api/v1/deals", &app.admin, body)
+            .await
+            .expect(StatusCode::CREATED)
+            .body;
         let product = app
-            .post("/api/v1/products", &app.admin, product_body("KEPT", json!({"tier": "gold"})))
+            .post(
+                "/api/v1/products",
+                &app.admin,
+                product_body("KEPT", json!({"tier": "gold"})),
+            )
             .await
             .expect(StatusCode::CREATED)
             .body;
 
-        for (def, list, record) in [(&deal_tier, "deals", &deal), (&product_tier, "products", &product)] {
+        for (def, list, record) in [
+            (&deal_tier, "deals", &deal),
+            (&product_tier, "products", &product),
+        ] {
             let path = format!("/api/v1/custom-fields/{}", id_of(def));
             // Changes that would strand stored values are refused.
-            let r = app.patch(&path, &app.admin, json!({"options": ["silver"]})).await.expect(StatusCode::CONFLICT);
+            let r = app
+                .patch(&path, &app.admin, json!({"options": ["silver"]}))
+                .await
+                .expect(StatusCode::CONFLICT);
             assert_eq!(r.body["code"], "option_in_use", "{list}");
-            let r = app.patch(&path, &app.admin, json!({"field_type": "number", "unique": false})).await.expect(StatusCode::CONFLICT);
+            let r = app
+                .patch(
+                    &path,
+                    &app.admin,
+                    json!({"field_type": "number", "unique": false}),
+                )
+                .await
+                .expect(StatusCode::CONFLICT);
             assert_eq!(r.body["code"], "values_exist", "{list}");
 
-            app.delete(&path, &app.admin).await.expect(StatusCode::NO_CONTENT);
+            app.delete(&path, &app.admin)
+                .await
+                .expect(StatusCode::NO_CONTENT);
             let read = app
                 .get(&format!("/api/v1/{list}/{}", id_of(record)), &app.admin)
                 .await
@@ -443,24 +720,40 @@ async fn record_custom_deleting_a_definition_keeps_the_values() {
                 .expect(StatusCode::UNPROCESSABLE_ENTITY);
             // An unrelated edit keeps the value of the deleted field.
             let r = app
-                .patch(&format!("/api/v1/{list}/{}", id_of(record)), &app.admin, json!({"attributes": {"tier": "gold", "note": "x"}}))
+                .patch(
+                    &format!("/api/v1/{list}/{}", id_of(record)),
+                    &app.admin,
+                    json!({"attributes": {"tier": "gold", "note": "x"}}),
+                )
                 .await
                 .expect(StatusCode::OK);
             assert_eq!(r.body["attributes"]["tier"], "gold");
             // A new definition over incompatible stored values is refused; the old one comes back.
             let entity = def["entity"].as_str().unwrap();
             let r = app
-                .post("/api/v1/custom-fields", &app.admin, json!({"entity": entity, "key": "tier", "label": "T", "field_type": "number"}))
+                .post(
+                    "/api/v1/custom-fields",
+                    &app.admin,
+                    json!({"entity": entity, "key": "tier", "label": "T", "field_type": "number"}),
+                )
                 .await
                 .expect(StatusCode::CONFLICT);
             assert_eq!(r.body["code"], "values_exist", "{list}");
-            app.post(&format!("{path}/restore"), &app.admin, json!({})).await.expect(StatusCode::OK);
-            let r = app.get(&format!("/api/v1/{list}?cf.tier=gold"), &app.admin).await.expect(StatusCode::OK);
+            app.post(&format!("{path}/restore"), &app.admin, json!({}))
+                .await
+                .expect(StatusCode::OK);
+            let r = app
+                .get(&format!("/api/v1/{list}?cf.tier=gold"), &app.admin)
+                .await
+                .expect(StatusCode::OK);
             assert_eq!(r.body["data"].as_array().unwrap().len(), 1, "{list}");
         }
         // The restored unique deal field holds its values again.
         let body = deal_body(&app, "Second", json!({"tier": "gold"})).await;
-        let r = app.post("/api/v1/deals", &app.admin, body).await.expect(StatusCode::CONFLICT);
+        let r = app
+            .post("/api/v1/deals", &app.admin, body)
+            .await
+            .expect(StatusCode::CONFLICT);
         assert_eq!(codes(&r), vec!["attributes.tier:value_taken"]);
     })
     .await;

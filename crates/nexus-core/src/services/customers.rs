@@ -3,12 +3,12 @@
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
 use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
-use crate::services::custom_values;
 use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, EventId};
 use crate::services::ai::AiClient;
+use crate::services::custom_values;
 use crate::services::ownership::{self, OwnerCache, check_assignment};
 use crate::store::Store;
 use crate::validate::Patch;
@@ -180,9 +180,8 @@ impl CustomerService {
                 }
             }
         }
-        errors.extend(
-            custom_values::unique_in_batch(&*self.store, &defs, &built, &positions).await?,
-        );
+        errors
+            .extend(custom_values::unique_in_batch(&*self.store, &defs, &built, &positions).await?);
         Ok(CheckedItems {
             built,
             positions,
