@@ -86,7 +86,7 @@ async fn write_product(
 
 async fn deal_and_product_values_keep_their_unique_index(s: Arc<dyn Store>) {
     let (owner, cust) = owner_and_customer(&*s, None).await;
-    let p = pipeline("Sales", &["Lead"]);
+    let p = pipeline("Board", &["Lead"]);
     add_pipeline(&*s, &p).await;
     let mut fields = Vec::new();
     for entity in ["customer", "deal", "product"] {
@@ -209,7 +209,7 @@ async fn deal_and_product_values_keep_their_unique_index(s: Arc<dyn Store>) {
 
 async fn definition_writes_judge_the_values_of_their_entity(s: Arc<dyn Store>) {
     let (owner, cust) = owner_and_customer(&*s, None).await;
-    let p = pipeline("Sales", &["Lead"]);
+    let p = pipeline("Board", &["Lead"]);
     add_pipeline(&*s, &p).await;
     for (title, v) in [
         ("D1", json!("gold")),
@@ -291,7 +291,7 @@ fn criteria(filters: &[(&str, &str)], sort: Option<&str>, defs: &[CustomField]) 
 
 async fn deal_and_product_lists_filter_and_sort_by_custom_fields(s: Arc<dyn Store>) {
     let (owner, cust) = owner_and_customer(&*s, None).await;
-    let p = pipeline("Sales", &["Lead"]);
+    let p = pipeline("Board", &["Lead"]);
     add_pipeline(&*s, &p).await;
     let mut deal_defs = Vec::new();
     let mut product_defs = Vec::new();
@@ -510,7 +510,7 @@ async fn upgrade_keeps_deals_and_products(db: nexus_store::Db) {
     let s: Arc<dyn Store> = Arc::new(db.clone());
     // Users, customers and pipelines are written as today (0017 leaves them alone).
     let (owner, cust) = owner_and_customer(&*s, None).await;
-    let p = pipeline("Sales", &["Lead"]);
+    let p = pipeline("Board", &["Lead"]);
     add_pipeline(&*s, &p).await;
     let d = deal(&p, cust, owner, "Old deal");
     let pr = product("OLD-1", 990, "EUR");
