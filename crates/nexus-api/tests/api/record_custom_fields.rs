@@ -85,13 +85,6 @@ async fn define_set(app: &TestApp, entity: &str) {
 async fn record_custom_deal_values_are_validated_on_every_write() {
     on_backends(|app| async move {
         define_set(&app, "deal").await;
-        // A customer field of the same key does not apply to deals.
-        define(
-            &app,
-            json!({"entity": "customer", "key": "region", "label": "Region",
-            "field_type": "text", "required": true}),
-        )
-        .await;
         let admin = app.admin.clone();
 
         // Missing required and wrong types: one 422 entry per field, with the deal's own errors.
@@ -245,6 +238,19 @@ async fn record_custom_deal_values_are_validated_on_every_write() {
             .await
             .expect(StatusCode::CONFLICT);
         assert_eq!(r.body["code"], "value_taken", "{}", r.body);
+
+        // A required customer field does not apply to deals.
+        define(
+            &app,
+            json!({"entity": "customer", "key": "region", "label": "Region",
+            "field_type": "text", "required": true}),
+        )
+        .await;
+        let body = json!({"title": "Third", "customer_id": other["customer_id"], "currency": "EUR",
+            "attributes": {"tier": "gold"}});
+        app.post("/api/v1/deals", &admin, body)
+            .await
+            .expect(StatusCode::CREATED);
 
         // The events carry the values.
         let events = app
