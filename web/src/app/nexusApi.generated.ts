@@ -1595,8 +1595,8 @@ export type ListDealsApiArg = {
   limit?: number;
   cursor?: string;
   /** `created_at` (default, newest first), `updated_at`, `value`, `title`,
-    `expected_close_date` (undated last) or `stage` (board order: pipeline, stage, position);
-    prefix `-` for descending. */
+    `expected_close_date` (undated last), `stage` (board order: pipeline, stage, position) or
+    `cf.<key>` (a custom field; deals without a value come last); prefix `-` for descending. */
   sort?: string;
   pipelineId?: PipelineId;
   stageId?: StageId;
@@ -1624,8 +1624,8 @@ export type ExportDealsApiArg = {
   limit?: number;
   cursor?: string;
   /** `created_at` (default, newest first), `updated_at`, `value`, `title`,
-    `expected_close_date` (undated last) or `stage` (board order: pipeline, stage, position);
-    prefix `-` for descending. */
+    `expected_close_date` (undated last), `stage` (board order: pipeline, stage, position) or
+    `cf.<key>` (a custom field; deals without a value come last); prefix `-` for descending. */
   sort?: string;
   pipelineId?: PipelineId;
   stageId?: StageId;
@@ -1767,8 +1767,8 @@ export type ListProductsApiArg = {
   limit?: number;
   /** Opaque cursor from `next_cursor`. */
   cursor?: string;
-  /** `created_at` (default, newest first), `updated_at`, `name`, `sku` or `price`; prefix `-`
-    for descending. */
+  /** `created_at` (default, newest first), `updated_at`, `name`, `sku`, `price` or `cf.<key>`
+    (a custom field; products without a value come last); prefix `-` for descending. */
   sort?: string;
   active?: boolean;
   /** Exact category, case-insensitive. */
@@ -1791,8 +1791,8 @@ export type ExportProductsApiArg = {
   limit?: number;
   /** Opaque cursor from `next_cursor`. */
   cursor?: string;
-  /** `created_at` (default, newest first), `updated_at`, `name`, `sku` or `price`; prefix `-`
-    for descending. */
+  /** `created_at` (default, newest first), `updated_at`, `name`, `sku`, `price` or `cf.<key>`
+    (a custom field; products without a value come last); prefix `-` for descending. */
   sort?: string;
   active?: boolean;
   /** Exact category, case-insensitive. */
@@ -2283,7 +2283,7 @@ export type RefreshRequest = {
   refresh_token: string;
 };
 export type CustomFieldId = string;
-export type CustomFieldEntity = "customer";
+export type CustomFieldEntity = "customer" | "deal" | "product";
 export type FieldType =
   | "text"
   | "number"
@@ -2572,6 +2572,9 @@ export type Deal = {
   /** Order inside the stage, ascending (kanban). Assigned by the server on create and on
     moves; the server may renumber a stage, always keeping its order. */
   position: number;
+  /** Custom-field values under their keys (see `/api/v1/custom-fields`, entity `deal`), and
+    any other JSON the client keeps with the deal. */
+  attributes: object;
   /** The win model's probability that this open deal is won (1 won, 0 lost), computed when
     the deal is read; `null` before the model is trained or while the AI layer is down. Not
     stored, and not part of the deal's change history. */
@@ -2720,6 +2723,10 @@ export type DealCreate = {
   owner_id?: null | UserId;
   team_id?: null | TeamId;
   expected_close_date?: string | null;
+  /** Custom-field values under their keys (`GET /api/v1/custom-fields?entity=deal`): checked
+    against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a value of
+    a unique field that another deal holds). Other keys are kept as they are. */
+  attributes?: object | null;
 };
 export type DealUpdate = {
   title?: string | null;
@@ -2733,6 +2740,9 @@ export type DealUpdate = {
   owner_id?: null | UserId;
   team_id?: null | TeamId;
   expected_close_date?: string | null;
+  /** Replaces the whole object (`null` clears it); custom-field values are checked as on
+    create, values unchanged from the stored ones pass. */
+  attributes?: object | null;
 };
 export type DealMoveBody = {
   stage_id: StageId;
@@ -2911,6 +2921,9 @@ export type Product = {
   currency: Currency;
   /** Inactive products stay readable but cannot be added to new transactions. */
   active: boolean;
+  /** Custom-field values under their keys (see `/api/v1/custom-fields`, entity `product`),
+    and any other JSON the client keeps with the product. */
+  attributes: object;
   /** Increases by one on every change; the ETag is derived from it. */
   version: number;
   created_at: string;
@@ -2934,6 +2947,10 @@ export type ProductCreate = {
   currency: Currency;
   /** Default `true`. Inactive products cannot be added to new transactions. */
   active?: boolean | null;
+  /** Custom-field values under their keys (`GET /api/v1/custom-fields?entity=product`):
+    checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    value of a unique field that another product holds). Other keys are kept as they are. */
+  attributes?: object | null;
 };
 export type ProductUpdate = {
   sku?: string | null;
@@ -2943,6 +2960,9 @@ export type ProductUpdate = {
   price?: number | null;
   currency?: null | Currency;
   active?: boolean | null;
+  /** Replaces the whole object (`null` clears it); custom-field values are checked as on
+    create, values unchanged from the stored ones pass. */
+  attributes?: object | null;
 };
 export type Team = {
   id: TeamId;
