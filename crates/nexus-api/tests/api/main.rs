@@ -19,6 +19,7 @@ mod privacy;
 mod products;
 mod rbac;
 mod record_custom_fields;
+mod record_custom_lists;
 mod timeline;
 mod transaction_imports;
 mod transactions;
