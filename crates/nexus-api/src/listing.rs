@@ -198,7 +198,9 @@ pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> CustomPa
     let mut rest = form_urlencoded::Serializer::new(String::new());
     let mut criteria = CustomCriteria::default();
     let mut order = None;
+    let mut sorts = 0;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        sorts += usize::from(k == "sort");
         if k == "sort"
             && let Some((key, o)) = custom_sort(&v)
         {
@@ -208,7 +210,7 @@ pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> CustomPa
                     "invalid_sort",
                     "cf.<key> needs the key of a custom field",
                 ));
-            } else if criteria.sort_key.is_some() {
+            } else if sorts > 1 {
                 errors.push(FieldError::new(
                     "sort",
                     "repeated_parameter",
@@ -239,6 +241,14 @@ pub fn split_custom(raw: Option<&str>, errors: &mut Vec<FieldError>) -> CustomPa
         } else {
             criteria.filters.push((key.to_owned(), v.into_owned()));
         }
+    }
+    if sorts > 1 && criteria.sort_key.is_some() {
+        // `sort=cf.<key>` after another sort: the other one stays in `rest` otherwise.
+        errors.push(FieldError::new(
+            "sort",
+            "repeated_parameter",
+            "may appear only once",
+        ));
     }
     CustomPart {
         rest: rest.finish(),
@@ -327,5 +337,43 @@ pub fn id_cursor(id: Uuid) -> Cursor {
         sort: "id".into(),
         value: String::new(),
         id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_parameters_split_off_the_list_query() {
+        let mut errors = Vec::new();
+        let part = split_custom(
+            Some("status=lead&cf.tier=gold&sort=-cf.score&limit=5"),
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(part.rest, "status=lead&limit=5");
+        assert_eq!(
+            part.criteria.filters,
+            vec![("tier".to_owned(), "gold".to_owned())]
+        );
+        assert_eq!(part.criteria.sort_key.as_deref(), Some("score"));
+        assert_eq!(part.order, Some(SortOrder::Desc));
+
+        let part = split_custom(Some("sort=name&q=x"), &mut errors);
+        assert_eq!((part.rest.as_str(), part.order), ("sort=name&q=x", None));
+
+        for (raw, field) in [
+            ("sort=cf.Bad", "sort"),
+            ("cf.a=1&cf.a=2", "cf.a"),
+            ("cf.Nope=1", "cf.Nope"),
+            ("sort=name&sort=cf.a", "sort"),
+            ("sort=cf.a&sort=name", "sort"),
+        ] {
+            let mut errors = Vec::new();
+            split_custom(Some(raw), &mut errors);
+            let got: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(got, vec![field], "{raw}");
+        }
     }
 }
