@@ -2,9 +2,9 @@
 // option, a group of checkboxes for several options, an amount in the field's currency. It edits
 // the string draft of values.ts; the caller renders the label (for `id`, or `labelId` for the
 // checkbox group).
-import type { KeyboardEvent } from 'react';
+import { useId, type KeyboardEvent } from 'react';
 import { useListCustomFieldsQuery, type CustomField, type CustomFieldEntity } from '../../app/api';
-import { inputClass } from '../../components/ui';
+import { FieldError, inputClass } from '../../components/ui';
 import { draftList } from './values';
 
 export type CustomValueInputProps = {
@@ -83,4 +83,19 @@ export function useCustomFields(entity: CustomFieldEntity, opts: { skip?: boolea
   const q = useListCustomFieldsQuery({ entity, limit: 500 }, { skip: opts.skip ?? false });
   const fields = [...(q.data?.data ?? [])].filter((f) => !f.deleted_at).sort((a, b) => a.position - b.position || a.label.localeCompare(b.label));
   return { ...q, fields };
+}
+
+/** A labelled custom-field input for forms, with the server's (or the form's) message under it. */
+export function CustomValueField({ field, value, onChange, error, className = '' }: { field: CustomField; value: string; onChange: (draft: string) => void; error?: string | undefined; className?: string }) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label id={`${id}-label`} htmlFor={id} className="mb-1 block text-sm font-medium text-slate-700">
+        {field.label}
+        {field.required && <span className="text-slate-600"> (required)</span>}
+      </label>
+      <CustomValueInput field={field} id={id} labelId={`${id}-label`} value={value} onChange={onChange} invalid={!!error} describedBy={error ? `${id}-error` : undefined} required={field.required} />
+      <FieldError id={`${id}-error`} message={error} />
+    </div>
+  );
 }
