@@ -138,6 +138,19 @@ it('shows the 422 of the API next to the value it names, and catches unparsable 
   expect(within(card).getByRole('alert')).toHaveTextContent('Please correct the fields marked below.');
 });
 
+it('shows a refusal caused by another field (a required one left empty) on that field', async () => {
+  const { sent } = servePage(() =>
+    json(422, { type: 'about:blank', title: 'Unprocessable Content', status: 422, detail: 'invalid input', code: 'validation_failed', errors: [{ field: 'attributes.tier', code: 'required', message: 'is required' }] }),
+  );
+  const user = userEvent.setup();
+  const card = await profile();
+  await user.click(within(card).getByRole('button', { name: 'Edit nickname' }));
+  await user.type(within(card).getByLabelText('Nickname'), '!{Enter}');
+  expect(sent).toEqual([{ attributes: { ...VALUES, nickname: 'Countess!' } }]);
+  expect(await within(card).findByText('is required')).toBeInTheDocument();
+  expect(shown(card, 'Tier')).toMatch(/is required/);
+});
+
 it('asks the create form for the required custom fields and sends them in attributes', async () => {
   const bodies: unknown[] = [];
   serve({

@@ -24,6 +24,10 @@ export function CustomerForm({ onCreated, onCancel }: { onCreated: (c: Customer)
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const [local, setLocal] = useState<FormErrors>(NO_ERRORS);
   const errs = local.message ? local : formErrors(error);
+  // Errors about inputs the form does not have (e.g. a custom field whose definition did not load) are listed with the message.
+  const inputs = new Set<string>([...Object.keys(v), ...requiredFields.map(errorPath)]);
+  const stray = Object.entries(errs.fields).filter(([k]) => !inputs.has(k));
+  const message = stray.length ? `${errs.message ?? ''} ${stray.map(([k, m]) => `${k}: ${m}`).join('; ')}`.trim() : errs.message;
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
 
   async function submit(e: FormEvent) {
@@ -58,7 +62,7 @@ export function CustomerForm({ onCreated, onCancel }: { onCreated: (c: Customer)
   return (
     <form onSubmit={submit} noValidate aria-labelledby="new-customer-title" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 id="new-customer-title" className="text-lg font-semibold">New customer</h2>
-      <FormError message={errs.message} />
+      <FormError message={message} />
       <div className="grid gap-3 sm:grid-cols-2">
         <TextField label="Name" required value={v.name} onChange={set('name')} error={errs.fields.name} autoFocus />
         <TextField label="E-mail" type="email" value={v.email} onChange={set('email')} error={errs.fields.email} />

@@ -69,7 +69,11 @@ export function InlineField({ label, value, display, editable, options, type = '
       <div className="flex items-start justify-between gap-2 border-b border-slate-100 py-2">
         <dt className="w-28 shrink-0 text-sm text-slate-600">{label}</dt>
         <dd className="flex min-w-0 flex-1 items-start justify-between gap-2 text-sm">
-          <span className="min-w-0 break-words">{display ?? (value || '—')}</span>
+          <span className="min-w-0 break-words">
+            {display ?? (value || '—')}
+            {/* A save of another field can be refused because of this one (e.g. a required custom field). */}
+            {error && <span className="block text-sm text-red-700">{error}</span>}
+          </span>
           {editable && (
             <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`}>
               Edit

@@ -43,6 +43,12 @@ export function parseOptions(text: string): string[] {
     .filter(Boolean);
 }
 
+/** What went wrong with a delete or restore: the API's message for the field it names, else the problem's. */
+function problemText(error: Parameters<typeof formErrors>[0]): string {
+  const e = formErrors(error);
+  return Object.values(e.fields)[0] ?? errorMessage(error);
+}
+
 /** The message for a field, wherever under it the API points (`options` or `options[2]`). */
 function fieldError(errs: FormErrors, name: string): string | undefined {
   return errs.fields[name] ?? Object.entries(errs.fields).find(([k]) => k.startsWith(`${name}[`) || k.startsWith(`${name}.`))?.[1];
@@ -312,8 +318,7 @@ function FieldRow({ f, deleted, onEdit, onDeleted, onRestored, editing }: { f: C
         </div>
         {error && (
           <p role="alert" className="mt-1 max-w-xs whitespace-normal text-sm text-red-700">
-            {errorMessage(error)}
-            {fieldError(formErrors(error), 'key') && `: ${fieldError(formErrors(error), 'key')}`}
+            {problemText(error)}
           </p>
         )}
       </td>
@@ -383,7 +388,7 @@ export function CustomFieldsSettings() {
                 variant="ghost"
                 onClick={() => {
                   const f = notice.undo;
-                  if (f) void restore({ id: f.id }).then((r) => setNotice({ text: 'error' in r ? `“${f.label}” could not be restored: ${errorMessage(r.error)}` : `Restored “${f.label}”.` }));
+                  if (f) void restore({ id: f.id }).then((r) => setNotice({ text: 'error' in r ? `“${f.label}” could not be restored: ${problemText(r.error)}` : `Restored “${f.label}”.` }));
                 }}
               >
                 Undo
