@@ -93,8 +93,8 @@ function ColumnChooser({ all, columns, setColumns }: { all: Column[]; columns: C
       </summary>
       <fieldset className="absolute right-0 z-10 mt-1 max-h-80 w-56 space-y-1 overflow-y-auto rounded-md border border-slate-200 bg-white p-3 shadow-lg">
         <legend className="sr-only">Visible columns</legend>
-        {all.map((c) => (
-          <label key={c.key} className="flex items-center gap-2 text-sm">
+        {all.map((c, i) => (
+          <label key={c.key} className={`flex items-center gap-2 text-sm ${c.field && !all[i - 1]?.field ? 'mt-2 border-t border-slate-200 pt-2' : ''}`}>
             <input
               type="checkbox"
               checked={columns.includes(c.key)}

@@ -150,11 +150,11 @@ function position(s: string): number | null {
   return s.trim() !== '' && Number.isInteger(n) ? n : null;
 }
 
-function NewField({ entity, onDone }: { entity: CustomFieldEntity; onDone: (f: CustomField | null) => void }) {
+function NewField({ entity, nextPosition, onDone }: { entity: CustomFieldEntity; nextPosition: number; onDone: (f: CustomField | null) => void }) {
   const [create, { isLoading, error }] = useCreateCustomFieldMutation();
   const [key, setKey] = useState('');
   const [keyTouched, setKeyTouched] = useState(false);
-  const [v, setV] = useState<Draft>({ label: '', field_type: 'text', options: '', currency: '', required: false, unique: false, position: '0' });
+  const [v, setV] = useState<Draft>({ label: '', field_type: 'text', options: '', currency: '', required: false, unique: false, position: String(nextPosition) });
   const errs = formErrors(error);
   const set = (patch: Partial<Draft>) => setV((x) => ({ ...x, ...patch }));
   async function submit(e: FormEvent) {
@@ -397,7 +397,7 @@ export function CustomFieldsSettings() {
           </>
         )}
       </div>
-      {adding && <NewField entity={entity} onDone={closeNew} />}
+      {adding && <NewField entity={entity} nextPosition={fields.reduce((m, f) => Math.max(m, f.position + 1), 0)} onDone={closeNew} />}
       {q.isLoading ? (
         <Loading label="Loading custom fields…" />
       ) : q.error ? (
