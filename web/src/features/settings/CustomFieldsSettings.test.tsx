@@ -153,7 +153,8 @@ it('deletes a field with an undo, and restores deleted ones from their list', as
   renderWithStore(<CustomFieldsSettings />);
   await user.click(await screen.findByRole('button', { name: 'Delete Nickname' }));
   expect(await screen.findByText('Deleted “Nickname”. Its values stay on the records.')).toBeInTheDocument();
-  await user.click(screen.getByRole('button', { name: 'Undo' }));
+  await vi.waitFor(() => expect(screen.getByRole('button', { name: 'Undo' })).toHaveFocus());
+  await user.keyboard('{Enter}');
   expect(await screen.findByText('Restored “Nickname”.')).toBeInTheDocument();
   expect(calls.filter((c) => !c.startsWith('GET'))).toEqual(['DELETE /api/v1/custom-fields/cf-nickname', 'POST /api/v1/custom-fields/cf-nickname/restore']);
 

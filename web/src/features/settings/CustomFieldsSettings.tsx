@@ -385,6 +385,7 @@ export function CustomFieldsSettings() {
             <span>{notice.text}</span>
             {notice.undo && (
               <Button
+                id={`${newId}-undo`}
                 variant="ghost"
                 onClick={() => {
                   const f = notice.undo;
@@ -432,6 +433,8 @@ export function CustomFieldsSettings() {
                   onDeleted={(d) => {
                     if (editing === d.id) setEditing(null);
                     setNotice({ text: `Deleted “${d.label}”. Its values stay on the records.`, undo: d });
+                    // The row goes away: the focus moves to the undo rather than to the page's start.
+                    setTimeout(() => document.getElementById(`${newId}-undo`)?.focus());
                   }}
                   onRestored={(r) => setNotice({ text: `Restored “${r.label}”.` })}
                 />,
