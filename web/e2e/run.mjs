@@ -460,8 +460,9 @@ await step('custom fields: an admin defines one, sets it on a customer page, see
   await page.waitForFunction(() => document.querySelector('tbody tr td a')?.textContent === 'Ada Lovelace');
   assert(new URL(page.url()).searchParams.get('sort') === 'cf.tier', 'sorted by the custom field');
   await page.getByRole('row', { name: /Ada Lovelace/ }).getByText('gold', { exact: true }).waitFor();
-  await page.getByText('Columns', { exact: true }).click();
+  // The chooser is still open.
   await page.getByRole('checkbox', { name: 'Tier' }).uncheck();
+  await page.getByText('Columns', { exact: true }).click();
   await page.getByRole('search', { name: 'Filter customers' }).getByLabel('Sort').selectOption('-created_at');
 });
 
