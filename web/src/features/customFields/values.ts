@@ -146,7 +146,7 @@ export function display(field: Pick<CustomField, 'field_type' | 'currency'>, v: 
       if (typeof v === 'number' && field.currency) return money(v, field.currency);
       break;
     case 'number':
-      if (typeof v === 'number') return v.toLocaleString();
+      if (typeof v === 'number') return v.toLocaleString(undefined, { maximumFractionDigits: 20 });
       break;
     case 'date':
       if (typeof v === 'string') return calendarDate(v);

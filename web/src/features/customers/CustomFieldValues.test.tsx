@@ -189,6 +189,7 @@ it('values: drafts and display per type', () => {
   expect(fromDraft(CHANNELS, toDraft(CHANNELS, ['post']))).toEqual({ ok: true, value: ['post'] });
   expect(fromDraft(CHANNELS, '')).toEqual({ ok: true, value: null });
   expect(display(SCORE, 'high')).toBe('high');
+  expect(display(SCORE, 3.14159)).toMatch(/^3[.,]14159$/);
   expect(display(TIER, null)).toBe('—');
   expect(display({ field_type: 'date', currency: null }, '2026-01-01')).toMatch(/2026/);
 });
