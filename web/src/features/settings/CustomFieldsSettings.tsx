@@ -347,7 +347,13 @@ export function CustomFieldsSettings() {
       actions={
         !adding &&
         !showDeleted && (
-          <Button id={newId} onClick={() => setAdding(true)}>
+          <Button
+            id={newId}
+            onClick={() => {
+              setAdding(true);
+              setNotice(null);
+            }}
+          >
             New field
           </Button>
         )
