@@ -149,6 +149,7 @@ it('shows a refusal caused by another field (a required one left empty) on that 
   expect(sent).toEqual([{ attributes: { ...VALUES, nickname: 'Countess!' } }]);
   expect(await within(card).findByText('is required')).toBeInTheDocument();
   expect(shown(card, 'Tier')).toMatch(/is required/);
+  expect(within(card).getByRole('button', { name: 'Edit tier' })).toHaveAccessibleDescription('is required');
 });
 
 it('asks the create form for the required custom fields and sends them in attributes', async () => {

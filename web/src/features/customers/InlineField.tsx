@@ -72,10 +72,14 @@ export function InlineField({ label, value, display, editable, options, type = '
           <span className="min-w-0 break-words">
             {display ?? (value || '—')}
             {/* A save of another field can be refused because of this one (e.g. a required custom field). */}
-            {error && <span className="block text-sm text-red-700">{error}</span>}
+            {error && (
+              <span id={`${id}-error`} className="block text-sm text-red-700">
+                {error}
+              </span>
+            )}
           </span>
           {editable && (
-            <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`}>
+            <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`} aria-describedby={error ? `${id}-error` : undefined}>
               Edit
             </button>
           )}
