@@ -439,12 +439,17 @@ await step('custom fields: an admin defines one, sets it on a customer page, see
   assert((await form.getByLabel('Key').getAttribute('aria-invalid')) === 'true', 'key marked invalid');
   await screen(page, '11b-settings-custom-fields');
   await form.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Edit Tier' }).click();
+  await page.getByRole('form', { name: /Edit “Tier”/ }).getByLabel('Options').waitFor();
+  assert((await axe(page, 'custom field edit form')) === 0, 'edit form passes axe');
+  await page.getByRole('button', { name: 'Cancel' }).click();
   const defs = await call('GET', '/api/v1/custom-fields?entity=customer', admin);
   assert(defs.data.length === 1 && defs.data[0].key === 'tier' && defs.data[0].options.join() === 'gold,silver', 'field stored');
 
   await page.goto(`/customers/${ada.id}`);
   await page.getByRole('button', { name: 'Edit tier' }).click();
   await page.getByRole('combobox', { name: 'Tier', exact: true }).selectOption('gold');
+  assert((await axe(page, 'custom value editor')) === 0, 'inline editor passes axe');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('button', { name: 'Edit tier' }).waitFor();
   const profile = page.getByRole('region', { name: 'Profile' });
