@@ -123,11 +123,14 @@ impl DashboardStore for Db {
         // Whole UTC days inside the window come from the rollup; the partial days at either
         // end (or the whole window, when it holds no whole day) are counted from the live rows.
         let mut f = Filter::default();
-        let (a, b) = (f.arg(Arg::Time(from)), f.arg(Arg::Time(to)));
-        let live = |f: &mut Filter, cond: String| {
+        // Live activities created in `[start, end)`, counted per owner and kind.
+        let live = |f: &mut Filter, start: Timestamp, end: Timestamp| {
+            let (a, b) = (f.arg(Arg::Time(start)), f.arg(Arg::Time(end)));
             let mut part = Filter {
                 args: std::mem::take(&mut f.args),
-                conds: vec![format!("a.deleted_at IS NULL AND ({cond})")],
+                conds: vec![format!(
+                    "a.deleted_at IS NULL AND a.created_at >= ${a} AND a.created_at < ${b}"
+                )],
             };
             part.scope(scope, "a");
             f.args = std::mem::take(&mut part.args);
@@ -137,21 +140,21 @@ impl DashboardStore for Db {
             )
         };
         let parts = match whole_days(from, to) {
-            None => vec![live(
-                &mut f,
-                format!("a.created_at >= ${a} AND a.created_at < ${b}"),
-            )],
+            None => vec![live(&mut f, from, to)],
             Some((first, end)) => {
-                let (d1, d2) = (f.arg(Arg::Time(first)), f.arg(Arg::Time(end)));
+                // One range per partial day, not one OR of both: each is then an index-only
+                // scan of `activities_volume`, where an OR becomes a bitmap scan that reads a
+                // heap page per activity (measured: 68 ms against 23 ms cold, 3M activities).
+                let mut parts = Vec::with_capacity(3);
+                if from < first {
+                    parts.push(live(&mut f, from, first));
+                }
+                if end < to {
+                    parts.push(live(&mut f, end, to));
+                }
                 let (k1, k2) = (
                     f.arg(Arg::Text(first.format("%Y-%m-%d").to_string())),
                     f.arg(Arg::Text(end.format("%Y-%m-%d").to_string())),
-                );
-                let edges = live(
-                    &mut f,
-                    format!(
-                        "(a.created_at >= ${a} AND a.created_at < ${d1}) OR (a.created_at >= ${d2} AND a.created_at < ${b})"
-                    ),
                 );
                 let mut rolled = Filter {
                     args: std::mem::take(&mut f.args),
@@ -159,13 +162,11 @@ impl DashboardStore for Db {
                 };
                 rolled.scope(scope, "r");
                 f.args = std::mem::take(&mut rolled.args);
-                vec![
-                    edges,
-                    format!(
-                        "SELECT r.owner_id, r.kind, r.activities AS n FROM rollup_activities r {}",
-                        rolled.where_clause()
-                    ),
-                ]
+                parts.push(format!(
+                    "SELECT r.owner_id, r.kind, r.activities AS n FROM rollup_activities r {}",
+                    rolled.where_clause()
+                ));
+                parts
             }
         };
         let sql = format!(

@@ -518,6 +518,8 @@ async fn activity_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
     let windows = [
         (day0 - Duration::days(1), day0 + Duration::days(6)), // whole days only
         (day0 + Duration::hours(3), day0 + Duration::hours(60)), // partial ends around whole days
+        (day0, day0 + Duration::hours(60)),                   // whole days, then a partial one
+        (day0 + Duration::hours(3), day0 + Duration::days(3)), // a partial day, then whole ones
         (day0 + Duration::hours(25), day0 + Duration::hours(40)), // inside one day
         (day0 + Duration::hours(20), day0 + Duration::hours(30)), // across midnight, no whole day
     ];
