@@ -8,6 +8,9 @@ import { json, me, serve, signedInStore } from '../../test/utils';
 import CustomerPage from './CustomerPage';
 import { CustomerForm } from './CustomerForm';
 
+// Whole screens driven through user-event: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 15_000 });
+
 afterEach(() => vi.unstubAllGlobals());
 
 const VALUES = { nickname: 'Countess', score: 42.5, since: '2025-03-09', vip: true, tier: 'gold', channels: ['email', 'post'], budget: 125000, source: 'conference' };
@@ -67,7 +70,7 @@ it('shows every custom value in the profile, formatted by type, and other attrib
   expect(shown(card, 'source')).toBe('conference');
 });
 
-it('edits a value with the input of its type and sends the whole attributes object', async () => {
+it('edits a value with the input of its type (one option, several options) and sends the whole attributes object', async () => {
   const { sent } = servePage(() => json(200, {}));
   const user = userEvent.setup();
   const card = await profile();
@@ -89,6 +92,12 @@ it('edits a value with the input of its type and sends the whole attributes obje
   await user.click(within(group).getByLabelText('email'));
   await user.click(within(card).getByRole('button', { name: 'Save' }));
   expect(sent[1]).toEqual({ attributes: { ...VALUES, tier: 'silver', channels: ['phone', 'post'] } });
+});
+
+it('edits an amount in major units of its currency, and clears a yes/no value', async () => {
+  const { sent } = servePage(() => json(200, {}));
+  const user = userEvent.setup();
+  const card = await profile();
 
   await user.click(within(card).getByRole('button', { name: 'Edit budget' }));
   const budget = within(card).getByLabelText('Budget');
@@ -96,14 +105,14 @@ it('edits a value with the input of its type and sends the whole attributes obje
   expect(budget).toHaveAccessibleDescription('EUR');
   await user.clear(budget);
   await user.type(budget, '99.5{Enter}');
-  expect(sent[2]).toEqual({ attributes: { ...VALUES, tier: 'silver', channels: ['phone', 'post'], budget: 9950 } });
+  expect(sent[0]).toEqual({ attributes: { ...VALUES, budget: 9950 } });
 
   await user.click(within(card).getByRole('button', { name: 'Edit vip' }));
   await user.selectOptions(within(card).getByLabelText('VIP'), '');
   await user.click(within(card).getByRole('button', { name: 'Save' }));
   // No value: the key leaves the attributes.
-  expect(sent[3]?.attributes).not.toHaveProperty('vip');
-  expect(sent[3]?.attributes).toHaveProperty('budget', 9950);
+  expect(sent[1]?.attributes).not.toHaveProperty('vip');
+  expect(sent[1]?.attributes).toHaveProperty('budget', 9950);
 });
 
 it('shows the 422 of the API next to the value it names, and catches unparsable numbers first', async () => {

@@ -4,6 +4,9 @@ import { customer, FIELDS, page } from '../customFields/testData';
 import { json, me, renderWithStore, serve } from '../../test/utils';
 import CustomersPage from './CustomersPage';
 
+// Whole screens driven through user-event: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 15_000 });
+
 afterEach(() => {
   vi.unstubAllGlobals();
   localStorage.clear();

@@ -4,6 +4,9 @@ import { BUDGET, field, FIELDS, NICKNAME, page, TIER } from '../customFields/tes
 import { json, renderWithStore, serve } from '../../test/utils';
 import { changes, CustomFieldsSettings, parseOptions, suggestKey } from './CustomFieldsSettings';
 
+// Whole screens driven through user-event: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 15_000 });
+
 afterEach(() => vi.unstubAllGlobals());
 
 function problem(status: number, code: string, errors: { field: string; code: string; message: string }[]) {
