@@ -1,7 +1,8 @@
 //! Dashboard queries. Revenue and new customers read the rollups of migration 0005 (a few rows
 //! per owner and month or day), activity volume the rollup of migration 0016 for whole days plus
-//! the live rows of the partial days at the window's ends; pipeline totals and top customers
-//! read covering indexes of the live rows. Each takes the caller's scope as a condition on owner and team.
+//! the live rows of the partial days at the window's ends, pipeline totals the rollup of
+//! migration 0018 (live deals per stage, currency, owner and team); top customers read the
+//! per-customer revenue through its index. Each takes the caller's scope as a condition on owner and team.
 
 use crate::query::Filter;
 use crate::rows::{Arg, bind_args};
@@ -92,13 +93,14 @@ impl DashboardStore for Db {
         scope: Scope,
         pipeline: PipelineId,
     ) -> CoreResult<Vec<StageCurrencyTotal>> {
+        // From the rollup of migration 0018 (live deals per stage, currency, owner and team).
         let mut f = Filter::default();
         let p = f.arg(Arg::Uuid(pipeline.0));
-        f.cond(format!("d.pipeline_id = ${p} AND d.deleted_at IS NULL"));
-        f.scope(scope, "d");
+        f.cond(format!("r.pipeline_id = ${p}"));
+        f.scope(scope, "r");
         let sql = format!(
-            "SELECT d.stage_id, d.currency, count(*), CAST(sum(d.value) AS BIGINT) FROM deals d {} \
-             GROUP BY d.stage_id, d.currency",
+            "SELECT r.stage_id, r.currency, CAST(sum(r.deals) AS BIGINT), CAST(sum(r.value) AS BIGINT) \
+             FROM rollup_deals r {} GROUP BY r.stage_id, r.currency HAVING sum(r.deals) <> 0",
             f.where_clause()
         );
         let rows: Vec<(Uuid, String, i64, i64)> = self.grouped(sql, &f).await?;
