@@ -3342,5 +3342,5 @@ export const {
 } = injectedRtkApi;
 
 // Runtime lists of the enums named in openapi-config.cjs (`runtimeEnums`).
-export const customFieldEntityValues: readonly CustomFieldEntity[] = ["customer"];
+export const customFieldEntityValues: readonly CustomFieldEntity[] = ["customer","deal","product"];
 export const fieldTypeValues: readonly FieldType[] = ["text","number","date","boolean","select","multi_select","currency"];
