@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::future::Future;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
@@ -339,9 +339,7 @@ impl LocalCache {
 
     /// The shard and generation stripe of a key.
     fn place(&self, key: &RecordKey) -> (usize, usize) {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        let h = h.finish() as usize;
+        let h = self.hasher.hash_one(key) as usize;
         (h % SHARDS, (h / SHARDS) % STRIPES)
     }
 
@@ -371,12 +369,16 @@ impl RecordCache for LocalCache {
         let now = Instant::now();
         self.with_shard(shard, |sh| {
             if let Some(&i) = sh.map.get(&key) {
-                match &mut sh.slots[i] {
+                let live = match sh.slots[i].as_mut() {
                     Some(s) if s.expires > now => {
                         s.used = true;
-                        return Cached::Hit(s.value.clone());
+                        Some(s.value.clone())
                     }
-                    _ => sh.remove(&key),
+                    _ => None,
+                };
+                match live {
+                    Some(v) => return Cached::Hit(v),
+                    None => sh.remove(&key),
                 }
             }
             Cached::Miss(Some(FillToken {
