@@ -156,7 +156,12 @@ impl Records {
 
     /// The record `kind`/`id`, from the cache or else from `load` (the store), which then
     /// fills the cache. `None` (not in the store) is not cached.
-    pub async fn read<T, F, Fut>(&self, kind: RecordKind, id: Uuid, load: F) -> CoreResult<Option<T>>
+    pub async fn read<T, F, Fut>(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        load: F,
+    ) -> CoreResult<Option<T>>
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -354,7 +359,9 @@ impl LocalCache {
 
     /// Entries held now.
     pub fn len(&self) -> usize {
-        (0..SHARDS).map(|s| self.with_shard(s, |sh| sh.map.len())).sum()
+        (0..SHARDS)
+            .map(|s| self.with_shard(s, |sh| sh.map.len()))
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -506,7 +513,10 @@ mod tests {
         for n in 0..1000 {
             fill(&c, key(n), "v").await;
             // Key 0 is read after every fill: CLOCK keeps it.
-            assert!(matches!(c.get(key(0)).await, Cached::Hit(_)), "lost key 0 at {n}");
+            assert!(
+                matches!(c.get(key(0)).await, Cached::Hit(_)),
+                "lost key 0 at {n}"
+            );
         }
         assert!(c.len() <= SHARDS * 4, "{} entries", c.len());
     }
@@ -549,6 +559,12 @@ mod tests {
             assert!(v.is_none());
         }
         assert_eq!(loads.load(std::sync::atomic::Ordering::Relaxed), 4);
-        assert!(!Records::local(CacheSettings { ttl: Duration::ZERO, max_entries: 10 }).enabled());
+        assert!(
+            !Records::local(CacheSettings {
+                ttl: Duration::ZERO,
+                max_entries: 10
+            })
+            .enabled()
+        );
     }
 }

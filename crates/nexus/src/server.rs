@@ -80,8 +80,7 @@ async fn open_with(
         None => None,
     };
     let policy = policy(cfg);
-    let records =
-        records.unwrap_or_else(|| nexus_core::cache::Records::local(policy.record_cache));
+    let records = records.unwrap_or_else(|| nexus_core::cache::Records::local(policy.record_cache));
     let services = Services::with_cache(
         store,
         nexus_core::bus::EventBus::default(),
@@ -167,12 +166,10 @@ pub async fn serve(cfg: Config) -> Result<()> {
     };
     // With Redis the record cache is shared by every instance; without, each has its own.
     let records = (cluster.enabled() && cfg.cache_ttl_secs > 0).then(|| {
-        nexus_core::cache::Records::new(Arc::new(
-            nexus_api::record_cache::RedisRecordCache::new(
-                cluster.clone(),
-                Duration::from_secs(cfg.cache_ttl_secs),
-            ),
-        ))
+        nexus_core::cache::Records::new(Arc::new(nexus_api::record_cache::RedisRecordCache::new(
+            cluster.clone(),
+            Duration::from_secs(cfg.cache_ttl_secs),
+        )))
     });
     let (services, db) = open_with(&cfg, cfg.ai_url.as_deref(), records).await?;
     let boot = bootstrap(&services, &cfg).await?;
