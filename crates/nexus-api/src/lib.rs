@@ -104,7 +104,7 @@ pub fn router(state: AppState) -> Router {
 /// A builder of outgoing HTTP clients (webhooks, the AI service). reqwest is built without a
 /// crypto provider of its own: this installs ring first (an error only means a provider is
 /// installed already).
-pub(crate) fn http_client() -> reqwest::ClientBuilder {
+pub fn http_client() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
