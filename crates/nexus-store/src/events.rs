@@ -35,6 +35,40 @@ macro_rules! insert_event {
     }};
 }
 
+/// Writes a batch of background changes (AI segments, sentiments), each with its event, in one
+/// transaction, skipping any record changed since it was read: `$sql` is an `UPDATE … WHERE
+/// id = … AND version = <expected> AND deleted_at IS NULL`, and `|query, record, expected|
+/// binds` binds one change to it (expanded once per backend). Evaluates to how many were written.
+macro_rules! write_unless_changed {
+    ($db:expr, $what:literal, $changes:expr, $events:expr, $sql:expr,
+     |$q:ident, $r:ident, $e:ident| $bind:expr) => {{
+        let (changes, events) = ($changes, $events);
+        if changes.len() != events.len() {
+            return Err(nexus_core::error::CoreError::Internal(
+                concat!($what, ": one event per change").into(),
+            ));
+        }
+        let mut written: u64 = 0;
+        $crate::with_pool!($db, write, pool => {
+            let mut tx = pool.begin().await.map_err($crate::db_err)?;
+            for (($r, $e), ev) in changes.iter().zip(events) {
+                let $q = sqlx::query($sql);
+                let done = $bind
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::db_err)?;
+                if done.rows_affected() == 1 {
+                    $crate::insert_event!(tx, ev);
+                    written += 1;
+                }
+            }
+            tx.commit().await.map_err($crate::db_err)?;
+        });
+        written
+    }};
+}
+pub(crate) use write_unless_changed;
+
 impl Db {
     pub(crate) async fn entity_events(
         &self,

@@ -77,16 +77,15 @@ pub(crate) fn signup_counts<'a>(
     counts
 }
 
-/// Applies signup deltas on a transaction.
-macro_rules! bump_signups {
-    ($tx:expr, $deltas:expr) => {{
-        for ((day, owner, team), n) in $deltas {
-            if n != 0 {
-                sqlx::query($crate::rollups::BUMP_SIGNUPS)
-                    .bind(day)
-                    .bind(owner)
-                    .bind(team)
-                    .bind(n)
+/// Applies rollup deltas on a transaction: `$sql` upserts one row, bound with the key's parts
+/// then the measures; `(key parts…), pattern => measures…` names them. Zero deltas are skipped.
+macro_rules! bump_rollup {
+    ($tx:expr, $sql:expr, $deltas:expr, ($($k:ident),+), $vp:pat => $($v:ident),+) => {{
+        for (($($k),+), $vp) in $deltas {
+            if $($v != 0)||+ {
+                sqlx::query($sql)
+                    $(.bind($k))+
+                    $(.bind($v))+
                     .execute(&mut *$tx)
                     .await
                     .map_err($crate::db_err)?;
@@ -94,7 +93,56 @@ macro_rules! bump_signups {
         }
     }};
 }
+pub(crate) use bump_rollup;
+
+/// Applies signup deltas on a transaction.
+macro_rules! bump_signups {
+    ($tx:expr, $deltas:expr) => {
+        $crate::rollups::bump_rollup!($tx, $crate::rollups::BUMP_SIGNUPS, $deltas, (day, owner, team), n => n)
+    };
+}
 pub(crate) use bump_signups;
+
+/// What a rollup row adds up: a count, or a count and an amount.
+pub(crate) trait Measure: Copy {
+    fn minus(self, other: Self) -> Self;
+    fn negated(self) -> Self;
+}
+
+impl Measure for i64 {
+    fn minus(self, other: Self) -> Self {
+        self - other
+    }
+    fn negated(self) -> Self {
+        -self
+    }
+}
+
+impl Measure for (i64, i64) {
+    fn minus(self, other: Self) -> Self {
+        (self.0 - other.0, self.1 - other.1)
+    }
+    fn negated(self) -> Self {
+        (-self.0, -self.1)
+    }
+}
+
+/// The rollup deltas of replacing a record that counted `old` under its key (`None`: it did not
+/// count, being absent or deleted) by one that counts `new`: one delta when the key stays, else
+/// the old row's subtraction and the new row's addition.
+pub(crate) fn replace_deltas<K: PartialEq, V: Measure>(
+    old: Option<(K, V)>,
+    new: Option<(K, V)>,
+) -> Vec<(K, V)> {
+    match (old, new) {
+        (Some((ko, vo)), Some((kn, vn))) if ko == kn => vec![(kn, vn.minus(vo))],
+        (old, new) => old
+            .map(|(k, v)| (k, v.negated()))
+            .into_iter()
+            .chain(new)
+            .collect(),
+    }
+}
 
 /// Runs one of [`revenue_sql`]'s statements for customer `$customer` on a transaction.
 macro_rules! move_revenue {
@@ -132,20 +180,10 @@ pub(crate) fn activity_deltas(
     old: Option<(ActivityKey, bool)>,
     new: &nexus_core::activity::Activity,
 ) -> Vec<(ActivityKey, i64)> {
-    let mut out: Vec<(ActivityKey, i64)> = Vec::with_capacity(2);
-    if let Some((key, true)) = old {
-        out.push((key, -1));
-    }
-    if new.deleted_at.is_none() {
-        let key = activity_key(new);
-        match out.iter().position(|(k, _)| *k == key) {
-            Some(i) => {
-                out.remove(i);
-            }
-            None => out.push((key, 1)),
-        }
-    }
-    out
+    replace_deltas(
+        old.filter(|(_, live)| *live).map(|(k, _)| (k, 1)),
+        new.deleted_at.is_none().then(|| (activity_key(new), 1)),
+    )
 }
 
 /// `$1`-scoped subtraction of the live activities a customer erasure deletes (`$1` the customer,
@@ -172,20 +210,51 @@ pub(crate) fn unroll_erased_activities_sql(sqlite: bool) -> &'static str {
 
 /// Applies activity deltas on a transaction.
 macro_rules! bump_activities {
-    ($tx:expr, $deltas:expr) => {{
-        for ((day, owner, team, kind), n) in $deltas {
-            if n != 0 {
-                sqlx::query($crate::rollups::BUMP_ACTIVITIES)
-                    .bind(day)
-                    .bind(owner)
-                    .bind(team)
-                    .bind(kind)
-                    .bind(n)
-                    .execute(&mut *$tx)
-                    .await
-                    .map_err($crate::db_err)?;
-            }
-        }
-    }};
+    ($tx:expr, $deltas:expr) => {
+        $crate::rollups::bump_rollup!($tx, $crate::rollups::BUMP_ACTIVITIES, $deltas, (day, owner, team, kind), n => n)
+    };
 }
 pub(crate) use bump_activities;
+
+/// Adds `$6` deals worth `$7` to pipeline `$1`, stage `$2`, currency `$3`, owner `$4` and team
+/// `$5` (migration 0018).
+pub(crate) const BUMP_DEALS: &str = "INSERT INTO rollup_deals (pipeline_id, stage_id, currency, owner_id, team_id, deals, value) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id) DO UPDATE SET \
+     deals = rollup_deals.deals + excluded.deals, value = rollup_deals.value + excluded.value";
+
+/// The rollup key of a deal: pipeline, stage, currency, owner and team (nil for none).
+pub(crate) type DealKey = (uuid::Uuid, uuid::Uuid, &'static str, uuid::Uuid, uuid::Uuid);
+
+/// What a deal adds to the pipeline rollup: `None` when deleted, else its key with one deal and
+/// its value.
+pub(crate) fn deal_count(d: &nexus_core::deal::Deal) -> Option<(DealKey, (i64, i64))> {
+    d.deleted_at.is_none().then(|| {
+        (
+            (
+                d.pipeline_id.0,
+                d.stage_id.0,
+                d.currency.as_str(),
+                d.owner_id.0,
+                d.team_id.map_or(uuid::Uuid::nil(), |t| t.0),
+            ),
+            (1, d.value),
+        )
+    })
+}
+
+/// Subtraction of the live deals a customer erasure deletes (`$1` the customer, `$2` the nil
+/// UUID), grouped into their rollup rows (the same SQL on both backends).
+pub(crate) const UNROLL_ERASED_DEALS: &str = "INSERT INTO rollup_deals (pipeline_id, stage_id, currency, owner_id, team_id, deals, value) \
+     SELECT d.pipeline_id, d.stage_id, d.currency, d.owner_id, coalesce(d.team_id, $2), -count(*), -CAST(sum(d.value) AS BIGINT) \
+     FROM deals d WHERE d.deleted_at IS NULL AND d.customer_id = $1 \
+     GROUP BY 1, 2, 3, 4, 5 \
+     ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id) DO UPDATE SET \
+     deals = rollup_deals.deals + excluded.deals, value = rollup_deals.value + excluded.value";
+
+/// Applies pipeline deltas on a transaction.
+macro_rules! bump_deals {
+    ($tx:expr, $deltas:expr) => {
+        $crate::rollups::bump_rollup!($tx, $crate::rollups::BUMP_DEALS, $deltas, (pipeline, stage, currency, owner, team), (n, value) => n, value)
+    };
+}
+pub(crate) use bump_deals;

@@ -3320,3 +3320,7 @@ export const {
   useRestoreWebhookMutation,
   useRotateWebhookSecretMutation,
 } = injectedRtkApi;
+
+// Runtime lists of the enums named in openapi-config.cjs (`runtimeEnums`).
+export const customFieldEntityValues: readonly CustomFieldEntity[] = ["customer"];
+export const fieldTypeValues: readonly FieldType[] = ["text","number","date","boolean","select","multi_select","currency"];

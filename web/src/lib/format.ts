@@ -3,7 +3,8 @@
 
 const digitsCache = new Map<string, number>();
 
-function fractionDigits(currency: string): number {
+/** Digits after the decimal point of an ISO 4217 currency (2 for EUR, 0 for JPY). */
+export function fractionDigits(currency: string): number {
   let d = digitsCache.get(currency);
   if (d === undefined) {
     try {

@@ -116,12 +116,37 @@ fn elapsed_ms(t: Instant) -> i64 {
 
 /// A stable pseudo-random number of an id, for deterministic samples and splits.
 fn bucket(id: &uuid::Uuid, modulo: u64) -> u64 {
-    let b = id.as_bytes();
+    id_hash(id) % modulo
+}
+
+/// FNV-1a of the id's bytes: a stable, well-spread key for deterministic sampling.
+fn id_hash(id: &uuid::Uuid) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for x in b {
+    for x in id.as_bytes() {
         h = (h ^ u64::from(*x)).wrapping_mul(0x0100_0000_01b3);
     }
-    h % modulo
+    h
+}
+
+/// Hold-out flags for a stratified one-in-`every` split: within each class, examples in hash
+/// order of their id, every `every`-th one (starting with the first) is held out, so each class
+/// with at least two examples lands on both sides and the hold-out keeps the class balance.
+/// Deterministic: the same ids always split the same way.
+fn stratified_holdout(examples: &[(uuid::Uuid, bool)], every: usize) -> Vec<bool> {
+    let mut held = vec![false; examples.len()];
+    for class in [false, true] {
+        let mut members: Vec<usize> = (0..examples.len())
+            .filter(|&i| examples[i].1 == class)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        members.sort_by_key(|&i| (id_hash(&examples[i].0), examples[i].0));
+        for (rank, i) in members.into_iter().enumerate() {
+            held[i] = rank % every == 0;
+        }
+    }
+    held
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> CoreResult<T> {
@@ -914,8 +939,16 @@ fn fit_win(
             activities: d.activities as f64,
             owner_win_rate,
         };
-        rows.push((features, d.won, bucket(&d.id.0, 5) == 0));
+        rows.push((features, d.won, d.id.0));
     }
+    // Stratified, so the hold-out always holds won and lost deals when both exist (a hold-out of
+    // one class has no AUC).
+    let held = stratified_holdout(&rows.iter().map(|r| (r.2, r.1)).collect::<Vec<_>>(), 5);
+    let rows: Vec<_> = rows
+        .into_iter()
+        .zip(held)
+        .map(|((f, won, _), h)| (f, won, h))
+        .collect();
     let train: Vec<(nexus_ai::win::DealFeatures, bool)> =
         rows.iter().filter(|r| !r.2).map(|r| (r.0, r.1)).collect();
     let test: Vec<&(nexus_ai::win::DealFeatures, bool, bool)> =
@@ -968,4 +1001,52 @@ fn fit_win(
         rows: train.len(),
         fit_ms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stratified_holdout;
+
+    fn ids(n: usize, won_every: usize) -> Vec<(uuid::Uuid, bool)> {
+        (0..n)
+            .map(|i| {
+                (
+                    uuid::Uuid::from_u128(i as u128 * 7919 + 1),
+                    i % won_every == 0,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_win_holdout_holds_both_classes_in_proportion() {
+        // 3 won among 40: an unstratified one-in-five split can miss every won deal.
+        for (n, won_every) in [(40, 13), (12, 6), (1000, 3)] {
+            let ex = ids(n, won_every);
+            let held = stratified_holdout(&ex, 5);
+            for class in [false, true] {
+                let members = ex.iter().filter(|e| e.1 == class).count();
+                let out = ex
+                    .iter()
+                    .zip(&held)
+                    .filter(|(e, h)| e.1 == class && **h)
+                    .count();
+                assert!(
+                    out >= 1 && out < members,
+                    "{n}/{won_every} class {class}: {out} of {members}"
+                );
+                assert_eq!(out, members.div_ceil(5), "{n}/{won_every} class {class}");
+            }
+            assert_eq!(held, stratified_holdout(&ex, 5), "deterministic");
+        }
+    }
+
+    #[test]
+    fn a_class_of_one_stays_in_training() {
+        let ex = vec![
+            (uuid::Uuid::from_u128(1), true),
+            (uuid::Uuid::from_u128(2), false),
+        ];
+        assert_eq!(stratified_holdout(&ex, 5), vec![false, false]);
+    }
 }

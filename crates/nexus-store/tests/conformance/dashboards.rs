@@ -4,7 +4,9 @@
 //! activity volume (rollup for whole days + live rows at the window's ends) equals a count of
 //! the live activities after every kind of write, for windows with and without whole days.
 
-use crate::crm_fixtures::{activity, add_activity, add_deal, add_pipeline, deal, pipeline};
+use crate::crm_fixtures::{
+    activity, add_activity, add_deal, add_pipeline, deal, deal_event, move_deal, pipeline,
+};
 
 use crate::fixtures::{
     add_customers, add_product, add_team, add_user, all_transactions, bulk_load,
@@ -31,6 +33,7 @@ conformance!(
     signups_follow_creates_deletes_restores_and_reassignment,
     pipeline_activity_and_top_customer_figures_honour_scope,
     activity_rollup_follows_every_kind_of_write,
+    pipeline_rollup_follows_every_kind_of_write,
 );
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -518,6 +521,8 @@ async fn activity_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
     let windows = [
         (day0 - Duration::days(1), day0 + Duration::days(6)), // whole days only
         (day0 + Duration::hours(3), day0 + Duration::hours(60)), // partial ends around whole days
+        (day0, day0 + Duration::hours(60)),                   // whole days, then a partial one
+        (day0 + Duration::hours(3), day0 + Duration::days(3)), // a partial day, then whole ones
         (day0 + Duration::hours(25), day0 + Duration::hours(40)), // inside one day
         (day0 + Duration::hours(20), day0 + Duration::hours(30)), // across midnight, no whole day
     ];
@@ -593,4 +598,161 @@ async fn activity_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
     );
     acts.retain(|a| a.customer_id != c1.id);
     check(&*s, &acts, &windows, &scopes, "erased").await;
+}
+
+/// Pipeline totals per (stage, currency) as the rollup reports them for `scope`.
+async fn board(
+    s: &dyn Store,
+    scope: Scope,
+    p: nexus_core::ids::PipelineId,
+) -> BTreeMap<(uuid::Uuid, String), (i64, i64)> {
+    s.pipeline_totals(scope, p)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                (t.stage_id.0, t.currency.as_str().to_owned()),
+                (t.deals, t.value),
+            )
+        })
+        .collect()
+}
+
+/// The same totals counted from the deals themselves.
+fn board_expected(
+    deals: &[nexus_core::deal::Deal],
+    scope: Scope,
+) -> BTreeMap<(uuid::Uuid, String), (i64, i64)> {
+    let mut out = BTreeMap::new();
+    for d in deals.iter().filter(|d| d.deleted_at.is_none()) {
+        let visible = match scope {
+            Scope::All => true,
+            Scope::Team {
+                team_id: Some(t),
+                user_id,
+            } => d.team_id == Some(t) || d.owner_id == user_id,
+            Scope::Team {
+                team_id: None,
+                user_id,
+            } => d.owner_id == user_id,
+        };
+        if visible {
+            let e = out
+                .entry((d.stage_id.0, d.currency.as_str().to_owned()))
+                .or_insert((0, 0));
+            (e.0, e.1) = (e.0 + 1, e.1 + d.value);
+        }
+    }
+    out
+}
+
+async fn pipeline_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
+    use nexus_core::deal::{Deal, Placement};
+    use nexus_core::store::DealWrite;
+    let team = add_team(&*s, "North").await;
+    let (ann, bob) = (add_user(&*s, Some(team)).await, add_user(&*s, None).await);
+    let (c1, c2) = (customer(ann, "First"), customer(bob, "Second"));
+    add_customers(&*s, &[c1.clone(), c2.clone()]).await;
+    let p = pipeline("Board", &["One", "Two", "Three"]);
+    add_pipeline(&*s, &p).await;
+    let mut deals: Vec<Deal> = Vec::new();
+    for i in 0..9 {
+        let (c, owner) = if i % 3 == 0 {
+            (c2.id, bob)
+        } else {
+            (c1.id, ann)
+        };
+        let mut d = deal(&p, c, owner, &format!("Deal {i}"));
+        d.value = 1000 * (i + 1);
+        d.currency = Currency::parse(if i % 4 == 0 { "USD" } else { "EUR" }).unwrap();
+        d.team_id = (owner == ann).then_some(team);
+        d.stage_id = p.stages[i as usize % 3].id;
+        deals.push(add_deal(&*s, &d).await);
+    }
+    let scopes = [
+        Scope::All,
+        team_scope(Some(team), ann),
+        team_scope(None, bob),
+    ];
+    async fn check(
+        s: &dyn Store,
+        p: &nexus_core::pipeline::Pipeline,
+        deals: &[Deal],
+        scopes: &[Scope],
+        step: &str,
+    ) {
+        for &scope in scopes {
+            assert_eq!(
+                board(s, scope, p.id).await,
+                board_expected(deals, scope),
+                "{step}: {scope:?}"
+            );
+        }
+    }
+    check(&*s, &p, &deals, &scopes, "created").await;
+    assert_eq!(
+        board(&*s, Scope::All, p.id)
+            .await
+            .values()
+            .map(|v| v.0)
+            .sum::<i64>(),
+        9
+    );
+
+    // Edits that move a deal between rollup rows or change its value; a stale version changes
+    // nothing.
+    async fn edit(s: &dyn Store, deals: &mut [Deal], i: usize, f: impl FnOnce(&mut Deal)) {
+        let before = deals[i].clone();
+        let mut d = before.clone();
+        d.version += 1;
+        d.updated_at = before.updated_at + Duration::seconds(1);
+        f(&mut d);
+        let ev = deal_event("updated");
+        let write = |d| DealWrite {
+            deal: d,
+            expected_version: before.version,
+            placement: None,
+            stage_change: None,
+            event: &ev,
+        };
+        let stored = s
+            .update_deal(write(&d))
+            .await
+            .unwrap()
+            .expect("current version");
+        assert!(s.update_deal(write(&d)).await.unwrap().is_none());
+        deals[i] = stored;
+    }
+    edit(&*s, &mut deals, 1, |d| d.value += 250).await;
+    edit(&*s, &mut deals, 2, |d| {
+        d.currency = Currency::parse("USD").unwrap()
+    })
+    .await;
+    edit(&*s, &mut deals, 4, |d| {
+        d.owner_id = bob;
+        d.team_id = None;
+    })
+    .await;
+    edit(&*s, &mut deals, 5, |d| d.deleted_at = Some(d.updated_at)).await;
+    edit(&*s, &mut deals, 7, |d| d.deleted_at = Some(d.updated_at)).await;
+    edit(&*s, &mut deals, 7, |d| d.deleted_at = None).await;
+    edit(&*s, &mut deals, 8, |d| d.title = "Renamed".into()).await;
+    let moved = move_deal(&*s, &deals[0], p.stages[2].id, Placement::Bottom)
+        .await
+        .unwrap()
+        .expect("current version");
+    deals[0] = moved;
+    check(&*s, &p, &deals, &scopes, "edited").await;
+
+    // Erasing a customer deletes its deals, and they leave the totals.
+    let erased = next_version(&c1, |c| c.name = "Erased".into());
+    let ev = updated_event(&c1, &erased);
+    assert!(
+        s.erase_customer(&erased, c1.version, None, &ev)
+            .await
+            .unwrap()
+    );
+    deals.retain(|d| d.customer_id != c1.id);
+    check(&*s, &p, &deals, &scopes, "erased").await;
 }

@@ -222,3 +222,98 @@ async fn rollups_are_backfilled(db: Db) {
         .unwrap();
     assert_eq!((jan[0].revenue, jan[0].purchases), (2200, 3));
 }
+
+mod deal_rollup_is_backfilled {
+    use crate::harness::{Backend, run_unmigrated};
+
+    #[tokio::test]
+    async fn sqlite() {
+        run_unmigrated(Backend::Sqlite, super::deal_rollup_is_backfilled).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        run_unmigrated(Backend::Postgres, super::deal_rollup_is_backfilled).await;
+    }
+}
+
+/// 0016 → 0018 (pipeline rollup): the totals of the deals already there are filled in, deleted
+/// deals left out, and later writes keep them up.
+async fn deal_rollup_is_backfilled(db: Db) {
+    use crate::crm_fixtures::pipeline;
+    use nexus_core::auth::Scope;
+    migrate_to(&db, 16).await;
+    let rows = foundation_rows();
+    insert_foundation(&db, &rows).await;
+    let p = pipeline("Old board", &["One", "Two"]);
+    let owner = rows.person.owner_id;
+    // (stage, value, deleted)
+    let old = [
+        (0, 1000_i64, false),
+        (0, 2500, false),
+        (1, 400, false),
+        (1, 9999, true),
+    ];
+    let mut deals = Vec::new();
+    for (stage, value, deleted) in old {
+        let mut d = deal(&p, rows.person.id, owner, "Old deal");
+        d.stage_id = p.stages[stage].id;
+        d.value = value;
+        d.deleted_at = deleted.then_some(d.created_at);
+        deals.push(d);
+    }
+    macro_rules! fill {
+        ($pool:expr) => {{
+            sqlx::query("INSERT INTO pipelines (id, name, is_default, version, created_at, updated_at, deleted_at) VALUES ($1, $2, false, 1, $3, $3, NULL)")
+                .bind(p.id.0).bind(&p.name).bind(p.created_at).execute($pool).await.unwrap();
+            for (i, s) in p.stages.iter().enumerate() {
+                sqlx::query("INSERT INTO pipeline_stages (id, pipeline_id, position, name, probability, kind, archived_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)")
+                    .bind(s.id.0).bind(p.id.0).bind(i as i32).bind(&s.name).bind(i32::from(s.probability)).bind(s.kind.as_str())
+                    .execute($pool).await.unwrap();
+            }
+            for (i, d) in deals.iter().enumerate() {
+                sqlx::query("INSERT INTO deals (id, title, title_norm, customer_id, value, currency, pipeline_id, stage_id, status, lost_reason, \
+                     owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', NULL, $9, NULL, NULL, NULL, $10, 1, $11, $11, $12)")
+                    .bind(d.id.0).bind(&d.title).bind(d.title.to_lowercase()).bind(d.customer_id.0).bind(d.value)
+                    .bind(d.currency.as_str()).bind(p.id.0).bind(d.stage_id.0).bind(d.owner_id.0).bind(i as i64 * 1024)
+                    .bind(d.created_at).bind(d.deleted_at)
+                    .execute($pool).await.unwrap();
+            }
+        }};
+    }
+    match &db {
+        Db::Sqlite { writer, .. } => fill!(writer.inner()),
+        Db::Postgres(pool) => fill!(pool.inner()),
+    }
+
+    db.migrate().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(db.clone());
+    async fn totals(
+        store: &dyn Store,
+        p: &nexus_core::pipeline::Pipeline,
+    ) -> Vec<(usize, i64, i64)> {
+        let mut t: Vec<(usize, i64, i64)> = store
+            .pipeline_totals(Scope::All, p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                let stage = p.stages.iter().position(|s| s.id == t.stage_id).unwrap();
+                (stage, t.deals, t.value)
+            })
+            .collect();
+        t.sort();
+        t
+    }
+    assert_eq!(
+        totals(&*store, &p).await,
+        vec![(0, 2, 3500), (1, 1, 400)],
+        "the deleted deal does not count"
+    );
+    let mut d = deal(&p, rows.person.id, owner, "New deal");
+    d.stage_id = p.stages[1].id;
+    d.value = 600;
+    add_deal(&*store, &d).await;
+    assert_eq!(totals(&*store, &p).await, vec![(0, 2, 3500), (1, 2, 1000)]);
+}

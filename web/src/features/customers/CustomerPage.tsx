@@ -1,7 +1,7 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
 // change answers 412 instead of being overwritten), AI insights, revenue figures, activities
 // (with their sentiment) with quick logging, deals and transactions.
-import { useRef, useState } from 'react';
+import { Fragment, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
   useCustomerAggregatesQuery,
@@ -13,6 +13,7 @@ import {
   useUpdateCustomerMutation,
   type Customer,
   type CustomerUpdate,
+  type CustomField,
 } from '../../app/api';
 import { useAppSelector } from '../../app/hooks';
 import { Badge, Card, Empty, ErrorState, FormError, Loading, ScrollRegion } from '../../components/ui';
@@ -22,6 +23,8 @@ import { SegmentBadge, SentimentBadge } from '../ai/badges';
 import { InsightsPanel } from '../ai/InsightsPanel';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
+import { CustomValueInput, useCustomFields } from '../customFields/CustomValueInput';
+import { attributesOf, display, errorPath, fromDraft, toDraft, withValue } from '../customFields/values';
 import { parseTags, STATUSES } from './CustomerForm';
 import { InlineField } from './InlineField';
 import { QuickLog } from './QuickLog';
@@ -61,6 +64,19 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
   }
 
   const text = (v: string) => (v.trim() === '' ? null : v.trim());
+  const custom = useCustomFields('customer');
+  const attrs = attributesOf(customer);
+  const defined = new Set(custom.fields.map((f) => f.key));
+  const others = Object.entries(attrs).filter(([k]) => !defined.has(k));
+  async function saveValue(f: CustomField, draft: string): Promise<boolean> {
+    const parsed = fromDraft(f, draft);
+    if (!parsed.ok) {
+      setErrs({ ...NO_ERRORS, fields: { [errorPath(f)]: parsed.error } });
+      return false;
+    }
+    // A PATCH replaces `attributes` as a whole: the other values go along unchanged.
+    return save({ attributes: withValue(attrs, f.key, parsed.value) });
+  }
   return (
     <Card title="Profile">
       <FormError message={errs.message} />
@@ -83,7 +99,21 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
           onSave={(v) => save({ status: v as Customer['status'] })}
         />
         <InlineField label="Tags" value={customer.tags.join(', ')} editable={editable} onEdit={onEdit} error={errs.fields.tags} onSave={(v) => save({ tags: parseTags(v) })} />
+        {custom.fields.map((f) => (
+          <InlineField
+            key={f.id}
+            label={f.label}
+            value={toDraft(f, attrs[f.key])}
+            display={display(f, attrs[f.key])}
+            editable={editable}
+            onEdit={onEdit}
+            error={errs.fields[errorPath(f)]}
+            editor={(p) => <CustomValueInput field={f} {...p} />}
+            onSave={(d) => saveValue(f, d)}
+          />
+        ))}
       </dl>
+      {custom.error && <ErrorState message={`Custom fields could not be loaded: ${errorMessage(custom.error)}`} onRetry={custom.refetch} />}
       <dl className="mt-3 grid grid-cols-2 gap-2 text-sm text-slate-700">
         <dt className="text-slate-600">Kind</dt>
         <dd>{label(customer.kind)}</dd>
@@ -94,6 +124,12 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
             <span className="block text-xs text-slate-600">Predicted from the profile, {percent(customer.segment_confidence)} confidence</span>
           )}
         </dd>
+        {others.map(([k, v]) => (
+          <Fragment key={k}>
+            <dt className="break-words font-mono text-xs text-slate-600">{k}</dt>
+            <dd className="break-words">{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+          </Fragment>
+        ))}
         <dt className="text-slate-600">Created</dt>
         <dd>{dateTime(customer.created_at)}</dd>
         <dt className="text-slate-600">Updated</dt>

@@ -10,7 +10,8 @@ import { useLocalStorage } from '../../lib/useLocalStorage';
 import { readsCompanyWide, SEGMENT_ORDER, segmentRank } from '../ai/ai';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
-import { COLUMNS, DEFAULT_COLUMNS, isColumnList, type ColumnKey } from './columns';
+import { useCustomFields } from '../customFields/CustomValueInput';
+import { COLUMNS, customColumns, customSorts, DEFAULT_COLUMNS, isColumnList, type Column, type ColumnKey } from './columns';
 import { CustomerForm, STATUSES } from './CustomerForm';
 import { ExportButton } from './ExportButton';
 
@@ -27,13 +28,12 @@ const SORTS: [string, string][] = [
 
 type Filters = Omit<ListCustomersApiArg, 'cursor' | 'limit'>;
 
-function Page({ args, cursor, columns, onNext, isFirst }: { args: Filters; cursor: string | undefined; columns: ColumnKey[]; onNext: ((c: string | null) => void) | undefined; isFirst: boolean }) {
+function Page({ args, cursor, cols, onNext, isFirst }: { args: Filters; cursor: string | undefined; cols: Column[]; onNext: ((c: string | null) => void) | undefined; isFirst: boolean }) {
   const q = useListCustomersQuery({ ...args, limit: PAGE, ...(cursor ? { cursor } : {}) });
   const next = q.data ? (q.data.next_cursor ?? null) : undefined;
   useEffect(() => {
     if (next !== undefined && onNext) onNext(next);
   }, [next, onNext]);
-  const cols = COLUMNS.filter((c) => columns.includes(c.key));
   if (q.isLoading) {
     return (
       <tr>
@@ -85,21 +85,21 @@ function useSegmentNames(current: string): string[] {
   return [...names].sort((a, b) => segmentRank(a) - segmentRank(b) || a.localeCompare(b));
 }
 
-function ColumnChooser({ columns, setColumns }: { columns: ColumnKey[]; setColumns: (c: ColumnKey[]) => void }) {
+function ColumnChooser({ all, columns, setColumns }: { all: Column[]; columns: ColumnKey[]; setColumns: (c: ColumnKey[]) => void }) {
   return (
     <details className="relative">
       <summary className="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
         Columns
       </summary>
-      <fieldset className="absolute right-0 z-10 mt-1 w-48 space-y-1 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
+      <fieldset className="absolute right-0 z-10 mt-1 max-h-80 w-56 space-y-1 overflow-y-auto rounded-md border border-slate-200 bg-white p-3 shadow-lg">
         <legend className="sr-only">Visible columns</legend>
-        {COLUMNS.map((c) => (
-          <label key={c.key} className="flex items-center gap-2 text-sm">
+        {all.map((c, i) => (
+          <label key={c.key} className={`flex items-center gap-2 text-sm ${c.field && !all[i - 1]?.field ? 'mt-2 border-t border-slate-200 pt-2' : ''}`}>
             <input
               type="checkbox"
               checked={columns.includes(c.key)}
               disabled={c.key === 'name'}
-              onChange={(e) => setColumns(e.target.checked ? COLUMNS.map((x) => x.key).filter((k) => k === c.key || columns.includes(k)) : columns.filter((k) => k !== c.key))}
+              onChange={(e) => setColumns(e.target.checked ? [...all.map((x) => x.key).filter((k) => k === c.key || columns.includes(k)), ...columns.filter((k) => !all.some((x) => x.key === k))] : columns.filter((k) => k !== c.key))}
             />
             {c.label}
           </label>
@@ -123,6 +123,8 @@ export default function CustomersPage() {
   const sort = params.get('sort') ?? '-created_at';
   const [columns, setColumns] = useLocalStorage<ColumnKey[]>('nexus.customers.columns', DEFAULT_COLUMNS, isColumnList);
   const [creating, setCreating] = useState(false);
+  const custom = useCustomFields('customer');
+  const all = [...COLUMNS, ...customColumns(custom.fields)];
 
   const setParam = (k: string, v: string) => {
     const next = new URLSearchParams(params);
@@ -170,11 +172,12 @@ export default function CustomersPage() {
     return () => io.disconnect();
   }, [hasMore, loadMore]);
 
-  const cols = COLUMNS.filter((c) => columns.includes(c.key));
+  const cols = all.filter((c) => columns.includes(c.key));
+  const cfSorts = custom.fields.flatMap(customSorts);
   return (
     <div className="space-y-4">
       <PageHeader title="Customers">
-        <ColumnChooser columns={columns} setColumns={setColumns} />
+        <ColumnChooser all={all} columns={columns} setColumns={setColumns} />
         <ExportButton filters={args} />
         {can(me?.role, 'customers:write') && (
           <Link
@@ -208,6 +211,17 @@ export default function CustomersPage() {
               {l}
             </option>
           ))}
+          {cfSorts.length > 0 && (
+            <optgroup label="Custom fields">
+              {cfSorts.map(([v, l]) => (
+                <option key={v} value={v}>
+                  {l}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          {/* A sort from a link or an older session whose field is not (yet) known stays shown. */}
+          {!SORTS.some(([v]) => v === sort) && !cfSorts.some(([v]) => v === sort) && <option value={sort}>{sort}</option>}
         </SelectField>
         <SelectField label="Segment" value={segment} onChange={(e) => setParam('segment', e.target.value)}>
           <option value="">Any segment</option>
@@ -232,7 +246,7 @@ export default function CustomersPage() {
           </thead>
           <tbody>
             {pages.list.map((cursor, i) => (
-              <Page key={cursor ?? 'first'} args={args} cursor={cursor} columns={columns} onNext={i === pages.list.length - 1 ? setLast : undefined} isFirst={i === 0} />
+              <Page key={cursor ?? 'first'} args={args} cursor={cursor} cols={cols} onNext={i === pages.list.length - 1 ? setLast : undefined} isFirst={i === 0} />
             ))}
           </tbody>
         </table>

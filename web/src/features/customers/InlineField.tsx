@@ -1,7 +1,20 @@
 // One profile field that turns into an input on "Edit": Enter or Save stores it, Escape or
-// Cancel restores the shown value; the server's message for the field appears under it.
+// Cancel restores the shown value; the server's message for the field appears under it. The
+// input is a text input, a select of `options`, or what `editor` renders (custom fields).
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Button, FieldError, inputClass } from '../../components/ui';
+
+/** What an `editor` gets to render the input of an InlineField with. */
+export type InlineEditorProps = {
+  id: string;
+  /** The id of the label, for inputs that are a group (`aria-labelledby`). */
+  labelId: string;
+  value: string;
+  onChange: (value: string) => void;
+  invalid: boolean;
+  describedBy: string | undefined;
+  onKeyDown: (e: React.KeyboardEvent) => void;
+};
 
 export type InlineFieldProps = {
   label: string;
@@ -14,19 +27,21 @@ export type InlineFieldProps = {
   onSave: (value: string) => Promise<boolean>;
   /** Called when editing starts (the page remembers which version the edit is based on). */
   onEdit?: () => void;
+  /** Renders the input instead of the text input or select (the first focusable element gets the focus). */
+  editor?: (props: InlineEditorProps) => ReactNode;
 };
 
-export function InlineField({ label, value, display, editable, options, type = 'text', error, onSave, onEdit }: InlineFieldProps) {
+export function InlineField({ label, value, display, editable, options, type = 'text', error, onSave, onEdit, editor }: InlineFieldProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
   const [saving, setSaving] = useState(false);
   const id = useId();
-  const input = useRef<HTMLInputElement & HTMLSelectElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const wasEditing = useRef(false);
 
   useEffect(() => {
-    if (editing) input.current?.focus();
+    if (editing) box.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
     else if (wasEditing.current) editButton.current?.focus();
     wasEditing.current = editing;
   }, [editing]);
@@ -54,9 +69,17 @@ export function InlineField({ label, value, display, editable, options, type = '
       <div className="flex items-start justify-between gap-2 border-b border-slate-100 py-2">
         <dt className="w-28 shrink-0 text-sm text-slate-600">{label}</dt>
         <dd className="flex min-w-0 flex-1 items-start justify-between gap-2 text-sm">
-          <span className="min-w-0 break-words">{display ?? (value || '—')}</span>
+          <span className="min-w-0 break-words">
+            {display ?? (value || '—')}
+            {/* A save of another field can be refused because of this one (e.g. a required custom field). */}
+            {error && (
+              <span id={`${id}-error`} className="block text-sm text-red-700">
+                {error}
+              </span>
+            )}
+          </span>
           {editable && (
-            <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`}>
+            <button ref={editButton} type="button" onClick={start} className="shrink-0 rounded px-2 text-sm text-indigo-700 underline-offset-2 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600" aria-label={`Edit ${label.toLowerCase()}`} aria-describedby={error ? `${id}-error` : undefined}>
               Edit
             </button>
           )}
@@ -64,29 +87,31 @@ export function InlineField({ label, value, display, editable, options, type = '
       </div>
     );
   }
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === 'Escape') setEditing(false);
+  };
   const common = {
     id,
-    ref: input,
     className: inputClass,
     value: draft,
     'aria-invalid': error ? true : undefined,
     'aria-describedby': error ? `${id}-error` : undefined,
-    onKeyDown: (e: React.KeyboardEvent) => {
-      if (e.key === 'Escape') setEditing(false);
-    },
+    onKeyDown,
   };
   return (
     <div className="border-b border-slate-100 py-2">
       <dt>
-        <label htmlFor={id} className="mb-1 block text-sm text-slate-600">
+        <label id={`${id}-label`} htmlFor={id} className="mb-1 block text-sm text-slate-600">
           {label}
         </label>
       </dt>
       <dd>
         <form onSubmit={submit} aria-label={`Edit ${label.toLowerCase()}`}>
           <div className="flex flex-wrap items-center gap-2">
-            <div className="min-w-0 flex-1">
-              {options ? (
+            <div ref={box} className="min-w-0 flex-1">
+              {editor ? (
+                editor({ id, labelId: `${id}-label`, value: draft, onChange: setDraft, invalid: !!error, describedBy: error ? `${id}-error` : undefined, onKeyDown })
+              ) : options ? (
                 <select {...common} onChange={(e) => setDraft(e.target.value)}>
                   {options.map((o) => (
                     <option key={o} value={o}>

@@ -1,5 +1,5 @@
 // Administration (admins only): users, teams, API keys, webhooks (with their deliveries and
-// replays) and the AI models. Custom fields and roles join here next.
+// replays), custom fields and the AI models. Roles join here next.
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
@@ -25,6 +25,7 @@ import { Button, Card, Empty, ErrorState, FormError, Loading, PageHeader, Scroll
 import { date, dateTime } from '../../lib/format';
 import { errorMessage, formErrors } from '../../lib/problem';
 import { ModelsSettings } from '../ai/ModelsSettings';
+import { CustomFieldsSettings } from './CustomFieldsSettings';
 
 const ROLES: Role[] = ['admin', 'manager', 'sales_rep', 'support', 'viewer'];
 const TABS = [
@@ -32,6 +33,7 @@ const TABS = [
   { key: 'teams', label: 'Teams' },
   { key: 'api-keys', label: 'API keys' },
   { key: 'webhooks', label: 'Webhooks' },
+  { key: 'custom-fields', label: 'Custom fields' },
   { key: 'ai-models', label: 'AI models' },
 ] as const;
 type Tab = (typeof TABS)[number]['key'];
@@ -381,6 +383,7 @@ export default function SettingsPage() {
       {tab === 'teams' && <Teams />}
       {tab === 'api-keys' && <ApiKeys />}
       {tab === 'webhooks' && <Webhooks />}
+      {tab === 'custom-fields' && <CustomFieldsSettings />}
       {tab === 'ai-models' && <ModelsSettings />}
     </div>
   );
