@@ -8,13 +8,16 @@
 //! - **revoked sessions** (logout, password change, deactivation) are broadcast the same way, so
 //!   an access token stops working on every instance at once;
 //! - **rate-limit counters** live in Redis (fixed one-minute windows per key), so limits hold
-//!   across instances.
+//!   across instances;
+//! - the **record cache** of single-record reads lives in Redis (`crate::record_cache`), shared
+//!   by every instance.
 //!
 //! Refresh-token families and their reuse detection live in the shared database, which every
 //! instance reads in the same transaction as the rotation; they need nothing from Redis.
 //!
 //! If Redis goes away the API keeps serving: limits fall back to this instance's counters, the
-//! relay falls back to polling the log, revocations to the periodic reload from the database.
+//! relay falls back to polling the log, revocations to the periodic reload from the database,
+//! record reads to the store.
 //! `/health/ready` shows Redis as `degraded`; the subscriber reconnects by itself.
 
 use crate::gateway::LimitState;
@@ -159,6 +162,27 @@ impl Cluster {
         } else {
             Ok(state)
         })
+    }
+
+    /// Runs a prepared script on the shared connection within the usual timeout; `Err` without
+    /// Redis or when it did not answer (then recorded as down, like every other Redis use).
+    pub(crate) async fn eval<T: redis::FromRedisValue>(
+        &self,
+        inv: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, ()> {
+        let i = self.inner.as_ref().ok_or(())?;
+        let mut conn = i.conn.clone();
+        let res = tokio::time::timeout(TIMEOUT, inv.invoke_async::<T>(&mut conn)).await;
+        match res {
+            Ok(Ok(v)) => {
+                i.set_up(true);
+                Ok(v)
+            }
+            _ => {
+                i.set_up(false);
+                Err(())
+            }
+        }
     }
 
     /// Pings Redis (`None` when not configured).

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod listing;
 pub mod openapi;
 pub mod realtime;
+pub mod record_cache;
 pub mod respond;
 pub mod routes;
 pub mod state;
@@ -103,7 +104,7 @@ pub fn router(state: AppState) -> Router {
 /// A builder of outgoing HTTP clients (webhooks, the AI service). reqwest is built without a
 /// crypto provider of its own: this installs ring first (an error only means a provider is
 /// installed already).
-pub(crate) fn http_client() -> reqwest::ClientBuilder {
+pub fn http_client() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
@@ -171,6 +172,10 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
                 "Events sent to at least one Socket.IO client"
             );
             metrics::describe_counter!(
+                "record_cache_requests_total",
+                "Single-record reads by resource and outcome (hit: served from the record cache)"
+            );
+            metrics::describe_counter!(
                 "webhook_attempts_total",
                 "Webhook delivery attempts by result (2xx, 3xx, 4xx, 5xx, error, refused)"
             );
@@ -179,8 +184,8 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
-/// Background work of a serving instance: the event relay, revocation refresh and limiter
-/// housekeeping. Ends when `stop` is cancelled.
+/// Background work of a serving instance: the event relay, record-cache eviction, revocation
+/// refresh and limiter housekeeping. Ends when `stop` is cancelled.
 pub fn spawn_background(
     state: &AppState,
     stop: CancellationToken,
@@ -193,6 +198,12 @@ pub fn spawn_background(
     }));
     let (st, s) = (state.clone(), stop.clone());
     tasks.push(tokio::spawn(realtime::run(st, s)));
+    // The record cache forgets every record the log names, whichever instance wrote it.
+    tasks.push(tokio::spawn(nexus_core::cache::evict_on_events(
+        state.services.records.clone(),
+        state.services.bus.clone(),
+        stop.clone(),
+    )));
     // The actor cache forgets a user as soon as the log says the user changed (role, team,
     // deactivation), whichever instance made the change.
     let (actors, mut events, s) = (

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod ai;
 pub mod auth;
 pub mod bus;
+pub mod cache;
 pub mod custom_field;
 pub mod customer;
 pub mod dashboard;

@@ -26,8 +26,13 @@ pub struct Config {
     /// File holding the SQLCipher passphrase. Default: `<data_dir>/nexus.key`, created with a
     /// random key when a new database is created.
     pub db_key_file: Option<PathBuf>,
-    /// Redis shared by several instances: commit notices, revocations, rate-limit counters.
+    /// Redis shared by several instances: commit notices, revocations, rate-limit counters,
+    /// the record cache.
     pub redis_url: Option<String>,
+    /// Seconds a single record (customer, product) stays in the hot-read cache (0 = no cache).
+    pub cache_ttl_secs: u64,
+    /// Records the in-process cache holds at most (the Redis one is bounded by the time to live).
+    pub cache_max_entries: usize,
     /// E-mail of the admin created on the first start of an empty database.
     pub bootstrap_admin_email: String,
     /// Password of that admin; without it a random one is generated and printed once.
@@ -98,6 +103,8 @@ impl Default for Config {
             db_key: None,
             db_key_file: None,
             redis_url: None,
+            cache_ttl_secs: 300,
+            cache_max_entries: 10_000,
             bootstrap_admin_email: "admin@nexus.local".into(),
             bootstrap_admin_password: None,
             jwt_secret: None,
@@ -236,7 +243,23 @@ impl Config {
             (1..=60_000).contains(&self.ai_budget_ms),
             "ai_budget_ms must be from 1 to 60000"
         );
+        anyhow::ensure!(
+            self.cache_ttl_secs <= 86_400,
+            "cache_ttl_secs must be from 0 to 86400"
+        );
+        anyhow::ensure!(
+            (1..=10_000_000).contains(&self.cache_max_entries),
+            "cache_max_entries must be from 1 to 10000000"
+        );
         Ok(())
+    }
+
+    /// The record cache's settings.
+    pub fn cache_settings(&self) -> nexus_core::cache::CacheSettings {
+        nexus_core::cache::CacheSettings {
+            ttl: std::time::Duration::from_secs(self.cache_ttl_secs),
+            max_entries: self.cache_max_entries,
+        }
     }
 
     /// CSV import settings.

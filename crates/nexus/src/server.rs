@@ -50,16 +50,23 @@ fn policy(cfg: &Config) -> Policy {
         password_max_age: (cfg.password_max_age_days > 0)
             .then(|| chrono::Duration::days(cfg.password_max_age_days)),
         ai_budget: Duration::from_millis(cfg.ai_budget_ms),
+        record_cache: cfg.cache_settings(),
     }
 }
 
 /// Connects, migrates, and builds the services; their AI layer is the AI service at `ai_url`
 /// when set, else in-process.
 pub async fn open(cfg: &Config) -> Result<(Services, nexus_store::Db)> {
-    open_with(cfg, cfg.ai_url.as_deref()).await
+    open_with(cfg, cfg.ai_url.as_deref(), None).await
 }
 
-async fn open_with(cfg: &Config, ai_url: Option<&str>) -> Result<(Services, nexus_store::Db)> {
+/// [`open`] with the AI layer at `ai_url` and the record cache `records` (`None`: the
+/// in-process one of the configuration).
+async fn open_with(
+    cfg: &Config,
+    ai_url: Option<&str>,
+    records: Option<nexus_core::cache::Records>,
+) -> Result<(Services, nexus_store::Db)> {
     let db = nexus_store::connect(&store_config(cfg)?)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -72,11 +79,14 @@ async fn open_with(cfg: &Config, ai_url: Option<&str>) -> Result<(Services, nexu
         )),
         None => None,
     };
-    let services = Services::with_ai(
+    let policy = policy(cfg);
+    let records = records.unwrap_or_else(|| nexus_core::cache::Records::local(policy.record_cache));
+    let services = Services::with_cache(
         store,
         nexus_core::bus::EventBus::default(),
-        policy(cfg),
+        policy,
         remote,
+        records,
     );
     // The model versions serving, as recorded by the last training run.
     if let Err(e) = services.ai.layer().reload().await {
@@ -148,16 +158,25 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let (services, db) = open(&cfg).await?;
+    let cluster = match cfg.redis_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => nexus_api::cluster::Cluster::connect(url).map_err(|e| {
+            anyhow::anyhow!("NEXUS_REDIS_URL is not a valid Redis URL ({:?})", e.kind())
+        })?,
+        None => nexus_api::cluster::Cluster::local(),
+    };
+    // With Redis the record cache is shared by every instance; without, each has its own.
+    let records = (cluster.enabled() && cfg.cache_ttl_secs > 0).then(|| {
+        nexus_core::cache::Records::new(Arc::new(nexus_api::record_cache::RedisRecordCache::new(
+            cluster.clone(),
+            Duration::from_secs(cfg.cache_ttl_secs),
+        )))
+    });
+    let (services, db) = open_with(&cfg, cfg.ai_url.as_deref(), records).await?;
     let boot = bootstrap(&services, &cfg).await?;
     let metrics = nexus_api::metrics_handle();
     metrics::gauge!("nexus_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => if db.is_sqlite() { "sqlite" } else { "postgres" }).set(1.0);
     let mut state = AppState::new(services, api_config(&cfg)?, metrics);
-    if let Some(url) = cfg.redis_url.as_deref().filter(|u| !u.is_empty()) {
-        state.cluster = nexus_api::cluster::Cluster::connect(url).map_err(|e| {
-            anyhow::anyhow!("NEXUS_REDIS_URL is not a valid Redis URL ({:?})", e.kind())
-        })?;
-    }
+    state.cluster = cluster;
     state
         .revoked
         .refresh(&*state.store, state.jwt.access_ttl)
@@ -193,7 +212,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
 
 /// `nexus ai train`: one training run in this process, its report printed as JSON.
 pub async fn ai_train(cfg: Config) -> Result<()> {
-    let (services, db) = open_with(&cfg, None).await?;
+    let (services, db) = open_with(&cfg, None, None).await?;
     let started = std::time::Instant::now();
     let report = services
         .ai
@@ -212,7 +231,7 @@ pub async fn ai_serve(cfg: Config) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let (services, db) = open_with(&cfg, None).await?;
+    let (services, db) = open_with(&cfg, None, None).await?;
     let trainer = services
         .ai
         .trainer()

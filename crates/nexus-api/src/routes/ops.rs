@@ -30,8 +30,8 @@ pub struct Health {
 #[derive(Serialize, ToSchema)]
 pub struct DependencyStatus {
     /// `up`, `down`, or `degraded` (Redis unreachable: the instance serves on with local rate
-    /// limits and without cross-instance notices; AI layer unreachable: new customers wait for
-    /// their segment).
+    /// limits, without cross-instance notices, and reads records from the store instead of the
+    /// record cache; AI layer unreachable: new customers wait for their segment).
     pub status: String,
     pub latency_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +95,19 @@ async fn ready(State(state): State<AppState>) -> Response {
                 status: if r.up { "up" } else { "degraded" }.into(),
                 latency_ms: r.latency_ms,
                 error: r.error,
+            },
+        );
+    }
+    // The shared record cache: while Redis is away reads go to the store (slower, still right).
+    if let Some(c) = state.services.records.health().await
+        && c.backend == "redis"
+    {
+        checks.insert(
+            "record_cache".into(),
+            DependencyStatus {
+                status: if c.serving { "up" } else { "degraded" }.into(),
+                latency_ms: 0.0,
+                error: c.detail,
             },
         );
     }

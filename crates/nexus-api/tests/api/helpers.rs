@@ -26,6 +26,8 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
     /// The PostgreSQL database created for this test, dropped afterwards.
     pg_database: Option<String>,
+    /// How the store was opened (for [`TestApp::peer`]).
+    store_config: StoreConfig,
 }
 
 pub struct Res {
@@ -72,7 +74,12 @@ async fn admin_sql(base: &str, sql: &str) {
 /// Which backends to run: SQLite always, PostgreSQL when configured.
 async fn open_store(
     kind: &str,
-) -> Option<(nexus_store::Db, Option<tempfile::TempDir>, Option<String>)> {
+) -> Option<(
+    nexus_store::Db,
+    Option<tempfile::TempDir>,
+    Option<String>,
+    StoreConfig,
+)> {
     match kind {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
@@ -84,7 +91,7 @@ async fn open_store(
                 acquire_timeout: Duration::from_secs(10),
             };
             let db = nexus_store::connect(&cfg).await.unwrap();
-            Some((db, Some(dir), None))
+            Some((db, Some(dir), None, cfg))
         }
         _ => {
             let base = std::env::var("NEXUS_TEST_DATABASE_URL").ok()?;
@@ -101,7 +108,12 @@ async fn open_store(
                 max_connections: 8,
                 acquire_timeout: Duration::from_secs(10),
             };
-            Some((nexus_store::connect(&cfg).await.unwrap(), None, Some(name)))
+            Some((
+                nexus_store::connect(&cfg).await.unwrap(),
+                None,
+                Some(name),
+                cfg,
+            ))
         }
     }
 }
@@ -113,7 +125,7 @@ impl TestApp {
         tweak: impl FnOnce(&mut ApiConfig),
         services: impl FnOnce(Arc<dyn Store>) -> Services,
     ) -> Option<Self> {
-        let (db, dir, pg_database) = open_store(kind).await?;
+        let (db, dir, pg_database, store_config) = open_store(kind).await?;
         db.migrate().await.unwrap();
         let store: Arc<dyn Store> = Arc::new(db);
         let services = services(store);
@@ -122,14 +134,7 @@ impl TestApp {
             .bootstrap_admin(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
             .await
             .unwrap();
-        let mut cfg = ApiConfig {
-            jwt_secret: b"test-secret-test-secret-test-secret!".to_vec(),
-            ..ApiConfig::default()
-        };
-        cfg.rate_limit_per_ip = 0;
-        cfg.rate_limit_per_user = 0;
-        cfg.login_limit_per_ip = 0;
-        cfg.login_limit_per_account = 0;
+        let mut cfg = test_config();
         tweak(&mut cfg);
         let state = AppState::new(services, cfg, nexus_api::metrics_handle());
         let router = nexus_api::router(state.clone());
@@ -139,9 +144,32 @@ impl TestApp {
             admin: String::new(),
             _dir: dir,
             pg_database,
+            store_config,
         };
         app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         Some(app)
+    }
+
+    /// A second instance on this app's database, as another process behind the same load
+    /// balancer would be: its own connection pool, services (from `services`), state and
+    /// router, and the same JWT secret (tokens of one work on the other). The database stays
+    /// this app's to drop.
+    pub async fn peer(&self, services: impl FnOnce(Arc<dyn Store>) -> Services) -> TestApp {
+        let db = nexus_store::connect(&self.store_config).await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(db);
+        let state = AppState::new(
+            services(store),
+            (*self.state.config).clone(),
+            nexus_api::metrics_handle(),
+        );
+        TestApp {
+            router: nexus_api::router(state.clone()),
+            state,
+            admin: self.admin.clone(),
+            _dir: None,
+            pg_database: None,
+            store_config: self.store_config.clone(),
+        }
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Res {
@@ -291,6 +319,18 @@ impl TestApp {
             .await
             .expect(StatusCode::CREATED)
             .body
+    }
+}
+
+/// The API settings of every test app: a fixed JWT secret, no rate limits.
+fn test_config() -> ApiConfig {
+    ApiConfig {
+        jwt_secret: b"test-secret-test-secret-test-secret!".to_vec(),
+        rate_limit_per_ip: 0,
+        rate_limit_per_user: 0,
+        login_limit_per_ip: 0,
+        login_limit_per_account: 0,
+        ..ApiConfig::default()
     }
 }
 

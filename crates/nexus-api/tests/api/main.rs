@@ -7,6 +7,7 @@ mod helpers;
 mod activities;
 mod ai;
 mod auth;
+mod cache;
 mod custom_fields;
 mod customers;
 mod dashboards;

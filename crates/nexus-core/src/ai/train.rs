@@ -17,6 +17,7 @@ use super::local::{LocalAi, classify_with, clv_summary, rfm_values};
 use super::*;
 use crate::auth::Scope;
 use crate::bus::EventBus;
+use crate::cache::{RecordKind, Records};
 use crate::customer::SegmentStatus;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
@@ -94,6 +95,8 @@ pub struct Trainer {
     settings: TrainSettings,
     /// One run at a time per process.
     running: Arc<tokio::sync::Mutex<()>>,
+    /// Customers whose segment a run wrote are evicted from it.
+    records: Records,
 }
 
 /// A candidate version before it is recorded.
@@ -158,7 +161,14 @@ impl Trainer {
             ai,
             settings,
             running: Arc::new(tokio::sync::Mutex::new(())),
+            records: Records::disabled(),
         }
+    }
+
+    /// The same trainer evicting the customers it re-segments from `records`.
+    pub fn with_records(mut self, records: Records) -> Self {
+        self.records = records;
+        self
     }
 
     pub fn ai(&self) -> &LocalAi {
@@ -498,6 +508,9 @@ impl Trainer {
             if !changes.is_empty() {
                 written += self.store.write_segments(&changes, &events).await?;
                 self.bus.committed();
+                self.records
+                    .evict_many(RecordKind::Customer, changes.iter().map(|(c, _)| c.id.0))
+                    .await;
             }
             if page.len() < RESEGMENT_PAGE as usize {
                 return Ok(written);

@@ -9,6 +9,7 @@ use crate::ai::{
 };
 use crate::auth::{Actor, Permission, Scope};
 use crate::bus::EventBus;
+use crate::cache::RecordKind;
 use crate::customer::{Customer, SegmentStatus};
 use crate::error::{CoreError, CoreResult};
 use crate::ids::CustomerId;
@@ -471,6 +472,10 @@ impl AiService {
         let written = self.store.write_segments(&changes, &events).await?;
         if written > 0 {
             self.bus.committed();
+            self.customers
+                .records
+                .evict_many(RecordKind::Customer, changes.iter().map(|(c, _)| c.id.0))
+                .await;
         }
         Ok(written)
     }

@@ -2,6 +2,7 @@
 
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::cache::{RecordKind, Records};
 use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::customer::{Customer, CustomerKind, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::error::{CoreError, CoreResult, FieldError};
@@ -27,11 +28,23 @@ pub struct CustomerService {
     store: Arc<dyn Store>,
     bus: EventBus,
     ai: AiClient,
+    pub(crate) records: Records,
 }
 
 impl CustomerService {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
-        Self { store, bus, ai }
+        Self {
+            store,
+            bus,
+            ai,
+            records: Records::disabled(),
+        }
+    }
+
+    /// The same service reading single customers through `records`.
+    pub fn with_records(mut self, records: Records) -> Self {
+        self.records = records;
+        self
     }
 
     pub async fn create(&self, actor: &Actor, input: NewCustomer) -> CoreResult<Customer> {
@@ -286,15 +299,31 @@ impl CustomerService {
         })
     }
 
-    /// A live customer the actor may read; anything else is "not found".
+    /// A live customer the actor may read; anything else is "not found". Served from the
+    /// record cache when it holds the customer; the checks run on every read all the same.
     pub async fn get(&self, actor: &Actor, id: CustomerId) -> CoreResult<Customer> {
         actor
             .require(Permission::CustomersRead)
             .map_err(|_| CoreError::not_found(ENTITY))?;
-        match self.store.get_customer(id).await? {
-            Some(c) if c.deleted_at.is_none() && actor.can_read_record(c.ownership()) => Ok(c),
-            _ => Err(CoreError::not_found(ENTITY)),
-        }
+        let stored = self
+            .records
+            .read(RecordKind::Customer, id.0, || self.store.get_customer(id))
+            .await?;
+        readable(actor, stored)
+    }
+
+    /// [`Self::get`] from the store, never the cache: what a write starts from.
+    async fn current(&self, actor: &Actor, id: CustomerId) -> CoreResult<Customer> {
+        actor
+            .require(Permission::CustomersRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        readable(actor, self.store.get_customer(id).await?)
+    }
+
+    /// Forgets a customer in the record cache once a write of it committed.
+    async fn written(&self, id: CustomerId) {
+        self.bus.committed();
+        self.records.evict(RecordKind::Customer, id.0).await;
     }
 
     pub async fn update(
@@ -312,7 +341,7 @@ impl CustomerService {
                 )))
                 .await;
             }
-            let cur = self.get(actor, id).await?;
+            let cur = self.current(actor, id).await?;
             check_if_match(if_match, &cur)?;
             if !actor.can_write_record(cur.ownership()) {
                 return Err(CoreError::Forbidden);
@@ -395,7 +424,7 @@ impl CustomerService {
             )
             .with_ownership(Some(next.owner_id), next.team_id);
             if self.store.update_customer(&next, cur.version, &ev).await? {
-                self.bus.committed();
+                self.written(id).await;
                 return Ok(next);
             }
             if if_match.is_some() {
@@ -416,7 +445,7 @@ impl CustomerService {
         id: CustomerId,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let cur = self.get(actor, id).await?;
+        let cur = self.current(actor, id).await?;
         check_if_match(if_match, &cur)?;
         if !actor.can_write_record(cur.ownership()) {
             return Err(CoreError::Forbidden);
@@ -437,7 +466,7 @@ impl CustomerService {
         if !self.store.update_customer(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
-        self.bus.committed();
+        self.written(id).await;
         Ok(())
     }
 
@@ -477,7 +506,7 @@ impl CustomerService {
         if !self.store.update_customer(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
-        self.bus.committed();
+        self.written(id).await;
         Ok(next)
     }
 
@@ -576,6 +605,14 @@ struct CheckedItems {
     /// The item index of each built customer.
     positions: Vec<usize>,
     errors: Vec<FieldError>,
+}
+
+/// A stored customer as the actor may see it: live and in reach, else "not found".
+fn readable(actor: &Actor, stored: Option<Customer>) -> CoreResult<Customer> {
+    match stored {
+        Some(c) if c.deleted_at.is_none() && actor.can_read_record(c.ownership()) => Ok(c),
+        _ => Err(CoreError::not_found(ENTITY)),
+    }
 }
 
 fn created_event(actor: &Actor, c: &Customer) -> Event {

@@ -24,6 +24,7 @@ pub mod webhooks;
 pub(crate) use ownership::check_if_match;
 
 use crate::bus::EventBus;
+use crate::cache::Records;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct Policy {
     /// How long a write waits for the AI layer (classification, sentiment) before it goes on
     /// without it.
     pub ai_budget: std::time::Duration,
+    /// The hot-read cache of single records (in process unless the caller brings a shared one).
+    pub record_cache: crate::cache::CacheSettings,
 }
 
 impl Default for Policy {
@@ -44,6 +47,7 @@ impl Default for Policy {
             refresh_ttl: chrono::Duration::days(30),
             password_max_age: Some(chrono::Duration::days(90)),
             ai_budget: std::time::Duration::from_millis(200),
+            record_cache: crate::cache::CacheSettings::default(),
         }
     }
 }
@@ -53,6 +57,8 @@ impl Default for Policy {
 pub struct Services {
     pub store: Arc<dyn Store>,
     pub bus: EventBus,
+    /// The hot-read cache of customers and products (see [`crate::cache`]).
+    pub records: Records,
     pub customers: customers::CustomerService,
     pub custom_fields: custom_fields::CustomFieldService,
     pub privacy: privacy::PrivacyService,
@@ -76,12 +82,25 @@ impl Services {
         Self::with_ai(store, bus, policy, None)
     }
 
-    /// Services calling `remote` as their AI layer, or the in-process one when `None`.
+    /// Services calling `remote` as their AI layer, or the in-process one when `None`, with
+    /// the in-process record cache of `policy`.
     pub fn with_ai(
         store: Arc<dyn Store>,
         bus: EventBus,
         policy: Policy,
         remote: Option<Arc<dyn crate::ai::AiLayer>>,
+    ) -> Self {
+        let records = Records::local(policy.record_cache);
+        Self::with_cache(store, bus, policy, remote, records)
+    }
+
+    /// [`Self::with_ai`] with the record cache `records` (a shared one, or none).
+    pub fn with_cache(
+        store: Arc<dyn Store>,
+        bus: EventBus,
+        policy: Policy,
+        remote: Option<Arc<dyn crate::ai::AiLayer>>,
+        records: Records,
     ) -> Self {
         let (layer, trainer) = match remote {
             Some(r) => (r, None),
@@ -92,7 +111,8 @@ impl Services {
                     bus.clone(),
                     local.clone(),
                     crate::ai::train::TrainSettings::default(),
-                );
+                )
+                .with_records(records.clone());
                 (
                     Arc::new(local) as Arc<dyn crate::ai::AiLayer>,
                     Some(trainer),
@@ -103,7 +123,8 @@ impl Services {
             layer,
             budget: policy.ai_budget,
         };
-        let customers = customers::CustomerService::new(store.clone(), bus.clone(), client.clone());
+        let customers = customers::CustomerService::new(store.clone(), bus.clone(), client.clone())
+            .with_records(records.clone());
         Self {
             ai: ai::AiService::new(
                 store.clone(),
@@ -115,8 +136,10 @@ impl Services {
             customers,
             custom_fields: custom_fields::CustomFieldService::new(store.clone(), bus.clone()),
             dashboards: dashboards::DashboardService::new(store.clone()),
-            privacy: privacy::PrivacyService::new(store.clone(), bus.clone()),
-            products: products::ProductService::new(store.clone(), bus.clone()),
+            privacy: privacy::PrivacyService::new(store.clone(), bus.clone())
+                .with_records(records.clone()),
+            products: products::ProductService::new(store.clone(), bus.clone())
+                .with_records(records.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
             deals: deals::DealService::new(store.clone(), bus.clone(), client.clone()),
@@ -126,6 +149,7 @@ impl Services {
             imports: imports::ImportService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
+            records,
             store,
             bus,
         }

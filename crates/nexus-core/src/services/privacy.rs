@@ -14,6 +14,7 @@
 use crate::activity::{Activity, ActivityQuery};
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::cache::{RecordKind, Records};
 use crate::customer::{Customer, CustomerKind, DeletedFilter};
 use crate::deal::{Deal, DealQuery};
 use crate::error::{CoreError, CoreResult};
@@ -59,6 +60,7 @@ pub struct Erasure {
 pub struct PrivacyService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    records: Records,
 }
 
 /// Reads every page of a keyset list whose items yield their own cursor.
@@ -82,7 +84,17 @@ where
 
 impl PrivacyService {
     pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+        Self {
+            store,
+            bus,
+            records: Records::disabled(),
+        }
+    }
+
+    /// The same service evicting erased customers from `records`.
+    pub fn with_records(mut self, records: Records) -> Self {
+        self.records = records;
+        self
     }
 
     /// A customer that exists and has not been erased (deleted ones are included).
@@ -212,6 +224,7 @@ impl PrivacyService {
                 .await?
             {
                 self.bus.committed();
+                self.records.evict(RecordKind::Customer, id.0).await;
                 return Ok(Erasure {
                     customer_id: id,
                     erased_at: next.updated_at,

@@ -3,6 +3,7 @@
 
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::cache::{RecordKind, Records};
 use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
@@ -20,11 +21,22 @@ const ENTITY: &str = "product";
 pub struct ProductService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    records: Records,
 }
 
 impl ProductService {
     pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+        Self {
+            store,
+            bus,
+            records: Records::disabled(),
+        }
+    }
+
+    /// The same service reading single products through `records`.
+    pub fn with_records(mut self, records: Records) -> Self {
+        self.records = records;
+        self
     }
 
     pub async fn create(&self, actor: &Actor, input: NewProduct) -> CoreResult<Product> {
@@ -139,15 +151,25 @@ impl ProductService {
         Ok((accepted, refused))
     }
 
-    /// A live product; deleted and unknown ones are "not found".
+    /// A live product; deleted and unknown ones are "not found". Served from the record cache
+    /// when it holds the product; the checks run on every read all the same.
     pub async fn get(&self, actor: &Actor, id: ProductId) -> CoreResult<Product> {
         actor
             .require(Permission::ProductsRead)
             .map_err(|_| CoreError::not_found(ENTITY))?;
-        match self.store.get_product(id).await? {
-            Some(p) if p.deleted_at.is_none() => Ok(p),
-            _ => Err(CoreError::not_found(ENTITY)),
-        }
+        let stored = self
+            .records
+            .read(RecordKind::Product, id.0, || self.store.get_product(id))
+            .await?;
+        live(stored)
+    }
+
+    /// [`Self::get`] from the store, never the cache: what a write starts from.
+    async fn current(&self, actor: &Actor, id: ProductId) -> CoreResult<Product> {
+        actor
+            .require(Permission::ProductsRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        live(self.store.get_product(id).await?)
     }
 
     pub async fn update(
@@ -161,7 +183,7 @@ impl ProductService {
             if attempt > 0 {
                 super::backoff(attempt).await;
             }
-            let cur = self.get(actor, id).await?;
+            let cur = self.current(actor, id).await?;
             super::check_if_match(if_match, &cur.etag())?;
             actor.require(Permission::ProductsWrite)?;
             let mut next = patch.apply(&cur);
@@ -193,7 +215,7 @@ impl ProductService {
         id: ProductId,
         if_match: Option<&str>,
     ) -> CoreResult<()> {
-        let cur = self.get(actor, id).await?;
+        let cur = self.current(actor, id).await?;
         super::check_if_match(if_match, &cur.etag())?;
         actor.require(Permission::ProductsWrite)?;
         let mut next = cur.clone();
@@ -270,7 +292,15 @@ impl ProductService {
         let done = self.store.update_product(next, cur.version, &ev).await?;
         if done {
             self.bus.committed();
+            self.records.evict(RecordKind::Product, cur.id.0).await;
         }
         Ok(done)
+    }
+}
+
+fn live(stored: Option<Product>) -> CoreResult<Product> {
+    match stored {
+        Some(p) if p.deleted_at.is_none() => Ok(p),
+        _ => Err(CoreError::not_found(ENTITY)),
     }
 }

@@ -24,7 +24,9 @@ const ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// One HTTP/1.1 client for the whole run: keep-alive, an idle pool as large as the
 /// concurrency, no proxy and no redirects (only the `--url` host is ever contacted).
 pub fn client(concurrency: usize) -> Result<Client> {
-    Client::builder()
+    // reqwest is built without a crypto provider of its own (see nexus-api): without one
+    // installed, building a client panics even for plain HTTP.
+    nexus_api::http_client()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(concurrency)
