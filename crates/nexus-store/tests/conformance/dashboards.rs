@@ -468,6 +468,16 @@ async fn volume(
 }
 
 /// The same counted from the test's own copy of the live activities.
+/// Whether a record of `owner` and `team` is within `scope` (the rule the store applies).
+fn in_scope(scope: Scope, owner: UserId, team: Option<TeamId>) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Team { team_id, user_id } => {
+            owner == user_id || (team_id.is_some() && team == team_id)
+        }
+    }
+}
+
 fn expected(
     acts: &[Activity],
     scope: Scope,
@@ -479,13 +489,7 @@ fn expected(
         .iter()
         .filter(|a| a.deleted_at.is_none() && a.created_at >= from && a.created_at < to)
     {
-        let visible = match scope {
-            Scope::All => true,
-            Scope::Team { team_id, user_id } => {
-                a.owner_id == user_id || (team_id.is_some() && a.team_id == team_id)
-            }
-        };
-        if visible {
+        if in_scope(scope, a.owner_id, a.team_id) {
             *out.entry((a.owner_id, a.kind.as_str().to_owned()))
                 .or_insert(0) += 1;
         }
@@ -626,18 +630,7 @@ fn board_expected(
 ) -> BTreeMap<(uuid::Uuid, String), (i64, i64)> {
     let mut out = BTreeMap::new();
     for d in deals.iter().filter(|d| d.deleted_at.is_none()) {
-        let visible = match scope {
-            Scope::All => true,
-            Scope::Team {
-                team_id: Some(t),
-                user_id,
-            } => d.team_id == Some(t) || d.owner_id == user_id,
-            Scope::Team {
-                team_id: None,
-                user_id,
-            } => d.owner_id == user_id,
-        };
-        if visible {
+        if in_scope(scope, d.owner_id, d.team_id) {
             let e = out
                 .entry((d.stage_id.0, d.currency.as_str().to_owned()))
                 .or_insert((0, 0));
