@@ -47,6 +47,8 @@ function servePage(patch: (body: Record<string, unknown>) => Response) {
 async function profile() {
   const card = await screen.findByRole('region', { name: 'Profile' });
   await within(card).findByText('Countess');
+  // The edit buttons come with the signed-in user's role (`me`), which may answer later.
+  await within(card).findByRole('button', { name: 'Edit nickname' });
   return card;
 }
 
