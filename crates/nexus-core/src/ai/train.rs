@@ -625,7 +625,16 @@ fn fit_clv(
     let step = (repeaters.len() / GAMMA_GAMMA_SAMPLE).max(1);
     let sample: Vec<nexus_ai::clv::Rfm> = repeaters.iter().step_by(step).copied().collect();
     let spend = nexus_ai::clv::GammaGamma::fit_within(&sample, GAMMA_GAMMA_EVALUATIONS);
-    let spend_error = spend.as_ref().err().map(ToString::to_string);
+    let spend_error = match &spend {
+        Err(e) => Some(e.to_string()),
+        // A fit is kept (its numbers are worth seeing) but not used for values: see local.rs.
+        Ok(s) if !s.has_mean() => Some(format!(
+            "q = {:.3} <= 1: the fitted spend distribution has no finite mean, so each \
+             customer's own mean order value is used",
+            s.q
+        )),
+        Ok(_) => None,
+    };
     let spend = spend.ok();
     let fit_ms = elapsed_ms(t);
     let n = summaries.len().max(1) as f64;

@@ -536,7 +536,7 @@ mod tests {
                 );
                 let c = customers[&t.customer_id];
                 assert!(t.occurred_at >= c.created_at && t.occurred_at <= now);
-                assert!((1..=4).contains(&t.items.len()));
+                assert!((1..=crate::seed::history::MAX_LINES as usize).contains(&t.items.len()));
                 assert_eq!(t.total, t.items.iter().map(|i| i.line_total).sum::<i64>());
                 assert!(t.updated_at >= t.created_at && t.updated_at <= now);
                 if t.status == TransactionStatus::Completed {

@@ -150,6 +150,29 @@ fn seasonal(
     }
 }
 
+/// Most lines an order has, whatever the customer's basket size.
+pub const MAX_LINES: i64 = 6;
+
+/// A customer's own basket size relative to its segment: log-normal around 1 (σ = 0.4), so
+/// that customers of one segment differ in what they spend per order, as real customers do
+/// (and as the Gamma-Gamma spend model assumes: a customer's mean order value varies between
+/// customers, not only between orders).
+fn basket_scale(rng: &mut SmallRng) -> f64 {
+    // Box-Muller: one standard normal draw from two uniforms.
+    let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.random();
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (0.4 * z).exp()
+}
+
+/// `n` scaled by `f`, rounded up or down at random so that the mean stays `n × f`; at least 1.
+fn scale(n: i64, f: f64, rng: &mut SmallRng) -> i64 {
+    let x = n as f64 * f;
+    let whole = x.floor();
+    let up = rng.random::<f64>() < x - whole;
+    (whole as i64 + i64::from(up)).max(1)
+}
+
 /// The contact named in notes: the person, or someone at the company.
 fn contact(rng: &mut SmallRng, c: &Customer) -> String {
     match c.kind {
@@ -198,8 +221,9 @@ impl Context {
             .map(|_| seasonal(rng, from, to, seg, c.kind))
             .collect();
         times.sort();
+        let basket = basket_scale(rng);
         for at in times {
-            if let Some(t) = self.order(rng, c, seg, currency, at, reference) {
+            if let Some(t) = self.order(rng, c, seg, currency, at, basket, reference) {
                 out.push(t);
             }
         }
@@ -212,12 +236,13 @@ impl Context {
         seg: Segment,
         currency: Currency,
         at: Timestamp,
+        basket: f64,
         reference: &mut dyn FnMut(bool) -> String,
     ) -> Option<Transaction> {
         let old = at < self.now - Duration::days(DISCONTINUED_DAYS);
         let mut inputs: Vec<ItemInput> = Vec::with_capacity(4);
         let mut keep: Vec<ProductId> = Vec::new();
-        for _ in 0..seg.lines(rng) {
+        for _ in 0..scale(seg.lines(rng) as i64, basket, rng).min(MAX_LINES) {
             let Some(p) = self.pick_product(rng, seg, currency, old) else {
                 continue;
             };
@@ -234,7 +259,7 @@ impl Context {
             };
             inputs.push(ItemInput {
                 product_id: p.id,
-                quantity: seg.quantity(rng, c.kind),
+                quantity: scale(seg.quantity(rng, c.kind), basket, rng),
                 unit_price: (discount < 100).then_some(p.price * discount / 100),
             });
         }

@@ -16,6 +16,10 @@
 //! | `new` | 75 % of customers younger than 90 days | 1–2 | 1–2 lines | mixed | recent |
 //! | `prospect` | the rest (25 % / 20 %) | none | – | – | leads and prospects, with deals and activities |
 //!
+//! Within a segment, each customer also has its own basket size (log-normal around 1, σ = 0.4)
+//! that scales its lines (at most 6) and quantities, so customers of one segment differ in what
+//! they spend per order.
+//!
 //! Deals (about 0.3 per customer) and activities (about 2.5) also follow the segment: whales
 //! have the most deals (mostly won) and the most contact, bargain hunters hardly any, lapsed
 //! customers lost deals and more negative notes.
