@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useAiSegmentsQuery, useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
+import { ColumnChooser } from '../../components/ColumnChooser';
 import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
@@ -83,30 +84,6 @@ function useSegmentNames(current: string): string[] {
   const names = new Set<string>(q.data ? q.data.segments.map((s) => s.name) : SEGMENT_ORDER);
   if (current) names.add(current);
   return [...names].sort((a, b) => segmentRank(a) - segmentRank(b) || a.localeCompare(b));
-}
-
-function ColumnChooser({ all, columns, setColumns }: { all: Column[]; columns: ColumnKey[]; setColumns: (c: ColumnKey[]) => void }) {
-  return (
-    <details className="relative">
-      <summary className="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
-        Columns
-      </summary>
-      <fieldset className="absolute right-0 z-10 mt-1 max-h-80 w-56 space-y-1 overflow-y-auto rounded-md border border-slate-200 bg-white p-3 shadow-lg">
-        <legend className="sr-only">Visible columns</legend>
-        {all.map((c, i) => (
-          <label key={c.key} className={`flex items-center gap-2 text-sm ${c.field && !all[i - 1]?.field ? 'mt-2 border-t border-slate-200 pt-2' : ''}`}>
-            <input
-              type="checkbox"
-              checked={columns.includes(c.key)}
-              disabled={c.key === 'name'}
-              onChange={(e) => setColumns(e.target.checked ? [...all.map((x) => x.key).filter((k) => k === c.key || columns.includes(k)), ...columns.filter((k) => !all.some((x) => x.key === k))] : columns.filter((k) => k !== c.key))}
-            />
-            {c.label}
-          </label>
-        ))}
-      </fieldset>
-    </details>
-  );
 }
 
 export default function CustomersPage() {
