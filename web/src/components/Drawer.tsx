@@ -1,6 +1,6 @@
 // A modal panel at the side of the screen for the details of one record: labelled by its
-// heading, Escape (outside an input) or "Close" closes it, and the focus goes into it on
-// opening and back to what opened it on closing.
+// heading, Escape (outside an input) or "Close" closes it, Tab cycles inside it, and the focus
+// goes into it on opening and back to what opened it on closing.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Button } from './ui';
 
@@ -14,6 +14,18 @@ export function Drawer({ title, onClose, children }: { title: string; onClose: (
   }, []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Tab' && panel.current) {
+        const all = [...panel.current.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])')];
+        const first = all[0];
+        const last = all[all.length - 1];
+        const at = document.activeElement;
+        if (!first || !last) return;
+        if (!panel.current.contains(at) || (e.shiftKey && at === first) || (!e.shiftKey && at === last)) {
+          e.preventDefault();
+          (e.shiftKey ? last : first).focus();
+        }
+        return;
+      }
       // Escape in an input cancels that input's edit, not the whole panel.
       if (e.key !== 'Escape' || (e.target instanceof HTMLElement && e.target.closest('input, select, textarea'))) return;
       onClose();
