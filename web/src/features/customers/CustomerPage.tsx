@@ -1,6 +1,7 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
 // change answers 412 instead of being overwritten), AI insights, revenue figures, activities
-// (with their sentiment) with quick logging, deals and transactions.
+// (with their sentiment) with quick logging, deals (each opens its details panel, custom values
+// included) and transactions.
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
@@ -13,6 +14,7 @@ import {
   useUpdateCustomerMutation,
   type Customer,
   type CustomerUpdate,
+  type Deal,
 } from '../../app/api';
 import { Badge, Card, Empty, ErrorState, FormError, Loading, ScrollRegion } from '../../components/ui';
 import { date, dateTime, label, money, percent } from '../../lib/format';
@@ -26,6 +28,7 @@ import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFi
 import { parseTags, STATUSES } from './CustomerForm';
 import { InlineField } from '../../components/InlineField';
 import { QuickLog } from './QuickLog';
+import { DealDetails } from '../deals/DealDetails';
 
 function Profile({ customer, editable, refetch }: { customer: Customer; editable: boolean; refetch: () => void }) {
   const [update] = useUpdateCustomerMutation();
@@ -139,11 +142,13 @@ function Activities({ customer, canLog }: { customer: Customer; canLog: boolean 
   );
 }
 
-function Deals({ id, show }: { id: string; show: boolean }) {
+function Deals({ id, show, editable }: { id: string; show: boolean; editable: boolean }) {
   const q = useListDealsQuery({ customerId: id, limit: 100 }, { skip: !show });
   const pipelines = useListPipelinesQuery({}, { skip: !show });
+  const [open, setOpen] = useState<Deal | null>(null);
   if (!show) return null;
-  const stageName = new Map((pipelines.data?.data ?? []).flatMap((p) => p.stages.map((s) => [s.id, s.name] as const)));
+  const stages = (pipelines.data?.data ?? []).flatMap((p) => p.stages);
+  const stageName = new Map(stages.map((s) => [s.id, s.name] as const));
   return (
     <Card title="Deals">
       {q.isLoading ? (
@@ -156,7 +161,9 @@ function Deals({ id, show }: { id: string; show: boolean }) {
         <ul className="divide-y divide-slate-100">
           {q.data.data.map((d) => (
             <li key={d.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-              <span className="font-medium">{d.title}</span>
+              <button type="button" onClick={() => setOpen(d)} className="text-left font-medium text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                {d.title}
+              </button>
               <span className="flex items-center gap-2 text-slate-700">
                 {stageName.get(d.stage_id) ?? ''} <Badge value={d.status} /> {money(d.value, d.currency)}
               </span>
@@ -164,6 +171,7 @@ function Deals({ id, show }: { id: string; show: boolean }) {
           ))}
         </ul>
       )}
+      {open && <DealDetails id={open.id} title={open.title} stages={stages} editable={editable} onClose={() => setOpen(null)} />}
     </Card>
   );
 }
@@ -249,7 +257,7 @@ export default function CustomerPage() {
         </div>
         <div className="min-w-0 space-y-4 lg:col-span-3">
           <Activities customer={c} canLog={can(me?.role, 'activities:write')} />
-          <Deals id={c.id} show={can(me?.role, 'deals:read')} />
+          <Deals id={c.id} show={can(me?.role, 'deals:read')} editable={can(me?.role, 'deals:write')} />
           <Transactions id={c.id} />
         </div>
       </div>

@@ -1,8 +1,11 @@
-import { screen, within } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
+import { Provider } from 'react-redux';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import type { Deal, Pipeline } from '../../app/api';
 import { customer, field, page } from '../customFields/testData';
-import { json, me, renderWithStore, serve } from '../../test/utils';
+import { json, me, renderWithStore, serve, signedInStore } from '../../test/utils';
+import CustomerPage from '../customers/CustomerPage';
 import KanbanPage from './KanbanPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
@@ -152,4 +155,31 @@ it('asks the new-deal form for the required deal fields, sends them in attribute
   await user.click(within(form).getByRole('button', { name: 'Create deal' }));
   expect(await screen.findByText('Created the deal “Boilers”.')).toBeInTheDocument();
   expect(screen.queryByRole('form', { name: 'New deal' })).not.toBeInTheDocument();
+});
+
+it('opens the same details panel from a deal on its customer\'s page', async () => {
+  serve({
+    'GET /api/v1/auth/me': () => me('sales_rep'),
+    'GET /api/v1/pipelines': () => json(200, page([PIPELINE])),
+    'GET /api/v1/custom-fields': (_req, url) => json(200, page(url.searchParams.get('entity') === 'deal' ? DEAL_FIELDS : [])),
+    'GET /api/v1/customers/c1': () => json(200, customer(), { etag: '"c1-1"' }),
+    'GET /api/v1/deals': () => json(200, page([deal()])),
+    'GET /api/v1/deals/d1': () => json(200, deal(), { etag: '"d1-3"' }),
+  });
+  const user = userEvent.setup();
+  render(
+    <Provider store={signedInStore()}>
+      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <Routes>
+          <Route path="/customers/:id" element={<CustomerPage />} />
+        </Routes>
+      </MemoryRouter>
+    </Provider>,
+  );
+  const deals = await screen.findByRole('region', { name: 'Deals' });
+  await user.click(await within(deals).findByRole('button', { name: 'Engine licence' }));
+  const panel = screen.getByRole('dialog', { name: 'Engine licence' });
+  await within(panel).findByRole('button', { name: 'Edit source' });
+  expect(shown(panel, 'Source')).toMatch(/^inbound/);
+  expect(shown(panel, 'Stage')).toBe('Lead-in');
 });
