@@ -520,7 +520,7 @@ await step('custom fields of deals: defined in settings, set in a deal\'s detail
   await input.press('Enter');
   await other.getByText('another deal holds this value').waitFor();
   assert((await input.getAttribute('aria-invalid')) === 'true', 'contract marked invalid');
-  await other.getByRole('button', { name: 'Close' }).click();
+  await other.getByRole('button', { name: 'Close', exact: true }).click();
   assert(!(await call('GET', `/api/v1/deals/${dealB.id}`, admin)).attributes.contract, 'refused value not stored');
 });
 
