@@ -90,9 +90,9 @@ function Value({ field, param, onApply }: { field: CustomField; param: string; o
 
 /**
  * `fields`: the entity's live custom fields; `active`: the `cf.` filter of the list, if any;
- * `onChange`: sets the filter (`null` removes it).
+ * `onChange`: sets the filter (`null` removes it); `valueClassName`: the value's place in the form's grid.
  */
-export function CustomFieldFilter({ fields, active, onChange }: { fields: CustomField[]; active: ActiveFilter | null; onChange: (f: ActiveFilter | null) => void }) {
+export function CustomFieldFilter({ fields, active, onChange, valueClassName = '' }: { fields: CustomField[]; active: ActiveFilter | null; onChange: (f: ActiveFilter | null) => void; valueClassName?: string }) {
   const [key, setKey] = useState(active?.key ?? '');
   useEffect(() => {
     if (active) setKey(active.key);
@@ -118,7 +118,7 @@ export function CustomFieldFilter({ fields, active, onChange }: { fields: Custom
         {field && !fields.includes(field) && <option value={field.key}>{field.key}</option>}
       </SelectField>
       {field && (
-        <div className="flex items-end gap-2">
+        <div className={`flex items-end gap-2 ${valueClassName}`}>
           <div className="min-w-0 flex-1">
             <Value key={field.id} field={field} param={active?.key === field.key ? active.value : ''} onApply={(v) => onChange(v === null ? null : { key: field.key, value: v })} />
           </div>

@@ -223,7 +223,7 @@ export default function CustomersPage() {
           ))}
         </SelectField>
         <TextField label="Tag" value={tag} onChange={(e) => setParam('tag', e.target.value.trim())} />
-        <CustomFieldFilter fields={custom.fields} active={activeCf} onChange={setCustomFilter} />
+        <CustomFieldFilter fields={custom.fields} active={activeCf} onChange={setCustomFilter} valueClassName="col-span-2" />
       </div>
       <ScrollRegion label="Customer list">
         <table className="min-w-full text-left text-sm">
