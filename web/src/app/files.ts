@@ -2,17 +2,14 @@
 // import, which may be far larger than anything worth reading into a string) and a streamed CSV
 // download. Both go through the shared base query, so they carry the token and refresh it.
 import { api, type ExportCustomersApiArg, type ImportJob } from './api';
+import { listParams, type CustomFilters } from './lists';
 
-/** The customer list's filters and sort, as the export takes them (never a page or a cursor). */
-export type ExportFilters = Omit<ExportCustomersApiArg, 'limit' | 'cursor'>;
+/** The customer list's filters (custom-field ones too) and sort, as the export takes them (never a page or a cursor). */
+export type ExportFilters = Omit<ExportCustomersApiArg, 'limit' | 'cursor'> & CustomFilters;
 
-/** The export's query parameters: the generated argument names are camelCase (`ownerId`). */
+/** The export's query parameters: the generated argument names are camelCase (`ownerId`), `cf.<key>` ones kept. */
 export function exportParams(filters: ExportFilters): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(filters)) {
-    if (v !== undefined && v !== null && v !== '') out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = String(v);
-  }
-  return out;
+  return listParams(filters);
 }
 
 async function problemOr(res: Response): Promise<unknown> {

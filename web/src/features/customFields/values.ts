@@ -170,3 +170,21 @@ export function withValue(attributes: Record<string, unknown>, key: string, valu
   else next[key] = value;
   return next;
 }
+
+/**
+ * The text of a `cf.<key>=` list filter for a draft (an exact, typed match; a multi_select
+ * matches records whose list holds the option): `null` for an empty draft, or the message of
+ * one that does not parse. Amounts go in minor units, as the API compares them.
+ */
+export function filterParam(field: Pick<CustomField, 'field_type' | 'currency'>, draft: string): { ok: true; value: string | null } | { ok: false; error: string } {
+  if (field.field_type === 'multi_select') return { ok: true, value: draft.trim() || null };
+  const parsed = fromDraft(field, draft);
+  if (!parsed.ok) return parsed;
+  return { ok: true, value: parsed.value === null ? null : String(parsed.value) };
+}
+
+/** The draft a filter input starts from for the text of a `cf.<key>=` parameter. */
+export function filterDraft(field: Pick<CustomField, 'field_type' | 'currency'>, param: string): string {
+  if (field.field_type === 'currency') return /^-?\d+$/.test(param) ? toDraft(field, Number(param)) : param;
+  return param;
+}

@@ -4,8 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { useCreateCustomerMutation, type Customer, type CustomerKind, type CustomerStatus } from '../../app/api';
 import { Button, FormError, SelectField, TextField } from '../../components/ui';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
-import { CustomValueField, useCustomFields } from '../customFields/CustomValueInput';
-import { errorPath, fromDraft } from '../customFields/values';
+import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
 
 export const STATUSES: CustomerStatus[] = ['lead', 'prospect', 'customer', 'churned'];
 
@@ -19,28 +18,17 @@ export function parseTags(s: string): string[] {
 export function CustomerForm({ onCreated, onCancel }: { onCreated: (c: Customer) => void; onCancel: () => void }) {
   const [create, { isLoading, error }] = useCreateCustomerMutation();
   const [v, setV] = useState({ name: '', email: '', phone: '', company_name: '', status: 'lead' as CustomerStatus, kind: 'person' as CustomerKind, tags: '' });
-  const custom = useCustomFields('customer');
-  const requiredFields = custom.fields.filter((f) => f.required);
-  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const custom = useRequiredCustomValues('customer');
   const [local, setLocal] = useState<FormErrors>(NO_ERRORS);
   const errs = local.message ? local : formErrors(error);
-  // Errors about inputs the form does not have (e.g. a custom field whose definition did not load) are listed with the message.
-  const inputs = new Set<string>([...Object.keys(v), ...requiredFields.map(errorPath)]);
-  const stray = Object.entries(errs.fields).filter(([k]) => !inputs.has(k));
-  const message = stray.length ? `${errs.message ?? ''} ${stray.map(([k, m]) => `${k}: ${m}`).join('; ')}`.trim() : errs.message;
+  const message = messageWithStray(errs.message, errs.fields, [...Object.keys(v), ...custom.paths]);
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const attributes: Record<string, unknown> = {};
-    const bad: Record<string, string> = {};
-    for (const f of requiredFields) {
-      const parsed = fromDraft(f, drafts[f.key] ?? '');
-      if (!parsed.ok) bad[errorPath(f)] = parsed.error;
-      else if (parsed.value !== null) attributes[f.key] = parsed.value;
-    }
-    if (Object.keys(bad).length) {
-      setLocal({ message: 'Please correct the fields marked below.', fields: bad, status: null });
+    const values = custom.collect();
+    if (!values.ok) {
+      setLocal({ message: 'Please correct the fields marked below.', fields: values.errors, status: null });
       return;
     }
     setLocal(NO_ERRORS);
@@ -53,7 +41,7 @@ export function CustomerForm({ onCreated, onCancel }: { onCreated: (c: Customer)
         phone: v.phone.trim() || null,
         company_name: v.company_name.trim() || null,
         tags: parseTags(v.tags),
-        ...(requiredFields.length ? { attributes } : {}),
+        ...(custom.fields.length ? { attributes: values.attributes } : {}),
       },
     });
     if ('data' in res && res.data) onCreated(res.data);
@@ -80,9 +68,7 @@ export function CustomerForm({ onCreated, onCancel }: { onCreated: (c: Customer)
           ))}
         </SelectField>
         <TextField label="Tags" hint="Comma-separated" value={v.tags} onChange={set('tags')} error={errs.fields.tags} className="sm:col-span-2" />
-        {requiredFields.map((f) => (
-          <CustomValueField key={f.id} field={f} value={drafts[f.key] ?? ''} onChange={(d) => setDrafts((x) => ({ ...x, [f.key]: d }))} error={errs.fields[errorPath(f)]} />
-        ))}
+        <RequiredCustomValues state={custom} errors={errs.fields} />
       </div>
       <div className="flex gap-2">
         <Button type="submit" disabled={isLoading}>

@@ -1,7 +1,8 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
 // change answers 412 instead of being overwritten), AI insights, revenue figures, activities
-// (with their sentiment) with quick logging, deals and transactions.
-import { Fragment, useRef, useState } from 'react';
+// (with their sentiment) with quick logging, deals (each opens its details panel, custom values
+// included) and transactions.
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
   useCustomerAggregatesQuery,
@@ -13,70 +14,31 @@ import {
   useUpdateCustomerMutation,
   type Customer,
   type CustomerUpdate,
-  type CustomField,
+  type Deal,
 } from '../../app/api';
-import { useAppSelector } from '../../app/hooks';
 import { Badge, Card, Empty, ErrorState, FormError, Loading, ScrollRegion } from '../../components/ui';
 import { date, dateTime, label, money, percent } from '../../lib/format';
-import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
+import { errorMessage, formErrors } from '../../lib/problem';
+import { useVersionedSave } from '../../lib/useVersionedSave';
 import { SegmentBadge, SentimentBadge } from '../ai/badges';
 import { InsightsPanel } from '../ai/InsightsPanel';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
-import { CustomValueInput, useCustomFields } from '../customFields/CustomValueInput';
-import { attributesOf, display, errorPath, fromDraft, toDraft, withValue } from '../customFields/values';
+import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
 import { parseTags, STATUSES } from './CustomerForm';
-import { InlineField } from './InlineField';
+import { InlineField } from '../../components/InlineField';
 import { QuickLog } from './QuickLog';
+import { DealDetails } from '../deals/DealDetails';
 
 function Profile({ customer, editable, refetch }: { customer: Customer; editable: boolean; refetch: () => void }) {
-  const url = `/api/v1/customers/${customer.id}`;
-  const etag = useAppSelector((s) => s.etags[url]);
   const [update] = useUpdateCustomerMutation();
-  const [errs, setErrs] = useState<FormErrors>(NO_ERRORS);
-  const [notice, setNotice] = useState<string | null>(null);
-  // The version an edit started from: live updates refresh the page (and its ETag) while the
-  // user types, and a save must still fail with 412 when someone changed the record meanwhile.
-  const base = useRef<string | undefined>(undefined);
-  const onEdit = () => {
-    base.current = etag;
-  };
-
-  async function save(patch: CustomerUpdate): Promise<boolean> {
-    setNotice(null);
-    const ifMatch = base.current ?? etag;
-    const res = await update({ id: customer.id, customerUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) });
-    if ('error' in res) {
-      const e = formErrors(res.error);
-      if (e.status === 412) {
-        base.current = undefined;
-        refetch();
-        setErrs({ ...NO_ERRORS, message: 'Someone else changed this customer meanwhile. The latest version is shown now; apply your change again.' });
-      } else {
-        setErrs(e);
-      }
-      return false;
-    }
-    base.current = undefined;
-    setErrs(NO_ERRORS);
-    setNotice('Saved.');
-    return true;
-  }
-
+  const { errs, notice, onEdit, save, invalid } = useVersionedSave<CustomerUpdate>(
+    `/api/v1/customers/${customer.id}`,
+    (patch, ifMatch) => update({ id: customer.id, customerUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    refetch,
+    'this customer',
+  );
   const text = (v: string) => (v.trim() === '' ? null : v.trim());
-  const custom = useCustomFields('customer');
-  const attrs = attributesOf(customer);
-  const defined = new Set(custom.fields.map((f) => f.key));
-  const others = Object.entries(attrs).filter(([k]) => !defined.has(k));
-  async function saveValue(f: CustomField, draft: string): Promise<boolean> {
-    const parsed = fromDraft(f, draft);
-    if (!parsed.ok) {
-      setErrs({ ...NO_ERRORS, fields: { [errorPath(f)]: parsed.error } });
-      return false;
-    }
-    // A PATCH replaces `attributes` as a whole: the other values go along unchanged.
-    return save({ attributes: withValue(attrs, f.key, parsed.value) });
-  }
   return (
     <Card title="Profile">
       <FormError message={errs.message} />
@@ -99,21 +61,9 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
           onSave={(v) => save({ status: v as Customer['status'] })}
         />
         <InlineField label="Tags" value={customer.tags.join(', ')} editable={editable} onEdit={onEdit} error={errs.fields.tags} onSave={(v) => save({ tags: parseTags(v) })} />
-        {custom.fields.map((f) => (
-          <InlineField
-            key={f.id}
-            label={f.label}
-            value={toDraft(f, attrs[f.key])}
-            display={display(f, attrs[f.key])}
-            editable={editable}
-            onEdit={onEdit}
-            error={errs.fields[errorPath(f)]}
-            editor={(p) => <CustomValueInput field={f} {...p} />}
-            onSave={(d) => saveValue(f, d)}
-          />
-        ))}
+        <CustomValueRows entity="customer" record={customer} editable={editable} errors={errs.fields} onEdit={onEdit} onSave={(attributes) => save({ attributes })} onInvalid={invalid} />
       </dl>
-      {custom.error && <ErrorState message={`Custom fields could not be loaded: ${errorMessage(custom.error)}`} onRetry={custom.refetch} />}
+      <CustomFieldsError entity="customer" />
       <dl className="mt-3 grid grid-cols-2 gap-2 text-sm text-slate-700">
         <dt className="text-slate-600">Kind</dt>
         <dd>{label(customer.kind)}</dd>
@@ -124,12 +74,7 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
             <span className="block text-xs text-slate-600">Predicted from the profile, {percent(customer.segment_confidence)} confidence</span>
           )}
         </dd>
-        {others.map(([k, v]) => (
-          <Fragment key={k}>
-            <dt className="break-words font-mono text-xs text-slate-600">{k}</dt>
-            <dd className="break-words">{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
-          </Fragment>
-        ))}
+        <OtherAttributes entity="customer" record={customer} />
         <dt className="text-slate-600">Created</dt>
         <dd>{dateTime(customer.created_at)}</dd>
         <dt className="text-slate-600">Updated</dt>
@@ -197,11 +142,13 @@ function Activities({ customer, canLog }: { customer: Customer; canLog: boolean 
   );
 }
 
-function Deals({ id, show }: { id: string; show: boolean }) {
+function Deals({ id, show, editable }: { id: string; show: boolean; editable: boolean }) {
   const q = useListDealsQuery({ customerId: id, limit: 100 }, { skip: !show });
   const pipelines = useListPipelinesQuery({}, { skip: !show });
+  const [open, setOpen] = useState<Deal | null>(null);
   if (!show) return null;
-  const stageName = new Map((pipelines.data?.data ?? []).flatMap((p) => p.stages.map((s) => [s.id, s.name] as const)));
+  const stages = (pipelines.data?.data ?? []).flatMap((p) => p.stages);
+  const stageName = new Map(stages.map((s) => [s.id, s.name] as const));
   return (
     <Card title="Deals">
       {q.isLoading ? (
@@ -214,7 +161,9 @@ function Deals({ id, show }: { id: string; show: boolean }) {
         <ul className="divide-y divide-slate-100">
           {q.data.data.map((d) => (
             <li key={d.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-              <span className="font-medium">{d.title}</span>
+              <button type="button" onClick={() => setOpen(d)} className="text-left font-medium text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                {d.title}
+              </button>
               <span className="flex items-center gap-2 text-slate-700">
                 {stageName.get(d.stage_id) ?? ''} <Badge value={d.status} /> {money(d.value, d.currency)}
               </span>
@@ -222,6 +171,7 @@ function Deals({ id, show }: { id: string; show: boolean }) {
           ))}
         </ul>
       )}
+      {open && <DealDetails id={open.id} title={open.title} stages={stages} editable={editable} onClose={() => setOpen(null)} />}
     </Card>
   );
 }
@@ -307,7 +257,7 @@ export default function CustomerPage() {
         </div>
         <div className="min-w-0 space-y-4 lg:col-span-3">
           <Activities customer={c} canLog={can(me?.role, 'activities:write')} />
-          <Deals id={c.id} show={can(me?.role, 'deals:read')} />
+          <Deals id={c.id} show={can(me?.role, 'deals:read')} editable={can(me?.role, 'deals:write')} />
           <Transactions id={c.id} />
         </div>
       </div>

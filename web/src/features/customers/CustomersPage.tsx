@@ -2,7 +2,9 @@
 // the API's keyset cursors (each page is its own cached query, keyed by its cursor).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { useAiSegmentsQuery, useListCustomersQuery, type ListCustomersApiArg } from '../../app/api';
+import { useAiSegmentsQuery } from '../../app/api';
+import { useListCustomersFilteredQuery, type CustomerListArgs, type CustomFilters } from '../../app/lists';
+import { ColumnChooser } from '../../components/ColumnChooser';
 import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectField, TextField } from '../../components/ui';
 import { errorMessage } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
@@ -11,6 +13,7 @@ import { readsCompanyWide, SEGMENT_ORDER, segmentRank } from '../ai/ai';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { useCustomFields } from '../customFields/CustomValueInput';
+import { CustomFieldFilter, type ActiveFilter } from '../customFields/CustomFieldFilter';
 import { COLUMNS, customColumns, customSorts, DEFAULT_COLUMNS, isColumnList, type Column, type ColumnKey } from './columns';
 import { CustomerForm, STATUSES } from './CustomerForm';
 import { ExportButton } from './ExportButton';
@@ -26,10 +29,10 @@ const SORTS: [string, string][] = [
   ['email', 'E-mail A–Z'],
 ];
 
-type Filters = Omit<ListCustomersApiArg, 'cursor' | 'limit'>;
+type Filters = Omit<CustomerListArgs, 'cursor' | 'limit'>;
 
 function Page({ args, cursor, cols, onNext, isFirst }: { args: Filters; cursor: string | undefined; cols: Column[]; onNext: ((c: string | null) => void) | undefined; isFirst: boolean }) {
-  const q = useListCustomersQuery({ ...args, limit: PAGE, ...(cursor ? { cursor } : {}) });
+  const q = useListCustomersFilteredQuery({ ...args, limit: PAGE, ...(cursor ? { cursor } : {}) });
   const next = q.data ? (q.data.next_cursor ?? null) : undefined;
   useEffect(() => {
     if (next !== undefined && onNext) onNext(next);
@@ -85,30 +88,6 @@ function useSegmentNames(current: string): string[] {
   return [...names].sort((a, b) => segmentRank(a) - segmentRank(b) || a.localeCompare(b));
 }
 
-function ColumnChooser({ all, columns, setColumns }: { all: Column[]; columns: ColumnKey[]; setColumns: (c: ColumnKey[]) => void }) {
-  return (
-    <details className="relative">
-      <summary className="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
-        Columns
-      </summary>
-      <fieldset className="absolute right-0 z-10 mt-1 max-h-80 w-56 space-y-1 overflow-y-auto rounded-md border border-slate-200 bg-white p-3 shadow-lg">
-        <legend className="sr-only">Visible columns</legend>
-        {all.map((c, i) => (
-          <label key={c.key} className={`flex items-center gap-2 text-sm ${c.field && !all[i - 1]?.field ? 'mt-2 border-t border-slate-200 pt-2' : ''}`}>
-            <input
-              type="checkbox"
-              checked={columns.includes(c.key)}
-              disabled={c.key === 'name'}
-              onChange={(e) => setColumns(e.target.checked ? [...all.map((x) => x.key).filter((k) => k === c.key || columns.includes(k)), ...columns.filter((k) => !all.some((x) => x.key === k))] : columns.filter((k) => k !== c.key))}
-            />
-            {c.label}
-          </label>
-        ))}
-      </fieldset>
-    </details>
-  );
-}
-
 export default function CustomersPage() {
   const me = useMe();
   const navigate = useNavigate();
@@ -125,6 +104,17 @@ export default function CustomersPage() {
   const [creating, setCreating] = useState(false);
   const custom = useCustomFields('customer');
   const all = [...COLUMNS, ...customColumns(custom.fields)];
+
+  // Custom-field filters (`cf.<key>=value`) travel in the URL like the others; the form edits one.
+  const cf: CustomFilters = {};
+  for (const [k, v] of params) if (k.startsWith('cf.') && v) cf[k as `cf.${string}`] = v;
+  const firstCf = Object.entries(cf)[0];
+  const activeCf: ActiveFilter | null = firstCf ? { key: firstCf[0].slice(3), value: firstCf[1] } : null;
+  const setCustomFilter = (f: ActiveFilter | null) => {
+    const next = new URLSearchParams([...params].filter(([k]) => !k.startsWith('cf.')));
+    if (f) next.set(`cf.${f.key}`, f.value);
+    setParams(next, { replace: true });
+  };
 
   const setParam = (k: string, v: string) => {
     const next = new URLSearchParams(params);
@@ -144,6 +134,7 @@ export default function CustomersPage() {
     ...(kind === 'person' || kind === 'company' ? { kind } : {}),
     ...(tag ? { tag } : {}),
     ...(segment ? { segment } : {}),
+    ...cf,
   };
   const key = JSON.stringify(args);
   type Pages = { key: string; list: (string | undefined)[]; last: string | null | undefined };
@@ -232,6 +223,7 @@ export default function CustomersPage() {
           ))}
         </SelectField>
         <TextField label="Tag" value={tag} onChange={(e) => setParam('tag', e.target.value.trim())} />
+        <CustomFieldFilter fields={custom.fields} active={activeCf} onChange={setCustomFilter} valueClassName="col-span-2" />
       </div>
       <ScrollRegion label="Customer list">
         <table className="min-w-full text-left text-sm">

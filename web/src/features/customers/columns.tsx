@@ -17,12 +17,15 @@ export type Column = {
   render: (c: Customer) => ReactNode;
   /** The custom field shown, for `cf.<key>` columns. */
   field?: CustomField;
+  /** Always shown (the chooser cannot hide it). */
+  fixed?: boolean;
 };
 
 export const COLUMNS: Column[] = [
   {
     key: 'name',
     label: 'Name',
+    fixed: true,
     render: (c) => (
       <Link className="font-medium text-indigo-700 hover:underline" to={`/customers/${c.id}`}>
         {c.name}

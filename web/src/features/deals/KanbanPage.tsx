@@ -2,7 +2,8 @@
 // menu from the keyboard; both call `POST /deals/{id}/move`. The board updates at once and
 // rolls back if the server refuses. A move into a lost stage asks for the reason first.
 // Open deals show the win model's probability, and each column its weighted value
-// (Σ value × probability) next to the plain total.
+// (Σ value × probability) next to the plain total. A card's "Details" opens the deal in a side
+// panel (its fields and custom values, edited in place); "New deal" creates one.
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, useListDealsQuery, useListPipelinesQuery, useMoveDealMutation, type Deal, type ListDealsApiArg, type Pipeline, type Stage } from '../../app/api';
@@ -12,6 +13,8 @@ import { money } from '../../lib/format';
 import { errorMessage, formErrors } from '../../lib/problem';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
+import { DealDetails } from './DealDetails';
+import { DealForm } from './DealForm';
 
 const LIMIT = 500;
 /** Drag data type of a deal card (links inside the card drag URLs as text/plain). */
@@ -49,7 +52,9 @@ export function columnTotals(deals: Deal[]): { total: Map<string, number>; weigh
   return { total, weighted };
 }
 
-function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; canMove: boolean; onMove: (d: Deal, s: Stage) => void }) {
+type Handlers = { onMove: (d: Deal, s: Stage) => void; onOpen: (d: Deal) => void };
+
+function Card({ deal, stages, canMove, onMove, onOpen }: { deal: Deal; stages: Stage[]; canMove: boolean } & Handlers) {
   return (
     <li
       draggable={canMove}
@@ -64,10 +69,15 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
       <p className="font-medium text-slate-900">{deal.title}</p>
       <p className="text-slate-700">{money(deal.value, deal.currency)}</p>
       <WinChance deal={deal} />
-      <Link to={`/customers/${deal.customer_id}`} draggable={false} className="text-xs text-indigo-700 underline">
-        Customer
-        <span className="sr-only"> of {deal.title}</span>
-      </Link>
+      <div className="flex items-center justify-between gap-2">
+        <Link to={`/customers/${deal.customer_id}`} draggable={false} className="text-xs text-indigo-700 underline">
+          Customer
+          <span className="sr-only"> of {deal.title}</span>
+        </Link>
+        <button type="button" onClick={() => onOpen(deal)} aria-label={`Details of ${deal.title}`} className="rounded px-1 text-xs font-medium text-indigo-700 underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          Details
+        </button>
+      </div>
       {canMove && (
         <div className="mt-2">
           <label className="sr-only" htmlFor={`move-${deal.id}`}>
@@ -94,14 +104,14 @@ function Card({ deal, stages, canMove, onMove }: { deal: Deal; stages: Stage[]; 
   );
 }
 
-function Column({ stage, deals, stages, canMove, onMove }: { stage: Stage; deals: Deal[]; stages: Stage[]; canMove: boolean; onMove: (d: Deal, s: Stage, dealId?: string) => void }) {
+function Column({ stage, deals, stages, canMove, onMove, onOpen }: { stage: Stage; deals: Deal[]; stages: Stage[]; canMove: boolean } & Handlers) {
   const [over, setOver] = useState(false);
   const { total, weighted } = columnTotals(deals);
   function drop(e: DragEvent) {
     e.preventDefault();
     setOver(false);
     const id = e.dataTransfer.getData(DEAL_TYPE);
-    if (id) onMove({ id } as Deal, stage, id);
+    if (id) onMove({ id } as Deal, stage);
   }
   return (
     <section
@@ -128,7 +138,7 @@ function Column({ stage, deals, stages, canMove, onMove }: { stage: Stage; deals
       </h2>
       <ul className="flex min-h-16 flex-col gap-2" aria-label={`Deals in ${stage.name}`}>
         {deals.map((d) => (
-          <Card key={d.id} deal={d} stages={stages} canMove={canMove} onMove={onMove} />
+          <Card key={d.id} deal={d} stages={stages} canMove={canMove} onMove={onMove} onOpen={onOpen} />
         ))}
       </ul>
     </section>
@@ -174,6 +184,7 @@ function Board({ pipeline }: { pipeline: Pipeline }) {
   const [error, setError] = useState<string | null>(null);
   const [lostError, setLostError] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(null);
+  const [open, setOpen] = useState<Deal | null>(null);
   const canMove = can(me?.role, 'deals:write');
 
   async function doMove(deal: Deal, stage: Stage, lostReason?: string) {
@@ -235,10 +246,12 @@ function Board({ pipeline }: { pipeline: Pipeline }) {
             stages={pipeline.stages}
             canMove={canMove}
             onMove={onMove}
+            onOpen={setOpen}
             deals={deals.filter((d) => d.stage_id === s.id).sort((a, b) => a.position - b.position)}
           />
         ))}
       </div>
+      {open && <DealDetails id={open.id} title={open.title} stages={pipeline.stages} editable={canMove} onClose={() => setOpen(null)} />}
       {pending && (
         <LostReason
           pending={pending}
@@ -257,8 +270,11 @@ function Board({ pipeline }: { pipeline: Pipeline }) {
 }
 
 export default function KanbanPage() {
+  const me = useMe();
   const pipelines = useListPipelinesQuery({});
   const [chosen, setChosen] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   if (pipelines.isLoading) return <Loading label="Loading pipelines…" />;
   if (pipelines.error) return <ErrorState message={errorMessage(pipelines.error)} onRetry={pipelines.refetch} />;
   const list = pipelines.data?.data ?? [];
@@ -275,7 +291,30 @@ export default function KanbanPage() {
             ))}
           </SelectField>
         )}
+        {current && can(me?.role, 'deals:write') && !creating && (
+          <Button
+            onClick={() => {
+              setCreated(null);
+              setCreating(true);
+            }}
+          >
+            New deal
+          </Button>
+        )}
       </PageHeader>
+      <p role="status" className="text-sm text-emerald-800">
+        {created}
+      </p>
+      {creating && current && (
+        <DealForm
+          pipeline={current}
+          onCancel={() => setCreating(false)}
+          onCreated={(d) => {
+            setCreating(false);
+            setCreated(`Created the deal “${d.title}”.`);
+          }}
+        />
+      )}
       {current ? <Board key={current.id} pipeline={current} /> : <Empty>No pipelines yet.</Empty>}
     </div>
   );

@@ -1,36 +1,64 @@
-// The product catalogue: search, and for roles that may, add a product.
+// The product catalogue: search, optional custom-field columns, a product's details (edited in
+// place, custom values included) and, for roles that may, adding a product with its required
+// custom fields.
 import { useState, type FormEvent } from 'react';
-import { useCreateProductMutation, useListProductsQuery } from '../../app/api';
+import { useCreateProductMutation, useListProductsQuery, type Product } from '../../app/api';
+import { ColumnChooser } from '../../components/ColumnChooser';
 import { Badge, Button, Empty, ErrorState, FormError, Loading, PageHeader, ScrollRegion, TextField } from '../../components/ui';
 import { money } from '../../lib/format';
-import { errorMessage, formErrors } from '../../lib/problem';
+import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
+import { useLocalStorage } from '../../lib/useLocalStorage';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
+import { useCustomFields } from '../customFields/CustomValueInput';
+import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
+import { attributesOf, display } from '../customFields/values';
+import { ProductDetails } from './ProductDetails';
+
+type CustomKey = `cf.${string}`;
+const isCustomKeys = (v: unknown): v is CustomKey[] => Array.isArray(v) && v.every((k) => typeof k === 'string' && /^cf\.[a-z][a-z0-9_]*$/.test(k));
 
 function NewProduct({ onDone }: { onDone: () => void }) {
   const [create, { isLoading, error }] = useCreateProductMutation();
   const [v, setV] = useState({ sku: '', name: '', price: '', currency: 'EUR', category: '' });
-  const errs = formErrors(error);
+  const custom = useRequiredCustomValues('product');
+  const [local, setLocal] = useState<FormErrors>(NO_ERRORS);
+  const errs = local.message ? local : formErrors(error);
+  const message = messageWithStray(errs.message, errs.fields, [...Object.keys(v), ...custom.paths]);
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const values = custom.collect();
+    if (!values.ok) {
+      setLocal({ message: 'Please correct the fields marked below.', fields: values.errors, status: null });
+      return;
+    }
+    setLocal(NO_ERRORS);
     const price = Math.round(Number.parseFloat(v.price.replace(',', '.')) * 100);
     const res = await create({
-      productCreate: { sku: v.sku, name: v.name, price: Number.isFinite(price) ? price : -1, currency: v.currency.toUpperCase(), category: v.category.trim() || null },
+      productCreate: {
+        sku: v.sku,
+        name: v.name,
+        price: Number.isFinite(price) ? price : -1,
+        currency: v.currency.toUpperCase(),
+        category: v.category.trim() || null,
+        ...(custom.fields.length ? { attributes: values.attributes } : {}),
+      },
     });
     if ('data' in res) onDone();
   }
   return (
     <form onSubmit={submit} noValidate aria-labelledby="new-product-title" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 id="new-product-title" className="text-lg font-semibold">New product</h2>
-      <FormError message={errs.message} />
+      <FormError message={message} />
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
         <TextField label="SKU" value={v.sku} onChange={set('sku')} error={errs.fields.sku} autoFocus />
         <TextField label="Name" value={v.name} onChange={set('name')} error={errs.fields.name} />
         <TextField label="Price" inputMode="decimal" hint="In units, e.g. 19.90" value={v.price} onChange={set('price')} error={errs.fields.price} />
         <TextField label="Currency" value={v.currency} maxLength={3} onChange={set('currency')} error={errs.fields.currency} />
         <TextField label="Category" value={v.category} onChange={set('category')} error={errs.fields.category} />
+        <RequiredCustomValues state={custom} errors={errs.fields} />
       </div>
       <div className="flex gap-2">
         <Button type="submit" disabled={isLoading}>
@@ -44,15 +72,32 @@ function NewProduct({ onDone }: { onDone: () => void }) {
   );
 }
 
+const BUILTIN = [
+  { key: 'sku', label: 'SKU', fixed: true },
+  { key: 'name', label: 'Name', fixed: true },
+  { key: 'category', label: 'Category', fixed: true },
+  { key: 'price', label: 'Price', fixed: true },
+  { key: 'state', label: 'State', fixed: true },
+] as const;
+
 export default function ProductsPage() {
   const me = useMe();
   const [search, setSearch] = useState('');
   const q = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const [adding, setAdding] = useState(false);
+  const [open, setOpen] = useState<Product | null>(null);
+  const [columns, setColumns] = useLocalStorage<CustomKey[]>('nexus.products.columns', [], isCustomKeys);
+  const custom = useCustomFields('product');
+  const customCols = custom.fields.map((f) => ({ key: `cf.${f.key}` as CustomKey, label: f.label, field: f }));
+  const shown = customCols.filter((c) => columns.includes(c.key));
   const list = useListProductsQuery({ limit: 200, sort: 'name', ...(q ? { q } : {}) });
+  const canWrite = can(me?.role, 'products:write');
   return (
     <div className="space-y-4">
-      <PageHeader title="Products">{can(me?.role, 'products:write') && !adding && <Button onClick={() => setAdding(true)}>New product</Button>}</PageHeader>
+      <PageHeader title="Products">
+        {customCols.length > 0 && <ColumnChooser<string> all={[...BUILTIN, ...customCols]} columns={columns} setColumns={(c) => setColumns(c.filter((k): k is CustomKey => k.startsWith('cf.')))} />}
+        {canWrite && !adding && <Button onClick={() => setAdding(true)}>New product</Button>}
+      </PageHeader>
       {adding && <NewProduct onDone={() => setAdding(false)} />}
       <TextField label="Search products" type="search" value={search} onChange={(e) => setSearch(e.target.value)} className="max-w-md" />
       {list.isLoading ? (
@@ -71,18 +116,32 @@ export default function ProductsPage() {
                 <th scope="col" className="px-3 py-2 font-medium">Category</th>
                 <th scope="col" className="px-3 py-2 text-right font-medium">Price</th>
                 <th scope="col" className="px-3 py-2 font-medium">State</th>
+                {shown.map((c) => (
+                  <th key={c.key} scope="col" className="whitespace-nowrap px-3 py-2 font-medium">
+                    {c.label}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
               {list.data.data.map((p) => (
                 <tr key={p.id} className="border-t border-slate-100">
                   <td className="whitespace-nowrap px-3 py-2 font-mono text-xs">{p.sku}</td>
-                  <td className="px-3 py-2">{p.name}</td>
+                  <td className="px-3 py-2">
+                    <button type="button" onClick={() => setOpen(p)} className="text-left font-medium text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                      {p.name}
+                    </button>
+                  </td>
                   <td className="px-3 py-2">{p.category ?? '—'}</td>
                   <td className="whitespace-nowrap px-3 py-2 text-right">{money(p.price, p.currency)}</td>
                   <td className="px-3 py-2">
                     <Badge value={p.active ? 'active' : 'inactive'} />
                   </td>
+                  {shown.map((c) => (
+                    <td key={c.key} className="whitespace-nowrap px-3 py-2">
+                      {display(c.field, attributesOf(p)[c.field.key])}
+                    </td>
+                  ))}
                 </tr>
               ))}
             </tbody>
@@ -90,6 +149,7 @@ export default function ProductsPage() {
           {list.data.next_cursor && <p className="p-3 text-sm text-slate-600">Showing the first 200 products; search to narrow down.</p>}
         </ScrollRegion>
       )}
+      {open && <ProductDetails id={open.id} name={open.name} editable={canWrite} onClose={() => setOpen(null)} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // Cancel restores the shown value; the server's message for the field appears under it. The
 // input is a text input, a select of `options`, or what `editor` renders (custom fields).
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { Button, FieldError, inputClass } from '../../components/ui';
+import { Button, FieldError, inputClass } from './ui';
 
 /** What an `editor` gets to render the input of an InlineField with. */
 export type InlineEditorProps = {
