@@ -150,6 +150,14 @@ fn seasonal(
     }
 }
 
+/// How one customer buys: its segment, its currency and its own basket size.
+#[derive(Clone, Copy)]
+struct Buyer {
+    seg: Segment,
+    currency: Currency,
+    basket: f64,
+}
+
 /// Most lines an order has, whatever the customer's basket size.
 pub const MAX_LINES: i64 = 6;
 
@@ -221,9 +229,13 @@ impl Context {
             .map(|_| seasonal(rng, from, to, seg, c.kind))
             .collect();
         times.sort();
-        let basket = basket_scale(rng);
+        let buyer = Buyer {
+            seg,
+            currency,
+            basket: basket_scale(rng),
+        };
         for at in times {
-            if let Some(t) = self.order(rng, c, seg, currency, at, basket, reference) {
+            if let Some(t) = self.order(rng, c, buyer, at, reference) {
                 out.push(t);
             }
         }
@@ -233,12 +245,15 @@ impl Context {
         &self,
         rng: &mut SmallRng,
         c: &Customer,
-        seg: Segment,
-        currency: Currency,
+        buyer: Buyer,
         at: Timestamp,
-        basket: f64,
         reference: &mut dyn FnMut(bool) -> String,
     ) -> Option<Transaction> {
+        let Buyer {
+            seg,
+            currency,
+            basket,
+        } = buyer;
         let old = at < self.now - Duration::days(DISCONTINUED_DAYS);
         let mut inputs: Vec<ItemInput> = Vec::with_capacity(4);
         let mut keep: Vec<ProductId> = Vec::new();
