@@ -103,6 +103,8 @@ pub(super) async fn check_orders(
     Ok(Checked {
         records: ImportRecords::Transactions(records),
         accepted_rows,
+        updates: Vec::new(),
+        updated_rows: 0,
         rejections,
     })
 }

@@ -12,7 +12,7 @@
 use super::csv_file::{Batches, RawBatch};
 use super::{
     ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportRecords, ImportRejection,
-    ImportStatus, RowError, customer_row, group_column, product_row,
+    ImportStatus, ImportUpdate, OnDuplicate, RowError, customer_row, group_column, product_row,
 };
 use crate::auth::{Actor, Credential};
 use crate::error::{CoreError, CoreResult, FieldError};
@@ -348,14 +348,23 @@ impl ImportWorker {
         let Checked {
             records,
             accepted_rows,
+            updates,
+            updated_rows,
             mut rejections,
         } = checked;
         rejections.sort_by_key(|r| r.row);
+        if job.on_duplicate == OnDuplicate::Reject {
+            // Refused like any bad row; the reasons still say the key was taken.
+            for r in &mut rejections {
+                r.duplicate = false;
+            }
+        }
         let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
         let mut progress = job.progress;
         progress.bytes_processed = batch.end_offset;
         progress.rows_processed += batch.rows.len() as i64;
         progress.rows_accepted += accepted_rows;
+        progress.rows_updated += updated_rows;
         progress.rows_duplicate += duplicates;
         progress.rows_rejected += rejections.len() as i64 - duplicates;
         let mut next = job.clone();
@@ -364,6 +373,14 @@ impl ImportWorker {
         next.updated_at = crate::time::now();
         let ev = job_event(&next, "progress", None);
         let from = job.progress.bytes_processed;
+        // The records to forget in the cache once the batch has committed.
+        let changed: Vec<Changed> = updates
+            .iter()
+            .map(|u| match u {
+                ImportUpdate::Customer { next, .. } => Changed::Customer(next.id),
+                ImportUpdate::Product { next, .. } => Changed::Product(next.id),
+            })
+            .collect();
         let batch = ImportBatch {
             progress,
             rejections,
@@ -374,6 +391,7 @@ impl ImportWorker {
             from_offset: from,
             until: self.lease_end(),
             records,
+            updates,
             batch: &batch,
             event: &ev,
         };
@@ -382,6 +400,12 @@ impl ImportWorker {
             return Ok(false);
         }
         self.services.bus.committed();
+        for u in &changed {
+            match u {
+                Changed::Customer(id) => self.services.customers.evict(*id).await,
+                Changed::Product(id) => self.services.products.evict(*id).await,
+            }
+        }
         *job = next;
         Ok(true)
     }
@@ -446,6 +470,11 @@ impl ImportWorker {
             items.push(input.body);
             item_rows.push((raw.row, cells));
         }
+        if job.on_duplicate == OnDuplicate::Update {
+            let rows = super::upsert::Rows { items, item_rows };
+            return super::upsert::check(&self.services, job, actor, mapping, rows, rejections)
+                .await;
+        }
         let (records, refused) = match job.entity {
             ImportEntity::Customers => {
                 let (ok, refused) = self
@@ -466,42 +495,12 @@ impl ImportWorker {
                 (ImportRecords::Products(ok), refused)
             }
         };
-        for (i, mut errors) in refused {
-            // Only a taken e-mail (customers) or SKU (products) makes a duplicate.
-            let duplicate = errors.iter().all(|e| {
-                matches!(
-                    (e.field.as_str(), e.code.as_str()),
-                    ("email", "email_taken" | "duplicate_in_batch")
-                        | ("sku", "sku_taken" | "duplicate_in_batch")
-                )
-            });
-            // "items[j]" in a message is row k of the file.
-            for e in &mut errors {
-                if let Some(j) = e
-                    .message
-                    .split_once("items[")
-                    .and_then(|(_, r)| r.split_once(']'))
-                    .and_then(|(n, _)| n.parse::<usize>().ok())
-                    && let Some((row, _)) = item_rows.get(j)
-                {
-                    e.message = e
-                        .message
-                        .replace(&format!("items[{j}]"), &format!("row {row}"));
-                }
-            }
-            let (row, cells) = item_rows[i];
-            rejections.push(rejection(
-                row,
-                duplicate,
-                errors,
-                mapping,
-                &job.columns,
-                cells,
-            ));
-        }
+        rejections.extend(refused_rows(job, mapping, &item_rows, refused));
         Ok(Checked {
             accepted_rows: records.len() as i64,
             records,
+            updates: Vec::new(),
+            updated_rows: 0,
             rejections,
         })
     }
@@ -526,12 +525,70 @@ impl ImportWorker {
     }
 }
 
-/// What a batch's checks found: the records to commit, how many rows they hold, and the rows
+/// What a batch's checks found: the records to commit, how many rows they hold, the existing
+/// records the batch changes and how many rows were merged into existing records, and the rows
 /// refused.
 pub(super) struct Checked {
     pub records: ImportRecords,
     pub accepted_rows: i64,
+    pub updates: Vec<ImportUpdate>,
+    pub updated_rows: i64,
     pub rejections: Vec<ImportRejection>,
+}
+
+/// A record an import batch changed.
+enum Changed {
+    Customer(crate::ids::CustomerId),
+    Product(crate::ids::ProductId),
+}
+
+/// The rejections of the rows a service's check refused (`refused`: errors by index into
+/// `item_rows`, each the row number and cells of an item). A row refused only because its key
+/// was taken (a customer's e-mail, a product's SKU, by a live record or an earlier row) is a
+/// duplicate.
+pub(super) fn refused_rows(
+    job: &ImportJob,
+    mapping: &BTreeMap<String, String>,
+    item_rows: &[(i64, &[String])],
+    refused: BTreeMap<usize, Vec<FieldError>>,
+) -> Vec<ImportRejection> {
+    let mut out = Vec::with_capacity(refused.len());
+    for (i, mut errors) in refused {
+        // Only a taken e-mail (customers) or SKU (products) makes a duplicate.
+        let duplicate = errors.iter().all(|e| {
+            matches!(
+                (e.field.as_str(), e.code.as_str()),
+                ("email", "email_taken" | "duplicate_in_batch")
+                    | ("sku", "sku_taken" | "duplicate_in_batch")
+            )
+        });
+        // "items[j]" in a message is row k of the file.
+        for e in &mut errors {
+            if let Some(j) = e
+                .message
+                .split_once("items[")
+                .and_then(|(_, r)| r.split_once(']'))
+                .and_then(|(n, _)| n.parse::<usize>().ok())
+                && let Some((row, _)) = item_rows.get(j)
+            {
+                e.message = e
+                    .message
+                    .replace(&format!("items[{j}]"), &format!("row {row}"));
+            }
+        }
+        let Some(&(row, cells)) = item_rows.get(i) else {
+            continue;
+        };
+        out.push(rejection(
+            row,
+            duplicate,
+            errors,
+            mapping,
+            &job.columns,
+            cells,
+        ));
+    }
+    out
 }
 
 /// Reads the job's file from its checkpoint on a blocking thread, [`QUEUE_DEPTH`] batches ahead
