@@ -6,6 +6,7 @@
 pub mod csv_file;
 mod order_batch;
 pub mod orders;
+mod rejected;
 mod upsert;
 pub mod worker;
 

@@ -10,7 +10,8 @@
 
 use super::csv_file::RawBatch;
 use super::orders::{self, Order, OrderRows};
-use super::worker::{Checked, rejection};
+use super::rejected::rejection;
+use super::worker::Checked;
 use super::{ImportJob, ImportRecords, ImportRejection};
 use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult, FieldError};

@@ -18,7 +18,8 @@
 //! which a create tells anyone who may create customers (`email_taken`) — never the record's id,
 //! owner or values.
 
-use super::worker::{Checked, refused_rows};
+use super::rejected::refused_rows;
+use super::worker::Checked;
 use super::{ImportEntity, ImportJob, ImportRecords, ImportRejection, ImportUpdate};
 use crate::auth::{Actor, Permission};
 use crate::customer::{Customer, CustomerPatch};
