@@ -516,3 +516,62 @@ async fn an_interrupted_update_import_resumes_without_applying_a_row_twice() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_unique_value_held_elsewhere_refuses_the_row_not_the_job() {
+    on_backends_importing(|app| async move {
+        app.post(
+            "/api/v1/custom-fields",
+            &app.admin,
+            json!({"entity": "customer", "key": "vat",
+            "label": "VAT number", "field_type": "text", "unique": true}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        app.customer(
+            &app.admin,
+            json!({"name": "A", "email": "a@u.test", "attributes": {"vat": "V1"}}),
+        )
+        .await;
+        let b = app
+            .customer(&app.admin, json!({"name": "B", "email": "b@u.test"}))
+            .await;
+        // Rows 2-4 are one batch: V1 is A's; V3 goes to the new C of the same batch; row 5 is
+        // the next batch.
+        let csv = "name,email,vat\nB,b@u.test,V1\nB,b@u.test,V3\nC,c@u.test,V3\nB,b@u.test,V2\n";
+        let id = start(&app, &app.admin, "customers", csv, "update").await;
+        let done = run_next(&app).await;
+        assert_eq!(done.status.as_str(), "completed", "{:?}", done.error);
+        let j = app
+            .get(&format!("/api/v1/imports/{id}"), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        assert_eq!(counts(&j), [4, 1, 1, 2, 0], "{j}");
+        let r = app
+            .get(&format!("/api/v1/imports/{id}/rejections"), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        for (n, row) in [(0, 2), (1, 3)] {
+            assert_eq!(r["data"][n]["row"], row);
+            assert_eq!(r["data"][n]["errors"][0]["field"], "attributes.vat");
+            assert_eq!(r["data"][n]["errors"][0]["column"], "vat");
+            assert_eq!(r["data"][n]["errors"][0]["code"], "value_taken");
+        }
+        let b = app
+            .get(&format!("/api/v1/customers/{}", id_of(&b)), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        assert_eq!(
+            (b["attributes"]["vat"].as_str(), b["version"].as_i64()),
+            (Some("V2"), Some(2))
+        );
+        assert_eq!(
+            customer_by_email(&app, "c@u.test").await["attributes"]["vat"],
+            "V3"
+        );
+    })
+    .await;
+}

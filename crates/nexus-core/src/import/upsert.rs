@@ -22,6 +22,7 @@ use super::rejected::refused_rows;
 use super::worker::Checked;
 use super::{ImportEntity, ImportJob, ImportRecords, ImportRejection, ImportUpdate};
 use crate::auth::{Actor, Permission};
+use crate::custom_field::{CustomField, HasCustomFields};
 use crate::customer::{Customer, CustomerPatch};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::Event;
@@ -65,7 +66,7 @@ pub(super) async fn check(
 
 /// What differs between customers and products.
 trait Kind {
-    type Rec: Clone;
+    type Rec: Clone + HasCustomFields;
     type Patch;
     /// The field holding the key.
     const KEY: &'static str;
@@ -360,6 +361,21 @@ impl<'a, 'r, K: Kind> Upsert<'a, 'r, K> {
             }
             pending = wait;
         }
+        // Values of unique custom fields the batch gives records: those of the new ones, then
+        // those the changes set, in file order (a value another record holds refuses the row,
+        // as it would refuse a PATCH, instead of failing the batch at its commit).
+        let unique: Vec<CustomField> = self
+            .services
+            .store
+            .custom_field_definitions(<K::Rec as HasCustomFields>::ENTITY)
+            .await?
+            .into_iter()
+            .filter(|d| d.unique)
+            .collect();
+        let mut claimed: HashSet<(String, String)> = created
+            .values()
+            .flat_map(|r| unique_values(&unique, r))
+            .collect();
         // Changes, in file order.
         let mut changing: Vec<usize> = (0..self.rows.items.len())
             .filter(|&i| {
@@ -382,7 +398,20 @@ impl<'a, 'r, K: Kind> Upsert<'a, 'r, K> {
                 },
                 None => continue,
             };
-            match self.change(i, &cur).await? {
+            let mut change = self.change(i, &cur).await?;
+            if let Ok(Some((next, _))) = &change {
+                let fresh: Vec<(String, String)> = unique_values(&unique, next)
+                    .into_iter()
+                    .filter(|kv| !unique_values(&unique, &cur).contains(kv))
+                    .collect();
+                let taken = self.taken(&unique, &fresh, &claimed).await?;
+                if taken.is_empty() {
+                    claimed.extend(fresh);
+                } else {
+                    change = Err(taken);
+                }
+            }
+            match change {
                 Err(errors) => self.refuse(i, errors),
                 Ok(None) => updated_rows += 1,
                 Ok(Some((mut next, ev))) => {
@@ -408,6 +437,40 @@ impl<'a, 'r, K: Kind> Upsert<'a, 'r, K> {
             updated_rows,
             rejections: self.rejections,
         })
+    }
+
+    /// The errors of the unique values (key, value) a change gives that the batch or a stored
+    /// record holds already.
+    async fn taken(
+        &self,
+        unique: &[CustomField],
+        fresh: &[(String, String)],
+        claimed: &HashSet<(String, String)>,
+    ) -> CoreResult<Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for (key, value) in fresh {
+            let Some(d) = unique.iter().find(|d| d.key == *key) else {
+                continue;
+            };
+            let held = claimed.contains(&(key.clone(), value.clone()))
+                || !self
+                    .services
+                    .store
+                    .custom_field_values_taken(d.id, std::slice::from_ref(value))
+                    .await?
+                    .is_empty();
+            if held {
+                errors.push(FieldError::new(
+                    d.path(""),
+                    "value_taken",
+                    format!(
+                        "another {} holds this value",
+                        <K::Rec as HasCustomFields>::ENTITY.noun()
+                    ),
+                ));
+            }
+        }
+        Ok(errors)
     }
 
     /// What row `i` makes of `cur`: the change (`None`: nothing to change) or why it is refused.
@@ -449,4 +512,15 @@ impl<'a, 'r, K: Kind> Upsert<'a, 'r, K> {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The values of `record` for the `unique` fields, as (key, comparable value).
+fn unique_values<R: HasCustomFields>(unique: &[CustomField], record: &R) -> Vec<(String, String)> {
+    unique
+        .iter()
+        .filter_map(|d| {
+            d.unique_key(record.attributes().get(&d.key))
+                .map(|v| (d.key.clone(), v))
+        })
+        .collect()
 }
