@@ -49,6 +49,9 @@ it('asks what to do when the e-mail already exists and sends the choice', async 
   ]);
   await userEvent.selectOptions(choice, 'update');
   expect(choice).toHaveAccessibleDescription(/empty cells leave them as they are/);
+  // Updating needs only the e-mail mapped.
+  expect(screen.getAllByRole('option', { name: 'email (required)' })).toHaveLength(3);
+  expect(screen.queryAllByRole('option', { name: 'name (required)' })).toHaveLength(0);
   await userEvent.click(screen.getByRole('button', { name: 'Start import' }));
   expect(onStart).toHaveBeenCalledWith({ 'Full Name': 'name', 'E-mail': 'email' }, 'update');
 });

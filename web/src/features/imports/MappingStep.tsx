@@ -28,7 +28,8 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
   const record = job.entity === 'products' ? 'product' : 'customer';
   const shownServer = edited ? { byColumn: {}, general: [] } : serverErrors;
   const general = [...(tried ? local.general : []), ...shownServer.general];
-  const required = fields.filter((f) => f.required).map((f) => f.name);
+  // Rows that update need only the key; rows that create are checked one by one.
+  const required = updateKey === undefined ? fields.filter((f) => f.required).map((f) => f.name) : [updateKey];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -128,7 +129,7 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
                       <option value="">— ignore —</option>
                       {fields.map((f) => (
                         <option key={f.name} value={f.name} title={f.description}>
-                          {f.required ? `${f.name} (required)` : f.name}
+                          {required.includes(f.name) ? `${f.name} (required)` : f.name}
                         </option>
                       ))}
                     </select>
