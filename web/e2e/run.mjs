@@ -337,6 +337,20 @@ await step('import a CSV: upload error, mapping, completion, rejected rows; expo
   await screen(page, 'import-done');
   await page.getByRole('link', { name: 'Import another file' }).click();
   await page.getByRole('region', { name: 'Recent imports' }).getByRole('link', { name: 'people.csv' }).waitFor();
+  // The same people again, updating: only the e-mail has to be mapped; the empty name changes
+  // nothing, Alan's company does.
+  const update = ['Full Name,E-mail,Company', ',ALAN@bletchley.example,GCHQ'].join('\r\n');
+  await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'changes.csv', mimeType: 'text/csv', buffer: Buffer.from(update) });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  const updating = page.getByRole('form', { name: 'Map columns' });
+  await updating.getByLabel('When the e-mail already exists').selectOption('update');
+  await screen(page, 'import-update-mapping');
+  await updating.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText('0 of 1 rows imported, 1 updated existing records.').waitFor({ timeout: 30000 });
+  const alan = (await call('GET', '/api/v1/customers?q=alan%40bletchley.example', admin)).data[0];
+  assert(alan.name === 'Alan Turing' && alan.company_name === 'GCHQ' && alan.version === 2, `the update merged the given cells: ${JSON.stringify(alan)}`);
+  await page.getByRole('link', { name: 'Import another file' }).click();
+  await page.getByRole('region', { name: 'Recent imports' }).getByRole('link', { name: 'changes.csv' }).waitFor();
   await page.getByRole('link', { name: 'Back to customers' }).click();
   // The list shows the imported customers; the export follows its filters.
   await page.getByRole('search').getByLabel('Search').fill('bletchley');

@@ -5,22 +5,18 @@ use crate::custom_fields::{custom_sort, write_unique_values};
 use crate::dialect::Dialect;
 use crate::query::{Filter, select_in};
 use crate::rollups::{
-    UNROLL_ERASED_DEALS, bump_signups, move_revenue, replace_deltas, revenue_sql, signup_counts,
-    signup_key, unroll_erased_activities_sql,
+    UNROLL_ERASED_DEALS, bump_signups, revenue_sql, signup_counts, unroll_erased_activities_sql,
 };
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
-use crate::transactions::LOCK_AGGREGATES;
 use crate::{Db, db_err, insert_event, with_pool};
 use nexus_core::customer::{Customer, CustomerQuery, CustomerSortField};
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
-use nexus_core::ids::{CustomerId, TeamId, UserId};
+use nexus_core::ids::{CustomerId, UserId};
 use nexus_core::page::SortOrder;
 use nexus_core::time::Timestamp;
 use sqlx::Connection as _;
-use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
-use uuid::Uuid;
 
 const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, email_norm, phone, company_id, company_name, status, owner_id, team_id, tags, attributes, segment, version, created_at, updated_at, deleted_at, segment_status, segment_confidence) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
@@ -28,7 +24,7 @@ const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, kind, name, email, ema
 /// Binds a customer's columns in the order of [`INSERT_CUSTOMER`].
 macro_rules! bind_customer {
     ($q:expr, $c:expr) => {{
-        let c: &Customer = $c;
+        let c: &nexus_core::customer::Customer = $c;
         $q.bind(c.id.0)
             .bind(c.kind.as_str())
             .bind(&c.name)
@@ -40,8 +36,8 @@ macro_rules! bind_customer {
             .bind(c.status.as_str())
             .bind(c.owner_id.0)
             .bind(c.team_id.map(|x| x.0))
-            .bind(Json(&c.tags))
-            .bind(Json(&c.attributes))
+            .bind(sqlx::types::Json(&c.tags))
+            .bind(sqlx::types::Json(&c.attributes))
             .bind(&c.segment)
             .bind(c.version)
             .bind(c.created_at)
@@ -52,16 +48,18 @@ macro_rules! bind_customer {
     }};
 }
 
+pub(crate) use bind_customer;
+
 /// Replaces the tag rows of one customer on a transaction.
 macro_rules! write_tags {
     ($tx:expr, $c:expr, $replace:expr) => {{
-        let c: &Customer = $c;
+        let c: &nexus_core::customer::Customer = $c;
         if $replace {
             sqlx::query("DELETE FROM customer_tags WHERE customer_id = $1")
                 .bind(c.id.0)
                 .execute(&mut *$tx)
                 .await
-                .map_err(db_err)?;
+                .map_err($crate::db_err)?;
         }
         for t in &c.tags {
             sqlx::query("INSERT INTO customer_tags (tag, customer_id) VALUES ($1, $2)")
@@ -69,17 +67,18 @@ macro_rules! write_tags {
                 .bind(c.id.0)
                 .execute(&mut *$tx)
                 .await
-                .map_err(db_err)?;
+                .map_err($crate::db_err)?;
         }
     }};
 }
+pub(crate) use write_tags;
 
 /// The body of a customer update on an open transaction `$tx`: checks the stored version
 /// (returning `Ok(false)` from the enclosing function when it moved on), keeps the rollups
 /// (`rollups.rs`) in step and rewrites the tag rows.
 macro_rules! update_in_tx {
     ($tx:ident, $c:expr, $expected:expr, $revenue:expr) => {{
-        let c: &Customer = $c;
+        let c: &nexus_core::customer::Customer = $c;
         let (take_revenue, put_revenue) = $revenue;
         // The parameters of INSERT_CUSTOMER (so `bind_customer!` binds them), then the version.
         const SQL: &str = "UPDATE customers SET kind = $2, name = $3, email = $4, email_norm = $5, phone = $6, company_id = $7, \
@@ -88,12 +87,12 @@ macro_rules! update_in_tx {
              WHERE id = $1 AND version = $21";
         // The stored row this write replaces, for the rollups.
         const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
-        let prev: Option<(Uuid, Option<Uuid>, Timestamp, Option<Timestamp>)> = sqlx::query_as(PREVIOUS)
+        let prev: Option<(uuid::Uuid, Option<uuid::Uuid>, nexus_core::time::Timestamp, Option<nexus_core::time::Timestamp>)> = sqlx::query_as(PREVIOUS)
             .bind(c.id.0)
             .bind($expected)
             .fetch_optional(&mut *$tx)
             .await
-            .map_err(db_err)?;
+            .map_err($crate::db_err)?;
         let Some((owner, team, created_at, deleted_at)) = prev else {
             return Ok(false);
         };
@@ -101,30 +100,31 @@ macro_rules! update_in_tx {
         if reassigned {
             // The customer's revenue moves to its new owner and team, under the lock that
             // serialises the customer's transaction writes.
-            sqlx::query(LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err(db_err)?;
-            move_revenue!($tx, take_revenue, c.id.0);
+            sqlx::query($crate::transactions::LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err($crate::db_err)?;
+            $crate::rollups::move_revenue!($tx, take_revenue, c.id.0);
         }
-        let done = bind_customer!(sqlx::query(SQL), c)
+        let done = $crate::customers::bind_customer!(sqlx::query(SQL), c)
             .bind($expected)
             .execute(&mut *$tx)
             .await
-            .map_err(db_err)?;
+            .map_err($crate::db_err)?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }
         if reassigned {
-            move_revenue!($tx, put_revenue, c.id.0);
+            $crate::rollups::move_revenue!($tx, put_revenue, c.id.0);
         }
-        let old_key = signup_key(created_at, UserId(owner), team.map(TeamId));
-        let new_key = signup_key(c.created_at, c.owner_id, c.team_id);
+        let old_key = $crate::rollups::signup_key(created_at, nexus_core::ids::UserId(owner), team.map(nexus_core::ids::TeamId));
+        let new_key = $crate::rollups::signup_key(c.created_at, c.owner_id, c.team_id);
         let was_live = i64::from(deleted_at.is_none());
         let is_live = i64::from(c.deleted_at.is_none());
-        bump_signups!($tx, replace_deltas(Some((old_key, was_live)), Some((new_key, is_live))));
+        $crate::rollups::bump_signups!($tx, $crate::rollups::replace_deltas(Some((old_key, was_live)), Some((new_key, is_live))));
         // The tag index follows the stored tags whatever the event records.
-        write_tags!($tx, c, true);
-        write_unique_values!($tx, [c], true);
+        $crate::customers::write_tags!($tx, c, true);
+        $crate::custom_fields::write_unique_values!($tx, [c], true);
     }};
 }
+pub(crate) use update_in_tx;
 
 /// What erasing customer `$1` deletes or empties besides its own row (order matters: rows that
 /// reference others go first).

@@ -3,7 +3,9 @@
 //! [`crate::customers::bulk`]).
 
 use crate::customers::bulk::{BULK_CACHE_KIB, BulkConnection, BulkCustomers, BulkIndexes, BulkSql};
+use crate::customers::update_in_tx;
 use crate::query::select_in;
+use crate::rollups::revenue_sql;
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
 use nexus_core::customer::Customer;
@@ -11,7 +13,8 @@ use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, ImportId, UserId};
 use nexus_core::import::{
-    ImportCommit, ImportJob, ImportProgress, ImportRecords, ImportRejection, OnDuplicate, RowError,
+    ImportCommit, ImportJob, ImportProgress, ImportRecords, ImportRejection, ImportUpdate,
+    OnDuplicate, RowError,
 };
 use nexus_core::product::Product;
 use nexus_core::store::ImportStore;
@@ -25,7 +28,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "id, entity, status, file_name, file_path, file_bytes, columns, preview, mapping, suggested, options, \
      byte_offset, rows_processed, rows_accepted, rows_rejected, rows_duplicate, error, created_by, version, created_at, \
-     updated_at, started_at, finished_at";
+     updated_at, started_at, finished_at, rows_updated";
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
@@ -52,12 +55,23 @@ struct JobRow {
     updated_at: Timestamp,
     started_at: Option<Timestamp>,
     finished_at: Option<Timestamp>,
+    rows_updated: i64,
 }
 
 /// The job's options column.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Options {
     on_duplicate: OnDuplicate,
+}
+
+/// A record an import batch updates changed since the batch was checked: the worker checks the
+/// batch again.
+fn moved_on() -> CoreError {
+    CoreError::conflict(
+        "concurrent_update",
+        None,
+        "a record the batch updates changed meanwhile",
+    )
 }
 
 fn corrupt(what: &str, v: &str) -> CoreError {
@@ -88,6 +102,7 @@ impl TryFrom<JobRow> for ImportJob {
                 bytes_processed: r.byte_offset,
                 rows_processed: r.rows_processed,
                 rows_accepted: r.rows_accepted,
+                rows_updated: r.rows_updated,
                 rows_rejected: r.rows_rejected,
                 rows_duplicate: r.rows_duplicate,
             },
@@ -112,7 +127,7 @@ impl ImportStore for Db {
     async fn insert_import(&self, j: &ImportJob, event: &Event) -> CoreResult<()> {
         let sql = format!(
             "INSERT INTO import_jobs ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19, $20, $21, $22, $23)"
+             $17, $18, $19, $20, $21, $22, $23, $24)"
         );
         let p = &j.progress;
         with_pool!(self, write, conn => {
@@ -125,6 +140,7 @@ impl ImportStore for Db {
                 .bind(p.bytes_processed).bind(p.rows_processed).bind(p.rows_accepted).bind(p.rows_rejected)
                 .bind(p.rows_duplicate).bind(&j.error).bind(j.created_by.0).bind(j.version)
                 .bind(j.created_at).bind(j.updated_at).bind(j.started_at).bind(j.finished_at)
+                .bind(p.rows_updated)
                 .execute(&mut *tx).await.map_err(db_err)?;
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
@@ -225,11 +241,13 @@ impl ImportStore for Db {
             from_offset,
             until,
             records,
+            updates,
             batch,
             event,
         } = c;
+        let revenue = revenue_sql(self.is_sqlite());
         const CHECKPOINT: &str = "UPDATE import_jobs SET byte_offset = $4, rows_processed = $5, rows_accepted = $6, \
-             rows_rejected = $7, rows_duplicate = $8, lease_until = $9, version = version + 1, updated_at = $10 \
+             rows_rejected = $7, rows_duplicate = $8, lease_until = $9, version = version + 1, updated_at = $10, rows_updated = $11 \
              WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND byte_offset = $3";
         const REJECT: &str = "INSERT INTO import_rejections (job_id, row_number, duplicate, errors, vals, group_key) \
              VALUES ($1, $2, $3, $4, $5, $6)";
@@ -244,10 +262,37 @@ impl ImportStore for Db {
             let moved = sqlx::query(CHECKPOINT)
                 .bind(job.0).bind(owner).bind(from_offset).bind(p.bytes_processed).bind(p.rows_processed)
                 .bind(p.rows_accepted).bind(p.rows_rejected).bind(p.rows_duplicate).bind(until)
-                .bind(event.occurred_at)
+                .bind(event.occurred_at).bind(p.rows_updated)
                 .execute(&mut *tx).await.map_err(db_err)?;
             if moved.rows_affected() == 0 {
                 return Ok(false);
+            }
+            // Existing records first, while every index is in place (the bulk load below may
+            // set some aside), each as a PATCH writes it.
+            for u in &updates {
+                match u {
+                    ImportUpdate::Customer { next, expected_version, event } => {
+                        let written: CoreResult<bool> = async {
+                            update_in_tx!(tx, next, *expected_version, revenue);
+                            Ok::<bool, CoreError>(true)
+                        }
+                        .await;
+                        if !written? {
+                            return Err(moved_on());
+                        }
+                        insert_event!(tx, event);
+                    }
+                    ImportUpdate::Product { next, expected_version, event } => {
+                        let done = crate::products::bind_product!(sqlx::query(crate::products::UPDATE_PRODUCT), next)
+                            .bind(*expected_version)
+                            .execute(&mut *tx).await.map_err(db_err)?;
+                        if done.rows_affected() == 0 {
+                            return Err(moved_on());
+                        }
+                        crate::custom_fields::write_unique_values!(tx, [next], true);
+                        insert_event!(tx, event);
+                    }
+                }
             }
             match records {
                 ImportRecords::Customers(customers) if !customers.is_empty() => {

@@ -18,7 +18,7 @@ use sqlx::{Postgres, Sqlite};
 pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at, attributes) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
-const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name = $4, name_norm = $5, description = $6, category = $7, category_norm = $8, \
+pub(crate) const UPDATE_PRODUCT: &str = "UPDATE products SET sku = $2, sku_norm = $3, name = $4, name_norm = $5, description = $6, category = $7, category_norm = $8, \
      price = $9, currency = $10, active = $11, version = $12, created_at = $13, updated_at = $14, deleted_at = $15, attributes = $16 WHERE id = $1 AND version = $17";
 
 /// Binds a product's columns in the order of [`INSERT_PRODUCT`] / [`UPDATE_PRODUCT`]. The

@@ -38,6 +38,16 @@ pub struct ImportArgs {
     /// Default: the first active admin.
     #[arg(long = "as", value_name = "EMAIL")]
     pub user: Option<String>,
+    /// What to do with a row whose key is taken (a customer's e-mail, a product's SKU, an
+    /// order's order_ref): skip it (counted as a duplicate), update the existing record with
+    /// the row's non-empty cells (customers and products), or reject it.
+    #[arg(
+        long,
+        value_name = "skip|update|reject",
+        default_value = "skip",
+        conflicts_with = "resume"
+    )]
+    pub on_duplicate: String,
     /// Resume an interrupted import job by its id.
     #[arg(long, value_name = "ID")]
     pub resume: Option<String>,
@@ -81,9 +91,10 @@ pub async fn run(
         .process(job, &stop, move |j| {
             shown.set_position(u64::try_from(j.progress.bytes_processed).unwrap_or(0));
             shown.set_message(format!(
-                "{} rows: {} imported, {} rejected, {} duplicates",
+                "{} rows: {} imported, {} updated, {} rejected, {} duplicates",
                 j.progress.rows_processed,
                 j.progress.rows_accepted,
+                j.progress.rows_updated,
                 j.progress.rows_rejected,
                 j.progress.rows_duplicate
             ));
@@ -108,7 +119,7 @@ pub async fn run(
     let p = done.progress;
     let rows = p.rows_processed - first_rows;
     println!(
-        "import {}: {} — {} rows read in {:.2}s ({:.0} rows/s, {:.1} MB/s): {} imported, {} rejected, {} duplicates",
+        "import {}: {} — {} rows read in {:.2}s ({:.0} rows/s, {:.1} MB/s): {} imported, {} updated, {} rejected, {} duplicates",
         done.id,
         done.status.as_str(),
         p.rows_processed,
@@ -116,6 +127,7 @@ pub async fn run(
         rows as f64 / elapsed.as_secs_f64().max(1e-9),
         (p.bytes_processed - first_bytes) as f64 / 1e6 / elapsed.as_secs_f64().max(1e-9),
         p.rows_accepted,
+        p.rows_updated,
         p.rows_rejected,
         p.rows_duplicate,
     );
@@ -222,6 +234,10 @@ async fn create(services: &Services, args: &ImportArgs) -> Result<ImportJob> {
         .await
         .map_err(anyhow_core)?;
     let mut body = Map::new();
+    body.insert(
+        "on_duplicate".into(),
+        Value::String(args.on_duplicate.clone()),
+    );
     if !args.map.is_empty() {
         let mut mapping = Map::new();
         for m in &args.map {
@@ -238,9 +254,10 @@ async fn create(services: &Services, args: &ImportArgs) -> Result<ImportJob> {
         .await
         .map_err(anyhow_core)?;
     eprintln!(
-        "import {} of {} ({bytes} bytes), columns mapped:",
+        "import {} of {} ({bytes} bytes, on duplicate: {}), columns mapped:",
         job.id,
-        path.display()
+        path.display(),
+        job.on_duplicate.as_str()
     );
     for (col, field) in job.mapping.iter().flatten() {
         eprintln!("  {col:<24} → {field}");

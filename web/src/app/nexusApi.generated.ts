@@ -2771,10 +2771,13 @@ export type StageChangeList = {
 export type ImportProgress = {
   /** Bytes of the file read and committed (the checkpoint: the next batch starts here). */
   bytes_processed: number;
-  /** Data rows read (accepted + rejected + duplicates). */
+  /** Data rows read (accepted + updated + rejected + duplicates). */
   rows_processed: number;
   /** Rows committed as new records (transactions: as line items of new transactions). */
   rows_accepted: number;
+  /** Rows merged into an existing record (`on_duplicate=update`), also when that left the
+    record as it was. */
+  rows_updated: number;
   /** Rows refused by validation (see the job's rejections for the reasons). */
   rows_rejected: number;
   /** Rows skipped because their key (e-mail, SKU, order_ref) was taken (also listed among
@@ -2785,7 +2788,7 @@ export type ImportId = string;
 export type ImportEntity = "customers" | "products" | "transactions";
 export type ImportStatus =
   "uploaded" | "queued" | "running" | "completed" | "failed" | "cancelled";
-export type OnDuplicate = "skip";
+export type OnDuplicate = "skip" | "update" | "reject";
 export type ImportJob = ImportProgress & {
   id: ImportId;
   entity: ImportEntity;
@@ -2863,9 +2866,7 @@ export type ImportStart = {
     | {
         [key: string]: string;
       };
-  /** `skip` (the default): a row whose key is taken (a customer's e-mail, a product's SKU, an
-    order's `order_ref`) is skipped and listed as a duplicate. */
-  on_duplicate?: string | null;
+  on_duplicate?: null | OnDuplicate;
 };
 export type Stage = {
   id: StageId;

@@ -71,9 +71,12 @@ pub struct ImportStart {
     /// Column → field (`name`, `email`, …, `cf.<key>`); columns left out are ignored. Default:
     /// the job's `suggested_mapping`.
     mapping: Option<std::collections::BTreeMap<String, String>>,
-    /// `skip` (the default): a row whose key is taken (a customer's e-mail, a product's SKU, an
-    /// order's `order_ref`) is skipped and listed as a duplicate.
-    on_duplicate: Option<String>,
+    /// A row whose key is taken (a customer's e-mail, a product's SKU, an order's `order_ref`;
+    /// by a live record or an earlier row): `skip` (the default) skips it and lists it as a
+    /// duplicate; `update` (customers and products) merges its non-empty cells into the record
+    /// as a PATCH would (same checks and event; only records the importer may write), counted
+    /// in `rows_updated`; `reject` refuses it like an invalid row.
+    on_duplicate: Option<nexus_core::import::OnDuplicate>,
 }
 
 fn location(j: &ImportJob) -> String {

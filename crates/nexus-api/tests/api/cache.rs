@@ -406,6 +406,37 @@ async fn every_write_then_read(app: TestApp) {
         .clone();
     assert_fresh(&app, &format!("/api/v1/products/{}", id_of(&fresh))).await;
 
+    // An import that updates (on_duplicate=update): the cached product and customer it changes
+    // are read as the batch left them.
+    let bo = app
+        .customer(&app.admin, json!({"name": "Bo", "email": "bo@cache.test"}))
+        .await;
+    let bo_path = format!("/api/v1/customers/{}", id_of(&bo));
+    app.get(&p_path, &app.admin).await.expect(StatusCode::OK);
+    app.get(&bo_path, &app.admin).await.expect(StatusCode::OK);
+    for (entity, csv) in [
+        ("products", "sku,price\nSKU-1,777\n"),
+        ("customers", "name,email\nImported,BO@cache.test\n"),
+    ] {
+        let job = upload_as(&app, &app.admin, csv, "text/csv", entity)
+            .await
+            .expect(StatusCode::CREATED);
+        app.post(
+            &format!("/api/v1/imports/{}/start", id_of(&job.body)),
+            &app.admin,
+            json!({"mapping": null, "on_duplicate": "update"}),
+        )
+        .await
+        .expect(StatusCode::ACCEPTED);
+        assert_eq!(run_next(&app).await.progress.rows_updated, 1, "{entity}");
+    }
+    let read = app.get(&p_path, &app.admin).await.expect(StatusCode::OK);
+    assert_eq!(read.body["price"], 777);
+    assert_fresh(&app, &p_path).await;
+    let read = app.get(&bo_path, &app.admin).await.expect(StatusCode::OK);
+    assert_eq!(read.body["name"], "Imported");
+    assert_fresh(&app, &bo_path).await;
+
     // Hits and misses are counted per resource.
     let metrics = app
         .call(Method::GET, "/metrics", None, None)

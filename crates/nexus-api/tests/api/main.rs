@@ -14,6 +14,7 @@ mod dashboards;
 mod deals;
 mod events;
 mod gateway;
+mod import_updates;
 mod imports;
 mod pipelines;
 mod privacy;

@@ -6,6 +6,8 @@
 pub mod csv_file;
 mod order_batch;
 pub mod orders;
+mod rejected;
+mod upsert;
 pub mod worker;
 
 use crate::custom_field::{CustomField, FieldType};
@@ -40,10 +42,17 @@ impl ImportStatus {
 }
 
 string_enum!(
-    /// What happens to a row whose e-mail belongs to an existing customer (a product: whose SKU
-    /// belongs to an existing product; a transaction: whose order_ref an existing transaction
-    /// holds), or to an earlier row of the file: it is skipped and reported as a duplicate.
-    OnDuplicate { Skip => "skip" }
+    /// What happens to a row whose key is taken: whose e-mail belongs to an existing customer (a
+    /// product: whose SKU belongs to an existing product; a transaction: whose order_ref an
+    /// existing transaction holds), or to an earlier row of the file.
+    ///
+    /// - `skip` (the default): the row is skipped and counted as a duplicate.
+    /// - `update` (customers and products): the row's non-empty mapped cells are merged into the
+    ///   record as a PATCH would change it (same checks, event and version bump); a later row of
+    ///   the file updates what an earlier row created or updated. Counted as updated.
+    /// - `reject`: the row is refused and counted as rejected (reason `email_taken`,
+    ///   `sku_taken`, `duplicate_in_batch`, …).
+    OnDuplicate { Skip => "skip", Update => "update", Reject => "reject" }
 );
 
 /// Rows shown with an upload so that the mapping can be checked against real values.
@@ -56,10 +65,13 @@ pub const COLUMNS_MAX: usize = 200;
 pub struct ImportProgress {
     /// Bytes of the file read and committed (the checkpoint: the next batch starts here).
     pub bytes_processed: i64,
-    /// Data rows read (accepted + rejected + duplicates).
+    /// Data rows read (accepted + updated + rejected + duplicates).
     pub rows_processed: i64,
     /// Rows committed as new records (transactions: as line items of new transactions).
     pub rows_accepted: i64,
+    /// Rows merged into an existing record (`on_duplicate=update`), also when that left the
+    /// record as it was.
+    pub rows_updated: i64,
     /// Rows refused by validation (see the job's rejections for the reasons).
     pub rows_rejected: i64,
     /// Rows skipped because their key (e-mail, SKU, order_ref) was taken (also listed among
@@ -165,6 +177,22 @@ impl ImportRecords {
     }
 }
 
+/// An existing record written over by an import row, as a PATCH writes it: the new state, the
+/// version it replaces (the batch fails with a conflict when the record moved on) and its
+/// `<entity>.updated` event.
+pub enum ImportUpdate {
+    Customer {
+        next: crate::customer::Customer,
+        expected_version: i64,
+        event: crate::event::Event,
+    },
+    Product {
+        next: crate::product::Product,
+        expected_version: i64,
+        event: crate::event::Event,
+    },
+}
+
 /// One batch to commit (see [`crate::store::ImportStore::commit_import_batch`]).
 pub struct ImportCommit<'a> {
     pub job: ImportId,
@@ -175,6 +203,8 @@ pub struct ImportCommit<'a> {
     /// The renewed lease.
     pub until: crate::time::Timestamp,
     pub records: ImportRecords,
+    /// Existing records the batch changes (`on_duplicate=update`), in file order.
+    pub updates: Vec<ImportUpdate>,
     pub batch: &'a ImportBatch,
     pub event: &'a crate::event::Event,
 }
@@ -465,12 +495,25 @@ pub fn suggest_mapping(
     out
 }
 
-/// Checks a mapping against the file's columns and the entity's fields, field by field.
+/// The field whose value finds the existing record of a row (`on_duplicate=update`).
+pub fn key_field(entity: ImportEntity) -> &'static str {
+    match entity {
+        ImportEntity::Customers => "email",
+        ImportEntity::Products => "sku",
+        ImportEntity::Transactions => "order_ref",
+    }
+}
+
+/// Checks a mapping against the file's columns and the entity's fields, field by field. With
+/// `on_duplicate=update` the key field (customers: `email`, products: `sku`) is the one field
+/// that must be mapped: a file may update a few columns of existing records; its rows that
+/// create records are checked row by row for the create's required fields.
 pub fn check_mapping(
     entity: ImportEntity,
     mapping: &BTreeMap<String, String>,
     columns: &[String],
     defs: &[CustomField],
+    on_duplicate: OnDuplicate,
 ) -> Vec<FieldError> {
     let known = fields(entity, defs);
     let mut errors = Vec::new();
@@ -505,7 +548,15 @@ pub fn check_mapping(
             ));
         }
     }
-    for f in known.iter().filter(|f| f.required) {
+    let updating = on_duplicate == OnDuplicate::Update && entity != ImportEntity::Transactions;
+    let required = |f: &ImportField| {
+        if updating {
+            f.name == key_field(entity)
+        } else {
+            f.required
+        }
+    };
+    for f in known.iter().filter(|f| required(f)) {
         if !mapping.values().any(|v| *v == f.name) {
             errors.push(FieldError::new(
                 "mapping",
@@ -737,7 +788,7 @@ mod tests {
         m.insert("a".to_owned(), "email".to_owned());
         m.insert("b".to_owned(), "email".to_owned());
         m.insert("c".to_owned(), "nope".to_owned());
-        let errs = check_mapping(ImportEntity::Customers, &m, &cols, &[]);
+        let errs = check_mapping(ImportEntity::Customers, &m, &cols, &[], OnDuplicate::Skip);
         let codes: Vec<(&str, &str)> = errs
             .iter()
             .map(|e| (e.field.as_str(), e.code.as_str()))
@@ -752,6 +803,41 @@ mod tests {
         );
         assert!(codes.contains(&("mapping.c", "unknown_field")), "{codes:?}");
         assert!(codes.contains(&("mapping", "missing_field")), "{codes:?}");
+    }
+
+    #[test]
+    fn updating_needs_only_the_key_mapped() {
+        let cols = vec!["E-mail".to_owned(), "Phone".to_owned()];
+        let mut m = BTreeMap::new();
+        m.insert("Phone".to_owned(), "phone".to_owned());
+        let missing = |m: &BTreeMap<String, String>, on| {
+            check_mapping(ImportEntity::Customers, m, &cols, &[], on)
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+        };
+        // Creating needs a name; updating needs the e-mail, and nothing else.
+        assert_eq!(
+            missing(&m, OnDuplicate::Skip),
+            vec!["no column is mapped to the required field name"]
+        );
+        assert_eq!(
+            missing(&m, OnDuplicate::Update),
+            vec!["no column is mapped to the required field email"]
+        );
+        m.insert("E-mail".to_owned(), "email".to_owned());
+        assert!(missing(&m, OnDuplicate::Update).is_empty());
+        let skus = vec!["SKU".to_owned(), "Price".to_owned()];
+        let mut p = BTreeMap::new();
+        p.insert("SKU".to_owned(), "sku".to_owned());
+        p.insert("Price".to_owned(), "price".to_owned());
+        assert!(
+            check_mapping(ImportEntity::Products, &p, &skus, &[], OnDuplicate::Update).is_empty()
+        );
+        assert_eq!(
+            check_mapping(ImportEntity::Products, &p, &skus, &[], OnDuplicate::Skip).len(),
+            2
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@
 
 use super::csv_file::RawBatch;
 use super::orders::{self, Order, OrderRows};
-use super::worker::{Checked, rejection};
+use super::rejected::rejection;
+use super::worker::Checked;
 use super::{ImportJob, ImportRecords, ImportRejection};
 use crate::auth::Actor;
 use crate::error::{CoreError, CoreResult, FieldError};
@@ -103,6 +104,8 @@ pub(super) async fn check_orders(
     Ok(Checked {
         records: ImportRecords::Transactions(records),
         accepted_rows,
+        updates: Vec::new(),
+        updated_rows: 0,
         rejections,
     })
 }

@@ -10,9 +10,10 @@
 //! Memory stays flat whatever the file's size: at most [`QUEUE_DEPTH`] batches are read ahead.
 
 use super::csv_file::{Batches, RawBatch};
+use super::rejected::{refused_rows, rejection};
 use super::{
     ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportRecords, ImportRejection,
-    ImportStatus, RowError, customer_row, group_column, product_row,
+    ImportStatus, ImportUpdate, OnDuplicate, customer_row, group_column, product_row,
 };
 use crate::auth::{Actor, Credential};
 use crate::error::{CoreError, CoreResult, FieldError};
@@ -348,14 +349,23 @@ impl ImportWorker {
         let Checked {
             records,
             accepted_rows,
+            updates,
+            updated_rows,
             mut rejections,
         } = checked;
         rejections.sort_by_key(|r| r.row);
+        if job.on_duplicate == OnDuplicate::Reject {
+            // Refused like any bad row; the reasons still say the key was taken.
+            for r in &mut rejections {
+                r.duplicate = false;
+            }
+        }
         let duplicates = rejections.iter().filter(|r| r.duplicate).count() as i64;
         let mut progress = job.progress;
         progress.bytes_processed = batch.end_offset;
         progress.rows_processed += batch.rows.len() as i64;
         progress.rows_accepted += accepted_rows;
+        progress.rows_updated += updated_rows;
         progress.rows_duplicate += duplicates;
         progress.rows_rejected += rejections.len() as i64 - duplicates;
         let mut next = job.clone();
@@ -364,6 +374,14 @@ impl ImportWorker {
         next.updated_at = crate::time::now();
         let ev = job_event(&next, "progress", None);
         let from = job.progress.bytes_processed;
+        // The records to forget in the cache once the batch has committed.
+        let changed: Vec<Changed> = updates
+            .iter()
+            .map(|u| match u {
+                ImportUpdate::Customer { next, .. } => Changed::Customer(next.id),
+                ImportUpdate::Product { next, .. } => Changed::Product(next.id),
+            })
+            .collect();
         let batch = ImportBatch {
             progress,
             rejections,
@@ -374,6 +392,7 @@ impl ImportWorker {
             from_offset: from,
             until: self.lease_end(),
             records,
+            updates,
             batch: &batch,
             event: &ev,
         };
@@ -382,6 +401,12 @@ impl ImportWorker {
             return Ok(false);
         }
         self.services.bus.committed();
+        for u in &changed {
+            match u {
+                Changed::Customer(id) => self.services.customers.evict(*id).await,
+                Changed::Product(id) => self.services.products.evict(*id).await,
+            }
+        }
         *job = next;
         Ok(true)
     }
@@ -446,6 +471,11 @@ impl ImportWorker {
             items.push(input.body);
             item_rows.push((raw.row, cells));
         }
+        if job.on_duplicate == OnDuplicate::Update {
+            let rows = super::upsert::Rows { items, item_rows };
+            return super::upsert::check(&self.services, job, actor, mapping, rows, rejections)
+                .await;
+        }
         let (records, refused) = match job.entity {
             ImportEntity::Customers => {
                 let (ok, refused) = self
@@ -466,42 +496,12 @@ impl ImportWorker {
                 (ImportRecords::Products(ok), refused)
             }
         };
-        for (i, mut errors) in refused {
-            // Only a taken e-mail (customers) or SKU (products) makes a duplicate.
-            let duplicate = errors.iter().all(|e| {
-                matches!(
-                    (e.field.as_str(), e.code.as_str()),
-                    ("email", "email_taken" | "duplicate_in_batch")
-                        | ("sku", "sku_taken" | "duplicate_in_batch")
-                )
-            });
-            // "items[j]" in a message is row k of the file.
-            for e in &mut errors {
-                if let Some(j) = e
-                    .message
-                    .split_once("items[")
-                    .and_then(|(_, r)| r.split_once(']'))
-                    .and_then(|(n, _)| n.parse::<usize>().ok())
-                    && let Some((row, _)) = item_rows.get(j)
-                {
-                    e.message = e
-                        .message
-                        .replace(&format!("items[{j}]"), &format!("row {row}"));
-                }
-            }
-            let (row, cells) = item_rows[i];
-            rejections.push(rejection(
-                row,
-                duplicate,
-                errors,
-                mapping,
-                &job.columns,
-                cells,
-            ));
-        }
+        rejections.extend(refused_rows(job, mapping, &item_rows, refused));
         Ok(Checked {
             accepted_rows: records.len() as i64,
             records,
+            updates: Vec::new(),
+            updated_rows: 0,
             rejections,
         })
     }
@@ -526,12 +526,21 @@ impl ImportWorker {
     }
 }
 
-/// What a batch's checks found: the records to commit, how many rows they hold, and the rows
+/// What a batch's checks found: the records to commit, how many rows they hold, the existing
+/// records the batch changes and how many rows were merged into existing records, and the rows
 /// refused.
 pub(super) struct Checked {
     pub records: ImportRecords,
     pub accepted_rows: i64,
+    pub updates: Vec<ImportUpdate>,
+    pub updated_rows: i64,
     pub rejections: Vec<ImportRejection>,
+}
+
+/// A record an import batch changed.
+enum Changed {
+    Customer(crate::ids::CustomerId),
+    Product(crate::ids::ProductId),
 }
 
 /// Reads the job's file from its checkpoint on a blocking thread, [`QUEUE_DEPTH`] batches ahead
@@ -578,50 +587,4 @@ fn read_ahead(
         }
     });
     rx
-}
-
-/// A refused row: its errors with the column each field came from, and the row as read.
-pub(super) fn rejection(
-    row: i64,
-    duplicate: bool,
-    errors: Vec<FieldError>,
-    mapping: &BTreeMap<String, String>,
-    columns: &[String],
-    cells: &[String],
-) -> ImportRejection {
-    let column_of = |field: &str| {
-        let base = field.split(['[', '.']).next().unwrap_or(field);
-        let target = match base {
-            "attributes" => field
-                .strip_prefix("attributes.")
-                .map(|k| format!("cf.{}", k.split(['[', '.']).next().unwrap_or(k))),
-            "owner_id" => Some("owner_email".to_owned()),
-            _ => Some(base.to_owned()),
-        };
-        target.and_then(|t| {
-            mapping
-                .iter()
-                .find(|(_, f)| **f == t)
-                .map(|(c, _)| c.clone())
-        })
-    };
-    ImportRejection {
-        row,
-        duplicate,
-        errors: errors
-            .into_iter()
-            .map(|e| RowError {
-                column: column_of(&e.field),
-                field: e.field,
-                code: e.code,
-                message: e.message,
-            })
-            .collect(),
-        values: columns
-            .iter()
-            .zip(cells)
-            .map(|(c, v)| (c.clone(), Value::String(v.clone())))
-            .collect(),
-        group: None,
-    }
 }

@@ -343,86 +343,9 @@ impl CustomerService {
             }
             let cur = self.current(actor, id).await?;
             check_if_match(if_match, &cur)?;
-            if !actor.can_write_record(cur.ownership()) {
-                return Err(CoreError::Forbidden);
-            }
-            let mut next = patch.apply(&cur);
-            if next.owner_id != cur.owner_id || next.team_id != cur.team_id {
-                let mut owners = OwnerCache::default();
-                let owner_team = if next.owner_id == cur.owner_id {
-                    None
-                } else {
-                    match owners.team_of(&*self.store, next.owner_id).await? {
-                        Some(t) => t,
-                        None => {
-                            return Err(CoreError::invalid(
-                                "owner_id",
-                                "unknown_user",
-                                "no active user has this id",
-                            ));
-                        }
-                    }
-                };
-                if patch.team_id.is_absent() && next.owner_id != cur.owner_id {
-                    next.team_id = owner_team.or(next.team_id);
-                }
-                if !actor.has(Permission::CustomersReassign) {
-                    return Err(CoreError::Forbidden);
-                }
-                if let Err(e) = check_assignment(
-                    actor,
-                    next.owner_id,
-                    owner_team.or(next.team_id),
-                    next.team_id,
-                ) {
-                    return Err(CoreError::invalid(e.0, e.1, e.2));
-                }
-            }
-            if let Patch::Value(cid) = patch.company_id {
-                if cur.kind == CustomerKind::Company {
-                    return Err(CoreError::invalid(
-                        "company_id",
-                        "not_allowed",
-                        "a company cannot belong to another company",
-                    ));
-                }
-                match self.store.get_customer(cid).await? {
-                    Some(co)
-                        if co.deleted_at.is_none()
-                            && co.kind == CustomerKind::Company
-                            && cid != id =>
-                    {
-                        if patch.company_name.is_absent() {
-                            next.company_name = Some(co.name);
-                        }
-                    }
-                    _ => {
-                        return Err(CoreError::invalid(
-                            "company_id",
-                            "unknown_company",
-                            "no company customer with this id",
-                        ));
-                    }
-                }
-            }
-            if cur.kind == CustomerKind::Company {
-                next.company_name = Some(next.name.clone());
-            }
-            if next == cur {
+            let Some((next, ev)) = self.prepare_update(actor, &cur, &patch).await? else {
                 return Ok(cur);
-            }
-            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
-                .await?;
-            next.version = cur.version + 1;
-            next.updated_at = crate::time::now().max(cur.updated_at);
-            let ev = Event::new(
-                ENTITY,
-                id.0,
-                "updated",
-                Some(actor.user_id),
-                diff(Some(&cur), Some(&next)),
-            )
-            .with_ownership(Some(next.owner_id), next.team_id);
+            };
             if self.store.update_customer(&next, cur.version, &ev).await? {
                 self.written(id).await;
                 return Ok(next);
@@ -436,6 +359,104 @@ impl CustomerService {
             None,
             "the customer is being changed by others; retry",
         ))
+    }
+
+    /// What a PATCH makes of `cur` (the stored customer): the new state, version bumped, with its
+    /// `customer.updated` event, after every check of an update (write reach, reassignment,
+    /// company link, custom fields); `None` when nothing changes. Nothing is written: the
+    /// caller writes it with `cur.version` expected (a PATCH alone, an import with its batch).
+    pub(crate) async fn prepare_update(
+        &self,
+        actor: &Actor,
+        cur: &Customer,
+        patch: &CustomerPatch,
+    ) -> CoreResult<Option<(Customer, Event)>> {
+        if !actor.can_write_record(cur.ownership()) {
+            return Err(CoreError::Forbidden);
+        }
+        let mut next = patch.apply(cur);
+        if next.owner_id != cur.owner_id || next.team_id != cur.team_id {
+            let mut owners = OwnerCache::default();
+            let owner_team = if next.owner_id == cur.owner_id {
+                None
+            } else {
+                match owners.team_of(&*self.store, next.owner_id).await? {
+                    Some(t) => t,
+                    None => {
+                        return Err(CoreError::invalid(
+                            "owner_id",
+                            "unknown_user",
+                            "no active user has this id",
+                        ));
+                    }
+                }
+            };
+            if patch.team_id.is_absent() && next.owner_id != cur.owner_id {
+                next.team_id = owner_team.or(next.team_id);
+            }
+            if !actor.has(Permission::CustomersReassign) {
+                return Err(CoreError::Forbidden);
+            }
+            if let Err(e) = check_assignment(
+                actor,
+                next.owner_id,
+                owner_team.or(next.team_id),
+                next.team_id,
+            ) {
+                return Err(CoreError::invalid(e.0, e.1, e.2));
+            }
+        }
+        if let Patch::Value(cid) = patch.company_id {
+            if cur.kind == CustomerKind::Company {
+                return Err(CoreError::invalid(
+                    "company_id",
+                    "not_allowed",
+                    "a company cannot belong to another company",
+                ));
+            }
+            match self.store.get_customer(cid).await? {
+                Some(co)
+                    if co.deleted_at.is_none()
+                        && co.kind == CustomerKind::Company
+                        && cid != cur.id =>
+                {
+                    if patch.company_name.is_absent() {
+                        next.company_name = Some(co.name);
+                    }
+                }
+                _ => {
+                    return Err(CoreError::invalid(
+                        "company_id",
+                        "unknown_company",
+                        "no company customer with this id",
+                    ));
+                }
+            }
+        }
+        if cur.kind == CustomerKind::Company {
+            next.company_name = Some(next.name.clone());
+        }
+        if next == *cur {
+            return Ok(None);
+        }
+        custom_values::check_update(&*self.store, cur, &next, !patch.attributes.is_absent())
+            .await?;
+        next.version = cur.version + 1;
+        next.updated_at = crate::time::now().max(cur.updated_at);
+        let ev = Event::new(
+            ENTITY,
+            cur.id.0,
+            "updated",
+            Some(actor.user_id),
+            diff(Some(cur), Some(&next)),
+        )
+        .with_ownership(Some(next.owner_id), next.team_id);
+        Ok(Some((next, ev)))
+    }
+
+    /// Forgets a customer in the record cache (an import's batch that changed it committed).
+    pub(crate) async fn evict(&self, id: CustomerId) {
+        self.records.evict(RecordKind::Customer, id.0).await;
     }
 
     /// Soft delete: the record disappears from reads and lists but can be restored.

@@ -4,8 +4,9 @@
 //!
 //! Who may do what: importing into a resource needs the permission to create it (customers:
 //! `customers:write`, products: `products:write`, transactions: `transactions:write`, and each
-//! order's customer must be one the importer may write); a job is seen and cancelled by its
-//! creator and by admins.
+//! order's customer must be one the importer may write); with `on_duplicate=update`, a row
+//! changes an existing customer only if the importer may write that customer (as a PATCH); a job
+//! is seen and cancelled by its creator and by admins.
 
 use crate::auth::{Actor, Permission, Role};
 use crate::bus::EventBus;
@@ -148,13 +149,24 @@ impl ImportService {
         }
         let mapping = mapping.unwrap_or_else(|| cur.suggested_mapping.clone());
         let defs = self.defs(cur.entity).await?;
-        let errors = import::check_mapping(cur.entity, &mapping, &cur.columns, &defs);
+        let on_duplicate = on_duplicate.unwrap_or(OnDuplicate::Skip);
+        let mut errors =
+            import::check_mapping(cur.entity, &mapping, &cur.columns, &defs, on_duplicate);
+        if on_duplicate == OnDuplicate::Update && cur.entity == ImportEntity::Transactions {
+            // A transaction is changed by its own rules (status transitions, refunds), not by
+            // merging cells into it.
+            errors.push(FieldError::new(
+                "on_duplicate",
+                "not_supported",
+                "transactions cannot be updated by an import: use skip or reject",
+            ));
+        }
         if !errors.is_empty() {
             return Err(CoreError::Validation(errors));
         }
         let mut next = cur.clone();
         next.mapping = Some(mapping);
-        next.on_duplicate = on_duplicate.unwrap_or(OnDuplicate::Skip);
+        next.on_duplicate = on_duplicate;
         next.status = ImportStatus::Queued;
         self.write(&cur, next, "queued", Some(actor)).await
     }

@@ -44,13 +44,7 @@ impl ProductService {
         custom_values::check_create(&*self.store, CustomFieldEntity::Product, &input.attributes)
             .await?;
         let p = input.into_product();
-        let ev = Event::new(
-            ENTITY,
-            p.id.0,
-            "created",
-            Some(actor.user_id),
-            diff(None, Some(&p)),
-        );
+        let ev = created_event(actor, &p);
         self.store.insert_product(&p, &ev).await?;
         self.bus.committed();
         Ok(p)
@@ -139,13 +133,7 @@ impl ProductService {
                 ));
                 continue;
             }
-            let ev = Event::new(
-                ENTITY,
-                p.id.0,
-                "created",
-                Some(actor.user_id),
-                diff(None, Some(&p)),
-            );
+            let ev = created_event(actor, &p);
             accepted.push((i, (p, ev)));
         }
         Ok((accepted, refused))
@@ -185,16 +173,11 @@ impl ProductService {
             }
             let cur = self.current(actor, id).await?;
             super::check_if_match(if_match, &cur.etag())?;
-            actor.require(Permission::ProductsWrite)?;
-            let mut next = patch.apply(&cur);
-            if next == cur {
+            let Some((next, ev)) = self.prepare_update(actor, &cur, &patch).await? else {
                 return Ok(cur);
-            }
-            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
-                .await?;
-            next.version = cur.version + 1;
-            next.updated_at = crate::time::now().max(cur.updated_at);
-            if self.write(actor, &cur, &next, "updated").await? {
+            };
+            if self.store.update_product(&next, cur.version, &ev).await? {
+                self.written(cur.id).await;
                 return Ok(next);
             }
             if if_match.is_some() {
@@ -206,6 +189,39 @@ impl ProductService {
             None,
             "the product is being changed by others; retry",
         ))
+    }
+
+    /// What a PATCH makes of `cur` (the stored product): the new state, version bumped, with its
+    /// `product.updated` event, after the checks of an update; `None` when nothing changes.
+    /// Nothing is written: the caller writes it with `cur.version` expected (a PATCH alone, an
+    /// import with its batch).
+    pub(crate) async fn prepare_update(
+        &self,
+        actor: &Actor,
+        cur: &Product,
+        patch: &ProductPatch,
+    ) -> CoreResult<Option<(Product, Event)>> {
+        actor.require(Permission::ProductsWrite)?;
+        let mut next = patch.apply(cur);
+        if next == *cur {
+            return Ok(None);
+        }
+        custom_values::check_update(&*self.store, cur, &next, !patch.attributes.is_absent())
+            .await?;
+        next.version = cur.version + 1;
+        next.updated_at = crate::time::now().max(cur.updated_at);
+        let ev = change_event(actor, cur, &next, "updated");
+        Ok(Some((next, ev)))
+    }
+
+    /// Forgets a product in the record cache (an import's batch that changed it committed).
+    pub(crate) async fn evict(&self, id: ProductId) {
+        self.records.evict(RecordKind::Product, id.0).await;
+    }
+
+    async fn written(&self, id: ProductId) {
+        self.bus.committed();
+        self.evict(id).await;
     }
 
     /// Soft delete: the product leaves the catalogue but past transactions keep their lines.
@@ -282,20 +298,35 @@ impl ProductService {
         next: &Product,
         action: &str,
     ) -> CoreResult<bool> {
-        let ev = Event::new(
-            ENTITY,
-            cur.id.0,
-            action,
-            Some(actor.user_id),
-            diff(Some(cur), Some(next)),
-        );
+        let ev = change_event(actor, cur, next, action);
         let done = self.store.update_product(next, cur.version, &ev).await?;
         if done {
-            self.bus.committed();
-            self.records.evict(RecordKind::Product, cur.id.0).await;
+            self.written(cur.id).await;
         }
         Ok(done)
     }
+}
+
+/// `product.created`, for a new product.
+pub(crate) fn created_event(actor: &Actor, p: &Product) -> Event {
+    Event::new(
+        ENTITY,
+        p.id.0,
+        "created",
+        Some(actor.user_id),
+        diff(None, Some(p)),
+    )
+}
+
+/// `product.<action>` from `cur` to `next`.
+fn change_event(actor: &Actor, cur: &Product, next: &Product, action: &str) -> Event {
+    Event::new(
+        ENTITY,
+        cur.id.0,
+        action,
+        Some(actor.user_id),
+        diff(Some(cur), Some(next)),
+    )
 }
 
 fn live(stored: Option<Product>) -> CoreResult<Product> {

@@ -32,7 +32,6 @@ use futures::StreamExt;
 use nexus_core::customer::Customer;
 use nexus_core::error::CoreResult;
 use nexus_core::store::CustomerBatches;
-use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
 /// Writes one batch of customers on a load's transaction: the rows, their tags and the values

@@ -34,6 +34,7 @@ mod events;
 mod fixtures;
 mod harness;
 mod idempotency;
+mod imports;
 mod listing;
 mod pipelines;
 mod products;

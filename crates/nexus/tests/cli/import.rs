@@ -50,7 +50,7 @@ fn import_reports_rows_refused_and_duplicates_and_refuses_bad_mappings() {
         .unwrap_or_default();
     assert!(summary.contains(": completed — 251 rows read"), "{stdout}");
     assert!(
-        summary.contains("250 imported, 1 rejected, 0 duplicates"),
+        summary.contains("250 imported, 0 updated, 1 rejected, 0 duplicates"),
         "{stdout}"
     );
     assert!(stdout.contains("row      252: E-mail: "), "{stdout}");
@@ -65,10 +65,42 @@ fn import_reports_rows_refused_and_duplicates_and_refuses_bad_mappings() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("0 imported, 1 rejected, 250 duplicates"),
+        stdout.contains("0 imported, 0 updated, 1 rejected, 250 duplicates"),
         "{stdout}"
     );
     assert!(stdout.contains("(duplicate)"), "{stdout}");
+
+    // With --on-duplicate update, rows of known e-mails change those customers (whatever the
+    // case of the e-mail); new ones are created; a repeat run counts every row as updated.
+    let changes = dir.path().join("changes.csv");
+    std::fs::write(
+        &changes,
+        "Full Name,E-mail
+Renamed 0,P0@example.com
+Renamed 1,p1@example.com
+New One,new@example.com
+",
+    )
+    .unwrap();
+    let changes = changes.to_str().unwrap();
+    for expected in [
+        "1 imported, 2 updated, 0 rejected, 0 duplicates",
+        "0 imported, 3 updated, 0 rejected, 0 duplicates",
+    ] {
+        let out = nexus(&data, &["import", changes, "--on-duplicate", "update"]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stderr.contains("on duplicate: update"), "{stderr}");
+        assert!(stdout.contains(": completed — 3 rows read"), "{stdout}");
+        assert!(stdout.contains(expected), "{stdout}");
+    }
+    let out = nexus(&data, &["import", changes, "--on-duplicate", "sometimes"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("on_duplicate"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A mapping naming what is not there fails before anything is read.
     let out = nexus(
@@ -144,7 +176,7 @@ fn import_of_transactions_after_customers_and_products_skips_known_orders_on_a_s
     assert!(stdout.contains(": completed — 5 rows read"), "{stdout}");
     // Rows are line items: INV-1 (two lines) and INV-2 are in; INV-3 is refused whole.
     assert!(
-        stdout.contains("3 imported, 2 rejected, 0 duplicates"),
+        stdout.contains("3 imported, 0 updated, 2 rejected, 0 duplicates"),
         "{stdout}"
     );
     assert!(
@@ -160,7 +192,7 @@ fn import_of_transactions_after_customers_and_products_skips_known_orders_on_a_s
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("0 imported, 2 rejected, 3 duplicates"),
+        stdout.contains("0 imported, 0 updated, 2 rejected, 3 duplicates"),
         "{stdout}"
     );
 }

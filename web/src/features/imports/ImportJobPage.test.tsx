@@ -22,6 +22,7 @@ const BASE: ImportJob = {
   on_duplicate: 'skip',
   rows_processed: 40,
   rows_accepted: 38,
+  rows_updated: 0,
   rows_rejected: 1,
   rows_duplicate: 1,
   created_by: 'user-1',
@@ -96,4 +97,13 @@ it('cancels a running job', async () => {
   await userEvent.click(await screen.findByRole('button', { name: 'Cancel import' }));
   expect(await screen.findByText(/The import was cancelled\./)).toBeInTheDocument();
   expect(calls).toContain('POST /api/v1/imports/job-1/cancel');
+});
+
+it('shows how many rows updated existing records', async () => {
+  server({ status: 'completed', bytes_processed: 1000, rows_processed: 80, rows_accepted: 30, rows_updated: 48, on_duplicate: 'update' }, 0);
+  renderJob();
+  expect(await screen.findByText('Import finished.', { exact: false }, { timeout: 4000 })).toHaveTextContent(
+    'Import finished. 30 of 80 rows imported, 48 updated existing records; 1 rejected, 1 skipped as duplicates.',
+  );
+  expect(screen.getByText('Updated').nextElementSibling).toHaveTextContent('48');
 });

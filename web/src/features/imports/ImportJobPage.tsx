@@ -42,9 +42,9 @@ function Mapping({ job }: { job: ImportJob }) {
       fields={fields.data.data}
       serverErrors={serverMappingErrors(started.error)}
       starting={started.isLoading}
-      onStart={(mapping) => {
+      onStart={(mapping, onDuplicate) => {
         // A refusal is shown from the mutation's state.
-        start({ id: job.id, importStart: { mapping } }).unwrap().then(show, () => undefined);
+        start({ id: job.id, importStart: { mapping, on_duplicate: onDuplicate } }).unwrap().then(show, () => undefined);
       }}
       onCancel={() => {
         // The uploaded file is of no further use: drop the job (best effort) and start over.
@@ -85,6 +85,7 @@ function Done({ job }: { job: ImportJob }) {
     <div className="space-y-4">
       <p role="status" className="text-sm text-slate-800">
         {OUTCOME[job.status]} {job.rows_accepted} of {job.rows_processed} rows imported
+        {job.rows_updated > 0 ? `, ${job.rows_updated} updated existing records` : ''}
         {refused > 0 ? `; ${job.rows_rejected} rejected, ${job.rows_duplicate} skipped as duplicates.` : '.'}
       </p>
       {job.error && <FormError message={job.error} />}

@@ -49,3 +49,37 @@ it('passes the list filters to the export with the API’s parameter names', () 
     created_after: '2026-01-01',
   });
 });
+
+it('lists recent imports with the rows imported, updated and refused', async () => {
+  const job = {
+    id: 'job-1',
+    entity: 'customers',
+    status: 'completed',
+    file_name: 'people.csv',
+    file_bytes: 10,
+    bytes_processed: 10,
+    columns: [],
+    preview: [],
+    suggested_mapping: {},
+    on_duplicate: 'update',
+    rows_processed: 10,
+    rows_accepted: 3,
+    rows_updated: 5,
+    rows_rejected: 1,
+    rows_duplicate: 1,
+    created_by: 'user-1',
+    version: 4,
+    created_at: '2026-11-27T12:00:00Z',
+    updated_at: '2026-11-27T12:00:01Z',
+  };
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => json(200, { data: [job] })),
+  );
+  renderWithStore(<ImportPage />);
+  const row = await screen.findByRole('row', { name: /people\.csv/ });
+  const cells = Array.from(row.querySelectorAll('td')).map((c) => c.textContent);
+  const headers = screen.getAllByRole('columnheader').map((h) => h.textContent);
+  expect(headers.slice(2, 5)).toEqual(['Imported', 'Updated', 'Rejected']);
+  expect(cells.slice(2, 5)).toEqual(['3', '5', '2']);
+});

@@ -10,6 +10,7 @@ const FIELDS: ImportField[] = [
   { name: 'company_name', required: false, description: 'Company' },
 ];
 const JOB = {
+  entity: 'customers' as const,
   file_name: 'people.csv',
   columns: ['Full Name', 'E-mail', 'Notes'],
   preview: [
@@ -34,7 +35,40 @@ it('presets the suggestion, previews the values, marks required fields and sends
   expect(screen.getAllByRole('option', { name: 'name (required)' })).toHaveLength(3);
   await userEvent.selectOptions(screen.getByLabelText('Field for column Notes'), 'company_name');
   await userEvent.click(screen.getByRole('button', { name: 'Start import' }));
-  expect(onStart).toHaveBeenCalledWith({ 'Full Name': 'name', 'E-mail': 'email', Notes: 'company_name' });
+  expect(onStart).toHaveBeenCalledWith({ 'Full Name': 'name', 'E-mail': 'email', Notes: 'company_name' }, 'skip');
+});
+
+it('asks what to do when the e-mail already exists and sends the choice', async () => {
+  const onStart = setup();
+  const choice = screen.getByRole('combobox', { name: 'When the e-mail already exists' });
+  expect(choice).toHaveValue('skip');
+  expect(choice).toHaveAccessibleDescription('The row is not imported and is counted as a duplicate.');
+  expect(screen.getAllByRole('option').filter((o) => o.closest('select') === choice).map((o) => o.textContent)).toEqual([
+    'Skip the row',
+    'Update the customer',
+  ]);
+  await userEvent.selectOptions(choice, 'update');
+  expect(choice).toHaveAccessibleDescription(/empty cells leave them as they are/);
+  // Updating needs only the e-mail mapped.
+  expect(screen.getAllByRole('option', { name: 'email (required)' })).toHaveLength(3);
+  expect(screen.queryAllByRole('option', { name: 'name (required)' })).toHaveLength(0);
+  await userEvent.click(screen.getByRole('button', { name: 'Start import' }));
+  expect(onStart).toHaveBeenCalledWith({ 'Full Name': 'name', 'E-mail': 'email' }, 'update');
+});
+
+it('names the SKU for a products file', () => {
+  render(
+    <MappingStep
+      job={{ ...JOB, entity: 'products' }}
+      fields={FIELDS}
+      serverErrors={NO_MAPPING_ERRORS}
+      starting={false}
+      onStart={() => undefined}
+      onCancel={() => undefined}
+    />,
+  );
+  expect(screen.getByRole('combobox', { name: 'When the SKU already exists' })).toHaveValue('skip');
+  expect(screen.getByRole('option', { name: 'Update the product' })).toBeInTheDocument();
 });
 
 it('does not start with a field mapped twice or a required field unmapped, and says why', async () => {

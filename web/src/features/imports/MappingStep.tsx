@@ -1,17 +1,17 @@
 // The mapping step: each column of the file, its first values and the field it feeds. Required
 // fields are marked; problems (found here or answered by the server) show next to their column.
 import { useMemo, useState, type FormEvent } from 'react';
-import type { ImportField, ImportJob } from '../../app/nexusApi.generated';
+import type { ImportField, ImportJob, OnDuplicate } from '../../app/nexusApi.generated';
 import { Button, inputClass, ScrollRegion } from '../../components/ui';
-import { checkMapping, initialMapping, mappingRequest, samples, type Mapping, type MappingErrors } from './mapping';
+import { checkMapping, initialMapping, KEY_FIELD, mappingRequest, samples, type Mapping, type MappingErrors } from './mapping';
 
 type Props = {
-  job: Pick<ImportJob, 'columns' | 'preview' | 'suggested_mapping' | 'file_name'>;
+  job: Pick<ImportJob, 'columns' | 'preview' | 'suggested_mapping' | 'file_name' | 'entity'>;
   fields: ImportField[];
   /** The server's answer to the last start, by column. */
   serverErrors: MappingErrors;
   starting: boolean;
-  onStart: (mapping: Record<string, string>) => void;
+  onStart: (mapping: Record<string, string>, onDuplicate: OnDuplicate) => void;
   onCancel: () => void;
 };
 
@@ -20,17 +20,22 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
   // The server's errors concern the mapping it was sent: once the user changes it, only the
   // local checks still hold.
   const [edited, setEdited] = useState(false);
-  const local = useMemo(() => checkMapping(mapping, job.columns, fields), [mapping, job.columns, fields]);
+  const [onDuplicate, setOnDuplicate] = useState<OnDuplicate>('skip');
+  const updateKey = onDuplicate === 'update' ? KEY_FIELD[job.entity] : undefined;
+  const local = useMemo(() => checkMapping(mapping, job.columns, fields, updateKey), [mapping, job.columns, fields, updateKey]);
   const [tried, setTried] = useState(false);
+  const key = job.entity === 'products' ? 'SKU' : 'e-mail';
+  const record = job.entity === 'products' ? 'product' : 'customer';
   const shownServer = edited ? { byColumn: {}, general: [] } : serverErrors;
   const general = [...(tried ? local.general : []), ...shownServer.general];
-  const required = fields.filter((f) => f.required).map((f) => f.name);
+  // Rows that update need only the key; rows that create are checked one by one.
+  const required = updateKey === undefined ? fields.filter((f) => f.required).map((f) => f.name) : [updateKey];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setTried(true);
     setEdited(false);
-    if (local.general.length === 0 && Object.keys(local.byColumn).length === 0) onStart(mappingRequest(mapping));
+    if (local.general.length === 0 && Object.keys(local.byColumn).length === 0) onStart(mappingRequest(mapping), onDuplicate);
   };
 
   return (
@@ -43,8 +48,30 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
             <strong>{r}</strong>
           </span>
         ))}
-        {required.length === 0 && 'none'}. Rows whose e-mail already belongs to a customer are skipped as duplicates.
+        {required.length === 0 && 'none'}.
       </p>
+      {job.entity !== 'transactions' && (
+        <div className="max-w-xl">
+          <label htmlFor="on-duplicate" className="block text-sm font-medium text-slate-800">
+            When the {key} already exists
+          </label>
+          <select
+            id="on-duplicate"
+            className={inputClass}
+            value={onDuplicate}
+            aria-describedby="on-duplicate-help"
+            onChange={(e) => setOnDuplicate(e.target.value as OnDuplicate)}
+          >
+            <option value="skip">Skip the row</option>
+            <option value="update">Update the {record}</option>
+          </select>
+          <p id="on-duplicate-help" className="mt-1 text-xs text-slate-600">
+            {onDuplicate === 'update'
+              ? `The row’s non-empty cells replace the ${record}’s values; empty cells leave them as they are. Only ${record}s you may edit are updated; other rows are listed as not imported.`
+              : `The row is not imported and is counted as a duplicate.`}
+          </p>
+        </div>
+      )}
       {general.length > 0 && (
         <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
           <ul className="list-inside list-disc">
@@ -102,7 +129,7 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
                       <option value="">— ignore —</option>
                       {fields.map((f) => (
                         <option key={f.name} value={f.name} title={f.description}>
-                          {f.required ? `${f.name} (required)` : f.name}
+                          {required.includes(f.name) ? `${f.name} (required)` : f.name}
                         </option>
                       ))}
                     </select>

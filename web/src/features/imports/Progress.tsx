@@ -24,15 +24,16 @@ export function ProgressBar({ job }: { job: Pick<ImportJob, 'status' | 'bytes_pr
   );
 }
 
-export function Counts({ job }: { job: Pick<ImportJob, 'rows_processed' | 'rows_accepted' | 'rows_rejected' | 'rows_duplicate'> }) {
+export function Counts({ job }: { job: Pick<ImportJob, 'rows_processed' | 'rows_accepted' | 'rows_updated' | 'rows_rejected' | 'rows_duplicate'> }) {
   const items: [string, number][] = [
     ['Processed', job.rows_processed],
     ['Imported', job.rows_accepted],
+    ['Updated', job.rows_updated],
     ['Rejected', job.rows_rejected],
     ['Duplicates', job.rows_duplicate],
   ];
   return (
-    <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+    <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5">
       {items.map(([label, n]) => (
         <div key={label} className="rounded-md border border-slate-200 bg-slate-50 p-3">
           <dt className="text-xs font-medium uppercase tracking-wide text-slate-600">{label}</dt>

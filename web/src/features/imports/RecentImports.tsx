@@ -25,6 +25,9 @@ export function RecentImports() {
               Imported
             </th>
             <th scope="col" className="px-3 py-2 font-medium">
+              Updated
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
               Rejected
             </th>
             <th scope="col" className="px-3 py-2 font-medium">
@@ -44,6 +47,7 @@ export function RecentImports() {
                 <Badge value={j.status} />
               </td>
               <td className="px-3 py-2 tabular-nums">{j.rows_accepted}</td>
+              <td className="px-3 py-2 tabular-nums">{j.rows_updated}</td>
               <td className="px-3 py-2 tabular-nums">{j.rows_rejected + j.rows_duplicate}</td>
               <td className="whitespace-nowrap px-3 py-2">{dateTime(j.created_at)}</td>
             </tr>

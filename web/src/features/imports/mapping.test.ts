@@ -27,6 +27,13 @@ describe('the mapping step', () => {
     expect(bad.general).toEqual(['Choose the column for the required field name.']);
   });
 
+  it('needs only the key mapped when rows update existing records', () => {
+    const phoneOnly = { 'Full Name': '', 'E-mail': '', Company: 'company_name', Notes: '' };
+    expect(checkMapping(phoneOnly, COLUMNS, FIELDS, 'email').general).toEqual(['Choose the column for the required field email.']);
+    expect(checkMapping({ ...phoneOnly, 'E-mail': 'email' }, COLUMNS, FIELDS, 'email')).toEqual({ byColumn: {}, general: [] });
+    expect(checkMapping({ ...phoneOnly, 'E-mail': 'email' }, COLUMNS, FIELDS).general).toEqual(['Choose the column for the required field name.']);
+  });
+
   it('sorts the server 422 by the column it names', () => {
     const errors = serverMappingErrors({
       status: 422,

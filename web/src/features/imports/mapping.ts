@@ -3,7 +3,7 @@
 // before starting), and the server's own 422 answer sorted by the column it names.
 import type { FetchBaseQueryError } from '@reduxjs/toolkit/query';
 import type { SerializedError } from '@reduxjs/toolkit';
-import type { ImportField, ImportJob, Problem } from '../../app/nexusApi.generated';
+import type { ImportEntity, ImportField, ImportJob, Problem } from '../../app/nexusApi.generated';
 
 /** Column → field name, '' for a column that is ignored. Every column of the file has a key. */
 export type Mapping = Record<string, string>;
@@ -28,8 +28,14 @@ function push(into: Record<string, string[]>, key: string, message: string) {
   (into[key] ??= []).push(message);
 }
 
-/** What the server would refuse: a field fed by two columns, a required field fed by none. */
-export function checkMapping(mapping: Mapping, columns: string[], fields: ImportField[]): MappingErrors {
+/** The field that finds an existing record when rows update (`on_duplicate=update`). */
+export const KEY_FIELD: Record<ImportEntity, string> = { customers: 'email', products: 'sku', transactions: 'order_ref' };
+
+/**
+ * What the server would refuse: a field fed by two columns, a required field fed by none. Rows
+ * that update existing records (`updateKey`: the key field) need only the key mapped.
+ */
+export function checkMapping(mapping: Mapping, columns: string[], fields: ImportField[], updateKey?: string): MappingErrors {
   const byColumn: Record<string, string[]> = {};
   const general: string[] = [];
   const first = new Map<string, string>();
@@ -41,7 +47,8 @@ export function checkMapping(mapping: Mapping, columns: string[], fields: Import
     else push(byColumn, col, `Column “${taken}” is mapped to ${field} already.`);
   }
   for (const f of fields) {
-    if (f.required && !first.has(f.name)) general.push(`Choose the column for the required field ${f.name}.`);
+    const required = updateKey === undefined ? f.required : f.name === updateKey;
+    if (required && !first.has(f.name)) general.push(`Choose the column for the required field ${f.name}.`);
   }
   return { byColumn, general };
 }
