@@ -5,6 +5,7 @@ use crate::auth::{Ownership, Scope};
 use crate::custom_field::CustomCriteria;
 use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
+use crate::event::Event;
 use crate::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, TeamId, UserId};
 use crate::money::{AMOUNT_MAX, Currency};
 use crate::page::{Cursor, SortOrder};
@@ -275,6 +276,34 @@ pub enum Placement {
     /// Right below this deal.
     After(DealId),
 }
+
+/// Marks the event of a deal write whose placement renumbered the deal's stage: its
+/// `changes.position` pair (added when the deal's own position did not change) gets
+/// `"stage_renumbered": true`. Every other live deal of the stage changed position without an
+/// event or a new version of its own, so readers of the log (record caches, kanban clients)
+/// learn it here; renumbering is rare (a gap runs out after about twenty drops into one slot).
+pub fn mark_stage_renumbered(event: &mut Event, deal: &Deal) {
+    let pair = event
+        .changes
+        .entry("position")
+        .or_insert_with(|| serde_json::json!({"before": deal.position, "after": deal.position}));
+    if let Value::Object(pair) = pair {
+        pair.insert(STAGE_RENUMBERED.into(), Value::Bool(true));
+    }
+}
+
+/// Whether `event` is a deal write that renumbered its stage ([`mark_stage_renumbered`]).
+pub fn renumbers_stage(event: &Event) -> bool {
+    event.entity == "deal"
+        && event
+            .changes
+            .get("position")
+            .and_then(|p| p.get(STAGE_RENUMBERED))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+}
+
+const STAGE_RENUMBERED: &str = "stage_renumbered";
 
 /// A validated move: the target stage, the place in it, and a lost reason when the stage is a
 /// lost stage.
