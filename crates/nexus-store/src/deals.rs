@@ -15,8 +15,8 @@ use nexus_core::deal::{
     Deal, DealQuery, DealSortField, DealStatus, NO_CLOSE_DATE, Placement, StageChange,
     mark_stage_renumbered,
 };
-use nexus_core::event::Event;
 use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, TeamId, UserId};
 use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
@@ -179,7 +179,10 @@ impl Db {
             insert_event!(tx, &deal_event(event, &d, &renumbered));
             tx.commit().await.map_err(db_err)?;
         });
-        Ok(StoredDeal { deal: d, renumbered })
+        Ok(StoredDeal {
+            deal: d,
+            renumbered,
+        })
     }
 
     pub(crate) async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>> {
@@ -247,7 +250,10 @@ impl Db {
             insert_event!(tx, &deal_event(w.event, &d, &renumbered));
             tx.commit().await.map_err(db_err)?;
         });
-        Ok(Some(StoredDeal { deal: d, renumbered }))
+        Ok(Some(StoredDeal {
+            deal: d,
+            renumbered,
+        }))
     }
 
     pub(crate) async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {

@@ -15,8 +15,8 @@ use nexus_core::ids::{
 use nexus_core::pipeline::{Pipeline, PipelineQuery};
 use nexus_core::product::{Product, ProductQuery};
 use nexus_core::store::{
-    CustomerBatches, DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats, Store,
-    StoredDeal,
+    CustomerBatches, DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats,
+    Store, StoredDeal,
 };
 use nexus_core::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};

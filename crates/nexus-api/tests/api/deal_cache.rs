@@ -36,7 +36,8 @@ async fn stages(app: &TestApp) -> Vec<String> {
 }
 
 async fn new_deal(app: &TestApp, token: &str, customer: &Value, title: &str) -> String {
-    let body = json!({"title": title, "customer_id": customer["id"], "currency": "EUR", "value": 100});
+    let body =
+        json!({"title": title, "customer_id": customer["id"], "currency": "EUR", "value": 100});
     id_of(
         &app.post("/api/v1/deals", token, body)
             .await
@@ -141,9 +142,18 @@ async fn renumber(app: &TestApp, stage: &str, anchor: &str, movers: &[&str]) -> 
         .await
         .expect(StatusCode::OK);
         let after = stored(app, anchor).await.position;
-        let events = app.state.store.entity_events(deal_id(mover).0, None, 100).await.unwrap();
+        let events = app
+            .state
+            .store
+            .entity_events(deal_id(mover).0, None, 100)
+            .await
+            .unwrap();
         let marked = nexus_core::deal::renumbers_stage(events.last().unwrap());
-        assert_eq!(marked, after != before, "round {round}: marker and positions disagree");
+        assert_eq!(
+            marked,
+            after != before,
+            "round {round}: marker and positions disagree"
+        );
         if after != before {
             return (before, after);
         }
@@ -181,7 +191,11 @@ async fn every_deal_write_then_read(app: TestApp) {
 
     // An update.
     let updated = app
-        .patch(&path(&id), &app.admin, json!({"title": "Patched", "value": 250}))
+        .patch(
+            &path(&id),
+            &app.admin,
+            json!({"title": "Patched", "value": 250}),
+        )
         .await
         .expect(StatusCode::OK);
     let read = app.get(&path(&id), &app.admin).await.expect(StatusCode::OK);
@@ -231,7 +245,10 @@ async fn every_deal_write_then_read(app: TestApp) {
     .await
     .expect(StatusCode::OK);
     let lost = app.get(&path(&id), &app.admin).await.body;
-    assert_eq!((&lost["status"], &lost["lost_reason"]), (&json!("lost"), &json!("Budget")));
+    assert_eq!(
+        (&lost["status"], &lost["lost_reason"]),
+        (&json!("lost"), &json!("Budget"))
+    );
     assert_fresh(&app, &id).await;
     app.patch(&path(&id), &app.admin, json!({"stage_id": stages[0]}))
         .await
@@ -252,7 +269,10 @@ async fn every_deal_write_then_read(app: TestApp) {
     .await
     .expect(StatusCode::OK);
     let read = app.get(&path(&id), &app.admin).await.body;
-    assert_eq!((&read["owner_id"], &read["team_id"]), (&json!(rep), &json!(team)));
+    assert_eq!(
+        (&read["owner_id"], &read["team_id"]),
+        (&json!(rep), &json!(team))
+    );
     assert_fresh(&app, &id).await;
 
     // Soft delete, then restore.
@@ -328,7 +348,12 @@ async fn in_redis_every_deal_write_is_seen_by_the_next_read() {
     let Some(redis) = RedisServer::start(data.path()) else {
         return;
     };
-    on_backends_built(|_| {}, redis_services(redis.url()), every_deal_write_then_read).await;
+    on_backends_built(
+        |_| {},
+        redis_services(redis.url()),
+        every_deal_write_then_read,
+    )
+    .await;
 }
 
 /// A rep cannot read another owner's deal after an admin's read cached it; reassigning the
@@ -345,7 +370,9 @@ async fn permissions_apply_to_cached_deals(app: TestApp) {
     let (_, manager_b) = app
         .user("deal-manager@cache.test", Role::Manager, Some(&team_b))
         .await;
-    let customer = app.customer(&app.admin, json!({"name": "Shared customer"})).await;
+    let customer = app
+        .customer(&app.admin, json!({"name": "Shared customer"}))
+        .await;
     let id = new_deal(&app, &app.admin, &customer, "Owned by other").await;
     app.patch(
         &path(&id),
@@ -358,7 +385,9 @@ async fn permissions_apply_to_cached_deals(app: TestApp) {
         app.get(&path(&id), &app.admin).await.expect(StatusCode::OK);
         app.get(&path(&id), &other).await.expect(StatusCode::OK);
     }
-    app.get(&path(&id), &rep).await.expect(StatusCode::NOT_FOUND);
+    app.get(&path(&id), &rep)
+        .await
+        .expect(StatusCode::NOT_FOUND);
     app.get(&path(&id), &manager_b).await.expect(StatusCode::OK);
     app.patch(&path(&id), &rep, json!({"title": "Mine"}))
         .await
@@ -391,7 +420,9 @@ async fn permissions_apply_to_cached_deals(app: TestApp) {
     )
     .await
     .expect(StatusCode::OK);
-    app.get(&path(&id), &rep).await.expect(StatusCode::NOT_FOUND);
+    app.get(&path(&id), &rep)
+        .await
+        .expect(StatusCode::NOT_FOUND);
     app.get(&path(&id), &other).await.expect(StatusCode::OK);
 }
 
@@ -418,7 +449,12 @@ async fn in_redis_permissions_apply_to_cached_deals() {
 async fn eventually(app: &TestApp, id: &str, field: &str, want: &Value) -> Value {
     let mut seen = Value::Null;
     for _ in 0..100 {
-        seen = app.get(&path(id), &app.admin).await.expect(StatusCode::OK).body[field].clone();
+        seen = app
+            .get(&path(id), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body[field]
+            .clone();
         if &seen == want {
             break;
         }
@@ -486,7 +522,10 @@ async fn two_instances_without_redis_evict_deals_through_the_event_log() {
             assert_eq!(eventually(&b, &anchor, "position", &after).await, after);
             for d in movers.iter().chain([&anchor, &id]) {
                 let on_b = b.get(&path(d), &b.admin).await.expect(StatusCode::OK);
-                assert_eq!(on_b.header("etag"), Some(stored(&a, d).await.etag().as_str()));
+                assert_eq!(
+                    on_b.header("etag"),
+                    Some(stored(&a, d).await.etag().as_str())
+                );
                 assert_eq!(on_b.body["position"], stored(&a, d).await.position);
             }
             stop.cancel();
@@ -550,7 +589,9 @@ async fn two_instances_sharing_redis_see_each_others_deal_writes_at_once() {
                 b.delete(&path(&id), &b.admin)
                     .await
                     .expect(StatusCode::NO_CONTENT);
-                a.get(&path(&id), &a.admin).await.expect(StatusCode::NOT_FOUND);
+                a.get(&path(&id), &a.admin)
+                    .await
+                    .expect(StatusCode::NOT_FOUND);
                 b.state.store.close().await;
             }
         },

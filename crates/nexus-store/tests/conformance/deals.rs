@@ -183,7 +183,10 @@ async fn exhausted_gaps_renumber_the_stage_keeping_order(s: Arc<dyn Store>) {
         let events = s.entity_events(mover.0, None, 100).await.unwrap();
         let marked = nexus_core::deal::renumbers_stage(events.last().unwrap());
         if stored.renumbered.is_empty() {
-            assert!(others_moved.is_empty(), "round {round}: unnamed renumbering");
+            assert!(
+                others_moved.is_empty(),
+                "round {round}: unnamed renumbering"
+            );
             assert!(!marked, "round {round}");
         } else {
             renumberings += 1;
