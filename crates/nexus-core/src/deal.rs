@@ -474,6 +474,45 @@ mod tests {
     }
 
     #[test]
+    fn a_renumbering_marks_the_position_change() {
+        let id = uuid::Uuid::now_v7();
+        let mut moved = Event::new("deal", id, "moved", None, Map::new());
+        moved.changes.insert(
+            "position".into(),
+            json!({"before": 1 << 20, "after": 1 << 19}),
+        );
+        assert!(!renumbers_stage(&moved));
+        let d: Deal = serde_json::from_value(json!({
+            "id": id, "title": "T", "customer_id": id, "value": 0, "currency": "EUR",
+            "pipeline_id": id, "stage_id": id, "status": "open", "lost_reason": null,
+            "owner_id": id, "team_id": null, "expected_close_date": null, "closed_at": null,
+            "position": 7, "attributes": {}, "version": 2,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "deleted_at": null
+        }))
+        .unwrap();
+        mark_stage_renumbered(&mut moved, &d);
+        assert!(renumbers_stage(&moved));
+        assert_eq!(
+            moved.changes["position"],
+            json!({"before": 1 << 20, "after": 1 << 19, "stage_renumbered": true})
+        );
+        // Its own position unchanged: the pair is added.
+        let mut same = Event::new("deal", id, "moved", None, Map::new());
+        mark_stage_renumbered(&mut same, &d);
+        assert_eq!(
+            same.changes["position"],
+            json!({"before": 7, "after": 7, "stage_renumbered": true})
+        );
+        // Only deal events mark.
+        let other = Event {
+            entity: "customer".into(),
+            ..same
+        };
+        assert!(!renumbers_stage(&other));
+    }
+
+    #[test]
     fn moves_take_one_anchor() {
         let s = uuid::Uuid::now_v7();
         let a = uuid::Uuid::now_v7();
