@@ -5,7 +5,10 @@
 //!   written in (`<epoch>|<json>`), expiring after the cache's time to live;
 //! - `nexus:rc:g:<kind>:<id>` — the key's generation, moved on by every eviction (kept ten
 //!   minutes, far longer than any read takes);
-//! - `nexus:rc:e` — the epoch, moved on to flush the whole cache.
+//! - `nexus:rc:e` — the epoch, moved on to flush the whole cache;
+//! - `nexus:rc:e:<kind>` — the kind's epoch, moved on to forget every record of a kind (all
+//!   deals after a move renumbered a stage). A record's epoch is the sum of both: either moving
+//!   on moves it on.
 //!
 //! A miss returns the epoch and generation it saw; a fill is written (by a script, atomically)
 //! only if both are unchanged, so a read that raced with a write never puts the old version
@@ -19,7 +22,7 @@
 
 use crate::cluster::Cluster;
 use async_trait::async_trait;
-use nexus_core::cache::{CacheHealth, Cached, FillToken, RecordCache, RecordKey};
+use nexus_core::cache::{CacheHealth, Cached, FillToken, RecordCache, RecordKey, RecordKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -29,10 +32,10 @@ const EPOCH: &str = "nexus:rc:e";
 const GENERATION_TTL_MS: u64 = 600_000;
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 
-/// `KEYS`: epoch, generation, value. Returns `{1, json, epoch, 0}` on a hit of the current epoch,
-/// else `{0, '', epoch, generation}`.
+/// `KEYS`: epoch, generation, value, kind epoch. Returns `{1, json, epoch, 0}` on a hit of the
+/// current epoch, else `{0, '', epoch, generation}`.
 const GET: &str = r"
-local e = tonumber(redis.call('GET', KEYS[1]) or '0')
+local e = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(redis.call('GET', KEYS[4]) or '0')
 local v = redis.call('GET', KEYS[3])
 if v then
   local p = string.find(v, '|', 1, true)
@@ -43,10 +46,10 @@ end
 return {0, '', e, tonumber(redis.call('GET', KEYS[2]) or '0')}
 ";
 
-/// `KEYS`: epoch, generation, value; `ARGV`: epoch, generation (as the miss saw them), json,
-/// time to live (ms). Writes only if neither moved on since.
+/// `KEYS`: epoch, generation, value, kind epoch; `ARGV`: epoch, generation (as the miss saw
+/// them), json, time to live (ms). Writes only if neither moved on since.
 const PUT: &str = r"
-local e = tonumber(redis.call('GET', KEYS[1]) or '0')
+local e = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(redis.call('GET', KEYS[4]) or '0')
 local g = tonumber(redis.call('GET', KEYS[2]) or '0')
 if e ~= tonumber(ARGV[1]) or g ~= tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[3], ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV[4])
@@ -90,6 +93,10 @@ fn value_key(k: &RecordKey) -> String {
 
 fn generation_key(k: &RecordKey) -> String {
     format!("nexus:rc:g:{}:{}", k.kind.as_str(), k.id)
+}
+
+fn kind_epoch_key(kind: RecordKind) -> String {
+    format!("{EPOCH}:{}", kind.as_str())
 }
 
 impl RedisRecordCache {
@@ -154,7 +161,8 @@ impl RecordCache for RedisRecordCache {
         let mut inv = self.inner.get.prepare_invoke();
         inv.key(EPOCH)
             .key(generation_key(&key))
-            .key(value_key(&key));
+            .key(value_key(&key))
+            .key(kind_epoch_key(key.kind));
         match self
             .inner
             .cluster
@@ -178,6 +186,7 @@ impl RecordCache for RedisRecordCache {
         inv.key(EPOCH)
             .key(generation_key(&key))
             .key(value_key(&key))
+            .key(kind_epoch_key(key.kind))
             .arg(token.epoch)
             .arg(token.generation)
             .arg(&*record)
@@ -204,6 +213,17 @@ impl RecordCache for RedisRecordCache {
 
     async fn evict_all(&self) {
         if self.serving() && self.flush().await.is_err() {
+            self.failed();
+        }
+    }
+
+    async fn evict_kind(&self, kind: RecordKind) {
+        if !self.serving() {
+            return;
+        }
+        let mut inv = self.inner.flush.prepare_invoke();
+        inv.key(kind_epoch_key(kind));
+        if self.inner.cluster.eval::<i64>(&inv).await.is_err() {
             self.failed();
         }
     }

@@ -1,4 +1,5 @@
-//! The hot-read cache of single records (`GET /api/v1/customers/{id}`, `/products/{id}`).
+//! The hot-read cache of single records (`GET /api/v1/customers/{id}`, `/products/{id}`,
+//! `/deals/{id}`).
 //!
 //! [`RecordCache`] is the port; [`LocalCache`] is the in-process backend (bounded, CLOCK
 //! eviction, a time to live), and the API crate has a Redis one shared by every instance.
@@ -6,10 +7,22 @@
 //!
 //! - **What is cached is the stored record**, as JSON. The service runs its permission checks on
 //!   every read against the record it got, from the cache or from the store, so a hit never
-//!   bypasses RBAC, ownership or team scope. Writes read the store, never the cache.
+//!   bypasses RBAC, ownership or team scope. Writes read the store, never the cache. What is
+//!   derived when read (a deal's `win_probability`) is computed after the cache, on every read.
 //! - **Every write evicts** its record after its commit, in the service that wrote it. Every
 //!   instance also evicts each record named by an event of the log ([`evict_on_events`]), which
 //!   covers the other instances and any write made without a cache at hand.
+//! - **Writes that change records without an event of their own** widen the eviction:
+//!   - a deal placement that *renumbers* its stage (a gap ran out, about one drop in twenty
+//!     into the same slot) changes the `position` of every live deal of the stage. The store
+//!     names them ([`crate::store::StoredDeal::renumbered`]) and the writer evicts them all; the
+//!     write's event is marked (`changes.position.stage_renumbered`, see
+//!     [`crate::deal::mark_stage_renumbered`]) and every instance hearing it evicts all cached
+//!     deals ([`RecordCache::evict_kind`]), as the event cannot name a whole stage's deals;
+//!   - erasing a customer deletes its deals: the writer and every instance hearing the
+//!     `customer.erased` event evict all cached deals.
+//!
+//!   Both are rare; the in-process backend forgets only deals, Redis moves a per-kind epoch.
 //! - **No stale fill**: a miss hands out a [`FillToken`] (the key's generation before the store
 //!   read); an eviction moves the generation on, and a fill whose token is no longer current is
 //!   dropped. So a read that raced with a write cannot put the old version back.
@@ -17,6 +30,7 @@
 
 use crate::bus::EventBus;
 use crate::error::CoreResult;
+use crate::event::Event;
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,6 +48,7 @@ use uuid::Uuid;
 pub enum RecordKind {
     Customer,
     Product,
+    Deal,
 }
 
 impl RecordKind {
@@ -42,6 +57,7 @@ impl RecordKind {
         match self {
             Self::Customer => "customer",
             Self::Product => "product",
+            Self::Deal => "deal",
         }
     }
 
@@ -50,6 +66,7 @@ impl RecordKind {
         match entity {
             "customer" => Some(Self::Customer),
             "product" => Some(Self::Product),
+            "deal" => Some(Self::Deal),
             _ => None,
         }
     }
@@ -106,6 +123,12 @@ pub trait RecordCache: Send + Sync {
     async fn evict(&self, keys: &[RecordKey]);
     /// Forgets every record (pending fills are dropped).
     async fn evict_all(&self);
+    /// Forgets every record of `kind` (pending fills of the kind are dropped); by default, every
+    /// record of every kind.
+    async fn evict_kind(&self, kind: RecordKind) {
+        let _ = kind;
+        self.evict_all().await;
+    }
     async fn health(&self) -> CacheHealth;
 }
 
@@ -219,6 +242,13 @@ impl Records {
         }
     }
 
+    /// Forgets every record of `kind`, after a write that changed records of it it cannot name.
+    pub async fn evict_kind(&self, kind: RecordKind) {
+        if let Some(c) = &self.cache {
+            c.evict_kind(kind).await;
+        }
+    }
+
     /// The backend's state (`None` without a cache).
     pub async fn health(&self) -> Option<CacheHealth> {
         match &self.cache {
@@ -235,7 +265,9 @@ fn count(kind: RecordKind, outcome: &'static str) {
 
 /// Evicts every record named by an event of the log, until `stop`: writes through other
 /// instances (and any write of this one) leave no stale entry behind. A lagging subscriber
-/// skipped events, so it flushes the cache.
+/// skipped events, so it flushes the cache. Events that changed records they do not name (a
+/// deal move that renumbered its stage, a customer erasure that deleted its deals) evict every
+/// cached deal.
 pub async fn evict_on_events(records: Records, bus: EventBus, stop: CancellationToken) {
     if !records.enabled() {
         return;
@@ -249,12 +281,21 @@ pub async fn evict_on_events(records: Records, bus: EventBus, stop: Cancellation
                     if let Some(kind) = RecordKind::of_entity(&e.entity) {
                         records.evict(kind, e.entity_id).await;
                     }
+                    if evicts_all_deals(&e) {
+                        records.evict_kind(RecordKind::Deal).await;
+                    }
                 }
                 Err(RecvError::Lagged(_)) => records.evict_all().await,
                 Err(RecvError::Closed) => return,
             },
         }
     }
+}
+
+/// Whether `e` changed deals it does not name: a placement that renumbered a stage, or a
+/// customer erasure (which deletes the customer's deals).
+pub fn evicts_all_deals(e: &Event) -> bool {
+    crate::deal::renumbers_stage(e) || (e.entity == "customer" && e.action == "erased")
 }
 
 const SHARDS: usize = 16;
@@ -436,6 +477,23 @@ impl RecordCache for LocalCache {
         }
     }
 
+    async fn evict_kind(&self, kind: RecordKind) {
+        for s in 0..SHARDS {
+            self.with_shard(s, |sh| {
+                // Every stripe moves on: pending fills of the kind (and, harmlessly, of others)
+                // are dropped.
+                for g in &mut sh.generations {
+                    *g = g.wrapping_add(1);
+                }
+                let keys: Vec<RecordKey> =
+                    sh.map.keys().filter(|k| k.kind == kind).copied().collect();
+                for k in &keys {
+                    sh.remove(k);
+                }
+            });
+        }
+    }
+
     async fn health(&self) -> CacheHealth {
         CacheHealth {
             backend: "memory",
@@ -494,6 +552,24 @@ mod tests {
         c.evict_all().await;
         c.put(key(2), token, Arc::from("old")).await;
         assert!(matches!(c.get(key(2)).await, Cached::Miss(_)));
+    }
+
+    #[tokio::test]
+    async fn evicting_a_kind_forgets_only_its_records_and_drops_its_pending_fills() {
+        let c = cache(100);
+        let deal = |n| RecordKey::new(RecordKind::Deal, Uuid::from_u128(n));
+        fill(&c, key(1), "customer").await;
+        fill(&c, deal(2), "deal").await;
+        let Cached::Miss(Some(token)) = c.get(deal(3)).await else {
+            panic!("expected a miss")
+        };
+        c.evict_kind(RecordKind::Deal).await;
+        c.put(deal(3), token, Arc::from("old")).await;
+        assert!(matches!(c.get(deal(2)).await, Cached::Miss(_)));
+        assert!(matches!(c.get(deal(3)).await, Cached::Miss(_)));
+        assert!(matches!(c.get(key(1)).await, Cached::Hit(_)));
+        fill(&c, deal(2), "deal again").await;
+        assert!(matches!(c.get(deal(2)).await, Cached::Hit(_)));
     }
 
     #[tokio::test]

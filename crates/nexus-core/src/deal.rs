@@ -5,6 +5,7 @@ use crate::auth::{Ownership, Scope};
 use crate::custom_field::CustomCriteria;
 use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
+use crate::event::Event;
 use crate::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, TeamId, UserId};
 use crate::money::{AMOUNT_MAX, Currency};
 use crate::page::{Cursor, SortOrder};
@@ -276,6 +277,34 @@ pub enum Placement {
     After(DealId),
 }
 
+/// Marks the event of a deal write whose placement renumbered the deal's stage: its
+/// `changes.position` pair (added when the deal's own position did not change) gets
+/// `"stage_renumbered": true`. Every other live deal of the stage changed position without an
+/// event or a new version of its own, so readers of the log (record caches, kanban clients)
+/// learn it here; renumbering is rare (a gap runs out after about twenty drops into one slot).
+pub fn mark_stage_renumbered(event: &mut Event, deal: &Deal) {
+    let pair = event
+        .changes
+        .entry("position")
+        .or_insert_with(|| serde_json::json!({"before": deal.position, "after": deal.position}));
+    if let Value::Object(pair) = pair {
+        pair.insert(STAGE_RENUMBERED.into(), Value::Bool(true));
+    }
+}
+
+/// Whether `event` is a deal write that renumbered its stage ([`mark_stage_renumbered`]).
+pub fn renumbers_stage(event: &Event) -> bool {
+    event.entity == "deal"
+        && event
+            .changes
+            .get("position")
+            .and_then(|p| p.get(STAGE_RENUMBERED))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+}
+
+const STAGE_RENUMBERED: &str = "stage_renumbered";
+
 /// A validated move: the target stage, the place in it, and a lost reason when the stage is a
 /// lost stage.
 #[derive(Clone, Debug, PartialEq)]
@@ -442,6 +471,45 @@ mod tests {
             NewDeal::parse(&json!({"title": "X", "customer_id": uuid::Uuid::now_v7(), "currency": "EUR", "value": -1}))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_renumbering_marks_the_position_change() {
+        let id = uuid::Uuid::now_v7();
+        let mut moved = Event::new("deal", id, "moved", None, Map::new());
+        moved.changes.insert(
+            "position".into(),
+            json!({"before": 1 << 20, "after": 1 << 19}),
+        );
+        assert!(!renumbers_stage(&moved));
+        let d: Deal = serde_json::from_value(json!({
+            "id": id, "title": "T", "customer_id": id, "value": 0, "currency": "EUR",
+            "pipeline_id": id, "stage_id": id, "status": "open", "lost_reason": null,
+            "owner_id": id, "team_id": null, "expected_close_date": null, "closed_at": null,
+            "position": 7, "attributes": {}, "version": 2,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "deleted_at": null
+        }))
+        .unwrap();
+        mark_stage_renumbered(&mut moved, &d);
+        assert!(renumbers_stage(&moved));
+        assert_eq!(
+            moved.changes["position"],
+            json!({"before": 1 << 20, "after": 1 << 19, "stage_renumbered": true})
+        );
+        // Its own position unchanged: the pair is added.
+        let mut same = Event::new("deal", id, "moved", None, Map::new());
+        mark_stage_renumbered(&mut same, &d);
+        assert_eq!(
+            same.changes["position"],
+            json!({"before": 7, "after": 7, "stage_renumbered": true})
+        );
+        // Only deal events mark.
+        let other = Event {
+            entity: "customer".into(),
+            ..same
+        };
+        assert!(!renumbers_stage(&other));
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub type DealEventFn<'a> = &'a (dyn Fn(&Deal) -> Event + Send + Sync);
 
 /// A deal write: the next state, checked against the stored version, optionally placed in its
 /// stage (which the store does under a lock on the pipeline, so concurrent moves never share a
-/// position).
+/// position). When placing it had to renumber the stage, the store marks the event
+/// ([`crate::deal::mark_stage_renumbered`]) and names the renumbered deals in [`StoredDeal`].
 pub struct DealWrite<'a> {
     /// The next state. Its `position` is ignored: the stored one is kept unless `placement` is
     /// set, in which case the store computes it.
@@ -96,6 +97,16 @@ pub struct DealWrite<'a> {
     pub placement: Option<Placement>,
     pub stage_change: Option<&'a StageChange>,
     pub event: DealEventFn<'a>,
+}
+
+/// A deal as a write stored it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredDeal {
+    pub deal: Deal,
+    /// The live deals of its stage whose `position` the write renumbered (their versions and
+    /// events left alone), the written deal included when it was in the stage already; empty
+    /// unless the stage ran out of gaps.
+    pub renumbered: Vec<DealId>,
 }
 
 /// Result of trying to claim an idempotency key.
@@ -310,10 +321,10 @@ pub trait Store:
         deal: &Deal,
         stage_change: &StageChange,
         event: DealEventFn<'_>,
-    ) -> CoreResult<Deal>;
+    ) -> CoreResult<StoredDeal>;
     async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>>;
     /// Applies a [`DealWrite`]; `None` when the stored version moved on.
-    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<Deal>>;
+    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<StoredDeal>>;
     async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>>;
     /// A deal's stage changes, oldest first.
     async fn deal_stage_history(

@@ -13,12 +13,14 @@ use crate::{Db, db_err, insert_event, with_pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use nexus_core::deal::{
     Deal, DealQuery, DealSortField, DealStatus, NO_CLOSE_DATE, Placement, StageChange,
+    mark_stage_renumbered,
 };
 use nexus_core::error::{CoreError, CoreResult};
+use nexus_core::event::Event;
 use nexus_core::ids::{CustomerId, DealId, PipelineId, StageChangeId, StageId, TeamId, UserId};
 use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
-use nexus_core::store::{DealEventFn, DealWrite};
+use nexus_core::store::{DealEventFn, DealWrite, StoredDeal};
 use serde_json::{Map, Value};
 use sqlx::Connection as _;
 use sqlx::types::Json;
@@ -138,18 +140,28 @@ macro_rules! insert_stage_change {
     }};
 }
 
+/// The event of a deal write, marked when its placement renumbered the stage.
+fn deal_event(event: DealEventFn<'_>, d: &Deal, renumbered: &[DealId]) -> Event {
+    let mut e = event(d);
+    if !renumbered.is_empty() {
+        mark_stage_renumbered(&mut e, d);
+    }
+    e
+}
+
 impl Db {
     pub(crate) async fn insert_deal(
         &self,
         deal: &Deal,
         change: &StageChange,
         event: DealEventFn<'_>,
-    ) -> CoreResult<Deal> {
+    ) -> CoreResult<StoredDeal> {
         let mut d = deal.clone();
+        let renumbered;
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             tx.lock_pipeline(d.pipeline_id, d.stage_id).await?;
-            d.position = tx.place(d.stage_id, d.id, Placement::Bottom).await?;
+            (d.position, renumbered) = tx.place(d.stage_id, d.id, Placement::Bottom).await?;
             sqlx::query(
                 "INSERT INTO deals (id, title, title_norm, customer_id, value, currency, pipeline_id, stage_id, status, lost_reason, \
                  owner_id, team_id, expected_close_date, closed_at, position, version, created_at, updated_at, deleted_at, attributes) \
@@ -164,10 +176,13 @@ impl Db {
             write_unique_values!(tx, [&d], false);
             insert_stage_change!(tx, change);
             bump_deals!(tx, replace_deltas(None, deal_count(&d)));
-            insert_event!(tx, &event(&d));
+            insert_event!(tx, &deal_event(event, &d, &renumbered));
             tx.commit().await.map_err(db_err)?;
         });
-        Ok(d)
+        Ok(StoredDeal {
+            deal: d,
+            renumbered,
+        })
     }
 
     pub(crate) async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>> {
@@ -177,7 +192,7 @@ impl Db {
         row.map(Deal::try_from).transpose()
     }
 
-    pub(crate) async fn update_deal(&self, w: DealWrite<'_>) -> CoreResult<Option<Deal>> {
+    pub(crate) async fn update_deal(&self, w: DealWrite<'_>) -> CoreResult<Option<StoredDeal>> {
         const SQL: &str = "UPDATE deals SET title = $2, title_norm = $3, customer_id = $4, value = $5, currency = $6, \
              pipeline_id = $7, stage_id = $8, status = $9, lost_reason = $10, owner_id = $11, team_id = $12, \
              expected_close_date = $13, closed_at = $14, version = $15, updated_at = $16, deleted_at = $17, \
@@ -196,6 +211,7 @@ impl Db {
             Option<DateTime<Utc>>,
         );
         let mut d = w.deal.clone();
+        let mut renumbered = Vec::new();
         with_pool!(self, write, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let prev: Option<Prev> = sqlx::query_as(PREV).bind(d.id.0).bind(w.expected_version)
@@ -211,7 +227,9 @@ impl Db {
             let mut placed = None;
             if let Some(placement) = w.placement {
                 tx.lock_pipeline(d.pipeline_id, d.stage_id).await?;
-                placed = Some(tx.place(d.stage_id, d.id, placement).await?);
+                let (position, ids) = tx.place(d.stage_id, d.id, placement).await?;
+                placed = Some(position);
+                renumbered = ids;
             }
             let position: Option<i64> = sqlx::query_scalar(SQL)
                 .bind(d.id.0).bind(&d.title).bind(d.title.to_lowercase()).bind(d.customer_id.0).bind(d.value)
@@ -229,10 +247,13 @@ impl Db {
                 insert_stage_change!(tx, c);
             }
             bump_deals!(tx, replace_deltas(old, deal_count(&d)));
-            insert_event!(tx, &(w.event)(&d));
+            insert_event!(tx, &deal_event(w.event, &d, &renumbered));
             tx.commit().await.map_err(db_err)?;
         });
-        Ok(Some(d))
+        Ok(Some(StoredDeal {
+            deal: d,
+            renumbered,
+        }))
     }
 
     pub(crate) async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {

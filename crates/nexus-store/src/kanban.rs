@@ -2,7 +2,9 @@
 //!
 //! Positions are integers with gaps of [`GAP`]; a deal dropped between two others takes the
 //! midpoint, one dropped at either end steps one gap further. When a gap is used up (about 20
-//! drops into the same slot) the stage is renumbered, order kept, inside the same transaction.
+//! drops into the same slot) the stage is renumbered, order kept, inside the same transaction;
+//! the placement then names the renumbered deals, and the write marks its event
+//! ([`nexus_core::deal::mark_stage_renumbered`]).
 //! Every placement runs after [`Kanban::lock_pipeline`], which holds the pipeline's row until
 //! commit (PostgreSQL `FOR UPDATE`; SQLite has one writer), so two concurrent moves never read
 //! the same neighbours; the unique index on `(stage_id, position)` backs this up.
@@ -27,13 +29,14 @@ pub(crate) trait Kanban {
     /// current stages.
     async fn lock_pipeline(&mut self, pipeline: PipelineId, stage: StageId) -> CoreResult<()>;
     /// The position `deal` takes in `stage` (its own row is left alone; it may be in the stage
-    /// already, or elsewhere, or not exist yet).
+    /// already, or elsewhere, or not exist yet), and the deals whose position it renumbered
+    /// first (empty unless the stage ran out of gaps).
     async fn place(
         &mut self,
         stage: StageId,
         deal: DealId,
         placement: Placement,
-    ) -> CoreResult<i64>;
+    ) -> CoreResult<(i64, Vec<DealId>)>;
 }
 
 /// The position for `placement` given the anchor's position and its neighbour on the far side
@@ -101,7 +104,8 @@ macro_rules! impl_kanban {
                 stage: StageId,
                 deal: DealId,
                 placement: Placement,
-            ) -> CoreResult<i64> {
+            ) -> CoreResult<(i64, Vec<DealId>)> {
+                let mut renumbered = Vec::new();
                 for _ in 0..2 {
                     let (anchor, neighbour) = match placement {
                         Placement::Bottom => {
@@ -141,8 +145,18 @@ macro_rules! impl_kanban {
                         }
                     };
                     if let Some(p) = between(placement, anchor, neighbour) {
-                        return Ok(p);
+                        return Ok((p, renumbered));
                     }
+                    // Their positions change without an event of their own: the caller names
+                    // them (record caches evict them).
+                    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+                        "SELECT id FROM deals WHERE stage_id = $1 AND deleted_at IS NULL",
+                    )
+                    .bind(stage.0)
+                    .fetch_all(&mut **self)
+                    .await
+                    .map_err(db_err)?;
+                    renumbered = ids.into_iter().map(DealId).collect();
                     // Two steps, so that no intermediate value collides in the unique index.
                     sqlx::query(
                         "UPDATE deals SET position = -($2 + r.n) FROM ( \

@@ -15,7 +15,8 @@ use nexus_core::ids::{
 use nexus_core::pipeline::{Pipeline, PipelineQuery};
 use nexus_core::product::{Product, ProductQuery};
 use nexus_core::store::{
-    CustomerBatches, DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats, Store,
+    CustomerBatches, DealEventFn, DealWrite, IdempotencyClaim, IdempotentResponse, PoolStats,
+    Store, StoredDeal,
 };
 use nexus_core::transaction::{CustomerAggregates, Transaction, TransactionQuery};
 use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
@@ -290,13 +291,13 @@ impl Store for Db {
         deal: &Deal,
         stage_change: &StageChange,
         event: DealEventFn<'_>,
-    ) -> CoreResult<Deal> {
+    ) -> CoreResult<StoredDeal> {
         Db::insert_deal(self, deal, stage_change, event).await
     }
     async fn get_deal(&self, id: DealId) -> CoreResult<Option<Deal>> {
         Db::get_deal(self, id).await
     }
-    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<Deal>> {
+    async fn update_deal(&self, write: DealWrite<'_>) -> CoreResult<Option<StoredDeal>> {
         Db::update_deal(self, write).await
     }
     async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {

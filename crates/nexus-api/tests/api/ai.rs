@@ -288,7 +288,8 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
         assert!(f(&win["metrics"]["auc"]) > 0.5, "{win}");
 
         // Deals carry their win probability: later stages more likely won than early ones,
-        // closed deals 1 or 0; the probability is derived, never a change in the history.
+        // closed deals 1 or 0; the probability is derived, never a change in the history, and
+        // never frozen in the record cache (`late` was read, so cached, before training).
         let late_deal = app.get(&format!("/api/v1/deals/{late}"), &app.admin).await.expect(StatusCode::OK).body;
         let early_deal = app.get(&format!("/api/v1/deals/{early}"), &app.admin).await.expect(StatusCode::OK).body;
         let (pl, pe) = (f(&late_deal["win_probability"]), f(&early_deal["win_probability"]));

@@ -1,5 +1,5 @@
-//! The record cache of single-record reads (`GET /customers/{id}`, `GET /products/{id}`), in
-//! process and in a real Redis (a private `redis-server` per test): every kind of write is seen
+//! The record cache of single-record reads (`GET /customers/{id}`, `GET /products/{id}`; deals
+//! in `deal_cache.rs`), in process and in a real Redis (a private `redis-server` per test): every kind of write is seen
 //! by the next read, on the same instance and on another one; permissions apply to cached
 //! records as to stored ones; without Redis reads go on, and the cache comes back by itself
 //! without serving what changed meanwhile.
@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// A private `redis-server` on a free port (no persistence unless asked), stopped on drop.
-struct RedisServer {
+pub(crate) struct RedisServer {
     child: std::process::Child,
     port: u16,
     dir: PathBuf,
@@ -33,7 +33,7 @@ struct RedisServer {
 
 impl RedisServer {
     /// `None` (the test is skipped) where `redis-server` is not installed.
-    fn start(dir: &std::path::Path) -> Option<Self> {
+    pub(crate) fn start(dir: &std::path::Path) -> Option<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -79,7 +79,7 @@ impl RedisServer {
         panic!("redis-server did not start on port {port}");
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
@@ -111,7 +111,7 @@ impl Drop for RedisServer {
 }
 
 /// Services whose record cache is the Redis at `url`.
-fn redis_services(url: String) -> impl Fn(Arc<dyn Store>) -> Services {
+pub(crate) fn redis_services(url: String) -> impl Fn(Arc<dyn Store>) -> Services {
     move |store| {
         let cluster = Cluster::connect(&url).unwrap();
         let records = Records::new(Arc::new(RedisRecordCache::new(
@@ -123,7 +123,7 @@ fn redis_services(url: String) -> impl Fn(Arc<dyn Store>) -> Services {
 }
 
 /// Services with the in-process record cache (the default).
-fn local_services(store: Arc<dyn Store>) -> Services {
+pub(crate) fn local_services(store: Arc<dyn Store>) -> Services {
     Services::new(store, EventBus::default(), Policy::default())
 }
 
@@ -631,7 +631,7 @@ async fn two_instances_without_redis_evict_through_the_event_log() {
     .await;
 }
 
-async fn record_cache_status(app: &TestApp) -> Value {
+pub(crate) async fn record_cache_status(app: &TestApp) -> Value {
     let ready = app
         .call(Method::GET, "/health/ready", None, None)
         .await

@@ -11,6 +11,7 @@ mod cache;
 mod custom_fields;
 mod customers;
 mod dashboards;
+mod deal_cache;
 mod deals;
 mod events;
 mod gateway;

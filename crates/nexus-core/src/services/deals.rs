@@ -1,9 +1,12 @@
 //! Deal service: create, read, update, move (kanban), soft delete, restore, list, stage history
 //! and change history. Every stage change is recorded in the stage history and announced as a
-//! `deal.stage_changed` event, in the same transaction as the change.
+//! `deal.stage_changed` event, in the same transaction as the change. Single reads go through
+//! the record cache ([`crate::cache`]); every write evicts the deal after its commit, with the
+//! deals of its stage when the placement renumbered them.
 
 use crate::auth::{Actor, Permission, RecordKind};
 use crate::bus::EventBus;
+use crate::cache::{self, Records};
 use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::deal::{
     Deal, DealMove, DealPatch, DealQuery, DealStatus, NewDeal, Placement, StageChange,
@@ -16,7 +19,7 @@ use crate::services::ai::AiClient;
 use crate::services::custom_values;
 use crate::services::deal_rules::{self, enter_stage, pick_stage, stage_change};
 use crate::services::ownership::{check_if_match, new_ownership, reassignment};
-use crate::store::{DealWrite, Store};
+use crate::store::{DealWrite, Store, StoredDeal};
 use crate::validate::Patch;
 use std::sync::Arc;
 
@@ -29,6 +32,7 @@ pub struct DealService {
     store: Arc<dyn Store>,
     bus: EventBus,
     ai: AiClient,
+    records: Records,
 }
 
 /// A prepared change: the next state, where it goes, and its history entry and event action.
@@ -41,7 +45,26 @@ struct Change {
 
 impl DealService {
     pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
-        Self { store, bus, ai }
+        Self {
+            store,
+            bus,
+            ai,
+            records: Records::disabled(),
+        }
+    }
+
+    /// The same service reading single deals through `records`.
+    pub fn with_records(mut self, records: Records) -> Self {
+        self.records = records;
+        self
+    }
+
+    /// Forgets the written deal, and the deals its placement renumbered, in the record cache
+    /// once the write committed.
+    async fn written(&self, stored: &StoredDeal) {
+        self.bus.committed();
+        let ids = std::iter::once(stored.deal.id.0).chain(stored.renumbered.iter().map(|d| d.0));
+        self.records.evict_many(cache::RecordKind::Deal, ids).await;
     }
 
     async fn create_unscored(&self, actor: &Actor, input: NewDeal) -> CoreResult<Deal> {
@@ -125,15 +148,25 @@ impl DealService {
             .with_ownership(Some(d.owner_id), d.team_id)
         };
         let stored = self.store.insert_deal(&deal, &change, &event).await?;
-        self.bus.committed();
-        Ok(stored)
+        self.written(&stored).await;
+        Ok(stored.deal)
     }
 
-    /// A live deal the actor may read; anything else is "not found".
-    /// A live deal the actor may read, with its win probability.
+    /// A live deal the actor may read, with its win probability; anything else is "not
+    /// found". The stored deal comes from the record cache when it holds it; the checks run on
+    /// every read all the same, and the win probability is computed after the cache.
     pub async fn get(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
-        let d = self.live(actor, id).await?;
-        Ok(self.scored(d).await)
+        actor
+            .require(Permission::DealsRead)
+            .map_err(|_| CoreError::not_found(ENTITY))?;
+        let stored = self
+            .records
+            .read(cache::RecordKind::Deal, id.0, || self.store.get_deal(id))
+            .await?;
+        match visible(actor, stored)? {
+            d if d.deleted_at.is_none() => Ok(self.scored(d).await),
+            _ => Err(CoreError::not_found(ENTITY)),
+        }
     }
 
     /// A live deal the actor may read; anything else is "not found".
@@ -144,15 +177,13 @@ impl DealService {
         }
     }
 
-    /// A deal the actor may read, deleted or not.
+    /// A deal the actor may read, deleted or not, from the store (never the cache: what writes
+    /// and histories start from).
     async fn readable(&self, actor: &Actor, id: DealId) -> CoreResult<Deal> {
         actor
             .require(Permission::DealsRead)
             .map_err(|_| CoreError::not_found(ENTITY))?;
-        match self.store.get_deal(id).await? {
-            Some(d) if actor.can_read(RecordKind::Deal, d.ownership(), None) => Ok(d),
-            _ => Err(CoreError::not_found(ENTITY)),
-        }
+        visible(actor, self.store.get_deal(id).await?)
     }
 
     async fn update_unscored(
@@ -557,10 +588,11 @@ impl DealService {
                 event: &event,
             })
             .await?;
-        if stored.is_some() {
-            self.bus.committed();
-        }
-        Ok(stored)
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        self.written(&stored).await;
+        Ok(Some(stored.deal))
     }
 
     /// `Err(field error)` unless the customer is live and readable by the actor.
@@ -627,6 +659,14 @@ impl DealService {
             .get_pipeline(pipeline)
             .await?
             .and_then(|o| o.stage(stage).map(|s| s.name.clone())))
+    }
+}
+
+/// The deal (deleted or not) if the actor may read it; anything else is "not found".
+fn visible(actor: &Actor, stored: Option<Deal>) -> CoreResult<Deal> {
+    match stored {
+        Some(d) if actor.can_read(RecordKind::Deal, d.ownership(), None) => Ok(d),
+        _ => Err(CoreError::not_found(ENTITY)),
     }
 }
 

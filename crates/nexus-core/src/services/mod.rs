@@ -142,7 +142,8 @@ impl Services {
                 .with_records(records.clone()),
             transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
-            deals: deals::DealService::new(store.clone(), bus.clone(), client.clone()),
+            deals: deals::DealService::new(store.clone(), bus.clone(), client.clone())
+                .with_records(records.clone()),
             events: events::EventService::new(store.clone()),
             activities: activities::ActivityService::new(store.clone(), bus.clone(), client),
             views: views::ViewService::new(store.clone(), bus.clone()),

@@ -225,6 +225,8 @@ impl PrivacyService {
             {
                 self.bus.committed();
                 self.records.evict(RecordKind::Customer, id.0).await;
+                // Its deals were deleted without events of their own.
+                self.records.evict_kind(RecordKind::Deal).await;
                 return Ok(Erasure {
                     customer_id: id,
                     erased_at: next.updated_at,

@@ -13,7 +13,7 @@ use nexus_core::ids::{
 use nexus_core::money::Currency;
 use nexus_core::page::SortOrder;
 use nexus_core::pipeline::{Pipeline, Stage, StageKind};
-use nexus_core::store::{DealWrite, Store};
+use nexus_core::store::{DealWrite, Store, StoredDeal};
 use nexus_core::time::now;
 
 pub fn stage(name: &str, kind: StageKind) -> Stage {
@@ -109,6 +109,7 @@ pub async fn add_deal(s: &dyn Store, d: &Deal) -> Deal {
     s.insert_deal(d, &change(d, None), &deal_event("created"))
         .await
         .unwrap()
+        .deal
 }
 
 /// Moves `d` (as last read) into `stage` at `placement`; `None` when its version moved on.
@@ -118,6 +119,18 @@ pub async fn move_deal(
     stage: StageId,
     placement: Placement,
 ) -> nexus_core::error::CoreResult<Option<Deal>> {
+    Ok(move_deal_stored(s, d, stage, placement)
+        .await?
+        .map(|w| w.deal))
+}
+
+/// [`move_deal`], with the deals the move renumbered.
+pub async fn move_deal_stored(
+    s: &dyn Store,
+    d: &Deal,
+    stage: StageId,
+    placement: Placement,
+) -> nexus_core::error::CoreResult<Option<StoredDeal>> {
     let mut next = d.clone();
     next.stage_id = stage;
     next.version += 1;

@@ -715,7 +715,7 @@ async fn pipeline_rollup_follows_every_kind_of_write(s: Arc<dyn Store>) {
             .unwrap()
             .expect("current version");
         assert!(s.update_deal(write(&d)).await.unwrap().is_none());
-        deals[i] = stored;
+        deals[i] = stored.deal;
     }
     edit(&*s, &mut deals, 1, |d| d.value += 250).await;
     edit(&*s, &mut deals, 2, |d| {

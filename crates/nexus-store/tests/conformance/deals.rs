@@ -2,8 +2,8 @@
 //! renumbering, and many concurrent moves keeping positions unique and the order total).
 
 use crate::crm_fixtures::{
-    add_deal, add_pipeline, board, change, deal, deal_event, move_deal, owner_and_customer,
-    pipeline,
+    add_deal, add_pipeline, board, change, deal, deal_event, move_deal, move_deal_stored,
+    owner_and_customer, pipeline,
 };
 use chrono::{Duration, NaiveDate};
 use nexus_core::CoreError;
@@ -42,7 +42,8 @@ async fn deal_round_trip_keeps_every_field(s: Arc<dyn Store>) {
     let stored = s
         .insert_deal(&d, &first, &deal_event("created"))
         .await
-        .unwrap();
+        .unwrap()
+        .deal;
     assert_eq!(stored.position, 0, "the first deal of a stage");
     assert_eq!(
         Deal {
@@ -154,6 +155,7 @@ async fn exhausted_gaps_renumber_the_stage_keeping_order(s: Arc<dyn Store>) {
     }
     // Always dropping right below the first card halves the same gap: after ~20 moves the stage
     // must be renumbered, and the order must still be exactly the model's.
+    let mut renumberings = 0;
     for round in 0..60 {
         let mover = model[model.len() - 1 - round % 3];
         let anchor = model[0];
@@ -161,10 +163,37 @@ async fn exhausted_gaps_renumber_the_stage_keeping_order(s: Arc<dyn Store>) {
             continue;
         }
         let cur = s.get_deal(mover).await.unwrap().unwrap();
-        move_deal(&*s, &cur, stage, Placement::After(anchor))
+        let before: HashMap<DealId, i64> = board(&*s, stage)
+            .await
+            .into_iter()
+            .map(|d| (d.id, d.position))
+            .collect();
+        let stored = move_deal_stored(&*s, &cur, stage, Placement::After(anchor))
             .await
             .unwrap()
             .unwrap();
+        // A renumbering names every deal of the stage and marks the move's event; other moves
+        // change no other deal's position.
+        let after = board(&*s, stage).await;
+        let others_moved: HashSet<DealId> = after
+            .iter()
+            .filter(|d| d.id != mover && before[&d.id] != d.position)
+            .map(|d| d.id)
+            .collect();
+        let events = s.entity_events(mover.0, None, 100).await.unwrap();
+        let marked = nexus_core::deal::renumbers_stage(events.last().unwrap());
+        if stored.renumbered.is_empty() {
+            assert!(
+                others_moved.is_empty(),
+                "round {round}: unnamed renumbering"
+            );
+            assert!(!marked, "round {round}");
+        } else {
+            renumberings += 1;
+            let named: HashSet<DealId> = stored.renumbered.iter().copied().collect();
+            assert_eq!(named, before.keys().copied().collect(), "round {round}");
+            assert!(marked, "round {round}: the event is not marked");
+        }
         model.retain(|d| *d != mover);
         model.insert(1, mover);
         let got = board(&*s, stage).await;
@@ -175,6 +204,7 @@ async fn exhausted_gaps_renumber_the_stage_keeping_order(s: Arc<dyn Store>) {
         );
         assert!(got.windows(2).all(|w| w[0].position < w[1].position));
     }
+    assert!(renumberings >= 1, "the stage was never renumbered");
     let got = board(&*s, stage).await;
     assert!(got.iter().all(|d| d.position.abs() < 1 << 53));
     // Renumbering left each deal's version and events alone (only moves write them).
@@ -309,11 +339,17 @@ async fn deal_update_is_optimistic_and_writes_history_with_events(s: Arc<dyn Sto
         .update_deal(w(&next, d.version, &ev))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .deal;
     assert_eq!(stored.position, d.position);
     assert_eq!(s.get_deal(d.id).await.unwrap(), Some(stored.clone()));
     // The same version again is stale: nothing written.
-    assert_eq!(s.update_deal(w(&next, d.version, &ev)).await.unwrap(), None);
+    assert!(
+        s.update_deal(w(&next, d.version, &ev))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(s.entity_events(d.id.0, None, 10).await.unwrap().len(), 2);
     // A move to Won records history and an event atomically.
     let won = move_deal(&*s, &stored, p.stages[4].id, Placement::Bottom)

@@ -59,14 +59,15 @@ async fn write_deal(
     change(&mut next);
     next.version = d.version + 1;
     let ev = deal_event("updated");
-    s.update_deal(DealWrite {
+    Ok(s.update_deal(DealWrite {
         deal: &next,
         expected_version: d.version,
         placement: None,
         stage_change: None,
         event: &ev,
     })
-    .await
+    .await?
+    .map(|w| w.deal))
 }
 
 async fn write_product(
