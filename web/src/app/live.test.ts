@@ -1,5 +1,6 @@
 import { describe as suite, expect, it } from 'vitest';
 import { TAGS_BY_ENTITY, describe } from './live';
+import { renumbersStage } from './liveDeals';
 
 suite('live update notices', () => {
   it('names the record and the action', () => {
@@ -23,5 +24,14 @@ suite('live update notices', () => {
 suite('import events', () => {
   it('refresh the job and the customer list (imported rows have no event of their own)', () => {
     expect(TAGS_BY_ENTITY.import).toEqual(expect.arrayContaining(['imports', 'customers']));
+  });
+});
+
+suite('deal moves', () => {
+  it('recognise the stage_renumbered mark of a move', () => {
+    expect(renumbersStage({ entity: 'deal', changes: { position: { before: 1, after: 2, stage_renumbered: true } } })).toBe(true);
+    expect(renumbersStage({ entity: 'deal', changes: { position: { before: 1, after: 2 } } })).toBe(false);
+    expect(renumbersStage({ entity: 'deal', changes: {} })).toBe(false);
+    expect(renumbersStage({ entity: 'customer', changes: { position: { stage_renumbered: true } } })).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
 // nothing is applied twice.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { io } from 'socket.io-client';
-import { api, type Event } from './api';
+import { api, type Deal, type Event } from './api';
+import { applyDealEvent } from './liveDeals';
 import { useAppDispatch, useAppSelector } from './hooks';
 
 type Tag = Parameters<typeof api.util.invalidateTags>[0][number];
@@ -63,7 +64,9 @@ export function useLiveUpdates(meId: string | undefined): { notice: string | nul
       if (typeof e.seq !== 'number' || e.seq <= lastSeq.current) return;
       lastSeq.current = e.seq;
       const tags = TAGS_BY_ENTITY[e.entity];
-      if (tags) dispatch(api.util.invalidateTags(tags));
+      // Deal events patch the kanban boards in place (see liveDeals.ts).
+      if (tags && e.entity === 'deal') dispatch(applyDealEvent(e, e.resource as Deal | null | undefined, tags));
+      else if (tags) dispatch(api.util.invalidateTags(tags));
       if (e.actor_id && e.actor_id !== me.current) {
         const text = describe(e, e.resource);
         if (text) setNotice(text);

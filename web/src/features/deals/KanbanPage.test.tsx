@@ -1,5 +1,7 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import type { Deal, Pipeline } from '../../app/api';
+import { TAGS_BY_ENTITY } from '../../app/live';
+import { applyDealEvent } from '../../app/liveDeals';
 import { json, me, renderWithStore, serve } from '../../test/utils';
 import KanbanPage, { columnTotals } from './KanbanPage';
 
@@ -59,4 +61,49 @@ it('cards show the win probability as a labelled meter, columns their weighted v
   expect(lead).toHaveTextContent(/weighted €740\.00/);
   expect(screen.getByRole('heading', { name: /Won/ })).not.toHaveTextContent('weighted');
   expect(within(screen.getByRole('list', { name: 'Deals in Lead-in' })).getByText('72% to win')).toBeInTheDocument();
+});
+
+describe('moves by someone else, live', () => {
+  const cards = (stage: string) => within(screen.getByRole('list', { name: `Deals in ${stage}` })).queryAllByRole('listitem').map((li) => li.getAttribute('aria-label'));
+  const moved = (position: Record<string, unknown>) => ({ entity: 'deal', action: 'stage_changed', changes: { stage_id: { before: 's2', after: 's1' }, position } });
+
+  function board() {
+    // A and B sit at neighbouring positions: no gap left between them.
+    let deals = [deal('A', { position: 1 }), deal('B', { position: 2 }), deal('C', { stage_id: 's2', position: 1 })];
+    const calls = serve({
+      'GET /api/v1/auth/me': () => me('sales_rep'),
+      'GET /api/v1/pipelines': () => json(200, { data: [PIPELINE], next_cursor: null }),
+      'GET /api/v1/deals': () => json(200, { data: deals, next_cursor: null }),
+    });
+    const reads = () => calls.filter((c) => c.startsWith('GET /api/v1/deals')).length;
+    return { reads, setServer: (d: Deal[]) => (deals = d) };
+  }
+
+  it('reloads the board when the move renumbered the stage', async () => {
+    const { reads, setServer } = board();
+    const { store } = renderWithStore(<KanbanPage />);
+    await screen.findByRole('list', { name: 'Deals in Lead-in' });
+    expect(cards('Lead-in')).toEqual(['A', 'B']);
+    expect(reads()).toBe(1);
+    // Someone dropped C between A and B: the server renumbered Lead-in (B moved on to 3).
+    const c = deal('C', { position: 2, version: 2 });
+    setServer([deal('A', { position: 1 }), c, deal('B', { position: 3 })]);
+    act(() => store.dispatch(applyDealEvent(moved({ before: 1, after: 2, stage_renumbered: true }), c, TAGS_BY_ENTITY.deal ?? [])));
+    await waitFor(() => expect(cards('Lead-in')).toEqual(['A', 'C', 'B']));
+    expect(reads()).toBe(2);
+    expect(cards('Won')).toEqual([]);
+  });
+
+  it('patches the card in place when only the moved deal changed', async () => {
+    const { reads } = board();
+    const { store } = renderWithStore(<KanbanPage />);
+    await screen.findByRole('list', { name: 'Deals in Lead-in' });
+    const c = deal('C', { position: 3, version: 2, value: 250_00 });
+    act(() => store.dispatch(applyDealEvent(moved({ before: 1, after: 3 }), c, TAGS_BY_ENTITY.deal ?? [])));
+    await waitFor(() => expect(cards('Lead-in')).toEqual(['A', 'B', 'C']));
+    expect(within(screen.getByRole('listitem', { name: 'C' })).getByText('€250.00')).toBeInTheDocument();
+    // Give a reload every chance to happen: there is none.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reads()).toBe(1);
+  });
 });

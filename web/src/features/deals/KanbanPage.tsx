@@ -2,12 +2,15 @@
 // menu from the keyboard; both call `POST /deals/{id}/move`. The board updates at once and
 // rolls back if the server refuses. A move into a lost stage asks for the reason first.
 // Open deals show the win model's probability, and each column its weighted value
-// (Σ value × probability) next to the plain total. A card's "Details" opens the deal in a side
-// panel (its fields and custom values, edited in place); "New deal" creates one.
+// (Σ value × probability) next to the plain total. Moves by others arrive live
+// (app/liveDeals.ts): a card is patched in place, the board reloads when a move renumbered a
+// stage. A card's "Details" opens the deal in a side panel (its fields and custom values, edited
+// in place); "New deal" creates one.
 import { useEffect, useState, type DragEvent, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, useListDealsQuery, useListPipelinesQuery, useMoveDealMutation, type Deal, type ListDealsApiArg, type Pipeline, type Stage } from '../../app/api';
 import { useAppDispatch } from '../../app/hooks';
+import { boardArgs } from '../../app/liveDeals';
 import { Button, Empty, ErrorState, FormError, Loading, PageHeader, SelectField, TextField } from '../../components/ui';
 import { money } from '../../lib/format';
 import { errorMessage, formErrors } from '../../lib/problem';
@@ -16,7 +19,6 @@ import { useMe } from '../shell/AppShell';
 import { DealDetails } from './DealDetails';
 import { DealForm } from './DealForm';
 
-const LIMIT = 500;
 /** Drag data type of a deal card (links inside the card drag URLs as text/plain). */
 const DEAL_TYPE = 'application/x-nexus-deal';
 
@@ -177,7 +179,7 @@ function LostReason({ pending, onCancel, onConfirm, error }: { pending: PendingL
 function Board({ pipeline }: { pipeline: Pipeline }) {
   const me = useMe();
   const dispatch = useAppDispatch();
-  const args: ListDealsApiArg = { pipelineId: pipeline.id, sort: 'stage', limit: LIMIT };
+  const args: ListDealsApiArg = boardArgs(pipeline.id);
   const q = useListDealsQuery(args);
   const [move] = useMoveDealMutation();
   const [pending, setPending] = useState<PendingLost | null>(null);
@@ -235,7 +237,7 @@ function Board({ pipeline }: { pipeline: Pipeline }) {
       <p role="status" className="text-sm text-emerald-800">
         {notice}
       </p>
-      {q.data?.next_cursor && <p className="text-sm text-slate-600">Showing the first {LIMIT} deals of this pipeline.</p>}
+      {q.data?.next_cursor && <p className="text-sm text-slate-600">Showing the first {args.limit} deals of this pipeline.</p>}
       {deals.length === 0 && <Empty>No deals in this pipeline yet.</Empty>}
       {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
       <div className="relative flex gap-3 overflow-x-auto pb-2" role="region" aria-label={`${pipeline.name} board`} tabIndex={0}>
