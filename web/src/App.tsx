@@ -56,6 +56,10 @@ export function App() {
         <Route path="customers" element={<Lazy screen="customers" page={<CustomersPage />} />} />
         <Route path="customers/import" element={<Lazy screen="customer-import" page={<ImportPage />} />} />
         <Route path="customers/import/:id" element={<Lazy screen="customer-import" page={<ImportJobPage />} />} />
+        <Route path="products/import" element={<Lazy screen="product-import" page={<ImportPage entity="products" />} />} />
+        <Route path="products/import/:id" element={<Lazy screen="product-import" page={<ImportJobPage />} />} />
+        <Route path="transactions/import" element={<Lazy screen="transaction-import" page={<ImportPage entity="transactions" />} />} />
+        <Route path="transactions/import/:id" element={<Lazy screen="transaction-import" page={<ImportJobPage />} />} />
         <Route path="customers/:id" element={<Lazy screen="customers" page={<CustomerPage />} />} />
         <Route path="deals" element={<Lazy screen="deals" page={<KanbanPage />} />} />
         <Route path="tasks" element={<Lazy screen="tasks" page={<TasksPage />} />} />

@@ -1,7 +1,7 @@
 // Endpoints the generated client cannot express: a file sent as the raw request body (a CSV
 // import, which may be far larger than anything worth reading into a string) and a streamed CSV
 // download. Both go through the shared base query, so they carry the token and refresh it.
-import { api, type ExportCustomersApiArg, type ImportJob } from './api';
+import { api, type ExportCustomersApiArg, type ImportEntity, type ImportJob } from './api';
 import { listParams, type CustomFilters } from './lists';
 
 /** The customer list's filters (custom-field ones too) and sort, as the export takes them (never a page or a cursor). */
@@ -24,7 +24,7 @@ async function problemOr(res: Response): Promise<unknown> {
 export const filesApi = api.injectEndpoints({
   endpoints: (build) => ({
     /** Uploads a CSV file as an import job of `entity` (201: the job, with columns and preview). */
-    uploadImportFile: build.mutation<ImportJob, { entity: 'customers'; file: Blob; fileName: string }>({
+    uploadImportFile: build.mutation<ImportJob, { entity: ImportEntity; file: Blob; fileName: string }>({
       query: ({ entity, file, fileName }) => ({
         url: '/api/v1/imports',
         method: 'POST',

@@ -24,8 +24,9 @@ export const TAGS_BY_ENTITY: Record<string, Tag[]> = {
   team: ['teams'],
   custom_field: ['custom-fields', 'customers'],
   webhook: ['webhooks'],
-  // Imported customers get no event each: the job's progress events stand for them.
-  import: ['imports', 'customers', 'dashboards'],
+  // Imported customers get no event each: the job's progress events stand for them (products and
+  // transactions have their own events, but a job's end is a good moment to catch up).
+  import: ['imports', 'customers', 'products', 'transactions', 'dashboards'],
 };
 
 const NOUN: Record<string, string> = {

@@ -1,3 +1,4 @@
+import type { Role } from '../../app/nexusApi.generated';
 import { can, canSee } from './permissions';
 
 describe('role-aware screens', () => {
@@ -11,5 +12,11 @@ describe('role-aware screens', () => {
     expect(canSee('viewer', 'deals')).toBe(true);
     expect(canSee('support', 'deals')).toBe(false);
     expect(canSee('support', 'tasks')).toBe(true);
+  });
+
+  it('lets only the roles that may create the records import them', () => {
+    expect(['admin', 'manager', 'sales_rep', 'support', 'viewer'].filter((r) => canSee(r as Role, 'product-import'))).toEqual(['admin', 'manager']);
+    expect(['admin', 'manager', 'sales_rep', 'support', 'viewer'].filter((r) => canSee(r as Role, 'transaction-import'))).toEqual(['admin', 'manager', 'sales_rep']);
+    expect(canSee('support', 'customer-import')).toBe(false);
   });
 });

@@ -95,7 +95,7 @@ export function can(role: Role | undefined, p: Permission): boolean {
 }
 
 /** Screens of the app and what they need; settings are for administrators only. */
-export type Screen = 'dashboard' | 'customers' | 'customer-import' | 'deals' | 'tasks' | 'products' | 'settings';
+export type Screen = 'dashboard' | 'customers' | 'customer-import' | 'product-import' | 'transaction-import' | 'deals' | 'tasks' | 'products' | 'settings';
 
 export function canSee(role: Role | undefined, screen: Screen): boolean {
   switch (screen) {
@@ -104,6 +104,10 @@ export function canSee(role: Role | undefined, screen: Screen): boolean {
       return can(role, 'customers:read');
     case 'customer-import':
       return can(role, 'customers:write');
+    case 'product-import':
+      return can(role, 'products:write');
+    case 'transaction-import':
+      return can(role, 'transactions:write');
     case 'deals':
       return can(role, 'deals:read') && can(role, 'pipelines:read');
     case 'tasks':

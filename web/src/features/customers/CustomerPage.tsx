@@ -29,6 +29,7 @@ import { parseTags, STATUSES } from './CustomerForm';
 import { InlineField } from '../../components/InlineField';
 import { QuickLog } from './QuickLog';
 import { DealDetails } from '../deals/DealDetails';
+import { ImportLink } from '../imports/ImportLink';
 
 function Profile({ customer, editable, refetch }: { customer: Customer; editable: boolean; refetch: () => void }) {
   const [update] = useUpdateCustomerMutation();
@@ -179,7 +180,7 @@ function Deals({ id, show, editable }: { id: string; show: boolean; editable: bo
 function Transactions({ id }: { id: string }) {
   const q = useListTransactionsQuery({ customerId: id, limit: 50 });
   return (
-    <Card title="Transactions">
+    <Card title="Transactions" actions={<ImportLink entity="transactions">Import transactions</ImportLink>}>
       {q.isLoading ? (
         <Loading />
       ) : q.error ? (

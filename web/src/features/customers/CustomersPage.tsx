@@ -1,7 +1,7 @@
 // The customer list: search as you type, filters, sort, column choice, and infinite scroll over
 // the API's keyset cursors (each page is its own cached query, keyed by its cursor).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useAiSegmentsQuery } from '../../app/api';
 import { useListCustomersFilteredQuery, type CustomerListArgs, type CustomFilters } from '../../app/lists';
 import { ColumnChooser } from '../../components/ColumnChooser';
@@ -9,6 +9,7 @@ import { Button, Empty, ErrorState, Loading, PageHeader, ScrollRegion, SelectFie
 import { errorMessage } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
 import { useLocalStorage } from '../../lib/useLocalStorage';
+import { ImportLink } from '../imports/ImportLink';
 import { readsCompanyWide, SEGMENT_ORDER, segmentRank } from '../ai/ai';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
@@ -170,14 +171,7 @@ export default function CustomersPage() {
       <PageHeader title="Customers">
         <ColumnChooser all={all} columns={columns} setColumns={setColumns} />
         <ExportButton filters={args} />
-        {can(me?.role, 'customers:write') && (
-          <Link
-            to="/customers/import"
-            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-          >
-            Import CSV
-          </Link>
-        )}
+        <ImportLink entity="customers">Import CSV</ImportLink>
         {can(me?.role, 'customers:write') && !creating && <Button onClick={() => setCreating(true)}>New customer</Button>}
       </PageHeader>
       {creating && <CustomerForm onCancel={() => setCreating(false)} onCreated={(c) => navigate(`/customers/${c.id}`)} />}

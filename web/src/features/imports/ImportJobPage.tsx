@@ -1,4 +1,4 @@
-// /customers/import/:id: one import job through its life. Uploaded: the mapping step. Queued or
+// <base>/:id (customers, products or transactions, see targets.ts): one import job through its life. Uploaded: the mapping step. Queued or
 // running: live progress (events invalidate the job's cache, see app/live.ts; polling every
 // second covers a missed event) with Cancel. Ended: the summary and the rejected rows.
 import { useEffect, useRef } from 'react';
@@ -19,6 +19,7 @@ import { MappingStep } from './MappingStep';
 import { isActive, serverMappingErrors } from './mapping';
 import { Counts, ProgressBar } from './Progress';
 import { Rejections } from './Rejections';
+import { IMPORT_TARGETS } from './targets';
 
 const POLL_MS = 1000;
 
@@ -49,7 +50,7 @@ function Mapping({ job }: { job: ImportJob }) {
       onCancel={() => {
         // The uploaded file is of no further use: drop the job (best effort) and start over.
         void cancel({ id: job.id });
-        navigate('/customers/import');
+        navigate(IMPORT_TARGETS[job.entity].base);
       }}
     />
   );
@@ -80,6 +81,7 @@ const OUTCOME: Record<string, string> = {
 };
 
 function Done({ job }: { job: ImportJob }) {
+  const target = IMPORT_TARGETS[job.entity];
   const refused = job.rows_rejected + job.rows_duplicate;
   return (
     <div className="space-y-4">
@@ -92,10 +94,10 @@ function Done({ job }: { job: ImportJob }) {
       <ProgressBar job={job} />
       <Counts job={job} />
       <div className="flex flex-wrap gap-2">
-        <Link to="/customers" className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">
-          Back to customers
+        <Link to={target.back} className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-700">
+          {target.backLabel}
         </Link>
-        <Link to="/customers/import" className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
+        <Link to={target.base} className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
           Import another file
         </Link>
       </div>
@@ -120,7 +122,7 @@ export default function ImportJobPage() {
   const q = useReadImportQuery({ id }, { pollingInterval: active ? POLL_MS : 0, skipPollingIfUnfocused: false });
   const job = q.data;
 
-  // When a job ends under our eyes, the customer list (and the dashboard) are out of date even if
+  // When a job ends under our eyes, the lists it fed (and the dashboard) are out of date even if
   // the events were missed.
   const wasActive = useRef(false);
   useEffect(() => {
@@ -128,17 +130,19 @@ export default function ImportJobPage() {
     if (isActive(job.status)) wasActive.current = true;
     else if (wasActive.current) {
       wasActive.current = false;
-      dispatch(api.util.invalidateTags(['customers', 'dashboards']));
+      dispatch(api.util.invalidateTags(IMPORT_TARGETS[job.entity].stale));
     }
   }, [job, dispatch]);
 
   if (q.isLoading) return <Loading label="Loading the import…" />;
   if (q.error || !job) return <ErrorState message={errorMessage(q.error)} onRetry={q.refetch} />;
+  // The job says what it imports, whichever of the import routes opened it.
+  const target = IMPORT_TARGETS[job.entity];
   return (
     <div className="space-y-4">
-      <PageHeader title="Import customers">
-        <Link to="/customers" className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
-          Back to customers
+      <PageHeader title={`Import ${target.noun}`}>
+        <Link to={target.back} className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
+          {target.backLabel}
         </Link>
       </PageHeader>
       <Card

@@ -38,7 +38,7 @@ it('uploads the file as text/csv and shows a refusal clearly', async () => {
   const post = sent.find((r) => r.method === 'POST');
   expect(post?.headers.get('content-type')).toBe('text/csv');
   expect(new URL(post?.url ?? '').search).toBe('?entity=customers&file_name=empty.csv');
-  expect(await screen.findByText('No imports yet.')).toBeInTheDocument();
+  expect(await screen.findByText('No imports of customers yet.')).toBeInTheDocument();
 });
 
 it('passes the list filters to the export with the API’s parameter names', () => {

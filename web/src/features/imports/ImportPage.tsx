@@ -1,13 +1,17 @@
-// /customers/import: choose a CSV file and upload it (the answer is a job waiting for its
-// mapping, opened at /customers/import/:id); below, the user's recent imports.
+// /customers/import, /products/import, /transactions/import: choose a CSV file and upload it (the
+// answer is a job waiting for its mapping, opened at <base>/:id); below, the user's recent imports
+// of that kind of record.
 import { useId, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { useUploadImportFileMutation } from '../../app/files';
+import type { ImportEntity } from '../../app/nexusApi.generated';
 import { Button, Card, FieldError, FormError, PageHeader } from '../../components/ui';
 import { formErrors } from '../../lib/problem';
 import { RecentImports } from './RecentImports';
+import { IMPORT_TARGETS } from './targets';
 
-export default function ImportPage() {
+export default function ImportPage({ entity = 'customers' }: { entity?: ImportEntity }) {
+  const target = IMPORT_TARGETS[entity];
   const navigate = useNavigate();
   const id = useId();
   const [file, setFile] = useState<File | null>(null);
@@ -19,15 +23,15 @@ export default function ImportPage() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!file) return;
-    const res = await upload({ entity: 'customers', file, fileName: file.name });
-    if ('data' in res && res.data) navigate(`/customers/import/${res.data.id}`);
+    const res = await upload({ entity, file, fileName: file.name });
+    if ('data' in res && res.data) navigate(`${target.base}/${res.data.id}`);
   };
 
   return (
     <div className="space-y-4">
-      <PageHeader title="Import customers">
-        <Link to="/customers" className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
-          Back to customers
+      <PageHeader title={`Import ${target.noun}`}>
+        <Link to={target.back} className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
+          {target.backLabel}
         </Link>
       </PageHeader>
       <Card title="Choose a file">
@@ -60,7 +64,7 @@ export default function ImportPage() {
         </form>
       </Card>
       <Card title="Recent imports">
-        <RecentImports />
+        <RecentImports entity={entity} />
       </Card>
     </div>
   );

@@ -3,6 +3,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import type { ImportField, ImportJob, OnDuplicate } from '../../app/nexusApi.generated';
 import { Button, inputClass, ScrollRegion } from '../../components/ui';
+import { IMPORT_TARGETS } from './targets';
 import { checkMapping, initialMapping, KEY_FIELD, mappingRequest, samples, type Mapping, type MappingErrors } from './mapping';
 
 type Props = {
@@ -50,7 +51,7 @@ export function MappingStep({ job, fields, serverErrors, starting, onStart, onCa
         ))}
         {required.length === 0 && 'none'}.
       </p>
-      {job.entity !== 'transactions' && (
+      {IMPORT_TARGETS[job.entity].updates && (
         <div className="max-w-xl">
           <label htmlFor="on-duplicate" className="block text-sm font-medium text-slate-800">
             When the {key} already exists

@@ -1,15 +1,21 @@
-// The latest import jobs the user may see (admins: everyone's), newest first.
+// The latest import jobs of one kind of record the user may see (admins: everyone's), newest
+// first.
 import { Link } from 'react-router-dom';
-import { useListImportsQuery } from '../../app/api';
+import { useListImportsQuery, type ImportEntity } from '../../app/api';
 import { Badge, Empty, ErrorState, Loading, ScrollRegion } from '../../components/ui';
 import { dateTime } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
+import { IMPORT_TARGETS } from './targets';
 
-export function RecentImports() {
-  const q = useListImportsQuery({ limit: 10 });
+const SHOWN = 10;
+
+export function RecentImports({ entity }: { entity: ImportEntity }) {
+  // The list has no entity filter: read a few pages' worth and keep this entity's.
+  const q = useListImportsQuery({ limit: 100 });
+  const jobs = (q.data?.data ?? []).filter((j) => j.entity === entity).slice(0, SHOWN);
   if (q.isLoading) return <Loading label="Loading imports…" />;
   if (q.error) return <ErrorState message={errorMessage(q.error)} onRetry={q.refetch} />;
-  if (!q.data || q.data.data.length === 0) return <Empty>No imports yet.</Empty>;
+  if (jobs.length === 0) return <Empty>No imports of {IMPORT_TARGETS[entity].noun} yet.</Empty>;
   return (
     <ScrollRegion label="Recent imports">
       <table className="min-w-full text-left text-sm">
@@ -36,10 +42,10 @@ export function RecentImports() {
           </tr>
         </thead>
         <tbody>
-          {q.data.data.map((j) => (
+          {jobs.map((j) => (
             <tr key={j.id} className="border-t border-slate-100">
               <td className="whitespace-nowrap px-3 py-2">
-                <Link to={`/customers/import/${j.id}`} className="font-medium text-indigo-700 hover:underline">
+                <Link to={`${IMPORT_TARGETS[entity].base}/${j.id}`} className="font-medium text-indigo-700 hover:underline">
                   {j.file_name}
                 </Link>
               </td>

@@ -1,6 +1,6 @@
 // The product catalogue: search, optional custom-field columns, a product's details (edited in
 // place, custom values included) and, for roles that may, adding a product with its required
-// custom fields.
+// custom fields or importing a CSV file of them.
 import { useState, type FormEvent } from 'react';
 import { useCreateProductMutation, useListProductsQuery, type Product } from '../../app/api';
 import { ColumnChooser } from '../../components/ColumnChooser';
@@ -14,6 +14,7 @@ import { useMe } from '../shell/AppShell';
 import { useCustomFields } from '../customFields/CustomValueInput';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
 import { attributesOf, display } from '../customFields/values';
+import { ImportLink } from '../imports/ImportLink';
 import { ProductDetails } from './ProductDetails';
 
 type CustomKey = `cf.${string}`;
@@ -96,6 +97,7 @@ export default function ProductsPage() {
     <div className="space-y-4">
       <PageHeader title="Products">
         {customCols.length > 0 && <ColumnChooser<string> all={[...BUILTIN, ...customCols]} columns={columns} setColumns={(c) => setColumns(c.filter((k): k is CustomKey => k.startsWith('cf.')))} />}
+        <ImportLink entity="products">Import CSV</ImportLink>
         {canWrite && !adding && <Button onClick={() => setAdding(true)}>New product</Button>}
       </PageHeader>
       {adding && <NewProduct onDone={() => setAdding(false)} />}
