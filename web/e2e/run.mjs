@@ -366,6 +366,33 @@ await step('import a CSV: upload error, mapping, completion, rejected rows; expo
   await page.getByRole('search').getByLabel('Search').fill('');
 });
 
+await step('import products from the Products screen: SKU duplicates updated, a refused row, live progress', async () => {
+  await page.getByRole('link', { name: 'Products' }).click();
+  await page.getByRole('link', { name: 'Import CSV' }).click();
+  await page.getByRole('heading', { name: 'Import products' }).waitFor();
+  // A new product, the punched cards again (SKU in another case: updates the price) and a row
+  // without a name (refused).
+  const csv = ['SKU,Name,Price,Currency,Category', 'LOOM-1,Jacquard loom,450000,EUR,Machines', 'card-100,,2490,,', 'BAD-1,,100,EUR,'].join('\r\n');
+  await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  const form = page.getByRole('form', { name: 'Map columns' });
+  await form.waitFor();
+  for (const [col, f] of [['SKU', 'sku'], ['Name', 'name'], ['Price', 'price'], ['Currency', 'currency'], ['Category', 'category']]) {
+    await form.getByLabel(`Field for column ${col}`).selectOption(f);
+  }
+  await form.getByLabel('When the SKU already exists').selectOption('update');
+  await screen(page, 'import-products-mapping');
+  await form.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText('Import finished.').waitFor({ timeout: 30000 });
+  await page.getByText('1 of 3 rows imported, 1 updated existing records; 1 rejected, 0 skipped as duplicates.').waitFor();
+  await page.getByRole('region', { name: 'Rejected rows' }).getByRole('row', { name: /^4 Name .*name: .*rejected$/ }).waitFor();
+  await screen(page, 'import-products-done');
+  const cards = (await call('GET', '/api/v1/products?q=CARD-100', admin)).data.find((p) => p.sku === 'CARD-100');
+  assert(cards && cards.price === 2490 && cards.name === 'Punched cards (100)', `the update merged the given cells: ${JSON.stringify(cards)}`);
+  await page.getByRole('link', { name: 'Back to products' }).first().click();
+  await page.getByText('Jacquard loom').waitFor();
+});
+
 await step('deals kanban: drag and drop, and the keyboard alternative', async () => {
   await page.getByRole('link', { name: 'Deals' }).click();
   const card = page.getByRole('listitem', { name: 'Engine licence' });
