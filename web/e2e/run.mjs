@@ -366,7 +366,7 @@ await step('import a CSV: upload error, mapping, completion, rejected rows; expo
   await page.getByRole('search').getByLabel('Search').fill('');
 });
 
-await step('import products from the Products screen: SKU duplicates updated, a refused row, live progress', async () => {
+await step('import products from the Products screen: mapping, SKU duplicates updated, a refused row', async () => {
   await page.getByRole('link', { name: 'Products' }).click();
   await page.getByRole('link', { name: 'Import CSV' }).click();
   await page.getByRole('heading', { name: 'Import products' }).waitFor();
@@ -393,6 +393,29 @@ await step('import products from the Products screen: SKU duplicates updated, a 
   await page.getByText('Jacquard loom').waitFor();
 });
 
+await step('import transactions from a customer page: one order of two lines, an unknown customer refused', async () => {
+  await page.goto(`/customers/${ada.id}`);
+  await page.getByRole('region', { name: 'Transactions' }).getByRole('link', { name: 'Import transactions' }).click();
+  await page.getByRole('heading', { name: 'Import transactions' }).waitFor();
+  const csv = ['Order ID,E-mail,Date,SKU,Qty', 'ORD-1,ada@example.com,2026-11-01,ENG-1,1', 'ORD-1,,,CARD-100,3', 'ORD-2,nobody@nowhere.example,2026-11-02,ENG-1,1'].join('\r\n');
+  await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  const form = page.getByRole('form', { name: 'Map columns' });
+  await form.waitFor();
+  for (const [col, f] of [['Order ID', 'order_ref'], ['E-mail', 'customer_email'], ['Date', 'occurred_at'], ['SKU', 'sku'], ['Qty', 'quantity']]) {
+    await form.getByLabel(`Field for column ${col}`).selectOption(f);
+  }
+  assert((await form.getByLabel(/already exists/).count()) === 0, 'transactions have no update mode');
+  await screen(page, 'import-transactions-mapping');
+  await form.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText('Import finished.').waitFor({ timeout: 30000 });
+  await page.getByText('2 of 3 rows imported; 1 rejected, 0 skipped as duplicates.').waitFor();
+  await page.getByRole('region', { name: 'Rejected rows' }).getByRole('row', { name: /^4 / }).waitFor();
+  await screen(page, 'import-transactions-done');
+  const orders = (await call('GET', `/api/v1/transactions?customer_id=${ada.id}`, admin)).data;
+  assert(orders.length === 2 && orders.some((t) => t.external_ref === 'ORD-1'), `the order was imported: ${JSON.stringify(orders.map((t) => t.external_ref))}`);
+});
+
 await step('deals kanban: drag and drop, and the keyboard alternative', async () => {
   await page.getByRole('link', { name: 'Deals' }).click();
   const card = page.getByRole('listitem', { name: 'Engine licence' });
@@ -411,6 +434,13 @@ await step('deals kanban: drag and drop, and the keyboard alternative', async ()
   await page.getByRole('dialog').getByLabel('Lost reason').fill('Budget cut');
   await page.getByRole('dialog').getByRole('button', { name: 'Move to Lost' }).click();
   await page.getByText('Moved “Loom upgrade” to Lost.').waitFor();
+  // A move made elsewhere (here through the API) shows up live, without a reload of the page.
+  await page.evaluate(() => {
+    window.__noReload = true;
+  });
+  await call('POST', `/api/v1/deals/${dealA.id}/move`, admin, { stage_id: stage('Qualified').id });
+  await page.getByRole('list', { name: 'Deals in Qualified' }).getByRole('listitem', { name: 'Engine licence' }).waitFor({ timeout: 5000 });
+  assert(await page.evaluate(() => window.__noReload === true), 'the page was not reloaded');
 });
 
 await step('my tasks: open and overdue, tick one off', async () => {
