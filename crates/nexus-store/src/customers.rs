@@ -265,23 +265,58 @@ impl Db {
     }
 
     pub(crate) async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
+        if self.is_sqlite() && windowed_search_applies(q) {
+            // A common needle matches a large share of the table, and the trigram index hands
+            // back every match before any can be sorted (0.7 s for 83,000 matches of 1M). The
+            // first rows in list order answer such a search quickly; only when they hold less
+            // than a page does the index run (then the needle is rare and the index fast).
+            let (sql, args) = list_sql::<Sqlite>(q, Some(SEARCH_WINDOW))?;
+            let rows = self.fetch_customer_rows(sql, args).await?;
+            if rows.len() >= q.limit as usize {
+                return rows.into_iter().map(Customer::try_from).collect();
+            }
+        }
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q)?
+            list_sql::<Sqlite>(q, None)?
         } else {
-            list_sql::<Postgres>(q)?
+            list_sql::<Postgres>(q, None)?
         };
-        let rows: Vec<CustomerRow> = with_pool!(self, read, conn => {
+        let rows = self.fetch_customer_rows(sql, args).await?;
+        rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    async fn fetch_customer_rows(
+        &self,
+        sql: String,
+        args: Vec<Arg>,
+    ) -> CoreResult<Vec<CustomerRow>> {
+        Ok(with_pool!(self, read, conn => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(conn)
                 .await
                 .map_err(db_err)?
-        });
-        rows.into_iter().map(Customer::try_from).collect()
+        }))
     }
 }
 
-/// Builds the list statement and its arguments for backend `D`.
-fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
+/// Rows (in list order, after every filter but the search) that a windowed search looks at.
+const SEARCH_WINDOW: i64 = 5_000;
+
+/// Whether a search may first look at the window of rows in list order with `LIKE` (SQLite):
+/// for needles of three characters or more (shorter ones always scan with `LIKE`) that are
+/// plain ASCII, where `LIKE`'s case folding (ASCII only) and the trigram index's (Unicode)
+/// find the same rows, so both paths answer alike.
+fn windowed_search_applies(q: &CustomerQuery) -> bool {
+    q.q.as_deref()
+        .map(str::trim)
+        .is_some_and(|t| t.chars().count() >= 3 && t.is_ascii())
+}
+
+/// Builds the list statement and its arguments for backend `D`. With `window`, the search runs
+/// as `LIKE` over only the first `window` rows (in list order) that pass the other filters:
+/// when that finds `limit` rows, they are the first `limit` matches of the whole list, since
+/// every row after the window also comes after them.
+fn list_sql<D: Dialect>(q: &CustomerQuery, window: Option<i64>) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.scope(q.scope, "c");
     f.deleted(q.deleted, "c");
@@ -328,11 +363,37 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
             f.cond(format!("{expr}${n}"));
         }
     }
+    let mut search = None;
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let short = text.chars().count() < 3;
+        let short = window.is_some() || text.chars().count() < 3;
         let n = f.arg(Arg::Text(D::search_arg(text, short)));
-        f.cond(D::search_clause(n, short));
+        search = Some(D::search_clause(n, short));
     }
+    // Without a window the search is one more condition; with one it applies to the window.
+    let search_in_window = match (window, search) {
+        (Some(_), Some(cond)) => Some(cond),
+        (_, cond) => {
+            f.conds.extend(cond);
+            None
+        }
+    };
+    let select = |cols: &str, conds: &[String], order_by: &str, f: &mut Filter| -> String {
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        match (&search_in_window, window) {
+            (Some(like), Some(w)) => {
+                let w = f.arg(Arg::Int(w));
+                format!(
+                    "SELECT {cols} FROM (SELECT c.* FROM customers c WHERE {} ORDER BY {order_by} LIMIT ${w}) AS c \
+                     WHERE {like} ORDER BY {order_by} LIMIT ${limit}",
+                    conds.join(" AND ")
+                )
+            }
+            _ => format!(
+                "SELECT {cols} FROM customers c WHERE {} ORDER BY {order_by} LIMIT ${limit}",
+                conds.join(" AND ")
+            ),
+        }
+    };
     let custom_order = custom_sort::<D>(&mut f, "c", &q.custom, q.order, q.after.as_ref())?;
     let (cmp, dir) = match q.order {
         SortOrder::Asc => (">", "ASC"),
@@ -343,12 +404,8 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         .map(|c| format!("c.{c}"))
         .collect();
     if let Some(order_by) = custom_order {
-        let limit = f.arg(Arg::Int(i64::from(q.limit)));
-        let sql = format!(
-            "SELECT {} FROM customers c WHERE {} ORDER BY {order_by} LIMIT ${limit}",
-            cols.join(", "),
-            f.conds.join(" AND ")
-        );
+        let conds = std::mem::take(&mut f.conds);
+        let sql = select(&cols.join(", "), &conds, &order_by, &mut f);
         return Ok((sql, f.args));
     }
     let sort_expr = match q.sort {
@@ -383,11 +440,8 @@ fn list_sql<D: Dialect>(q: &CustomerQuery) -> CoreResult<(String, Vec<Arg>)> {
         let b = f.arg(Arg::Uuid(cur.id));
         f.cond(format!("({sort_expr}, c.id) {cmp} (${a}, ${b})"));
     }
-    let limit = f.arg(Arg::Int(i64::from(q.limit)));
-    let sql = format!(
-        "SELECT {} FROM customers c WHERE {} ORDER BY {sort_expr} {dir}, c.id {dir} LIMIT ${limit}",
-        cols.join(", "),
-        f.conds.join(" AND ")
-    );
+    let conds = std::mem::take(&mut f.conds);
+    let order_by = format!("{sort_expr} {dir}, c.id {dir}");
+    let sql = select(&cols.join(", "), &conds, &order_by, &mut f);
     Ok((sql, f.args))
 }

@@ -27,6 +27,7 @@ conformance!(
     tags_are_rewritten_on_update,
     tags_follow_updates_whatever_the_event_says,
     bulk_load_then_search,
+    searches_page_alike_in_and_beyond_the_newest_rows,
     bulk_load_is_all_or_nothing,
     bulk_load_into_a_filled_table,
     customers_with_emails_reports_live_customers,
@@ -422,6 +423,66 @@ async fn bulk_load_then_search(s: Arc<dyn Store>) {
         1,
         "only the user's"
     );
+}
+
+/// On SQLite a search first looks at the first 5,000 rows in list order (`LIKE`) and uses the
+/// trigram index only when they hold less than the page; every page must be the index's answer.
+async fn searches_page_alike_in_and_beyond_the_newest_rows(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut rows = bulk(owner, 5_600, "window");
+    for (i, c) in rows.iter_mut().enumerate() {
+        if i % 100 == 7 {
+            // 56 in all, 50 of them among the newest 5,000 (i >= 600).
+            c.name = format!("Zebra Customer {i:04}");
+        } else if i < 600 && i % 100 == 50 {
+            // 6, all older than the newest 5,000.
+            c.name = format!("Yak Customer {i:04}");
+        }
+    }
+    assert_eq!(bulk_load(&*s, &rows, 500).await.unwrap(), 5_600);
+    // The index's answer: substring of any searched field, case-insensitive, newest first.
+    let expect = |needle: &str| -> Vec<CustomerId> {
+        let hit = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|v| v.to_lowercase().contains(needle))
+        };
+        let mut out: Vec<&Customer> = rows
+            .iter()
+            .filter(|c| {
+                c.name.to_lowercase().contains(needle)
+                    || hit(&c.email)
+                    || hit(&c.company_name)
+                    || hit(&c.phone)
+            })
+            .collect();
+        out.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id.0)));
+        out.iter().map(|c| c.id).collect()
+    };
+    for (needle, n) in [
+        ("zebra", 56),
+        ("yak", 6),
+        ("customer 00", 100),
+        ("bulk", 5_600),
+    ] {
+        assert_eq!(expect(needle).len(), n, "{needle}");
+        for limit in [10, 50, 60, 500] {
+            let got = crate::listing::walk(&*s, &search(needle), limit).await;
+            assert_eq!(ids(&got), expect(needle), "{needle} in pages of {limit}");
+        }
+    }
+    // Sorted by name, ascending: the window follows the list order, not the creation order.
+    let by_name = CustomerQuery {
+        sort: CustomerSortField::Name,
+        order: SortOrder::Asc,
+        ..search("zebra")
+    };
+    let got = crate::listing::walk(&*s, &by_name, 20).await;
+    let mut want: Vec<&Customer> = rows
+        .iter()
+        .filter(|c| c.name.starts_with("Zebra"))
+        .collect();
+    want.sort_by(|a, b| (&a.name, a.id.0).cmp(&(&b.name, b.id.0)));
+    assert_eq!(ids(&got), want.iter().map(|c| c.id).collect::<Vec<_>>());
 }
 
 async fn bulk_load_is_all_or_nothing(s: Arc<dyn Store>) {

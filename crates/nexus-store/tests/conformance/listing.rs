@@ -524,7 +524,7 @@ async fn every_sort_field_in_both_orders(s: Arc<dyn Store>) {
 }
 
 /// Pages through `q` with `limit`, following cursors built from the last row.
-async fn walk(s: &dyn Store, q: &CustomerQuery, limit: u32) -> Vec<Customer> {
+pub(crate) async fn walk(s: &dyn Store, q: &CustomerQuery, limit: u32) -> Vec<Customer> {
     let mut out: Vec<Customer> = Vec::new();
     let mut after: Option<Cursor> = None;
     for _ in 0..1_000 {
