@@ -261,6 +261,7 @@ fn check_order(
                 reference: Some(o.order_ref.clone()),
                 external_ref: Some(o.order_ref.clone()),
                 items,
+                attributes: serde_json::Map::new(),
             };
             Ok(new_transaction(actor, customer, input, priced))
         }
