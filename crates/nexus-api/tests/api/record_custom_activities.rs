@@ -497,3 +497,84 @@ async fn record_custom_activity_and_transaction_definitions_deleted_keep_values(
     })
     .await;
 }
+
+#[tokio::test]
+async fn record_custom_transaction_imports_fill_and_check_custom_fields() {
+    use crate::imports::{on_backends_importing, run_next, upload_as};
+    on_backends_importing(|app| async move {
+        define(&app, json!({"entity": "transaction", "key": "channel", "label": "Channel",
+            "field_type": "select", "options": ["web", "shop"], "required": true}))
+        .await;
+        define(&app, json!({"entity": "transaction", "key": "voucher", "label": "Voucher", "field_type": "text", "unique": true})).await;
+        let c = app.customer(&app.admin, json!({"name": "Ada", "email": "ada@x.io"})).await;
+        let p = app.product("W-1", 500, "EUR").await;
+        app.transaction(&app.admin, transaction_body(&c, &p, "OLD", json!({"channel": "web", "voucher": "INV-0"})))
+            .await;
+        // ORD-1: two lines agreeing; ORD-2: its lines disagree; ORD-3: no channel; ORD-4: a
+        // voucher held already; ORD-5 and ORD-6: the same voucher.
+        let csv = "Order ID,Email,SKU,Qty,Channel,Voucher\n\
+                   ORD-1,ada@x.io,W-1,1,web,INV-1\n\
+                   ORD-1,ada@x.io,W-1,2,,INV-1\n\
+                   ORD-2,ada@x.io,W-1,1,web,\n\
+                   ORD-2,ada@x.io,W-1,1,shop,\n\
+                   ORD-3,ada@x.io,W-1,1,,INV-3\n\
+                   ORD-4,ada@x.io,W-1,1,shop,inv-0\n\
+                   ORD-5,ada@x.io,W-1,1,shop,INV-5\n\
+                   ORD-6,ada@x.io,W-1,1,shop,INV-5\n";
+        let r = upload_as(&app, &app.admin, csv, "text/csv", "transactions")
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(r.body["suggested_mapping"]["Channel"], "cf.channel", "{}", r.body);
+        assert_eq!(r.body["suggested_mapping"]["Voucher"], "cf.voucher");
+        let id = id_of(&r.body);
+        app.post(&format!("/api/v1/imports/{id}/start"), &app.admin, json!({}))
+            .await
+            .expect(StatusCode::ACCEPTED);
+        let done = run_next(&app).await;
+        assert_eq!(done.status.as_str(), "completed");
+        assert_eq!(
+            (done.progress.rows_accepted, done.progress.rows_rejected),
+            (3, 5)
+        );
+        let rej = app
+            .get(&format!("/api/v1/imports/{id}/rejections"), &app.admin)
+            .await
+            .expect(StatusCode::OK)
+            .body;
+        let got: Vec<(i64, String, String)> = rej["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let e = &r["errors"][0];
+                (
+                    r["row"].as_i64().unwrap(),
+                    e["field"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let s = |r: i64, f: &str, c: &str| (r, f.to_owned(), c.to_owned());
+        assert_eq!(
+            got,
+            vec![
+                s(4, "order_ref", "order_rejected"),
+                s(5, "attributes.channel", "order_mismatch"),
+                s(6, "attributes.channel", "required"),
+                s(7, "attributes.voucher", "value_taken"),
+                // Batches are small in tests: ORD-5 is committed before ORD-6 is checked.
+                s(9, "attributes.voucher", "value_taken"),
+            ],
+            "{rej}"
+        );
+        let r = app
+            .get("/api/v1/transactions?cf.voucher=INV-1", &app.admin)
+            .await
+            .expect(StatusCode::OK);
+        let t = &r.body["data"][0];
+        assert_eq!(t["external_ref"], "ORD-1");
+        assert_eq!(t["attributes"], json!({"channel": "web", "voucher": "INV-1"}));
+        assert_eq!(t["total"], 1500, "the total stays computed");
+    })
+    .await;
+}
