@@ -111,11 +111,10 @@ macro_rules! bind_field {
 }
 
 /// Keeps the uniqueness index in step with record writes (customers, deals, products, activities
-/// or transactions: any
-/// [`HasCustomFields`]), on an open transaction `$tx`, after the records' rows were written:
-/// drops their entries (`$replace`: updates) and adds the values of live records for every live
-/// `unique` field of their entity. A value another record holds is a 409 naming
-/// `attributes.<key>`.
+/// or transactions: any [`HasCustomFields`]), on an open transaction `$tx`, after the records'
+/// rows were written: drops their entries (`$replace`: updates) and adds the values of live
+/// records for every live `unique` field of their entity. A value another record holds is a 409
+/// naming `attributes.<key>`.
 macro_rules! write_unique_values {
     ($tx:expr, $records:expr, $replace:expr) => {{
         let records: Vec<_> = $records.into_iter().collect();

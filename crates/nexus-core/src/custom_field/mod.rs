@@ -1,10 +1,10 @@
 //! Custom fields: fields that admins define per entity (customers, deals, products, activities,
-//! transactions), typed,
-//! optionally required or unique. A record keeps its values in its `attributes` JSON under the
-//! field's key (`attributes.<key>`); this module validates them against the definitions, and
-//! turns `cf.<key>=value` filters and `sort=cf.<key>` into typed criteria for the store. Records
-//! that carry custom fields implement [`HasCustomFields`], so that one code path (here, in the
-//! services' `custom_values` helpers and in the store) serves them all.
+//! transactions), typed, optionally required or unique. A record keeps its values in its
+//! `attributes` JSON under the field's key (`attributes.<key>`); this module validates them
+//! against the definitions, and turns `cf.<key>=value` filters and `sort=cf.<key>` into typed
+//! criteria for the store. Records that carry custom fields implement [`HasCustomFields`], so
+//! that one code path (here, in the services' `custom_values` helpers and in the store) serves
+//! them all.
 
 use crate::customer::{DeletedFilter, string_enum};
 use crate::error::FieldError;
