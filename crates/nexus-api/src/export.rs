@@ -150,9 +150,9 @@ macro_rules! record_list {
 }
 record_list!(
     nexus_core::services::products::ProductService => nexus_core::product::ProductQuery, nexus_core::product::Product, custom;
-    nexus_core::services::transactions::TransactionService => nexus_core::transaction::TransactionQuery, nexus_core::transaction::Transaction;
+    nexus_core::services::transactions::TransactionService => nexus_core::transaction::TransactionQuery, nexus_core::transaction::Transaction, custom;
     nexus_core::services::deals::DealService => nexus_core::deal::DealQuery, nexus_core::deal::Deal, custom;
-    nexus_core::services::activities::ActivityService => nexus_core::activity::ActivityQuery, nexus_core::activity::Activity;
+    nexus_core::services::activities::ActivityService => nexus_core::activity::ActivityQuery, nexus_core::activity::Activity, custom;
 );
 
 /// The export of a list service's records as `columns`, then one `cf.<key>` column per custom

@@ -2,14 +2,15 @@
 //! one of its deals, with a due date, an assignee and a done flag.
 
 use crate::auth::{Ownership, Scope};
-use crate::customer::{DeletedFilter, string_enum};
+use crate::custom_field::CustomCriteria;
+use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
 use crate::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
 use crate::page::{Cursor, SortOrder};
 use crate::validate::{Fields, Patch, field_errors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::str::FromStr;
 
 string_enum!(
@@ -39,6 +40,11 @@ pub struct Activity {
     /// VADER compound score of the body (−1 most negative … +1 most positive), computed by the
     /// AI layer when the body is written; `null` without a body or while the AI layer is down.
     pub sentiment: Option<f64>,
+    /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity `activity`),
+    /// and any other JSON the client keeps with the activity.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -89,6 +95,7 @@ pub struct NewActivity {
     pub customer_id: Option<CustomerId>,
     pub deal_id: Option<DealId>,
     pub owner_id: Option<UserId>,
+    pub attributes: Map<String, Value>,
 }
 
 impl NewActivity {
@@ -109,6 +116,7 @@ impl NewActivity {
         let customer_id = opt(f.uuid("customer_id")).map(CustomerId);
         let deal_id = opt(f.uuid("deal_id")).map(DealId);
         let owner_id = opt(f.uuid("owner_id")).map(UserId);
+        let attributes = opt(f.object("attributes", ATTRIBUTES_MAX_BYTES)).unwrap_or_default();
         if customer_id.is_none() && deal_id.is_none() && f.errors.is_empty() {
             f.error(
                 "customer_id",
@@ -140,6 +148,7 @@ impl NewActivity {
                 customer_id,
                 deal_id,
                 owner_id,
+                attributes,
             }),
             _ => Err(Vec::new()),
         }
@@ -193,6 +202,8 @@ pub struct ActivityPatch {
     pub customer_id: Patch<CustomerId>,
     pub deal_id: Patch<DealId>,
     pub owner_id: Patch<UserId>,
+    /// Replaces the whole object (custom-field values are checked against the definitions).
+    pub attributes: Patch<Map<String, Value>>,
 }
 
 impl ActivityPatch {
@@ -215,6 +226,7 @@ impl ActivityPatch {
             customer_id: map(f.uuid("customer_id"), CustomerId),
             deal_id: map(f.uuid("deal_id"), DealId),
             owner_id: map(f.uuid("owner_id"), UserId),
+            attributes: f.object("attributes", ATTRIBUTES_MAX_BYTES),
         };
         for (name, null) in [
             ("kind", p.kind == Patch::Null),
@@ -257,6 +269,9 @@ impl ActivityPatch {
         )?;
         n.done = done;
         n.completed_at = completed_at;
+        if let Patch::Value(v) = &self.attributes {
+            n.attributes = v.clone();
+        }
         Ok(n)
     }
 }
@@ -285,6 +300,8 @@ pub struct ActivityQuery {
     pub due_after: Option<DateTime<Utc>>,
     pub due_before: Option<DateTime<Utc>>,
     pub deleted: DeletedFilter,
+    /// `cf.<key>` filters and a `sort=cf.<key>` (which then replaces `sort`).
+    pub custom: CustomCriteria,
     pub sort: ActivitySortField,
     pub order: SortOrder,
     pub after: Option<Cursor>,
@@ -308,6 +325,7 @@ impl ActivityQuery {
             due_after: None,
             due_before: None,
             deleted: DeletedFilter::Exclude,
+            custom: CustomCriteria::default(),
             sort: ActivitySortField::CreatedAt,
             order: SortOrder::Asc,
             after: None,

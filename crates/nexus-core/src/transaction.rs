@@ -8,7 +8,8 @@
 //! purchase, and its total is reported as `refunded_amount`. `pending` and `cancelled`
 //! transactions do not count at all.
 
-use crate::customer::{DeletedFilter, string_enum};
+use crate::custom_field::CustomCriteria;
+use crate::customer::{ATTRIBUTES_MAX_BYTES, DeletedFilter, string_enum};
 use crate::error::FieldError;
 use crate::ids::{CustomerId, ProductId, TransactionId, UserId};
 use crate::money::{AMOUNT_MAX, Currency, QUANTITY_MAX, line_total};
@@ -17,7 +18,7 @@ use crate::product::Product;
 use crate::validate::{Fields, Patch};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
@@ -85,6 +86,11 @@ pub struct Transaction {
     pub total: i64,
     /// Who recorded it.
     pub created_by: Option<UserId>,
+    /// Custom-field values under their keys (see `/api/v1/custom-fields`, entity
+    /// `transaction`), and any other JSON the client keeps with the transaction.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub attributes: Map<String, Value>,
     /// Increases by one on every change; the ETag is derived from it.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -196,6 +202,7 @@ pub struct NewTransaction {
     pub reference: Option<String>,
     pub external_ref: Option<String>,
     pub items: Vec<ItemInput>,
+    pub attributes: Map<String, Value>,
 }
 
 impl NewTransaction {
@@ -214,6 +221,10 @@ impl NewTransaction {
         let reference = f.string("reference", REFERENCE_MAX).value();
         let external_ref = f.string("external_ref", REFERENCE_MAX).value();
         let items = items(&mut f);
+        let attributes = f
+            .object("attributes", ATTRIBUTES_MAX_BYTES)
+            .value()
+            .unwrap_or_default();
         if matches!(items, Patch::Null)
             || (items.is_absent() && !f.errors.iter().any(|e| e.field.starts_with("items")))
         {
@@ -230,6 +241,7 @@ impl NewTransaction {
                 reference,
                 external_ref,
                 items,
+                attributes,
             }),
             _ => Err(Vec::new()),
         }
@@ -244,6 +256,8 @@ pub struct TransactionPatch {
     pub reference: Patch<String>,
     pub external_ref: Patch<String>,
     pub items: Option<Vec<ItemInput>>,
+    /// Replaces the whole object (custom-field values are checked against the definitions).
+    pub attributes: Patch<Map<String, Value>>,
 }
 
 impl TransactionPatch {
@@ -254,6 +268,7 @@ impl TransactionPatch {
         let reference = f.string("reference", REFERENCE_MAX);
         let external_ref = f.string("external_ref", REFERENCE_MAX);
         let items = items(&mut f);
+        let attributes = f.object("attributes", ATTRIBUTES_MAX_BYTES);
         for (field, null) in [
             ("status", status == Patch::Null),
             ("occurred_at", occurred_at == Patch::Null),
@@ -276,6 +291,7 @@ impl TransactionPatch {
             reference,
             external_ref,
             items: items.value(),
+            attributes,
         })
     }
 }
@@ -389,6 +405,8 @@ pub struct TransactionQuery {
     pub occurred_after: Option<DateTime<Utc>>,
     pub occurred_before: Option<DateTime<Utc>>,
     pub deleted: DeletedFilter,
+    /// `cf.<key>` filters and a `sort=cf.<key>` (which then replaces `sort`).
+    pub custom: CustomCriteria,
     pub sort: TransactionSortField,
     pub order: SortOrder,
     pub after: Option<Cursor>,
@@ -407,6 +425,7 @@ impl Default for TransactionQuery {
             occurred_after: None,
             occurred_before: None,
             deleted: DeletedFilter::Exclude,
+            custom: CustomCriteria::default(),
             sort: TransactionSortField::OccurredAt,
             order: SortOrder::Desc,
             after: None,
@@ -711,6 +730,7 @@ mod tests {
                 items: vec![],
                 total,
                 created_by: None,
+                attributes: Default::default(),
                 version: 1,
                 created_at: at,
                 updated_at: at,

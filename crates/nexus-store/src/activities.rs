@@ -1,6 +1,10 @@
 //! Activity persistence: inserts and optimistic updates with their events, keyset lists with
-//! the "my open tasks" and overdue filters, and the sentiment job's reads and writes.
+//! the "my open tasks" and overdue filters and `cf.<key>` custom fields, and the sentiment job's
+//! reads and writes. Custom-field values live in `attributes`; the uniqueness index follows in
+//! the write's transaction.
 
+use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::dialect::Dialect;
 use crate::events::write_unless_changed;
 use crate::query::Filter;
 use crate::rollups::{activity_deltas, bump_activities};
@@ -14,11 +18,14 @@ use nexus_core::event::Event;
 use nexus_core::ids::{ActivityId, CustomerId, DealId, TeamId, UserId};
 use nexus_core::page::SortOrder;
 use nexus_core::time::Timestamp;
+use serde_json::{Map, Value};
 use sqlx::Connection as _;
+use sqlx::types::Json;
+use sqlx::{Postgres, Sqlite};
 use uuid::Uuid;
 
 const ACTIVITY_COLUMNS: &str = "a.id, a.kind, a.subject, a.body, a.due_at, a.done, a.completed_at, a.assignee_id, \
-     a.customer_id, a.deal_id, a.owner_id, a.team_id, a.version, a.created_at, a.updated_at, a.deleted_at, a.sentiment";
+     a.customer_id, a.deal_id, a.owner_id, a.team_id, a.version, a.created_at, a.updated_at, a.deleted_at, a.sentiment, a.attributes";
 
 #[derive(sqlx::FromRow)]
 struct ActivityRow {
@@ -39,6 +46,7 @@ struct ActivityRow {
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
     sentiment: Option<f64>,
+    attributes: Json<Map<String, Value>>,
 }
 
 impl TryFrom<ActivityRow> for Activity {
@@ -65,6 +73,7 @@ impl TryFrom<ActivityRow> for Activity {
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
             sentiment: r.sentiment,
+            attributes: r.attributes.0,
         })
     }
 }
@@ -75,14 +84,15 @@ impl Db {
             let mut tx = pool.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO activities (id, kind, subject, body, due_at, done, completed_at, assignee_id, customer_id, deal_id, \
-                 owner_id, team_id, version, created_at, updated_at, deleted_at, sentiment) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                 owner_id, team_id, version, created_at, updated_at, deleted_at, sentiment, attributes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
             .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
             .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.created_at).bind(a.updated_at)
-            .bind(a.deleted_at).bind(a.sentiment)
+            .bind(a.deleted_at).bind(a.sentiment).bind(Json(&a.attributes))
             .execute(&mut *tx).await.map_err(db_err)?;
+            write_unique_values!(tx, [a], false);
             bump_activities!(tx, activity_deltas(None, a));
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
@@ -105,7 +115,7 @@ impl Db {
     ) -> CoreResult<bool> {
         const SQL: &str = "UPDATE activities SET kind = $2, subject = $3, body = $4, due_at = $5, done = $6, completed_at = $7, \
              assignee_id = $8, customer_id = $9, deal_id = $10, owner_id = $11, team_id = $12, version = $13, \
-             updated_at = $14, deleted_at = $15, sentiment = $17 WHERE id = $1 AND version = $16";
+             updated_at = $14, deleted_at = $15, sentiment = $17, attributes = $18 WHERE id = $1 AND version = $16";
         // The rollup key of the version being replaced (a concurrent writer changes the version,
         // and then the update below matches no row).
         const PREV: &str = "SELECT kind, owner_id, team_id, created_at, deleted_at FROM activities WHERE id = $1 AND version = $2";
@@ -130,11 +140,12 @@ impl Db {
                 .bind(a.id.0).bind(a.kind.as_str()).bind(&a.subject).bind(&a.body).bind(a.due_at).bind(a.done)
                 .bind(a.completed_at).bind(a.assignee_id.map(|u| u.0)).bind(a.customer_id.0).bind(a.deal_id.map(|d| d.0))
                 .bind(a.owner_id.0).bind(a.team_id.map(|t| t.0)).bind(a.version).bind(a.updated_at).bind(a.deleted_at)
-                .bind(expected_version).bind(a.sentiment)
+                .bind(expected_version).bind(a.sentiment).bind(Json(&a.attributes))
                 .execute(&mut *tx).await.map_err(db_err)?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
+            write_unique_values!(tx, [a], true);
             bump_activities!(tx, activity_deltas(Some((old_key, deleted_at.is_none())), a));
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
@@ -197,7 +208,11 @@ impl Db {
     }
 
     pub(crate) async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {
-        let (sql, args) = list_sql(q)?;
+        let (sql, args) = if self.is_sqlite() {
+            list_sql::<Sqlite>(q)?
+        } else {
+            list_sql::<Postgres>(q)?
+        };
         let rows: Vec<ActivityRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(pool)
@@ -208,8 +223,9 @@ impl Db {
     }
 }
 
-/// Builds the list statement and its arguments (the same SQL on both backends).
-fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
+/// Builds the list statement and its arguments for backend `D` (the same SQL on both, but for
+/// the JSON of `cf.<key>` filters and sorts).
+fn list_sql<D: Dialect>(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     if let Scope::Team { team_id, user_id } = q.scope {
         // Assignees see their activities whatever the team.
@@ -265,6 +281,14 @@ fn list_sql(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
             let n = f.arg(Arg::Time(t));
             f.cond(format!("{expr}${n}"));
         }
+    }
+    if let Some(order_by) = custom_sort::<D>(&mut f, "a", &q.custom, q.order, q.after.as_ref())? {
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {} ORDER BY {order_by} LIMIT ${limit}",
+            f.conds.join(" AND ")
+        );
+        return Ok((sql, f.args));
     }
     let sort_expr = match q.sort {
         ActivitySortField::CreatedAt => "a.created_at".to_owned(),

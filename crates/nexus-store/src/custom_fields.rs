@@ -1,12 +1,12 @@
 //! Custom-field definitions: inserts and optimistic updates with their events, each after the
 //! domain's check of the values already stored under the field's key, and the uniqueness index
 //! of `unique` fields (`custom_field_values_unique`), rebuilt by definition writes and kept in
-//! step by the record writes of customers, deals and products ([`write_unique_values!`]). The
+//! step by the record writes of customers, deals, products, activities and transactions ([`write_unique_values!`]). The
 //! `cf.<key>` filters and sorts of their lists are built here too ([`custom_conditions`],
 //! [`custom_sort`]), so every entity shares one code path.
 //!
-//! On PostgreSQL a definition write first locks the entity's table (`customers`, `deals` or
-//! `products`) in SHARE mode: it waits for the record writes in flight and holds new ones back
+//! On PostgreSQL a definition write first locks the entity's table (`customers`, `deals`,
+//! `products`, `activities` or `transactions`) in SHARE mode: it waits for the record writes in flight and holds new ones back
 //! until it commits, so its check and index build see every committed value, and record writes
 //! that follow see the new definition (they read the definitions after writing their row).
 //! SQLite has a single writer anyway.
@@ -110,11 +110,11 @@ macro_rules! bind_field {
     }};
 }
 
-/// Keeps the uniqueness index in step with record writes (customers, deals or products: any
-/// [`HasCustomFields`]), on an open transaction `$tx`, after the records' rows were written:
-/// drops their entries (`$replace`: updates) and adds the values of live records for every live
-/// `unique` field of their entity. A value another record holds is a 409 naming
-/// `attributes.<key>`.
+/// Keeps the uniqueness index in step with record writes (customers, deals, products, activities
+/// or transactions: any [`HasCustomFields`]), on an open transaction `$tx`, after the records'
+/// rows were written: drops their entries (`$replace`: updates) and adds the values of live
+/// records for every live `unique` field of their entity. A value another record holds is a 409
+/// naming `attributes.<key>`.
 macro_rules! write_unique_values {
     ($tx:expr, $records:expr, $replace:expr) => {{
         let records: Vec<_> = $records.into_iter().collect();
@@ -169,6 +169,8 @@ fn table(entity: CustomFieldEntity) -> &'static str {
         CustomFieldEntity::Customer => "customers",
         CustomFieldEntity::Deal => "deals",
         CustomFieldEntity::Product => "products",
+        CustomFieldEntity::Activity => "activities",
+        CustomFieldEntity::Transaction => "transactions",
     }
 }
 

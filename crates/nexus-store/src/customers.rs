@@ -132,6 +132,8 @@ const ERASE_STATEMENTS: &[&str] = &[
     "UPDATE events SET changes = '{}' WHERE entity_id = $1 \
      OR entity_id IN (SELECT id FROM deals WHERE customer_id = $1) \
      OR entity_id IN (SELECT id FROM activities WHERE customer_id = $1)",
+    "DELETE FROM custom_field_values_unique WHERE entity_id IN (SELECT id FROM activities \
+     WHERE customer_id = $1 OR deal_id IN (SELECT id FROM deals WHERE customer_id = $1))",
     "DELETE FROM activities WHERE customer_id = $1 OR deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
     "DELETE FROM deal_stage_changes WHERE deal_id IN (SELECT id FROM deals WHERE customer_id = $1)",
     "DELETE FROM custom_field_values_unique WHERE entity_id IN (SELECT id FROM deals WHERE customer_id = $1)",

@@ -293,7 +293,7 @@ impl TryFrom<ProductRow> for Product {
     }
 }
 
-pub(crate) const TRANSACTION_COLUMNS: &str = "id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at";
+pub(crate) const TRANSACTION_COLUMNS: &str = "id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, attributes, version, created_at, updated_at, deleted_at";
 
 /// The item columns joined to [`TRANSACTION_COLUMNS`], prefixed so that names do not clash.
 pub(crate) const ITEM_COLUMNS: &str = "i.position AS item_position, i.product_id AS item_product_id, i.sku AS item_sku, i.name AS item_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.line_total AS item_line_total";
@@ -311,6 +311,7 @@ pub(crate) struct TransactionItemRow {
     reference: Option<String>,
     external_ref: Option<String>,
     created_by: Option<Uuid>,
+    attributes: Json<Map<String, Value>>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -375,6 +376,7 @@ pub(crate) fn transactions_from_rows(
             items: item.into_iter().collect(),
             total: r.total,
             created_by: r.created_by.map(UserId),
+            attributes: r.attributes.0,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

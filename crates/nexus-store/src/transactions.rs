@@ -4,7 +4,8 @@
 //! 1. **lock** the customer's `customer_aggregates` row (an upsert that bumps its version: on
 //!    PostgreSQL it takes the row lock, waiting for any other writer of the same customer to
 //!    commit; on SQLite the single writer connection already serialises writes);
-//! 2. the transaction row, its items and its event;
+//! 2. the transaction row (with the uniqueness index of its custom-field values), its items and
+//!    its event;
 //! 3. **refresh** the customer's aggregates by recomputing them from the transaction rows.
 //!
 //! Around step 2 the customer's rows of the monthly revenue rollup are taken out and put back
@@ -18,6 +19,8 @@
 //! right when the latest purchase is refunded or deleted. The cost is one indexed scan of one
 //! customer's transactions per write.
 
+use crate::custom_fields::custom_sort;
+use crate::dialect::Dialect;
 use crate::query::{Filter, direction, int_value, select_in, time_value};
 use crate::rows::bind_args;
 use crate::rows::{
@@ -33,12 +36,13 @@ use nexus_core::transaction::{
     CustomerAggregates, Transaction, TransactionQuery, TransactionSortField,
 };
 use sqlx::Connection as _;
+use sqlx::{Postgres, Sqlite};
 
-pub(crate) const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+pub(crate) const INSERT_TRANSACTION: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at, attributes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
-const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, external_ref = $6, version = $7, updated_at = $8, deleted_at = $9 \
-     WHERE id = $1 AND version = $10";
+const UPDATE_TRANSACTION: &str = "UPDATE transactions SET status = $2, total = $3, occurred_at = $4, reference = $5, external_ref = $6, version = $7, updated_at = $8, deleted_at = $9, \
+     attributes = $11 WHERE id = $1 AND version = $10";
 
 pub(crate) const INSERT_ITEM: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -115,8 +119,10 @@ macro_rules! insert_transaction_rows {
             t.version,
             t.created_at,
             t.updated_at,
-            t.deleted_at
+            t.deleted_at,
+            sqlx::types::Json(&t.attributes)
         );
+        $crate::custom_fields::write_unique_values!($tx, [t], false);
         $crate::transactions::write_items_and_event!($tx, t, $event);
     }};
 }
@@ -205,10 +211,12 @@ impl Db {
             let mut tx = pool.begin().await.map_err(db_err)?;
             under_customer_lock!(self, tx, t.customer_id.0, t.updated_at, {
                 let done = exec!(tx, UPDATE_TRANSACTION, t.id.0, t.status.as_str(), t.total, t.occurred_at,
-                    &t.reference, &t.external_ref, t.version, t.updated_at, t.deleted_at, expected_version);
+                    &t.reference, &t.external_ref, t.version, t.updated_at, t.deleted_at, expected_version,
+                    sqlx::types::Json(&t.attributes));
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
+                crate::custom_fields::write_unique_values!(tx, [t], true);
                 write_items_and_event!(tx, t, event);
             });
             tx.commit().await.map_err(db_err)?;
@@ -234,7 +242,11 @@ impl Db {
         &self,
         q: &TransactionQuery,
     ) -> CoreResult<Vec<Transaction>> {
-        let (sql, args) = list_sql(q)?;
+        let (sql, args) = if self.is_sqlite() {
+            list_sql::<Sqlite>(q)?
+        } else {
+            list_sql::<Postgres>(q)?
+        };
         let rows: Vec<TransactionItemRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
                 .fetch_all(pool)
@@ -278,8 +290,9 @@ fn prefixed(columns: &str, alias: &str) -> String {
 }
 
 /// One page of transactions joined with their items: the page is chosen in a subquery (keyset
-/// and filters), then its items are joined, all in one statement.
-fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
+/// and filters), then its items are joined, all in one statement. The SQL is the same on both
+/// backends but for the JSON of `cf.<key>` filters and sorts (`D`).
+fn list_sql<D: Dialect>(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     // Visibility follows the customer's owner and team.
     let join = match q.scope {
@@ -325,6 +338,19 @@ fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
             f.cond(format!("{expr}${n}"));
         }
     }
+    let cols = prefixed(TRANSACTION_COLUMNS, "t");
+    if let Some(order_by) = custom_sort::<D>(&mut f, "t", &q.custom, q.order, q.after.as_ref())? {
+        // The outer `t` (the page) carries `attributes` too, so the same terms order it.
+        let limit = f.arg(Arg::Int(i64::from(q.limit)));
+        let sql = format!(
+            "SELECT {cols}, {ITEM_COLUMNS} FROM ( \
+               SELECT {cols} FROM transactions t {join} {} ORDER BY {order_by} LIMIT ${limit} \
+             ) t LEFT JOIN transaction_items i ON i.transaction_id = t.id \
+             ORDER BY {order_by}, i.position",
+            f.where_clause()
+        );
+        return Ok((sql, f.args));
+    }
     let (column, value): (&str, fn(&str) -> Option<Arg>) = match q.sort {
         TransactionSortField::OccurredAt => ("occurred_at", time_value),
         TransactionSortField::CreatedAt => ("created_at", time_value),
@@ -336,7 +362,6 @@ fn list_sql(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
     }
     let limit = f.arg(Arg::Int(i64::from(q.limit)));
     let dir = direction(q.order);
-    let cols = prefixed(TRANSACTION_COLUMNS, "t");
     let sql = format!(
         "SELECT {cols}, {ITEM_COLUMNS} FROM ( \
            SELECT {cols} FROM transactions t {join} {} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT ${limit} \

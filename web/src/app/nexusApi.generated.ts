@@ -1294,8 +1294,8 @@ export type ListActivitiesApiResponse = /** status 200  */ ActivityList;
 export type ListActivitiesApiArg = {
   limit?: number;
   cursor?: string;
-  /** `created_at` (default, newest first), `updated_at` or `due_at` (undated last); prefix
-    `-` for descending. */
+  /** `created_at` (default, newest first), `updated_at`, `due_at` (undated last) or `cf.<key>`
+    (a custom field; activities without a value come last); prefix `-` for descending. */
   sort?: string;
   /** One or more kinds, comma-separated. */
   kind?: string;
@@ -1323,8 +1323,8 @@ export type ExportActivitiesApiResponse = /** status 200  */ string;
 export type ExportActivitiesApiArg = {
   limit?: number;
   cursor?: string;
-  /** `created_at` (default, newest first), `updated_at` or `due_at` (undated last); prefix
-    `-` for descending. */
+  /** `created_at` (default, newest first), `updated_at`, `due_at` (undated last) or `cf.<key>`
+    (a custom field; activities without a value come last); prefix `-` for descending. */
   sort?: string;
   /** One or more kinds, comma-separated. */
   kind?: string;
@@ -1856,8 +1856,8 @@ export type ListTransactionsApiArg = {
   limit?: number;
   /** Opaque cursor from `next_cursor`. */
   cursor?: string;
-  /** `occurred_at` (default, newest first), `created_at` or `total`; prefix `-` for
-    descending. */
+  /** `occurred_at` (default, newest first), `created_at`, `total` or `cf.<key>` (a custom
+    field; transactions without a value come last); prefix `-` for descending. */
   sort?: string;
   customerId?: CustomerId;
   /** One or more statuses, comma-separated. */
@@ -1886,8 +1886,8 @@ export type ExportTransactionsApiArg = {
   limit?: number;
   /** Opaque cursor from `next_cursor`. */
   cursor?: string;
-  /** `occurred_at` (default, newest first), `created_at` or `total`; prefix `-` for
-    descending. */
+  /** `occurred_at` (default, newest first), `created_at`, `total` or `cf.<key>` (a custom
+    field; transactions without a value come last); prefix `-` for descending. */
   sort?: string;
   customerId?: CustomerId;
   /** One or more statuses, comma-separated. */
@@ -2052,6 +2052,9 @@ export type Activity = {
   /** VADER compound score of the body (−1 most negative … +1 most positive), computed by the
     AI layer when the body is written; `null` without a body or while the AI layer is down. */
   sentiment?: number | null;
+  /** Custom-field values under their keys (see `/api/v1/custom-fields`, entity `activity`),
+    and any other JSON the client keeps with the activity. */
+  attributes?: object;
   version: number;
   created_at: string;
   updated_at: string;
@@ -2092,6 +2095,10 @@ export type ActivityCreate = {
   customer_id?: null | CustomerId;
   deal_id?: null | DealId;
   owner_id?: null | UserId;
+  /** Custom-field values under their keys (`GET /api/v1/custom-fields?entity=activity`):
+    checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    value of a unique field that another activity holds). Other keys are kept as they are. */
+  attributes?: object | null;
 };
 export type ActivityUpdate = {
   kind?: null | ActivityKind;
@@ -2104,6 +2111,9 @@ export type ActivityUpdate = {
   customer_id?: null | CustomerId;
   deal_id?: null | DealId;
   owner_id?: null | UserId;
+  /** Replaces the whole object (`null` clears it); custom-field values are checked as on
+    create, values unchanged from the stored ones pass. */
+  attributes?: object | null;
 };
 export type EventId = string;
 export type Event = {
@@ -2283,7 +2293,8 @@ export type RefreshRequest = {
   refresh_token: string;
 };
 export type CustomFieldId = string;
-export type CustomFieldEntity = "customer" | "deal" | "product";
+export type CustomFieldEntity =
+  "customer" | "deal" | "product" | "activity" | "transaction";
 export type FieldType =
   | "text"
   | "number"
@@ -2543,6 +2554,9 @@ export type Transaction = {
   /** Sum of the line totals, in minor units; computed by the server, never taken from clients. */
   total: number;
   created_by?: null | UserId;
+  /** Custom-field values under their keys (see `/api/v1/custom-fields`, entity
+    `transaction`), and any other JSON the client keeps with the transaction. */
+  attributes?: object;
   /** Increases by one on every change; the ETag is derived from it. */
   version: number;
   created_at: string;
@@ -3003,6 +3017,10 @@ export type TransactionCreate = {
     `external_ref_taken`). */
   external_ref?: string | null;
   items: LineItemInput[];
+  /** Custom-field values under their keys (`GET /api/v1/custom-fields?entity=transaction`):
+    checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    value of a unique field that another transaction holds). Other keys are kept as they are. */
+  attributes?: object | null;
 };
 export type TransactionUpdate = {
   status?: null | TransactionStatus;
@@ -3011,6 +3029,9 @@ export type TransactionUpdate = {
   /** Unique among live transactions (409 `external_ref_taken`); `null` clears it. */
   external_ref?: string | null;
   items?: LineItemInput[] | null;
+  /** Replaces the whole object (`null` clears it); custom-field values are checked as on
+    create (also with a status move), values unchanged from the stored ones pass. */
+  attributes?: object | null;
 };
 export type UserList = {
   data: User[];
@@ -3343,5 +3364,5 @@ export const {
 } = injectedRtkApi;
 
 // Runtime lists of the enums named in openapi-config.cjs (`runtimeEnums`).
-export const customFieldEntityValues: readonly CustomFieldEntity[] = ["customer","deal","product"];
+export const customFieldEntityValues: readonly CustomFieldEntity[] = ["customer","deal","product","activity","transaction"];
 export const fieldTypeValues: readonly FieldType[] = ["text","number","date","boolean","select","multi_select","currency"];

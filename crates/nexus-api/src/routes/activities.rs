@@ -1,10 +1,13 @@
 //! `/api/v1/activities`: notes, calls, emails, meetings and tasks on customers and deals, with
-//! ETags, soft delete and restore, keyset lists ("my open tasks", overdue) and history.
+//! ETags, soft delete and restore, keyset lists ("my open tasks", overdue, custom fields as
+//! `cf.<key>`) and history.
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, path_id};
 use crate::idempotency;
-use crate::listing::{ListQuery, conditional, created, id_cursor, id_page, page, with_etag};
+use crate::listing::{
+    ListQuery, conditional, created, id_cursor, id_page, page, split_custom, with_etag,
+};
 use crate::routes::customers::EventList;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -60,6 +63,11 @@ pub struct ActivityCreate {
     /// Defaults to the caller; other owners need `activities:reassign`.
     #[schema(nullable)]
     owner_id: Option<UserId>,
+    /// Custom-field values under their keys (`GET /api/v1/custom-fields?entity=activity`):
+    /// checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    /// value of a unique field that another activity holds). Other keys are kept as they are.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// Body of an activity update (merge patch). `done: true` stamps `completed_at`; `done: false`
@@ -84,6 +92,10 @@ pub struct ActivityUpdate {
     #[schema(nullable)]
     deal_id: Option<DealId>,
     owner_id: Option<UserId>,
+    /// Replaces the whole object (`null` clears it); custom-field values are checked as on
+    /// create, values unchanged from the stored ones pass.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,9 +111,9 @@ pub struct ActivityListParams {
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
     cursor: Option<String>,
-    /// `created_at` (default, newest first), `updated_at` or `due_at` (undated last); prefix
-    /// `-` for descending.
-    #[param(pattern = "^[-+]?(created_at|updated_at|due_at)$")]
+    /// `created_at` (default, newest first), `updated_at`, `due_at` (undated last) or `cf.<key>`
+    /// (a custom field; activities without a value come last); prefix `-` for descending.
+    #[param(pattern = "^[-+]?(created_at|updated_at|due_at|cf\\.[a-z][a-z0-9_]*)$")]
     sort: Option<String>,
     /// One or more kinds, comma-separated.
     kind: Option<String>,
@@ -140,13 +152,19 @@ const LIST_PARAMS: &[&str] = &[
     "deleted",
 ];
 
+/// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
+/// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(actor: &Actor, raw: Option<&str>) -> ApiResult<ActivityQuery> {
-    let mut p = ListQuery::parse(raw, LIST_PARAMS, &["kind"])?;
+    let mut errors = Vec::new();
+    let custom = split_custom(raw, &mut errors);
+    let mut p = ListQuery::parse(Some(&custom.rest), LIST_PARAMS, &["kind"])?;
+    p.errors(errors);
     let limit = p.limit();
     let (sort, order) = p.sort(
         (ActivitySortField::CreatedAt, SortOrder::Desc),
         ActivitySortField::NAMES,
     );
+    let order = custom.order.unwrap_or(order);
     let q = ActivityQuery {
         scope: Scope::All,
         kinds: p.choices("kind", ActivityKind::NAMES),
@@ -161,6 +179,7 @@ pub(crate) fn parse_list(actor: &Actor, raw: Option<&str>) -> ApiResult<Activity
         due_after: p.time("due_after"),
         due_before: p.time("due_before"),
         deleted: p.deleted(),
+        custom: custom.criteria,
         sort,
         order,
         after: p.cursor(),
@@ -202,7 +221,10 @@ async fn create(
     .await
 }
 
-/// List the activities you may read: `mine=true&open=true` is "my open tasks".
+/// List the activities you may read: `mine=true&open=true` is "my open tasks". Custom fields
+/// filter as `cf.<key>=value` (exact match of the typed value; a `multi_select` field matches
+/// activities whose list holds the value) and sort as `sort=cf.<key>`; unknown keys and values
+/// that do not fit the field are a 422 naming `cf.<key>`.
 #[utoipa::path(operation_id = "list_activities", get, path = "/api/v1/activities", tag = "activities", security(("bearer" = [])), params(ActivityListParams),
     responses((status = 200, body = ActivityList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list(
@@ -211,19 +233,30 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ActivityList>> {
     let mut q = parse_list(&actor, raw.as_deref())?;
-    let (limit, sort) = (q.limit, q.sort);
+    state
+        .services
+        .activities
+        .resolve_custom(&actor, &mut q)
+        .await?;
+    let limit = q.limit;
     q.limit += 1;
-    let rows = state.services.activities.list(&actor, q).await?;
-    let (data, next_cursor) = page(rows, limit, |a| Cursor {
-        sort: sort.as_str().into(),
-        value: a.sort_value(sort),
-        id: a.id.0,
-    });
+    let rows = state.services.activities.list(&actor, q.clone()).await?;
+    let (data, next_cursor) = page(rows, limit, |a| position(&q, a));
     Ok(Json(ActivityList { data, next_cursor }))
 }
 
+/// The keyset position of `a` in the order of `q`.
+fn position(q: &ActivityQuery, a: &Activity) -> Cursor {
+    q.custom.cursor(a).unwrap_or_else(|| Cursor {
+        sort: q.sort.as_str().into(),
+        value: a.sort_value(q.sort),
+        id: a.id.0,
+    })
+}
+
 /// Export the activities the caller may read as CSV, with the list's filters and sort (`limit` and
-/// `cursor` are ignored: the export runs to the end), streamed page by page.
+/// `cursor` are ignored: the export runs to the end), streamed page by page. Columns: the
+/// activity's fields, then one `cf.<key>` column per custom field of activities.
 #[utoipa::path(operation_id = "export_activities", get, path = "/api/v1/activities/export", tag = "activities", security(("bearer" = [])), params(ActivityListParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn export(
@@ -231,17 +264,12 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = parse_list(&actor, raw.as_deref())?;
+    let mut q = parse_list(&actor, raw.as_deref())?;
     let service = state.services.activities.clone();
-    crate::export::records(
-        service,
-        actor,
-        q,
-        crate::export::ACTIVITY_COLUMNS,
-        Vec::new(),
-        "activities.csv",
-    )
-    .await
+    service.resolve_custom(&actor, &mut q).await?;
+    let defs = service.field_definitions(&actor).await?;
+    let columns = crate::export::ACTIVITY_COLUMNS;
+    crate::export::records(service, actor, q, columns, defs, "activities.csv").await
 }
 
 /// Read one activity (304 when `If-None-Match` holds the current `ETag`).

@@ -1,6 +1,7 @@
-//! `/api/v1/custom-fields`: the custom fields of an entity (`customer`, `deal`, `product`). Admins define,
-//! change, delete and restore them; whoever reads the entity reads its definitions. Values live
-//! in the records' `attributes` under the field's key and are validated on every write.
+//! `/api/v1/custom-fields`: the custom fields of an entity (`customer`, `deal`, `product`,
+//! `activity`, `transaction`). Admins define, change, delete and restore them; whoever reads the
+//! entity reads its definitions. Values live in the records' `attributes` under the field's key
+//! and are validated on every write.
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};

@@ -1,10 +1,11 @@
 //! `/api/v1/transactions`: sales with line items. CRUD with ETags, status moves, soft delete
-//! and restore, keyset lists with filters; and `/api/v1/customers/{id}/aggregates`, the
+//! and restore, keyset lists with filters and custom fields (`cf.<key>`); and `/api/v1/customers/{id}/aggregates`, the
 //! customer's lifetime figures kept in step with every transaction write.
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentActor, IdempotencyKey, IfMatch, JsonBody, QueryParams, path_id};
 use crate::idempotency;
+use crate::listing::split_custom;
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -71,6 +72,11 @@ pub struct TransactionCreate {
     external_ref: Option<String>,
     #[schema(min_items = 1, max_items = 100)]
     items: Vec<LineItemInput>,
+    /// Custom-field values under their keys (`GET /api/v1/custom-fields?entity=transaction`):
+    /// checked against the definitions (422 naming `attributes.<key>`; 409 `value_taken` for a
+    /// value of a unique field that another transaction holds). Other keys are kept as they are.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// Body of a transaction update (merge patch). `status` moves: pending → completed |
@@ -90,6 +96,10 @@ pub struct TransactionUpdate {
     external_ref: Option<String>,
     #[schema(min_items = 1, max_items = 100)]
     items: Option<Vec<LineItemInput>>,
+    /// Replaces the whole object (`null` clears it); custom-field values are checked as on
+    /// create (also with a status move), values unchanged from the stored ones pass.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,9 +119,9 @@ pub struct TransactionListParams {
     limit: Option<u32>,
     /// Opaque cursor from `next_cursor`.
     cursor: Option<String>,
-    /// `occurred_at` (default, newest first), `created_at` or `total`; prefix `-` for
-    /// descending.
-    #[param(pattern = "^[-+]?(occurred_at|created_at|total)$")]
+    /// `occurred_at` (default, newest first), `created_at`, `total` or `cf.<key>` (a custom
+    /// field; transactions without a value come last); prefix `-` for descending.
+    #[param(pattern = "^[-+]?(occurred_at|created_at|total|cf\\.[a-z][a-z0-9_]*)$")]
     sort: Option<String>,
     customer_id: Option<CustomerId>,
     /// One or more statuses, comma-separated.
@@ -167,9 +177,12 @@ async fn create(
     idempotency::run(&state, &actor, key, route, &body.raw, work).await
 }
 
+/// Parse and validate the list query. `cf.<key>` filters and `sort=cf.<key>` are checked for
+/// shape here and against the field definitions by the service.
 pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
-    let p = QueryParams::parse(raw, LIST_PARAMS, &["status"])?;
     let mut errors = Vec::new();
+    let custom = split_custom(raw, &mut errors);
+    let p = QueryParams::parse(Some(&custom.rest), LIST_PARAMS, &["status"])?;
     let page = p.page(
         TransactionSortField::OccurredAt,
         TransactionSortField::NAMES,
@@ -208,8 +221,9 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
             occurred_after,
             occurred_before,
             deleted,
+            custom: custom.criteria,
             sort: page.sort,
-            order: page.order,
+            order: custom.order.unwrap_or(page.order),
             after: page.after,
             limit: page.limit,
         }),
@@ -217,7 +231,10 @@ pub(crate) fn parse_list(raw: Option<&str>) -> ApiResult<TransactionQuery> {
     }
 }
 
-/// List transactions of customers the caller may read, newest first by default.
+/// List transactions of customers the caller may read, newest first by default. Custom fields
+/// filter as `cf.<key>=value` (exact match of the typed value; a `multi_select` field matches
+/// transactions whose list holds the value) and sort as `sort=cf.<key>`; unknown keys and values
+/// that do not fit the field are a 422 naming `cf.<key>`.
 #[utoipa::path(operation_id = "list_transactions", get, path = "/api/v1/transactions", tag = "transactions", security(("bearer" = [])), params(TransactionListParams),
     responses((status = 200, body = TransactionList), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn list(
@@ -225,29 +242,28 @@ async fn list(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<TransactionList>> {
-    let q = parse_list(raw.as_deref())?;
-    let (limit, sort) = (q.limit, q.sort);
-    let rows = state
-        .services
-        .transactions
-        .list(
-            &actor,
-            TransactionQuery {
-                limit: limit + 1,
-                ..q
-            },
-        )
-        .await?;
-    let (data, next_cursor) = respond::page(rows, limit, |t| Cursor {
-        sort: sort.as_str().into(),
-        value: t.sort_value(sort),
-        id: t.id.0,
-    });
+    let mut q = parse_list(raw.as_deref())?;
+    let service = &state.services.transactions;
+    service.resolve_custom(&actor, &mut q).await?;
+    let limit = q.limit;
+    q.limit += 1;
+    let rows = service.list(&actor, q.clone()).await?;
+    let (data, next_cursor) = respond::page(rows, limit, |t| position(&q, t));
     Ok(Json(TransactionList { data, next_cursor }))
 }
 
+/// The keyset position of `t` in the order of `q`.
+fn position(q: &TransactionQuery, t: &Transaction) -> Cursor {
+    q.custom.cursor(t).unwrap_or_else(|| Cursor {
+        sort: q.sort.as_str().into(),
+        value: t.sort_value(q.sort),
+        id: t.id.0,
+    })
+}
+
 /// Export the transactions the caller may read as CSV, with the list's filters and sort (`limit` and
-/// `cursor` are ignored: the export runs to the end), streamed page by page.
+/// `cursor` are ignored: the export runs to the end), streamed page by page. Columns: the
+/// transaction's fields, then one `cf.<key>` column per custom field of transactions.
 #[utoipa::path(operation_id = "export_transactions", get, path = "/api/v1/transactions/export", tag = "transactions", security(("bearer" = [])), params(TransactionListParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn export(
@@ -255,17 +271,12 @@ async fn export(
     CurrentActor(actor): CurrentActor,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let q = parse_list(raw.as_deref())?;
+    let mut q = parse_list(raw.as_deref())?;
     let service = state.services.transactions.clone();
-    crate::export::records(
-        service,
-        actor,
-        q,
-        crate::export::TRANSACTION_COLUMNS,
-        Vec::new(),
-        "transactions.csv",
-    )
-    .await
+    service.resolve_custom(&actor, &mut q).await?;
+    let defs = service.field_definitions(&actor).await?;
+    let columns = crate::export::TRANSACTION_COLUMNS;
+    crate::export::records(service, actor, q, columns, defs, "transactions.csv").await
 }
 
 /// Read a transaction with its items. `If-None-Match` with the current `ETag` answers 304.

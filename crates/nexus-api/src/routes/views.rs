@@ -104,8 +104,8 @@ fn known_columns(r: ViewResource) -> &'static [String] {
 }
 
 /// Checks filters and sort with the list endpoint's parser (errors renamed to `filters.<name>`
-/// and `sort`) and columns against the row schema of the resource. Customer, deal and product
-/// views may also filter, sort and show custom fields (`cf.<key>`), checked against the live
+/// and `sort`) and columns against the row schema of the resource. Views of every resource
+/// with custom fields may also filter, sort and show them (`cf.<key>`), checked against the live
 /// definitions.
 async fn check(
     state: &AppState,
@@ -143,8 +143,22 @@ async fn check(
                 .map_err(Problem::from),
             Err(p) => Err(p),
         },
-        ViewResource::Activities => activities::parse_list(actor, raw).map(drop),
-        ViewResource::Transactions => transactions::parse_list(raw).map(drop),
+        ViewResource::Activities => match activities::parse_list(actor, raw) {
+            Ok(mut q) => services
+                .activities
+                .resolve_custom(actor, &mut q)
+                .await
+                .map_err(Problem::from),
+            Err(p) => Err(p),
+        },
+        ViewResource::Transactions => match transactions::parse_list(raw) {
+            Ok(mut q) => services
+                .transactions
+                .resolve_custom(actor, &mut q)
+                .await
+                .map_err(Problem::from),
+            Err(p) => Err(p),
+        },
     };
     let custom_keys = match custom_entity(resource) {
         Some(entity) if columns.iter().any(|c| c.starts_with("cf.")) => {
@@ -197,7 +211,8 @@ fn custom_entity(r: ViewResource) -> Option<CustomFieldEntity> {
         ViewResource::Customers => Some(CustomFieldEntity::Customer),
         ViewResource::Deals => Some(CustomFieldEntity::Deal),
         ViewResource::Products => Some(CustomFieldEntity::Product),
-        ViewResource::Activities | ViewResource::Transactions => None,
+        ViewResource::Activities => Some(CustomFieldEntity::Activity),
+        ViewResource::Transactions => Some(CustomFieldEntity::Transaction),
     }
 }
 

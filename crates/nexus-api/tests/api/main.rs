@@ -21,6 +21,7 @@ mod pipelines;
 mod privacy;
 mod products;
 mod rbac;
+mod record_custom_activities;
 mod record_custom_fields;
 mod record_custom_lists;
 mod timeline;

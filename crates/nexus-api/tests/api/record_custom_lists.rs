@@ -9,7 +9,13 @@ use nexus_core::auth::Role;
 use serde_json::json;
 
 /// The value of `attr` of every record of a list, walked through `next_cursor` pages of `limit`.
-async fn walk(app: &TestApp, list: &str, query: &str, limit: u32, attr: &str) -> Vec<String> {
+pub(crate) async fn walk(
+    app: &TestApp,
+    list: &str,
+    query: &str,
+    limit: u32,
+    attr: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -180,7 +186,7 @@ async fn record_custom_deals_and_products_filter_and_sort_by_custom_fields() {
 }
 
 /// The header and rows of a CSV export.
-fn csv_of(r: &Res) -> (Vec<String>, Vec<csv::StringRecord>) {
+pub(crate) fn csv_of(r: &Res) -> (Vec<String>, Vec<csv::StringRecord>) {
     let text = r.body.as_str().unwrap_or_default().to_owned();
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let header = rdr.headers().unwrap().iter().map(str::to_owned).collect();

@@ -1,9 +1,10 @@
-//! Custom fields: fields that admins define per entity (customers, deals, products), typed,
-//! optionally required or unique. A record keeps its values in its `attributes` JSON under the
-//! field's key (`attributes.<key>`); this module validates them against the definitions, and
-//! turns `cf.<key>=value` filters and `sort=cf.<key>` into typed criteria for the store. Records
-//! that carry custom fields implement [`HasCustomFields`], so that one code path (here, in the
-//! services' `custom_values` helpers and in the store) serves them all.
+//! Custom fields: fields that admins define per entity (customers, deals, products, activities,
+//! transactions), typed, optionally required or unique. A record keeps its values in its
+//! `attributes` JSON under the field's key (`attributes.<key>`); this module validates them
+//! against the definitions, and turns `cf.<key>=value` filters and `sort=cf.<key>` into typed
+//! criteria for the store. Records that carry custom fields implement [`HasCustomFields`], so
+//! that one code path (here, in the services' `custom_values` helpers and in the store) serves
+//! them all.
 
 use crate::customer::{DeletedFilter, string_enum};
 use crate::error::FieldError;
@@ -30,7 +31,7 @@ pub const FIELDS_MAX: usize = 200;
 
 string_enum!(
     /// The kind of record a field belongs to.
-    CustomFieldEntity { Customer => "customer", Deal => "deal", Product => "product" }
+    CustomFieldEntity { Customer => "customer", Deal => "deal", Product => "product", Activity => "activity", Transaction => "transaction" }
 );
 
 impl CustomFieldEntity {
@@ -40,7 +41,8 @@ impl CustomFieldEntity {
     }
 }
 
-/// A record that carries custom-field values in its `attributes`: customers, deals, products.
+/// A record that carries custom-field values in its `attributes`: customers, deals, products,
+/// activities and transactions.
 /// Validation, the uniqueness index, filters, sorts and exports go through this trait, so every
 /// entity gets the same behaviour from one code path.
 pub trait HasCustomFields {
@@ -74,6 +76,8 @@ has_custom_fields!(
     crate::customer::Customer => Customer,
     crate::deal::Deal => Deal,
     crate::product::Product => Product,
+    crate::activity::Activity => Activity,
+    crate::transaction::Transaction => Transaction,
 );
 
 string_enum!(

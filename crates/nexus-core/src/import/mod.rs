@@ -401,7 +401,7 @@ impl ImportEntity {
         match self {
             ImportEntity::Customers => Some(CustomFieldEntity::Customer),
             ImportEntity::Products => Some(CustomFieldEntity::Product),
-            ImportEntity::Transactions => None,
+            ImportEntity::Transactions => Some(CustomFieldEntity::Transaction),
         }
     }
 }
@@ -633,7 +633,7 @@ pub fn customer_row(
 }
 
 /// Puts the value of a `cf.<key>` cell into `attributes`, typed for its field (or reports it).
-fn custom_cell(
+pub(crate) fn custom_cell(
     defs: &[CustomField],
     key: &str,
     raw: &str,

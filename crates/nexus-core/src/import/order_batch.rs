@@ -29,7 +29,11 @@ pub(super) async fn check_orders(
     mapping: &BTreeMap<String, String>,
     batch: &RawBatch,
 ) -> CoreResult<Checked> {
-    let groups = orders::orders(columns, &batch.rows);
+    let defs = services
+        .store
+        .custom_field_definitions(crate::custom_field::CustomFieldEntity::Transaction)
+        .await?;
+    let groups = orders::orders(columns, &batch.rows, &defs);
     let keys: BTreeSet<String> = groups.iter().filter_map(|g| g.key.clone()).collect();
     let keys: Vec<String> = keys.into_iter().collect();
     // The first and last rows earlier batches refused or skipped, by order_ref.

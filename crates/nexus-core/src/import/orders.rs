@@ -1,18 +1,20 @@
 //! Transaction imports: one row of the file is one line item, and the adjacent rows sharing an
 //! `order_ref` are one order, which becomes one transaction. This module turns the rows of a
 //! batch into orders: every cell parsed into its typed value, the order-wide fields (customer,
-//! time, status, currency) taken from the first row that gives them and checked against the
-//! others. What needs the database — customers, products, prices, refs taken — is the
+//! time, status, currency and `cf.<key>` custom-field values) taken from the first row that
+//! gives them and checked against the others. What needs the database — customers, products, prices, refs taken — is the
 //! transaction service's
 //! ([`check_import_orders`](crate::services::transactions::TransactionService::check_import_orders)).
 
 use super::csv_file::RawRow;
+use crate::custom_field::CustomField;
 use crate::error::FieldError;
 use crate::ids::CustomerId;
 use crate::money::{Currency, MajorAmount, QUANTITY_MAX};
 use crate::transaction::{ITEMS_MAX, REFERENCE_MAX, TransactionStatus};
 use crate::validate::{EmailAddress, parse_date, parse_datetime};
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -39,6 +41,8 @@ pub struct Order {
     /// Default: the products' currency.
     pub currency: Option<Currency>,
     pub lines: Vec<OrderLine>,
+    /// Values of the `cf.<key>` columns (typed for their fields, not yet checked against them).
+    pub attributes: Map<String, Value>,
 }
 
 /// Errors of an order's rows, by the row's position in the order.
@@ -55,8 +59,13 @@ pub struct OrderRows {
 }
 
 /// Splits a batch's rows into orders (by [`RawRow::key`], the order_ref the reader grouped
-/// by) and reads each. `mapping` is (column index, field) for the mapped columns.
-pub fn orders(mapping: &[(usize, String)], rows: &[RawRow]) -> Vec<OrderRows> {
+/// by) and reads each. `mapping` is (column index, field) for the mapped columns; `defs` the
+/// live custom fields of transactions, which `cf.<key>` columns fill.
+pub fn orders(
+    mapping: &[(usize, String)],
+    rows: &[RawRow],
+    defs: &[CustomField],
+) -> Vec<OrderRows> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() {
@@ -68,7 +77,7 @@ pub fn orders(mapping: &[(usize, String)], rows: &[RawRow]) -> Vec<OrderRows> {
             }
         }
         out.push(OrderRows {
-            order: order(mapping, key.as_deref(), &rows[start..end]),
+            order: order(mapping, key.as_deref(), &rows[start..end], defs),
             key,
             rows: start..end,
         });
@@ -115,12 +124,15 @@ struct Head {
     occurred_at: Agreed<DateTime<Utc>>,
     status: Agreed<TransactionStatus>,
     currency: Agreed<Currency>,
+    /// One agreed value per custom field, by key.
+    attributes: BTreeMap<String, Agreed<Value>>,
 }
 
 fn order(
     mapping: &[(usize, String)],
     key: Option<&str>,
     rows: &[RawRow],
+    defs: &[CustomField],
 ) -> Result<Order, LineErrors> {
     let mut errors = LineErrors::new();
     let Some(order_ref) = key else {
@@ -151,11 +163,12 @@ fn order(
         occurred_at: Agreed::new("occurred_at"),
         status: Agreed::new("status"),
         currency: Agreed::new("currency"),
+        attributes: BTreeMap::new(),
     };
     let mut lines = Vec::with_capacity(rows.len());
     for (i, raw) in rows.iter().enumerate() {
         match &raw.cells {
-            Ok(cells) => match line(mapping, cells, raw.row, &mut head) {
+            Ok(cells) => match line(mapping, cells, raw.row, &mut head, defs) {
                 Ok(l) => lines.push(l),
                 Err(e) => {
                     errors.entry(i).or_default().extend(e);
@@ -194,6 +207,11 @@ fn order(
         status: head.status.value().unwrap_or(TransactionStatus::Completed),
         currency: head.currency.value(),
         lines,
+        attributes: head
+            .attributes
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.value()?)))
+            .collect(),
     })
 }
 
@@ -203,6 +221,7 @@ fn line(
     cells: &[String],
     row: i64,
     head: &mut Head,
+    defs: &[CustomField],
 ) -> Result<OrderLine, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut sku = None;
@@ -212,6 +231,23 @@ fn line(
         let Some(raw) = cells.get(*i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
             continue;
         };
+        if let Some(key) = field.strip_prefix("cf.") {
+            // A custom value is order-wide, typed as for products (unknown keys are ignored).
+            let mut one = Map::new();
+            super::custom_cell(defs, key, raw, &mut one, &mut errors);
+            if let Some((k, v)) = one.into_iter().next() {
+                let path = format!("attributes.{k}");
+                let agreed = head.attributes.entry(k).or_insert_with(|| Agreed {
+                    field: "",
+                    first: None,
+                });
+                if let Err(mut e) = agreed.offer(v, row) {
+                    e.field = path;
+                    errors.push(e);
+                }
+            }
+            continue;
+        }
         let invalid = |code: &str, message: &str| FieldError::new(field.as_str(), code, message);
         let offered = match field.as_str() {
             "customer_id" => match raw.parse::<uuid::Uuid>() {
@@ -352,7 +388,7 @@ mod tests {
             ],
             &["A-1", "ada@x.io", "", "", "", "W-3", "", ""],
         ]);
-        let got = orders(&m, &r);
+        let got = orders(&m, &r, &[]);
         assert_eq!(
             got.iter()
                 .map(|o| (o.key.as_deref(), o.rows.clone()))
@@ -413,7 +449,7 @@ mod tests {
             &["", "cy@x.io", "", "", "", "W-1", "", ""],
             &["C-1", "", "", "", "", "W-1", "", ""],
         ]);
-        let got = orders(&m, &r);
+        let got = orders(&m, &r, &[]);
         assert_eq!(
             codes(got[0].order.as_ref().unwrap_err()),
             vec![
@@ -442,7 +478,7 @@ mod tests {
         let id = CustomerId::new().0.to_string();
         let mut r = rows(&[&["A-1", &id, "W-1"], &["A-1", &id, "W-2"]]);
         r[1].cells = Err(("wrong_column_count", "has 2 cells".into()));
-        let got = orders(&m, &r);
+        let got = orders(&m, &r, &[]);
         assert_eq!(got.len(), 1, "the broken row still belongs to its order");
         assert_eq!(
             codes(got[0].order.as_ref().unwrap_err()),
@@ -452,11 +488,11 @@ mod tests {
             .map(|_| ["L-1", id.as_str(), "W-1"])
             .collect();
         let long: Vec<&[&str]> = long.iter().map(|l| &l[..]).collect();
-        let got = orders(&m, &rows(&long));
+        let got = orders(&m, &rows(&long), &[]);
         let errs = got[0].order.as_ref().unwrap_err();
         assert_eq!(errs.len(), ITEMS_MAX + 1, "every row is told why");
         assert_eq!(errs[&0][0].code, "too_many_lines");
-        let ok = orders(&m, &rows(&long[..ITEMS_MAX]));
+        let ok = orders(&m, &rows(&long[..ITEMS_MAX]), &[]);
         assert_eq!(
             ok[0].order.as_ref().map(|o| o.lines.len()).ok(),
             Some(ITEMS_MAX)

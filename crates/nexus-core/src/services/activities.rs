@@ -1,19 +1,24 @@
 //! Activity service: log and plan notes, calls, emails, meetings and tasks on customers and
 //! deals. Support agents may create activities and edit their own; assignees may update theirs.
+//! Custom-field values (`attributes`) are checked against the activity definitions on writes.
 
 use crate::activity::{Activity, ActivityPatch, ActivityQuery, NewActivity};
 use crate::auth::{Actor, Permission, RecordKind, Role};
 use crate::bus::EventBus;
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{ActivityId, CustomerId, DealId, EventId, TeamId, UserId};
 use crate::services::ai::AiClient;
+use crate::services::custom_values;
 use crate::services::ownership::{OwnerCache, check_assignment, check_if_match};
 use crate::store::Store;
 use crate::validate::Patch;
 use std::sync::Arc;
 
 const ENTITY: &str = "activity";
+/// The entity whose custom-field definitions apply to activities.
+const ENTITY_FIELDS: CustomFieldEntity = CustomFieldEntity::Activity;
 /// Optimistic-concurrency retries of an update without `If-Match` before answering 409.
 const UPDATE_ATTEMPTS: u64 = 30;
 
@@ -44,6 +49,8 @@ impl ActivityService {
         {
             errors.push(e);
         }
+        let defs = custom_values::definitions(&*self.store, ENTITY_FIELDS).await?;
+        errors.extend(check_attributes(&defs, &input.attributes, None, "", true));
         let (customer_id, team_id) = match links {
             Ok(l) if errors.is_empty() => l,
             Ok(_) => return Err(CoreError::Validation(errors)),
@@ -68,6 +75,7 @@ impl ActivityService {
             owner_id,
             team_id,
             sentiment,
+            attributes: input.attributes,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -171,6 +179,8 @@ impl ActivityService {
             if next == cur {
                 return Ok(cur);
             }
+            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
+                .await?;
             if next.body != cur.body {
                 next.sentiment = self.ai.sentiment_of(next.body.as_deref()).await;
             }
@@ -242,7 +252,22 @@ impl ActivityService {
     pub async fn list(&self, actor: &Actor, mut q: ActivityQuery) -> CoreResult<Vec<Activity>> {
         actor.require(Permission::ActivitiesRead)?;
         q.scope = actor.record_scope();
+        custom_values::resolve(&*self.store, ENTITY_FIELDS, &mut q.custom).await?;
         self.store.list_activities(&q).await
+    }
+
+    /// Types the query's `cf.<key>` filters and sort with the live custom-field definitions of
+    /// activities (422 naming `cf.<key>` or `sort` when they do not fit). Lists call it; handlers
+    /// call it first when they need the resolved sort for the next cursor.
+    pub async fn resolve_custom(&self, actor: &Actor, q: &mut ActivityQuery) -> CoreResult<()> {
+        actor.require(Permission::ActivitiesRead)?;
+        custom_values::resolve(&*self.store, ENTITY_FIELDS, &mut q.custom).await
+    }
+
+    /// The live custom-field definitions of activities, for a reader of activities.
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+        actor.require(Permission::ActivitiesRead)?;
+        custom_values::definitions(&*self.store, ENTITY_FIELDS).await
     }
 
     /// The change history of an activity (also of a deleted one), oldest first.

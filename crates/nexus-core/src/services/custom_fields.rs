@@ -1,5 +1,5 @@
 //! Custom-field service. Admins (`custom_fields:manage`) define, change, delete and restore the
-//! fields of an entity (customers, deals, products); whoever may read an entity reads its
+//! fields of an entity (customers, deals, products, activities, transactions); whoever may read an entity reads its
 //! definitions. Stored values are
 //! never lost: deleting a definition keeps them in the records' `attributes`, and a change that
 //! would reinterpret them (a new type or currency while values exist, removing an option in use)
@@ -31,6 +31,8 @@ fn read_permission(e: CustomFieldEntity) -> Permission {
         CustomFieldEntity::Customer => Permission::CustomersRead,
         CustomFieldEntity::Deal => Permission::DealsRead,
         CustomFieldEntity::Product => Permission::ProductsRead,
+        CustomFieldEntity::Activity => Permission::ActivitiesRead,
+        CustomFieldEntity::Transaction => Permission::TransactionsRead,
     }
 }
 

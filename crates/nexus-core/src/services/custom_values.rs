@@ -1,4 +1,5 @@
-//! The custom-field values of records — customers, deals and products alike, through
+//! The custom-field values of records — customers, deals, products, activities and
+//! transactions alike, through
 //! [`HasCustomFields`]: loading an entity's live definitions, checking the values of creates,
 //! updates and batches (422 naming `attributes.<key>`), unique values repeated in a batch or held
 //! already, and typing `cf.<key>` filters and sorts. The record services call these; the store
@@ -44,8 +45,18 @@ pub(crate) async fn check_update<R: HasCustomFields>(
         return Ok(());
     }
     let defs = definitions(store, R::ENTITY).await?;
+    check_change(&defs, cur, next)
+}
+
+/// 422 unless the attributes of `next` fit the definitions `defs` (loaded beforehand, for a
+/// change made where nothing can be awaited); values unchanged from `cur` pass.
+pub(crate) fn check_change<R: HasCustomFields>(
+    defs: &[CustomField],
+    cur: &R,
+    next: &R,
+) -> CoreResult<()> {
     into_result(check_attributes(
-        &defs,
+        defs,
         next.attributes(),
         Some(cur.attributes()),
         "",

@@ -5,20 +5,26 @@
 //! A transaction belongs to its customer: whoever may read the customer may read its
 //! transactions (`transactions:read`), and whoever may write the customer may record and change
 //! them (`transactions:write`). Anything outside the caller's reach is "not found".
+//!
+//! Custom-field values (`attributes`) are checked against the transaction definitions on a
+//! create and on every update that sends them (status changes included); totals stay computed.
 
 use crate::auth::{Actor, Permission};
 use crate::bus::EventBus;
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::customer::Customer;
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, ProductId, TransactionId};
 use crate::money::Currency;
 use crate::product::Product;
+use crate::services::custom_values;
 use crate::store::Store;
 use crate::transaction::{
     CustomerAggregates, ItemInput, LineItem, NewTransaction, Transaction, TransactionPatch,
     TransactionQuery, price_items,
 };
+use crate::validate::Patch;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -62,8 +68,16 @@ impl TransactionService {
             return Err(CoreError::Forbidden);
         }
         let products = self.products_of(&input.items).await?;
-        let priced = price_items(&input.items, &products, input.currency, &[])
-            .map_err(CoreError::Validation)?;
+        let defs = self.custom_fields().await?;
+        let mut errors = check_attributes(&defs, &input.attributes, None, "", true);
+        let priced = match price_items(&input.items, &products, input.currency, &[]) {
+            Ok(p) if errors.is_empty() => p,
+            Ok(_) => return Err(CoreError::Validation(errors)),
+            Err(e) => {
+                errors.splice(0..0, e);
+                return Err(CoreError::Validation(errors));
+            }
+        };
         let (t, ev) = new_transaction(actor, &customer, input, priced);
         self.store.insert_transaction(&t, &ev).await?;
         self.bus.committed();
@@ -92,6 +106,11 @@ impl TransactionService {
             Some(items) => self.products_of(items).await?,
             None => HashMap::new(),
         };
+        // Custom values are checked only when sent, against the definitions of now.
+        let defs = match &patch.attributes {
+            Patch::Absent => None,
+            _ => Some(self.custom_fields().await?),
+        };
         self.change(actor, id, if_match, false, |cur| {
             let mut next = cur.clone();
             if let Some(s) = patch.status {
@@ -113,6 +132,12 @@ impl TransactionService {
             }
             patch.reference.apply_to(&mut next.reference);
             patch.external_ref.apply_to(&mut next.external_ref);
+            if let Patch::Value(a) = &patch.attributes {
+                next.attributes = a.clone();
+            }
+            if let Some(defs) = &defs {
+                custom_values::check_change(defs, cur, &next)?;
+            }
             if let Some(items) = &patch.items {
                 if !cur.status.items_editable() || !next.status.items_editable() {
                     return Err(CoreError::conflict(
@@ -172,7 +197,26 @@ impl TransactionService {
     ) -> CoreResult<Vec<Transaction>> {
         actor.require(Permission::TransactionsRead)?;
         q.scope = actor.record_scope();
+        custom_values::resolve(&*self.store, CustomFieldEntity::Transaction, &mut q.custom).await?;
         self.store.list_transactions(&q).await
+    }
+
+    /// Types the query's `cf.<key>` filters and sort with the live custom-field definitions of
+    /// transactions (422 naming `cf.<key>` or `sort` when they do not fit). Lists call it;
+    /// handlers call it first when they need the resolved sort for the next cursor.
+    pub async fn resolve_custom(&self, actor: &Actor, q: &mut TransactionQuery) -> CoreResult<()> {
+        actor.require(Permission::TransactionsRead)?;
+        custom_values::resolve(&*self.store, CustomFieldEntity::Transaction, &mut q.custom).await
+    }
+
+    /// The live custom-field definitions of transactions, for a reader of transactions.
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+        actor.require(Permission::TransactionsRead)?;
+        self.custom_fields().await
+    }
+
+    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
+        custom_values::definitions(&*self.store, CustomFieldEntity::Transaction).await
     }
 
     /// The lifetime figures of a live customer the actor may read.
@@ -300,6 +344,7 @@ fn new_transaction(
         items,
         total,
         created_by: Some(actor.user_id),
+        attributes: input.attributes,
         version: 1,
         created_at: now,
         updated_at: now,

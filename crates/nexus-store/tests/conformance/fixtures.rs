@@ -294,6 +294,7 @@ pub fn transaction(
         total: items.iter().map(|i| i.line_total).sum(),
         items,
         created_by: None,
+        attributes: Default::default(),
         version: 1,
         created_at: t,
         updated_at: t,

@@ -38,6 +38,7 @@ mod imports;
 mod listing;
 mod pipelines;
 mod products;
+mod record_custom_activities;
 mod record_custom_fields;
 mod sqlcipher;
 mod sqlite_bulk;

@@ -25,24 +25,24 @@ conformance!(
     deal_and_product_lists_filter_and_sort_by_custom_fields,
 );
 
-fn def(v: Value) -> CustomField {
+pub(crate) fn def(v: Value) -> CustomField {
     NewCustomField::parse(&v).unwrap().into_field()
 }
 
-fn accept_all(_: &[Value]) -> nexus_core::error::CoreResult<()> {
+pub(crate) fn accept_all(_: &[Value]) -> nexus_core::error::CoreResult<()> {
     Ok(())
 }
 
-async fn add_def(s: &dyn Store, f: &CustomField) {
+pub(crate) async fn add_def(s: &dyn Store, f: &CustomField) {
     let ev = Event::new("custom_field", f.id.0, "created", None, Map::new());
     s.insert_custom_field(f, &ev, &accept_all).await.unwrap();
 }
 
-fn attrs(v: Value) -> Map<String, Value> {
+pub(crate) fn attrs(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
 
-fn conflict(r: Result<impl std::fmt::Debug, CoreError>) -> (String, Option<String>) {
+pub(crate) fn conflict(r: Result<impl std::fmt::Debug, CoreError>) -> (String, Option<String>) {
     match r {
         Err(CoreError::Conflict { code, field, .. }) => (code.to_owned(), field),
         other => panic!("expected a conflict, got {other:?}"),
@@ -277,7 +277,11 @@ async fn definition_writes_judge_the_values_of_their_entity(s: Arc<dyn Store>) {
     );
 }
 
-fn criteria(filters: &[(&str, &str)], sort: Option<&str>, defs: &[CustomField]) -> CustomCriteria {
+pub(crate) fn criteria(
+    filters: &[(&str, &str)],
+    sort: Option<&str>,
+    defs: &[CustomField],
+) -> CustomCriteria {
     let mut c = CustomCriteria {
         filters: filters
             .iter()

@@ -1,17 +1,21 @@
 //! The orders of a transaction import (see [`crate::import::orders`]), checked as a create
 //! checks its input: the customer must be live, readable and writable by the importer, every
 //! SKU a live, active product in the order's currency, the amounts within bounds. An order whose
-//! `order_ref` a live transaction holds is a duplicate. Nothing is written here: the worker
-//! commits the accepted orders with its checkpoint.
+//! `order_ref` a live transaction holds is a duplicate. Custom-field values (`cf.<key>` columns)
+//! are checked as on a create, unique ones also against the rest of the batch and the values
+//! held already (on the order's first row). Nothing is written here: the worker commits the
+//! accepted orders with its checkpoint.
 
 use super::{TransactionService, new_transaction};
 use crate::auth::{Actor, Permission};
+use crate::custom_field::{CustomField, CustomFieldEntity, check_attributes};
 use crate::customer::Customer;
 use crate::error::{CoreResult, FieldError};
 use crate::event::Event;
 use crate::ids::{CustomerId, ProductId};
 use crate::import::orders::{LineErrors, Order};
 use crate::product::Product;
+use crate::services::custom_values;
 use crate::transaction::{ItemInput, NewTransaction, Transaction, price_items};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -55,7 +59,8 @@ impl TransactionService {
             .copied()
             .collect();
         let lookups = self.lookups(&fresh).await?;
-        Ok(orders
+        let defs = custom_values::definitions(&*self.store, CustomFieldEntity::Transaction).await?;
+        let mut checks: Vec<OrderCheck> = orders
             .iter()
             .map(|o| {
                 if taken.contains(&o.order_ref) {
@@ -65,12 +70,38 @@ impl TransactionService {
                         "a transaction with this order_ref (external_ref) exists",
                     ));
                 }
-                match check_order(actor, o, &lookups) {
+                match check_order(actor, o, &lookups, &defs) {
                     Ok(t) => OrderCheck::Accepted(Box::new(t)),
                     Err(e) => OrderCheck::Refused(e),
                 }
             })
-            .collect())
+            .collect();
+        // Unique values repeated in the batch or held already refuse their order.
+        let (positions, built): (Vec<usize>, Vec<Transaction>) = checks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                OrderCheck::Accepted(t) => Some((i, t.0.clone())),
+                _ => None,
+            })
+            .unzip();
+        for mut e in custom_values::unique_in_batch(&*self.store, &defs, &built, &positions).await?
+        {
+            // `items[i].attributes.<key>` → order i, its first line, field `attributes.<key>`.
+            let at = e
+                .field
+                .strip_prefix("items[")
+                .and_then(|r| r.split_once("]."))
+                .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.to_owned())));
+            if let Some((i, rest)) = at {
+                e.field = rest;
+                match &mut checks[i] {
+                    OrderCheck::Refused(lines) => lines.entry(0).or_default().push(e),
+                    c => *c = OrderCheck::Refused(LineErrors::from([(0, vec![e])])),
+                }
+            }
+        }
+        Ok(checks)
     }
 
     async fn lookups(&self, orders: &[&Order]) -> CoreResult<Lookups> {
@@ -183,8 +214,13 @@ fn check_order(
     actor: &Actor,
     o: &Order,
     lookups: &Lookups,
+    defs: &[CustomField],
 ) -> Result<(Transaction, Event), LineErrors> {
     let mut errors = LineErrors::new();
+    let custom = check_attributes(defs, &o.attributes, None, "", true);
+    if !custom.is_empty() {
+        errors.entry(0).or_default().extend(custom);
+    }
     let customer = customer_of(actor, o, lookups)
         .map_err(|e| errors.entry(0).or_default().push(e))
         .ok();
@@ -261,6 +297,7 @@ fn check_order(
                 reference: Some(o.order_ref.clone()),
                 external_ref: Some(o.order_ref.clone()),
                 items,
+                attributes: o.attributes.clone(),
             };
             Ok(new_transaction(actor, customer, input, priced))
         }
