@@ -1,6 +1,6 @@
 // What each role may do, mirroring `Role::permissions` in crates/nexus-core/src/auth.rs. The
 // server enforces it; the UI only uses it to hide screens and controls a role cannot use.
-import type { Role } from '../../app/nexusApi.generated';
+import type { Role, User } from '../../app/nexusApi.generated';
 
 export type Permission =
   | 'customers:read'
@@ -116,5 +116,43 @@ export function canSee(role: Role | undefined, screen: Screen): boolean {
       return can(role, 'products:read');
     case 'settings':
       return role === 'admin';
+  }
+}
+
+/** Who is asking, as GET /api/v1/auth/me answers it. */
+type Writer = Pick<User, 'id' | 'role' | 'team_id'>;
+
+/**
+ * May `me` change this activity? Mirrors `Actor::can_write` for activities: admins always;
+ * managers their own, their team's and those assigned to them; sales reps and support agents
+ * their own and those assigned to them; viewers never.
+ */
+export function canWriteActivity(me: Writer | undefined, a: { owner_id: string; team_id?: string | null; assignee_id?: string | null }): boolean {
+  if (!me || !can(me.role, 'activities:write')) return false;
+  const mineOrAssigned = a.owner_id === me.id || a.assignee_id === me.id;
+  switch (me.role) {
+    case 'admin':
+      return true;
+    case 'manager':
+      return mineOrAssigned || (!!me.team_id && a.team_id === me.team_id);
+    default:
+      return mineOrAssigned;
+  }
+}
+
+/**
+ * May `me` record and change the transactions of this customer? A transaction follows its
+ * customer (`Actor::can_write_owned`): admins always; managers their own and their team's
+ * customers; sales reps the customers they own; others never.
+ */
+export function canWriteTransactionsOf(me: Writer | undefined, customer: { owner_id: string; team_id?: string | null }): boolean {
+  if (!me || !can(me.role, 'transactions:write')) return false;
+  switch (me.role) {
+    case 'admin':
+      return true;
+    case 'manager':
+      return customer.owner_id === me.id || (!!me.team_id && customer.team_id === me.team_id);
+    default:
+      return customer.owner_id === me.id;
   }
 }
