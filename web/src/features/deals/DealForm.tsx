@@ -1,25 +1,21 @@
 // Create a deal in a pipeline: title, customer (found by name), value, currency, stage, and the
 // required custom fields of deals; the API's errors appear next to their input.
 import { useState, type FormEvent } from 'react';
-import { useCreateDealMutation, useListCustomersQuery, type Deal, type Pipeline } from '../../app/api';
+import { useCreateDealMutation, type Deal, type Pipeline } from '../../app/api';
 import { Button, FormError, SelectField, TextField } from '../../components/ui';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
-import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
 import { fromDraft } from '../customFields/values';
+import { CustomerPicker } from '../customers/CustomerPicker';
 
 export function DealForm({ pipeline, onCreated, onCancel }: { pipeline: Pipeline; onCreated: (d: Deal) => void; onCancel: () => void }) {
   const [create, { isLoading, error }] = useCreateDealMutation();
   const [v, setV] = useState({ title: '', customer_id: '', value: '', currency: 'EUR', stage_id: pipeline.stages.find((s) => s.kind === 'open')?.id ?? '' });
-  const [find, setFind] = useState('');
-  const q = useDebounced(find.trim(), SEARCH_DEBOUNCE_MS);
-  const customers = useListCustomersQuery({ limit: 20, sort: 'name', ...(q ? { q } : {}) });
   const custom = useRequiredCustomValues('deal');
   const [local, setLocal] = useState<FormErrors>(NO_ERRORS);
   const errs = local.message ? local : formErrors(error);
   const message = messageWithStray(errs.message, errs.fields, [...Object.keys(v), ...custom.paths]);
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
-  const options = customers.data?.data ?? [];
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -54,15 +50,7 @@ export function DealForm({ pipeline, onCreated, onCancel }: { pipeline: Pipeline
       <FormError message={message} />
       <div className="grid gap-3 sm:grid-cols-2">
         <TextField label="Title" required value={v.title} onChange={set('title')} error={errs.fields.title} autoFocus />
-        <TextField label="Find customer" type="search" hint="Type part of a name, then choose below" value={find} onChange={(e) => setFind(e.target.value)} />
-        <SelectField label="Customer" required value={v.customer_id} onChange={set('customer_id')} error={errs.fields.customer_id}>
-          <option value="">{customers.isFetching ? 'Searching…' : options.length ? 'Choose a customer' : 'No customer matches'}</option>
-          {options.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.email ? `${c.name} (${c.email})` : c.name}
-            </option>
-          ))}
-        </SelectField>
+        <CustomerPicker value={v.customer_id} onChange={(id) => setV({ ...v, customer_id: id })} error={errs.fields.customer_id} />
         <SelectField label="Stage" value={v.stage_id} onChange={set('stage_id')} error={errs.fields.stage_id}>
           {pipeline.stages
             .filter((s) => s.kind === 'open')
