@@ -1,33 +1,41 @@
-// The required custom fields of an entity in a create form: one input per field (by type), the
-// drafts checked before sending (numbers, amounts), and the API's 422/409 for
-// `attributes.<key>` shown under its input. Optional values are set on the record afterwards.
+// The required custom fields of an entity in a create form (or a change that must carry them,
+// e.g. a transaction's status move): one input per field (by type), starting empty or from the
+// record's values, the drafts checked before sending (numbers, amounts), and the API's 422/409
+// for `attributes.<key>` shown under its input. Optional values are set on the record afterwards.
 import { useState } from 'react';
 import type { CustomFieldEntity } from '../../app/api';
 import { CustomValueField, useCustomFields } from './CustomValueInput';
-import { errorPath, fromDraft } from './values';
+import { errorPath, fromDraft, toDraft, withValue } from './values';
 
 export type Collected = { ok: true; attributes: Record<string, unknown> } | { ok: false; errors: Record<string, string> };
 
-/** The state of the required custom values of a create form of `entity`. */
-export function useRequiredCustomValues(entity: CustomFieldEntity) {
+/**
+ * The state of the required custom values of a form of `entity`; `current` holds the values of
+ * an existing record, which the inputs start from.
+ */
+export function useRequiredCustomValues(entity: CustomFieldEntity, current: Record<string, unknown> = {}) {
   const custom = useCustomFields(entity);
   const fields = custom.fields.filter((f) => f.required);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
-  /** The `attributes` to send, or the messages of drafts that do not parse (by field path). */
-  function collect(): Collected {
-    const attributes: Record<string, unknown> = {};
+  const draft = (f: (typeof fields)[number]) => drafts[f.key] ?? toDraft(f, current[f.key]);
+  /**
+   * The `attributes` to send — `base` (a PATCH replaces the whole object) with the required
+   * values set — or the messages of drafts that do not parse (by field path).
+   */
+  function collect(base: Record<string, unknown> = {}): Collected {
+    let attributes = base;
     const errors: Record<string, string> = {};
     for (const f of fields) {
-      const parsed = fromDraft(f, drafts[f.key] ?? '');
+      const parsed = fromDraft(f, draft(f));
       if (!parsed.ok) errors[errorPath(f)] = parsed.error;
-      else if (parsed.value !== null) attributes[f.key] = parsed.value;
+      else attributes = withValue(attributes, f.key, parsed.value);
     }
     return Object.keys(errors).length ? { ok: false, errors } : { ok: true, attributes };
   }
   return {
     fields,
-    drafts,
-    setDraft: (key: string, draft: string) => setDrafts((x) => ({ ...x, [key]: draft })),
+    draft,
+    setDraft: (key: string, value: string) => setDrafts((x) => ({ ...x, [key]: value })),
     collect,
     /** The error paths the form shows next to an input. */
     paths: fields.map(errorPath),
@@ -41,7 +49,7 @@ export function RequiredCustomValues({ state, errors }: { state: RequiredCustomV
   return (
     <>
       {state.fields.map((f) => (
-        <CustomValueField key={f.id} field={f} value={state.drafts[f.key] ?? ''} onChange={(d) => state.setDraft(f.key, d)} error={errors[errorPath(f)]} />
+        <CustomValueField key={f.id} field={f} value={state.draft(f)} onChange={(d) => state.setDraft(f.key, d)} error={errors[errorPath(f)]} />
       ))}
     </>
   );
