@@ -1,5 +1,6 @@
-// Custom-field definitions and customers as the API answers them, for component tests.
-import type { CustomField, Customer } from '../../app/api';
+// Custom-field definitions, customers, activities and transactions as the API answers them, for
+// component tests.
+import type { Activity, CustomField, Customer, Transaction } from '../../app/api';
 
 const T = '2026-01-01T00:00:00Z';
 
@@ -45,6 +46,31 @@ export function customer(over: Partial<Customer> = {}): Customer {
     tags: [],
     attributes: {},
     segment_status: 'unscored',
+    version: 1,
+    created_at: T,
+    updated_at: T,
+    ...over,
+  };
+}
+
+export function activity(over: Partial<Activity> = {}): Activity {
+  return { id: 'a1', kind: 'call', subject: 'Intro call', body: null, done: true, customer_id: 'c1', owner_id: 'user-1', attributes: {}, version: 1, created_at: T, updated_at: T, ...over };
+}
+
+export function transaction(over: Partial<Transaction> = {}): Transaction {
+  return {
+    id: 't1',
+    customer_id: 'c1',
+    status: 'pending',
+    currency: 'EUR',
+    occurred_at: '2026-03-09T10:30:00Z',
+    reference: 'PO-7',
+    items: [
+      { product_id: 'p1', sku: 'ENG-1', name: 'Difference engine', quantity: 2, unit_price: 99000, line_total: 198000 },
+      { product_id: 'p2', sku: 'CARD-100', name: 'Punched cards', quantity: 3, unit_price: 1990, line_total: 5970 },
+    ],
+    total: 203970,
+    attributes: {},
     version: 1,
     created_at: T,
     updated_at: T,

@@ -1,7 +1,7 @@
 // One customer on one page: the profile with inline edit (PATCH with If-Match, so a concurrent
 // change answers 412 instead of being overwritten), AI insights, revenue figures, activities
-// (with their sentiment) with quick logging, deals (each opens its details panel, custom values
-// included) and transactions.
+// (with their sentiment) with quick logging, deals and transactions; each activity, deal and
+// transaction opens its details panel, custom values included.
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import {
@@ -12,9 +12,11 @@ import {
   useListTransactionsQuery,
   useReadCustomerQuery,
   useUpdateCustomerMutation,
+  type Activity,
   type Customer,
   type CustomerUpdate,
   type Deal,
+  type Transaction,
 } from '../../app/api';
 import { Badge, Card, Empty, ErrorState, FormError, Loading, ScrollRegion } from '../../components/ui';
 import { date, dateTime, label, money, percent } from '../../lib/format';
@@ -22,13 +24,15 @@ import { errorMessage, formErrors } from '../../lib/problem';
 import { useVersionedSave } from '../../lib/useVersionedSave';
 import { SegmentBadge, SentimentBadge } from '../ai/badges';
 import { InsightsPanel } from '../ai/InsightsPanel';
-import { can } from '../auth/permissions';
+import { can, canWriteTransactionsOf } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
 import { parseTags, STATUSES } from './CustomerForm';
 import { InlineField } from '../../components/InlineField';
 import { QuickLog } from './QuickLog';
 import { DealDetails } from '../deals/DealDetails';
+import { ActivityDetails } from '../activities/ActivityDetails';
+import { TransactionDetails } from '../transactions/TransactionDetails';
 import { ImportLink } from '../imports/ImportLink';
 
 function Profile({ customer, editable, refetch }: { customer: Customer; editable: boolean; refetch: () => void }) {
@@ -110,6 +114,7 @@ function Revenue({ id }: { id: string }) {
 function Activities({ customer, canLog }: { customer: Customer; canLog: boolean }) {
   const q = useListActivitiesQuery({ customerId: customer.id, sort: '-created_at', limit: 50 });
   const [notice, setNotice] = useState<string | null>(null);
+  const [open, setOpen] = useState<Activity | null>(null);
   return (
     <Card title="Activities">
       {canLog && <QuickLog customer={customer} onLogged={(s) => setNotice(`Logged “${s}”.`)} />}
@@ -129,7 +134,9 @@ function Activities({ customer, canLog }: { customer: Customer; canLog: boolean 
               <div className="flex flex-wrap items-center justify-between gap-2">
                 <span>
                   <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium uppercase text-slate-700">{a.kind}</span>
-                  <span className="mr-2 font-medium">{a.subject}</span>
+                  <button type="button" onClick={() => setOpen(a)} className="mr-2 text-left font-medium text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                    {a.subject}
+                  </button>
                   <SentimentBadge value={a.sentiment} />
                 </span>
                 <span className="text-slate-600">{a.kind === 'task' ? (a.done ? 'Done' : `Due ${dateTime(a.due_at)}`) : dateTime(a.created_at)}</span>
@@ -139,6 +146,7 @@ function Activities({ customer, canLog }: { customer: Customer; canLog: boolean 
           ))}
         </ul>
       )}
+      {open && <ActivityDetails id={open.id} title={open.subject} onClose={() => setOpen(null)} />}
     </Card>
   );
 }
@@ -177,8 +185,12 @@ function Deals({ id, show, editable }: { id: string; show: boolean; editable: bo
   );
 }
 
-function Transactions({ id }: { id: string }) {
+/** How a transaction is named: its date, and its reference when it has one. */
+const transactionName = (t: Transaction) => `Transaction of ${date(t.occurred_at)}${t.reference ? ` (${t.reference})` : ''}`;
+
+function Transactions({ id, editable }: { id: string; editable: boolean }) {
   const q = useListTransactionsQuery({ customerId: id, limit: 50 });
+  const [open, setOpen] = useState<Transaction | null>(null);
   return (
     <Card title="Transactions" actions={<ImportLink entity="transactions">Import transactions</ImportLink>}>
       {q.isLoading ? (
@@ -201,7 +213,11 @@ function Transactions({ id }: { id: string }) {
             <tbody>
               {q.data.data.map((t) => (
                 <tr key={t.id} className="border-t border-slate-100">
-                  <td className="whitespace-nowrap px-3 py-2">{date(t.occurred_at)}</td>
+                  <td className="whitespace-nowrap px-3 py-2">
+                    <button type="button" onClick={() => setOpen(t)} aria-label={`Details of ${transactionName(t)}`} className="text-left font-medium text-indigo-700 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                      {date(t.occurred_at)}
+                    </button>
+                  </td>
                   <td className="px-3 py-2">{t.status}</td>
                   <td className="px-3 py-2">{t.items.map((i) => `${i.quantity} × ${i.name}`).join(', ')}</td>
                   <td className="whitespace-nowrap px-3 py-2 text-right">{money(t.total, t.currency)}</td>
@@ -211,6 +227,7 @@ function Transactions({ id }: { id: string }) {
           </table>
         </ScrollRegion>
       )}
+      {open && <TransactionDetails id={open.id} title={transactionName(open)} editable={editable} onClose={() => setOpen(null)} />}
     </Card>
   );
 }
@@ -259,7 +276,7 @@ export default function CustomerPage() {
         <div className="min-w-0 space-y-4 lg:col-span-3">
           <Activities customer={c} canLog={can(me?.role, 'activities:write')} />
           <Deals id={c.id} show={can(me?.role, 'deals:read')} editable={can(me?.role, 'deals:write')} />
-          <Transactions id={c.id} />
+          <Transactions id={c.id} editable={canWriteTransactionsOf(me, c)} />
         </div>
       </div>
     </div>

@@ -1,0 +1,146 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Provider } from 'react-redux';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import type { Customer, Role, Transaction } from '../../app/api';
+import { customer, field, page, transaction } from '../customFields/testData';
+import { json, me, serve, signedInStore } from '../../test/utils';
+import CustomerPage from '../customers/CustomerPage';
+
+// Whole screens driven through user-event: seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 15_000 });
+
+afterEach(() => vi.unstubAllGlobals());
+
+const INVOICE = field('invoice_no', { entity: 'transaction', label: 'Invoice number', unique: true, required: true, position: 1 });
+const CHANNEL = field('channel', { entity: 'transaction', label: 'Channel', field_type: 'select', options: ['web', 'phone'], position: 2 });
+
+const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
+  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
+
+type Sent = { ifMatch: string | null; body: Record<string, unknown> };
+
+/** Serves a customer page with one transaction, the transaction fields, and PATCH answered by `patch`. */
+function servePage({ role = 'admin', owner = customer(), start = transaction({ attributes: { channel: 'web', legacy: 7 } }), patch }: { role?: Role; owner?: Customer; start?: Transaction; patch?: () => Response } = {}) {
+  const sent: Sent[] = [];
+  let current = start;
+  serve({
+    'GET /api/v1/auth/me': () => me(role),
+    'GET /api/v1/custom-fields': (_req, url) => json(200, page(url.searchParams.get('entity') === 'transaction' ? [INVOICE, CHANNEL] : [])),
+    'GET /api/v1/customers/c1': () => json(200, owner, { etag: '"c1-1"' }),
+    'GET /api/v1/transactions': () => json(200, page([current])),
+    'GET /api/v1/transactions/t1': () => json(200, current, { etag: `"t1-${current.version}"` }),
+    'PATCH /api/v1/transactions/t1': async (req) => {
+      const body = (await req.json()) as Record<string, unknown>;
+      sent.push({ ifMatch: req.headers.get('if-match'), body });
+      const res = patch ? patch() : json(200, {});
+      if (res.ok) current = { ...current, ...body, version: current.version + 1 } as Transaction;
+      return res;
+    },
+  });
+  render(
+    <Provider store={signedInStore()}>
+      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <Routes>
+          <Route path="/customers/:id" element={<CustomerPage />} />
+        </Routes>
+      </MemoryRouter>
+    </Provider>,
+  );
+  return { sent };
+}
+
+async function openDetails(user: ReturnType<typeof userEvent.setup>) {
+  const list = await screen.findByRole('region', { name: 'Transactions' });
+  await user.click(await within(list).findByRole('button', { name: /^Details of Transaction of .* \(PO-7\)$/ }));
+  const panel = screen.getByRole('dialog', { name: /^Transaction of .* \(PO-7\)$/ });
+  await within(panel).findByText('Invoice number');
+  return panel;
+}
+
+/** The shown value of a row of the panel, by its label. */
+function shown(panel: HTMLElement, label: string) {
+  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
+}
+
+it('shows the line items, the total and the custom values of a transaction opened from its customer', async () => {
+  servePage();
+  const panel = await openDetails(userEvent.setup());
+  const items = within(panel).getByRole('region', { name: 'Line items' });
+  const rows = within(items).getAllByRole('row');
+  expect(rows.map((r) => within(r).queryAllByRole('cell').map((c) => c.textContent))).toEqual([
+    [],
+    ['Difference engineENG-1', '2', expect.stringMatching(/990/), expect.stringMatching(/1,?980/)],
+    ['Punched cardsCARD-100', '3', expect.stringMatching(/19[.,]90/), expect.stringMatching(/59[.,]70/)],
+    [expect.stringMatching(/2,?039[.,]70/)],
+  ]);
+  expect(shown(panel, 'Channel')).toMatch(/^web/);
+  expect(shown(panel, 'Invoice number')).toMatch(/^—/);
+  expect(shown(panel, 'Reference')).toBe('PO-7');
+  expect(shown(panel, 'legacy')).toBe('7');
+});
+
+it('edits a custom value alone (a PATCH of attributes with If-Match) and shows a 409 value_taken under it', async () => {
+  let answer: Response | null = null;
+  const { sent } = servePage({ patch: () => answer ?? json(200, {}) });
+  const user = userEvent.setup();
+  const panel = await openDetails(user);
+  await user.click(within(panel).getByRole('button', { name: 'Edit channel' }));
+  await user.selectOptions(within(panel).getByLabelText('Channel'), 'phone');
+  await user.click(within(panel).getByRole('button', { name: 'Save' }));
+  expect(sent).toEqual([{ ifMatch: '"t1-1"', body: { attributes: { channel: 'phone', legacy: 7 } } }]);
+  await within(panel).findByRole('button', { name: 'Edit channel' });
+
+  answer = problem(409, 'value_taken', [{ field: 'attributes.invoice_no', code: 'value_taken', message: 'another transaction holds this value' }]);
+  await user.click(within(panel).getByRole('button', { name: 'Edit invoice number' }));
+  await user.type(within(panel).getByLabelText('Invoice number'), 'INV-1{Enter}');
+  expect(sent[1]).toEqual({ ifMatch: '"t1-2"', body: { attributes: { channel: 'phone', legacy: 7, invoice_no: 'INV-1' } } });
+  expect(await within(panel).findByText('another transaction holds this value')).toBeInTheDocument();
+  expect(within(panel).getByLabelText('Invoice number')).toHaveAccessibleDescription('another transaction holds this value');
+});
+
+it('moves the status with the required values in the same PATCH, and shows their 422 in the move form', async () => {
+  let answer: Response | null = problem(422, 'validation_failed', [{ field: 'attributes.invoice_no', code: 'required', message: 'is required' }]);
+  const { sent } = servePage({ patch: () => answer ?? json(200, {}) });
+  const user = userEvent.setup();
+  const panel = await openDetails(user);
+  await user.click(within(panel).getByRole('button', { name: 'Change status' }));
+  const form = within(panel).getByRole('form', { name: 'Change status' });
+  const to = within(form).getByLabelText('New status');
+  // A pending transaction may be completed or cancelled, nothing else.
+  expect(within(to).getAllByRole('option').map((o) => o.textContent)).toEqual(['Completed', 'Cancelled']);
+  // Only the required fields are asked for.
+  expect(within(form).queryByLabelText(/Channel/)).not.toBeInTheDocument();
+  const invoice = within(form).getByLabelText('Invoice number (required)');
+  await user.click(within(form).getByRole('button', { name: 'Change status' }));
+  expect(sent).toEqual([{ ifMatch: '"t1-1"', body: { status: 'completed', attributes: { channel: 'web', legacy: 7 } } }]);
+  expect(await within(form).findByText('is required')).toBeInTheDocument();
+  expect(invoice).toHaveAccessibleDescription('is required');
+
+  answer = null;
+  await user.type(invoice, 'INV-9');
+  await user.click(within(form).getByRole('button', { name: 'Change status' }));
+  expect(sent[1]).toEqual({ ifMatch: '"t1-1"', body: { status: 'completed', attributes: { channel: 'web', legacy: 7, invoice_no: 'INV-9' } } });
+  expect(await within(panel).findByText('Status changed to completed.')).toBeInTheDocument();
+  expect(within(panel).queryByRole('form', { name: 'Change status' })).not.toBeInTheDocument();
+  // Completed: the only move left is a refund, which starts from the stored invoice number.
+  await user.click(await within(panel).findByRole('button', { name: 'Change status' }));
+  expect(within(panel).getByLabelText('New status')).toHaveDisplayValue('Refunded');
+  expect(within(panel).getByLabelText('Invoice number (required)')).toHaveValue('INV-9');
+});
+
+it('offers no edits and no status move to whoever may not write the customer\'s transactions', async () => {
+  // A sales rep who does not own the customer.
+  servePage({ role: 'sales_rep', owner: customer({ owner_id: 'someone-else' }), start: transaction({ attributes: { invoice_no: 'INV-3' } }) });
+  const panel = await openDetails(userEvent.setup());
+  expect(shown(panel, 'Invoice number')).toMatch(/^INV-3/);
+  expect(within(panel).queryByRole('button', { name: /^Edit/ })).not.toBeInTheDocument();
+  expect(within(panel).queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
+});
+
+it('offers no status move for a final status', async () => {
+  servePage({ start: transaction({ status: 'cancelled' }) });
+  const panel = await openDetails(userEvent.setup());
+  expect(within(panel).getByRole('button', { name: 'Edit channel' })).toBeInTheDocument();
+  expect(within(panel).queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
+});
