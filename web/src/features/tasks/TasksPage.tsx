@@ -1,18 +1,25 @@
 // My tasks: open activities assigned to me (or mine and unassigned), or only the overdue ones;
-// tick one off to mark it done.
+// tick one off to mark it done, open its details (custom values included), or create a new task
+// for a customer found by name.
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useListActivitiesQuery, useUpdateActivityMutation, type Activity } from '../../app/api';
-import { Empty, ErrorState, FormError, Loading, PageHeader } from '../../components/ui';
+import { Button, Empty, ErrorState, FormError, Loading, PageHeader } from '../../components/ui';
 import { dateTime } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
+import { ActivityDetails } from '../activities/ActivityDetails';
+import { ActivityForm } from '../activities/ActivityForm';
 import { SentimentBadge } from '../ai/badges';
+import { can, canWriteActivity } from '../auth/permissions';
+import { useMe } from '../shell/AppShell';
 
 const VIEWS = [
   { key: 'open', label: 'Open' },
   { key: 'overdue', label: 'Overdue' },
 ] as const;
 
-function Row({ a }: { a: Activity }) {
+function Row({ a, onDetails }: { a: Activity; onDetails: () => void }) {
+  const me = useMe();
   const [update, { isLoading, error }] = useUpdateActivityMutation();
   const overdue = !a.done && a.due_at && new Date(a.due_at) < new Date();
   return (
@@ -22,7 +29,7 @@ function Row({ a }: { a: Activity }) {
         type="checkbox"
         className="mt-1 h-4 w-4"
         checked={a.done}
-        disabled={isLoading}
+        disabled={isLoading || !canWriteActivity(me, a)}
         onChange={(e) => void update({ id: a.id, activityUpdate: { done: e.target.checked } })}
       />
       <div className="min-w-0 flex-1">
@@ -46,6 +53,9 @@ function Row({ a }: { a: Activity }) {
         </p>
         {error && <FormError message={errorMessage(error)} />}
       </div>
+      <Button variant="secondary" onClick={onDetails}>
+        Details <span className="sr-only">of {a.subject}</span>
+      </Button>
     </li>
   );
 }
@@ -54,9 +64,43 @@ export default function TasksPage() {
   const [params, setParams] = useSearchParams();
   const view = params.get('view') === 'overdue' ? 'overdue' : 'open';
   const q = useListActivitiesQuery(view === 'overdue' ? { mine: true, overdue: true, sort: 'due_at', limit: 200 } : { mine: true, open: true, sort: 'due_at', limit: 200 });
+  const me = useMe();
+  const [creating, setCreating] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [open, setOpen] = useState<Activity | null>(null);
   return (
     <div className="space-y-4">
-      <PageHeader title="My tasks" />
+      <PageHeader title="My tasks">
+        {can(me?.role, 'activities:write') && !creating && (
+          <Button
+            onClick={() => {
+              setNotice(null);
+              setCreating(true);
+            }}
+          >
+            New task
+          </Button>
+        )}
+      </PageHeader>
+      {creating && (
+        <section aria-labelledby="new-task-title" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+          <h2 id="new-task-title" className="mb-3 text-lg font-semibold">
+            New task
+          </h2>
+          <ActivityForm
+            kind="task"
+            submitLabel="Create task"
+            onCreated={(a) => {
+              setCreating(false);
+              setNotice(`Created the task “${a.subject}”.`);
+            }}
+            onCancel={() => setCreating(false)}
+          />
+        </section>
+      )}
+      <p role="status" className="text-sm text-emerald-800">
+        {notice}
+      </p>
       <div role="group" aria-label="Which tasks" className="inline-flex rounded-md border border-slate-300 bg-white p-1">
         {VIEWS.map((v) => (
           <button
@@ -84,11 +128,12 @@ export default function TasksPage() {
         ) : (
           <ul className="divide-y divide-slate-100">
             {q.data.data.map((a) => (
-              <Row key={a.id} a={a} />
+              <Row key={a.id} a={a} onDetails={() => setOpen(a)} />
             ))}
           </ul>
         )}
       </section>
+      {open && <ActivityDetails id={open.id} title={open.subject} onClose={() => setOpen(null)} />}
     </div>
   );
 }
