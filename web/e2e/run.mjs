@@ -595,6 +595,73 @@ await step('custom fields of deals: defined in settings, set in a deal\'s detail
   assert(!(await call('GET', `/api/v1/deals/${dealB.id}`, admin)).attributes.contract, 'refused value not stored');
 });
 
+await step('custom fields of activities and transactions: a required value in the quick log, edited in the activity panel; a transaction panel; a new task from My tasks', async () => {
+  await call('POST', '/api/v1/custom-fields', admin, { entity: 'activity', key: 'outcome', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true });
+  await call('POST', '/api/v1/custom-fields', admin, { entity: 'transaction', key: 'invoice_no', label: 'Invoice number', field_type: 'text', unique: true });
+  const sale = (await call('GET', `/api/v1/transactions?customer_id=${ada.id}`, admin)).data.find((t) => t.items.some((i) => i.sku === 'ENG-1' && i.quantity === 2));
+  await call('PATCH', `/api/v1/transactions/${sale.id}`, admin, { attributes: { invoice_no: 'INV-2026-001' } });
+
+  // The quick log asks for the required value; without it the API's 422 appears next to it.
+  expected = ['status of 422'];
+  await page.goto(`/customers/${ada.id}`);
+  await page.getByRole('button', { name: 'Log call' }).click();
+  const form = page.getByRole('form', { name: 'New call' });
+  const outcome = form.getByLabel('Outcome (required)');
+  await outcome.waitFor();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByText('is required').waitFor();
+  assert((await outcome.getAttribute('aria-invalid')) === 'true', 'outcome marked invalid');
+  await outcome.selectOption('reached');
+  await screen(page, '11f-quick-log-custom-field');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Logged “Call with Ada Lovelace”.').waitFor();
+  const call1 = (await call('GET', `/api/v1/activities?customer_id=${ada.id}&kind=call`, admin)).data.find((a) => a.subject === 'Call with Ada Lovelace');
+  assert(call1?.attributes.outcome === 'reached', `value sent in attributes (${JSON.stringify(call1?.attributes)})`);
+
+  // Its panel shows the value and edits it (If-Match).
+  await page.getByRole('region', { name: 'Activities' }).getByRole('button', { name: 'Call with Ada Lovelace' }).click();
+  const panel = page.getByRole('dialog', { name: 'Call with Ada Lovelace' });
+  await panel.getByText('reached', { exact: true }).waitFor();
+  await panel.getByRole('button', { name: 'Edit outcome' }).click();
+  await panel.getByRole('combobox', { name: 'Outcome', exact: true }).selectOption('voicemail');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('button', { name: 'Edit outcome' }).waitFor();
+  await panel.getByText('voicemail', { exact: true }).waitFor();
+  await screen(page, '11g-activity-details');
+  const edited = await call('GET', `/api/v1/activities/${call1.id}`, admin);
+  assert(edited.attributes.outcome === 'voicemail' && edited.version === call1.version + 1, `value edited (${JSON.stringify(edited.attributes)})`);
+  await panel.getByRole('button', { name: 'Close', exact: true }).click();
+  await panel.waitFor({ state: 'detached' });
+
+  // The transaction's panel: line items and its custom value.
+  await page.getByRole('region', { name: 'Transactions' }).getByRole('row', { name: /2 × Difference engine/ }).getByRole('button', { name: /^Details of Transaction of/ }).click();
+  const sold = page.getByRole('dialog', { name: /^Transaction of/ });
+  await sold.getByText('INV-2026-001', { exact: true }).waitFor();
+  await sold.getByRole('region', { name: 'Line items' }).getByRole('row', { name: /Difference engine/ }).waitFor();
+  await screen(page, '11h-transaction-details');
+  await page.keyboard.press('Escape');
+  await sold.waitFor({ state: 'detached' });
+
+  // A new task from My tasks, for a customer found by name, with the required value.
+  await page.getByRole('link', { name: 'My tasks' }).click();
+  await page.getByRole('button', { name: 'New task' }).click();
+  const task = page.getByRole('form', { name: 'New task' });
+  await task.getByLabel('Subject').fill('Send the punched cards');
+  await task.getByLabel('Find customer').fill('lovelace');
+  await task.getByRole('option', { name: 'Ada Lovelace (ada@example.com)' }).waitFor({ state: 'attached' });
+  await task.getByLabel('Customer', { exact: true }).selectOption({ label: 'Ada Lovelace (ada@example.com)' });
+  await task.getByLabel('Outcome (required)').selectOption('reached');
+  await screen(page, '11i-new-task');
+  await task.getByRole('button', { name: 'Create task' }).click();
+  await page.getByText('Created the task “Send the punched cards”.').waitFor();
+  await page.getByRole('checkbox', { name: 'Done: Send the punched cards' }).waitFor();
+  const created = (await call('GET', `/api/v1/activities?customer_id=${ada.id}&kind=task`, admin)).data.find((a) => a.subject === 'Send the punched cards');
+  assert(created?.due_at && created.attributes.outcome === 'reached' && !created.done, `task stored (${JSON.stringify(created)})`);
+  await page.getByRole('button', { name: 'Details of Send the punched cards' }).click();
+  await page.getByRole('dialog', { name: 'Send the punched cards' }).getByRole('button', { name: 'Edit outcome' }).waitFor();
+  await page.keyboard.press('Escape');
+});
+
 await step('customers: filter the list by a custom field (cf.tier=gold), with the search, then clear it', async () => {
   await page.getByRole('link', { name: 'Customers' }).first().click();
   const filters = page.getByRole('search', { name: 'Filter customers' });
