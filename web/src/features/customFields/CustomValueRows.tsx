@@ -1,7 +1,7 @@
-// The custom values of one record (customer, deal or product) as rows of a profile: each shown
-// by its type and edited in place with the input of its type (CustomValueInput). A save sends
-// the whole `attributes` object with the one value changed; the API's message for
-// `attributes.<key>` (422, or 409 `value_taken`) appears under the value.
+// The custom values of one record (customer, deal, product, activity or transaction) as rows of
+// a profile: each shown by its type and edited in place with the input of its type
+// (CustomValueInput). A save sends the whole `attributes` object with the one value changed; the
+// API's message for `attributes.<key>` (422, or 409 `value_taken`) appears under the value.
 import { Fragment } from 'react';
 import type { CustomField, CustomFieldEntity } from '../../app/api';
 import { ErrorState } from '../../components/ui';
