@@ -3,22 +3,16 @@
 // custom fields or importing a CSV file of them.
 import { useState, type FormEvent } from 'react';
 import { useCreateProductMutation, useListProductsQuery, type Product } from '../../app/api';
-import { ColumnChooser } from '../../components/ColumnChooser';
 import { Badge, Button, Empty, ErrorState, FormError, Loading, PageHeader, ScrollRegion, TextField } from '../../components/ui';
 import { money } from '../../lib/format';
 import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
 import { SEARCH_DEBOUNCE_MS, useDebounced } from '../../lib/useDebounced';
-import { useLocalStorage } from '../../lib/useLocalStorage';
 import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
-import { useCustomFields } from '../customFields/CustomValueInput';
+import { CustomColumnCells, CustomColumnChooser, CustomColumnHeads, useCustomColumns } from '../customFields/CustomColumns';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
-import { attributesOf, display } from '../customFields/values';
 import { ImportLink } from '../imports/ImportLink';
 import { ProductDetails } from './ProductDetails';
-
-type CustomKey = `cf.${string}`;
-const isCustomKeys = (v: unknown): v is CustomKey[] => Array.isArray(v) && v.every((k) => typeof k === 'string' && /^cf\.[a-z][a-z0-9_]*$/.test(k));
 
 function NewProduct({ onDone }: { onDone: () => void }) {
   const [create, { isLoading, error }] = useCreateProductMutation();
@@ -74,11 +68,11 @@ function NewProduct({ onDone }: { onDone: () => void }) {
 }
 
 const BUILTIN = [
-  { key: 'sku', label: 'SKU', fixed: true },
-  { key: 'name', label: 'Name', fixed: true },
-  { key: 'category', label: 'Category', fixed: true },
-  { key: 'price', label: 'Price', fixed: true },
-  { key: 'state', label: 'State', fixed: true },
+  { key: 'sku', label: 'SKU' },
+  { key: 'name', label: 'Name' },
+  { key: 'category', label: 'Category' },
+  { key: 'price', label: 'Price' },
+  { key: 'state', label: 'State' },
 ] as const;
 
 export default function ProductsPage() {
@@ -87,16 +81,13 @@ export default function ProductsPage() {
   const q = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const [adding, setAdding] = useState(false);
   const [open, setOpen] = useState<Product | null>(null);
-  const [columns, setColumns] = useLocalStorage<CustomKey[]>('nexus.products.columns', [], isCustomKeys);
-  const custom = useCustomFields('product');
-  const customCols = custom.fields.map((f) => ({ key: `cf.${f.key}` as CustomKey, label: f.label, field: f }));
-  const shown = customCols.filter((c) => columns.includes(c.key));
+  const columns = useCustomColumns('product', 'nexus.products.columns');
   const list = useListProductsQuery({ limit: 200, sort: 'name', ...(q ? { q } : {}) });
   const canWrite = can(me?.role, 'products:write');
   return (
     <div className="space-y-4">
       <PageHeader title="Products">
-        {customCols.length > 0 && <ColumnChooser<string> all={[...BUILTIN, ...customCols]} columns={columns} setColumns={(c) => setColumns(c.filter((k): k is CustomKey => k.startsWith('cf.')))} />}
+        <CustomColumnChooser builtin={BUILTIN} state={columns} />
         <ImportLink entity="products">Import CSV</ImportLink>
         {canWrite && !adding && <Button onClick={() => setAdding(true)}>New product</Button>}
       </PageHeader>
@@ -118,11 +109,7 @@ export default function ProductsPage() {
                 <th scope="col" className="px-3 py-2 font-medium">Category</th>
                 <th scope="col" className="px-3 py-2 text-right font-medium">Price</th>
                 <th scope="col" className="px-3 py-2 font-medium">State</th>
-                {shown.map((c) => (
-                  <th key={c.key} scope="col" className="whitespace-nowrap px-3 py-2 font-medium">
-                    {c.label}
-                  </th>
-                ))}
+                <CustomColumnHeads state={columns} />
               </tr>
             </thead>
             <tbody>
@@ -139,11 +126,7 @@ export default function ProductsPage() {
                   <td className="px-3 py-2">
                     <Badge value={p.active ? 'active' : 'inactive'} />
                   </td>
-                  {shown.map((c) => (
-                    <td key={c.key} className="whitespace-nowrap px-3 py-2">
-                      {display(c.field, attributesOf(p)[c.field.key])}
-                    </td>
-                  ))}
+                  <CustomColumnCells state={columns} record={p} />
                 </tr>
               ))}
             </tbody>
