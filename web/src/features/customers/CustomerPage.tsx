@@ -27,6 +27,7 @@ import { InsightsPanel } from '../ai/InsightsPanel';
 import { can, canWriteTransactionsOf } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
+import { CustomColumnCells, CustomColumnChooser, CustomColumnHeads, useCustomColumns } from '../customFields/CustomColumns';
 import { parseTags, STATUSES } from './CustomerForm';
 import { InlineField } from '../../components/InlineField';
 import { QuickLog } from './QuickLog';
@@ -188,11 +189,29 @@ function Deals({ id, show, editable }: { id: string; show: boolean; editable: bo
 /** How a transaction is named: its date, and its reference when it has one. */
 const transactionName = (t: Transaction) => `Transaction of ${date(t.occurred_at)}${t.reference ? ` (${t.reference})` : ''}`;
 
+const TRANSACTION_COLUMNS = [
+  { key: 'date', label: 'Date' },
+  { key: 'status', label: 'Status' },
+  { key: 'items', label: 'Items' },
+  { key: 'total', label: 'Total' },
+] as const;
+
 function Transactions({ id, editable }: { id: string; editable: boolean }) {
   const q = useListTransactionsQuery({ customerId: id, limit: 50 });
   const [open, setOpen] = useState<Transaction | null>(null);
+  // Custom-field columns are offered once there are transactions to show them for.
+  const any = !!q.data?.data.length;
+  const columns = useCustomColumns('transaction', 'nexus.customer.transactions.columns', { skip: !any });
   return (
-    <Card title="Transactions" actions={<ImportLink entity="transactions">Import transactions</ImportLink>}>
+    <Card
+      title="Transactions"
+      actions={
+        <div className="flex flex-wrap items-center gap-2">
+          {any && <CustomColumnChooser builtin={TRANSACTION_COLUMNS} state={columns} />}
+          <ImportLink entity="transactions">Import transactions</ImportLink>
+        </div>
+      }
+    >
       {q.isLoading ? (
         <Loading />
       ) : q.error ? (
@@ -208,6 +227,7 @@ function Transactions({ id, editable }: { id: string; editable: boolean }) {
                 <th scope="col" className="px-3 py-2 font-medium">Status</th>
                 <th scope="col" className="px-3 py-2 font-medium">Items</th>
                 <th scope="col" className="px-3 py-2 text-right font-medium">Total</th>
+                <CustomColumnHeads state={columns} />
               </tr>
             </thead>
             <tbody>
@@ -221,6 +241,7 @@ function Transactions({ id, editable }: { id: string; editable: boolean }) {
                   <td className="px-3 py-2">{t.status}</td>
                   <td className="px-3 py-2">{t.items.map((i) => `${i.quantity} × ${i.name}`).join(', ')}</td>
                   <td className="whitespace-nowrap px-3 py-2 text-right">{money(t.total, t.currency)}</td>
+                  <CustomColumnCells state={columns} record={t} />
                 </tr>
               ))}
             </tbody>

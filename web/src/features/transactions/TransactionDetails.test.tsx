@@ -10,7 +10,10 @@ import CustomerPage from '../customers/CustomerPage';
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 15_000 });
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  localStorage.clear();
+});
 
 const INVOICE = field('invoice_no', { entity: 'transaction', label: 'Invoice number', unique: true, required: true, position: 1 });
 const CHANNEL = field('channel', { entity: 'transaction', label: 'Channel', field_type: 'select', options: ['web', 'phone'], position: 2 });
@@ -143,4 +146,19 @@ it('offers no status move for a final status', async () => {
   const panel = await openDetails(userEvent.setup());
   expect(within(panel).getByRole('button', { name: 'Edit channel' })).toBeInTheDocument();
   expect(within(panel).queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
+});
+
+it('offers the custom fields of transactions as optional columns of the customer\'s transactions, kept in the browser', async () => {
+  servePage({ start: transaction({ attributes: { invoice_no: 'INV-4', channel: 'phone' } }) });
+  const user = userEvent.setup();
+  const list = await screen.findByRole('region', { name: 'Transactions' });
+  await within(list).findByRole('button', { name: /^Details of Transaction of/ });
+  expect(within(list).queryByRole('columnheader', { name: 'Invoice number' })).not.toBeInTheDocument();
+  await user.click(await within(list).findByText('Columns'));
+  const chooser = within(list).getByRole('group', { name: 'Visible columns' });
+  expect(within(chooser).getByLabelText('Date')).toBeDisabled();
+  await user.click(within(chooser).getByLabelText('Invoice number'));
+  expect(within(list).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Date', 'Status', 'Items', 'Total', 'Invoice number']);
+  expect(within(list).getAllByRole('row')[1]?.lastElementChild?.textContent).toBe('INV-4');
+  expect(JSON.parse(localStorage.getItem('nexus.customer.transactions.columns') ?? '[]')).toEqual(['cf.invoice_no']);
 });
