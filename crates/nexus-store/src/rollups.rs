@@ -25,7 +25,7 @@ pub(crate) fn revenue_sql(sqlite: bool) -> (&'static str, &'static str) {
                  FROM transactions t JOIN customers c ON c.id = t.customer_id \
                  WHERE t.customer_id = $1 AND t.deleted_at IS NULL AND t.status = 'completed' \
                  GROUP BY 1, 2, 3, 4 \
-                 ON CONFLICT (month, currency, owner_id, team_id) DO UPDATE SET \
+                 ON CONFLICT (month, currency, owner_id, team_id, shard) DO UPDATE SET \
                  revenue = rollup_revenue.revenue + excluded.revenue, \
                  purchases = rollup_revenue.purchases + excluded.purchases"
             )
@@ -45,7 +45,7 @@ pub(crate) fn revenue_sql(sqlite: bool) -> (&'static str, &'static str) {
 
 /// Adds `$4` customers to day `$1` of owner `$2` and team `$3`.
 pub(crate) const BUMP_SIGNUPS: &str = "INSERT INTO rollup_signups (day, owner_id, team_id, customers) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT (day, owner_id, team_id) DO UPDATE SET customers = rollup_signups.customers + excluded.customers";
+     ON CONFLICT (day, owner_id, team_id, shard) DO UPDATE SET customers = rollup_signups.customers + excluded.customers";
 
 /// The rollup key of a customer's signup: its UTC creation day, owner and team.
 pub(crate) type SignupKey = (String, uuid::Uuid, uuid::Uuid);
@@ -159,7 +159,7 @@ pub(crate) use move_revenue;
 
 /// Adds `$5` activities to day `$1`, owner `$2`, team `$3` and kind `$4` (migration 0016).
 pub(crate) const BUMP_ACTIVITIES: &str = "INSERT INTO rollup_activities (day, owner_id, team_id, kind, activities) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, owner_id, team_id, kind) DO UPDATE SET \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day, owner_id, team_id, kind, shard) DO UPDATE SET \
      activities = rollup_activities.activities + excluded.activities";
 
 /// The rollup key of an activity: its UTC creation day, owner, team (nil for none) and kind.
@@ -196,7 +196,7 @@ pub(crate) fn unroll_erased_activities_sql(sqlite: bool) -> &'static str {
                  SELECT {day}, a.owner_id, coalesce(a.team_id, $2), a.kind, -count(*) FROM activities a \
                  WHERE a.deleted_at IS NULL AND (a.customer_id = $1 OR a.deal_id IN (SELECT id FROM deals WHERE customer_id = $1)) \
                  GROUP BY 1, 2, 3, 4 \
-                 ON CONFLICT (day, owner_id, team_id, kind) DO UPDATE SET \
+                 ON CONFLICT (day, owner_id, team_id, kind, shard) DO UPDATE SET \
                  activities = rollup_activities.activities + excluded.activities"
             )
         };
@@ -219,7 +219,7 @@ pub(crate) use bump_activities;
 /// Adds `$6` deals worth `$7` to pipeline `$1`, stage `$2`, currency `$3`, owner `$4` and team
 /// `$5` (migration 0018).
 pub(crate) const BUMP_DEALS: &str = "INSERT INTO rollup_deals (pipeline_id, stage_id, currency, owner_id, team_id, deals, value) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id) DO UPDATE SET \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id, shard) DO UPDATE SET \
      deals = rollup_deals.deals + excluded.deals, value = rollup_deals.value + excluded.value";
 
 /// The rollup key of a deal: pipeline, stage, currency, owner and team (nil for none).
@@ -248,7 +248,7 @@ pub(crate) const UNROLL_ERASED_DEALS: &str = "INSERT INTO rollup_deals (pipeline
      SELECT d.pipeline_id, d.stage_id, d.currency, d.owner_id, coalesce(d.team_id, $2), -count(*), -CAST(sum(d.value) AS BIGINT) \
      FROM deals d WHERE d.deleted_at IS NULL AND d.customer_id = $1 \
      GROUP BY 1, 2, 3, 4, 5 \
-     ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id) DO UPDATE SET \
+     ON CONFLICT (pipeline_id, stage_id, currency, owner_id, team_id, shard) DO UPDATE SET \
      deals = rollup_deals.deals + excluded.deals, value = rollup_deals.value + excluded.value";
 
 /// Applies pipeline deltas on a transaction.

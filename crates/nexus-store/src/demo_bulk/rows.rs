@@ -171,7 +171,7 @@ macro_rules! impl_demo_rows {
             async fn add_revenue(&mut self, totals: &Totals) -> CoreResult<()> {
                 const SQL: &str = "INSERT INTO rollup_revenue (month, currency, owner_id, team_id, revenue, purchases) \
                      VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (month, currency, owner_id, team_id) DO UPDATE SET \
+                     ON CONFLICT (month, currency, owner_id, team_id, shard) DO UPDATE SET \
                      revenue = rollup_revenue.revenue + excluded.revenue, \
                      purchases = rollup_revenue.purchases + excluded.purchases";
                 let tx = &mut **self;

@@ -318,8 +318,8 @@ async fn upgrade_keeps_activities_and_transactions(db: nexus_store::Db) {
     }
     .unwrap();
     let s: Arc<dyn Store> = Arc::new(db.clone());
-    // Users, customers and products are written as today (0020 leaves them alone).
-    let (owner, cust) = owner_and_customer(&*s, None).await;
+    // Users and customers are written with the foundation's SQL, products as today.
+    let (owner, cust) = crate::upgrade_previous::owner_and_customer(&db).await;
     let pr = product("OLD-1", 990, "EUR");
     add_product(&*s, &pr).await;
     let a = activity(cust, owner, "Old call");

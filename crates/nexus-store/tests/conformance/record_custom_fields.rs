@@ -513,8 +513,8 @@ async fn upgrade_keeps_deals_and_products(db: nexus_store::Db) {
     }
     .unwrap();
     let s: Arc<dyn Store> = Arc::new(db.clone());
-    // Users, customers and pipelines are written as today (0017 leaves them alone).
-    let (owner, cust) = owner_and_customer(&*s, None).await;
+    // Users and customers are written with the foundation's SQL, pipelines as today.
+    let (owner, cust) = crate::upgrade_previous::owner_and_customer(&db).await;
     let p = pipeline("Board", &["Lead"]);
     add_pipeline(&*s, &p).await;
     let d = deal(&p, cust, owner, "Old deal");

@@ -225,7 +225,15 @@ pub(crate) fn rows() -> Rows {
     }
 }
 
-/// Writes `rows` with plain SQL, as the previous version's code would have.
+/// A user and a customer of theirs written with plain SQL of the foundation schema: what a test
+/// of an older schema starts from (today's store code writes tables, such as the rollups, in
+/// their latest shape).
+pub(crate) async fn owner_and_customer(db: &Db) -> (UserId, CustomerId) {
+    let r = rows();
+    insert(db, &r).await;
+    (r.person.owner_id, r.person.id)
+}
+
 /// Writes `r` with plain SQL of the foundation schema (valid at every later version).
 pub(crate) async fn insert(db: &Db, r: &Rows) {
     on_pool!(db, pool => {
