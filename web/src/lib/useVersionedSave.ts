@@ -9,11 +9,14 @@ import { formErrors, NO_ERRORS, type FormErrors } from './problem';
 
 type Sent = { error: FetchBaseQueryError | SerializedError } | { data: unknown };
 
+/** The `If-Match` argument of a generated PATCH: absent when no version is known. */
+export type IfMatch = { 'If-Match'?: string };
+
 /**
  * `url` is the record's API path (its ETag is kept under it); `send` makes the PATCH with the
- * given `If-Match`; `what` names the record in the 412 message ("this deal").
+ * given `If-Match` (spread into the generated mutation's argument); `what` names the record in the 412 message ("this deal").
  */
-export function useVersionedSave<P>(url: string, send: (patch: P, ifMatch: string | undefined) => Promise<Sent>, refetch: () => void, what: string) {
+export function useVersionedSave<P>(url: string, send: (patch: P, ifMatch: IfMatch) => Promise<Sent>, refetch: () => void, what: string) {
   const etag = useAppSelector((s) => s.etags[url]);
   const [errs, setErrs] = useState<FormErrors>(NO_ERRORS);
   const [notice, setNotice] = useState<string | null>(null);
@@ -26,7 +29,8 @@ export function useVersionedSave<P>(url: string, send: (patch: P, ifMatch: strin
 
   async function save(patch: P): Promise<boolean> {
     setNotice(null);
-    const res = await send(patch, base.current ?? etag);
+    const version = base.current ?? etag;
+    const res = await send(patch, version ? { 'If-Match': version } : {});
     if ('error' in res) {
       const e = formErrors(res.error);
       if (e.status === 412) {

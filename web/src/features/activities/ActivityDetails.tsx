@@ -23,7 +23,7 @@ function Details({ id }: { id: string }) {
   const [update] = useUpdateActivityMutation();
   const { errs, notice, onEdit, save, invalid } = useVersionedSave<ActivityUpdate>(
     `/api/v1/activities/${id}`,
-    (patch, ifMatch) => update({ id, activityUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    (patch, ifMatch) => update({ id, activityUpdate: patch, ...ifMatch }),
     () => void q.refetch(),
     'this activity',
   );

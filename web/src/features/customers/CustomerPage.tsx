@@ -40,7 +40,7 @@ function Profile({ customer, editable, refetch }: { customer: Customer; editable
   const [update] = useUpdateCustomerMutation();
   const { errs, notice, onEdit, save, invalid } = useVersionedSave<CustomerUpdate>(
     `/api/v1/customers/${customer.id}`,
-    (patch, ifMatch) => update({ id: customer.id, customerUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    (patch, ifMatch) => update({ id: customer.id, customerUpdate: patch, ...ifMatch }),
     refetch,
     'this customer',
   );

@@ -22,7 +22,7 @@ function Details({ id, stages, editable }: { id: string; stages: Stage[]; editab
   const [update] = useUpdateDealMutation();
   const { errs, notice, onEdit, save, invalid } = useVersionedSave<DealUpdate>(
     `/api/v1/deals/${id}`,
-    (patch, ifMatch) => update({ id, dealUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    (patch, ifMatch) => update({ id, dealUpdate: patch, ...ifMatch }),
     () => void q.refetch(),
     'this deal',
   );

@@ -16,7 +16,7 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
   const [update] = useUpdateProductMutation();
   const { errs, notice, onEdit, save, invalid } = useVersionedSave<ProductUpdate>(
     `/api/v1/products/${id}`,
-    (patch, ifMatch) => update({ id, productUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    (patch, ifMatch) => update({ id, productUpdate: patch, ...ifMatch }),
     () => void q.refetch(),
     'this product',
   );

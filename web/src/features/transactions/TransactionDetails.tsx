@@ -28,7 +28,7 @@ function useSave(t: Transaction, refetch: () => void) {
   const [update] = useUpdateTransactionMutation();
   return useVersionedSave<TransactionUpdate>(
     `/api/v1/transactions/${t.id}`,
-    (patch, ifMatch) => update({ id: t.id, transactionUpdate: patch, ...(ifMatch ? { 'If-Match': ifMatch } : {}) }),
+    (patch, ifMatch) => update({ id: t.id, transactionUpdate: patch, ...ifMatch }),
     refetch,
     'this transaction',
   );
