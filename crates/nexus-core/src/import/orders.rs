@@ -2,8 +2,8 @@
 //! `order_ref` are one order, which becomes one transaction. This module turns the rows of a
 //! batch into orders: every cell parsed into its typed value, the order-wide fields (customer,
 //! time, status, currency and `cf.<key>` custom-field values) taken from the first row that
-//! gives them and checked against the others. What needs the database — customers, products, prices, refs taken — is the
-//! transaction service's
+//! gives them and checked against the others. What needs the database — customers, products,
+//! prices, refs taken — is the transaction service's
 //! ([`check_import_orders`](crate::services::transactions::TransactionService::check_import_orders)).
 
 use super::csv_file::RawRow;
