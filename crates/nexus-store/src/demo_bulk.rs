@@ -36,10 +36,9 @@ mod indexes;
 mod large;
 mod rows;
 
-use crate::customers::bulk::{
-    BulkConnection, BulkCustomers, BulkIndexes, BulkSql, multi_row_values,
-};
+use crate::customers::bulk::{BulkConnection, BulkCustomers, BulkIndexes, BulkSql, Rows};
 use crate::dialect::Dialect;
+use crate::transactions::bulk::BulkTransactions;
 use crate::{Db, db_err, with_pool};
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -62,50 +61,15 @@ const DEMO_CACHE_KIB: i64 = 1024 * 1024;
 /// Columns per row of each multi-row insert, and rows per statement (parameters stay below
 /// SQLite's 32,766 per statement).
 const PRODUCT_COLS: usize = 16;
-const TRANSACTION_COLS: usize = 12;
-const ITEM_COLS: usize = 8;
 const AGGREGATE_COLS: usize = 7;
 const REVENUE_COLS: usize = 6;
 const DEAL_COLS: usize = 20;
 const STAGE_CHANGE_COLS: usize = 9;
 const ACTIVITY_COLS: usize = 17;
 
-/// A multi-row insert for one backend: the full-size statement is built once (and, having the
-/// same text every time, reuses one prepared statement); the last, shorter chunk gets its own.
-struct Rows {
-    head: &'static str,
-    cols: usize,
-    rows: usize,
-    positional: bool,
-    full: String,
-}
-
-impl Rows {
-    fn new(positional: bool, head: &'static str, cols: usize) -> Self {
-        let rows = (30_000 / cols).min(4000);
-        Self {
-            head,
-            cols,
-            rows,
-            positional,
-            full: multi_row_values(head, positional, rows, cols),
-        }
-    }
-
-    fn sql(&self, n: usize) -> sqlx::AssertSqlSafe<String> {
-        sqlx::AssertSqlSafe(if n == self.rows {
-            self.full.clone()
-        } else {
-            multi_row_values(self.head, self.positional, n, self.cols)
-        })
-    }
-}
-
 struct DemoSql {
     customers: BulkSql,
     products: Rows,
-    transactions: Rows,
-    items: Rows,
     aggregates: Rows,
     revenue: Rows,
     deals: Rows,
@@ -122,16 +86,6 @@ impl DemoSql {
                 p,
                 "INSERT INTO products (id, sku, sku_norm, name, name_norm, description, category, category_norm, price, currency, active, version, created_at, updated_at, deleted_at, attributes)",
                 PRODUCT_COLS,
-            ),
-            transactions: Rows::new(
-                p,
-                "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, created_by, version, created_at, updated_at, deleted_at)",
-                TRANSACTION_COLS,
-            ),
-            items: Rows::new(
-                p,
-                "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total)",
-                ITEM_COLS,
             ),
             aggregates: Rows::new(
                 p,
@@ -262,7 +216,8 @@ impl DemoStore for Db {
                     }
                     tx.write_customers(&sql.customers, &batch.customers).await?;
                     let aggregates = aggregate(&mut batch, &mut totals)?;
-                    let items = tx.insert_transactions(&sql, &batch.transactions).await?;
+                    let transactions: Vec<&_> = batch.transactions.iter().collect();
+                    let items = tx.insert_transaction_rows(&transactions).await?;
                     tx.insert_aggregates(&sql, &aggregates).await?;
                     tx.insert_deals(&sql, &mut batch.deals, &batch.stage_changes, &mut totals).await?;
                     for (key, (n, value)) in batch.deals.iter().filter_map(crate::rollups::deal_count) {

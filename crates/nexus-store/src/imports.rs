@@ -6,6 +6,7 @@ use crate::customers::bulk::{BULK_CACHE_KIB, BulkConnection, BulkCustomers, Bulk
 use crate::customers::update_in_tx;
 use crate::query::select_in;
 use crate::rollups::revenue_sql;
+use crate::transactions::bulk::BulkTransactions;
 use crate::{Db, db_err, insert_event, with_pool};
 use async_trait::async_trait;
 use nexus_core::customer::Customer;
@@ -309,7 +310,7 @@ impl ImportStore for Db {
                     }
                 }
                 ImportRecords::Transactions(transactions) => {
-                    crate::transactions::insert_transactions!(self, tx, transactions);
+                    tx.record_transactions(&transactions).await?;
                 }
             }
             for r in &batch.rejections {

@@ -19,6 +19,8 @@
 //! right when the latest purchase is refunded or deleted. The cost is one indexed scan of one
 //! customer's transactions per write.
 
+pub(crate) mod bulk;
+
 use crate::custom_fields::custom_sort;
 use crate::dialect::Dialect;
 use crate::query::{Filter, direction, int_value, select_in, time_value};
@@ -155,35 +157,7 @@ macro_rules! write_items_and_event {
     }};
 }
 
-/// New transactions with their events (an import's batch) on the open database transaction
-/// `$tx`, each customer's taken through the steps of the module docs once, customers in id
-/// order (so that concurrent batches lock them in the same order).
-macro_rules! insert_transactions {
-    ($db:expr, $tx:ident, $list:expr) => {{
-        let mut list: Vec<&(
-            nexus_core::transaction::Transaction,
-            nexus_core::event::Event,
-        )> = $list.iter().collect();
-        list.sort_by_key(|(t, _)| t.customer_id);
-        for group in list.chunk_by(|a, b| a.0.customer_id == b.0.customer_id) {
-            let first = &group[0].0;
-            $crate::transactions::under_customer_lock!(
-                $db,
-                $tx,
-                first.customer_id.0,
-                first.updated_at,
-                {
-                    for (t, ev) in group {
-                        $crate::transactions::insert_transaction_rows!($tx, t, ev);
-                    }
-                }
-            );
-        }
-    }};
-}
-pub(crate) use {
-    insert_transaction_rows, insert_transactions, under_customer_lock, write_items_and_event,
-};
+pub(crate) use write_items_and_event;
 
 impl Db {
     pub(crate) async fn insert_transaction(

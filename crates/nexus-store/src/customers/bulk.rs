@@ -333,6 +333,37 @@ impl BulkSql {
     }
 }
 
+/// A multi-row insert for one backend: the full-size statement is built once (and, having the
+/// same text every time, reuses one prepared statement); the last, shorter chunk gets its own.
+pub(crate) struct Rows {
+    head: &'static str,
+    cols: usize,
+    pub(crate) rows: usize,
+    positional: bool,
+    full: String,
+}
+
+impl Rows {
+    pub(crate) fn new(positional: bool, head: &'static str, cols: usize) -> Self {
+        let rows = (30_000 / cols).min(4000);
+        Self {
+            head,
+            cols,
+            rows,
+            positional,
+            full: multi_row_values(head, positional, rows, cols),
+        }
+    }
+
+    pub(crate) fn sql(&self, n: usize) -> sqlx::AssertSqlSafe<String> {
+        sqlx::AssertSqlSafe(if n == self.rows {
+            self.full.clone()
+        } else {
+            multi_row_values(self.head, self.positional, n, self.cols)
+        })
+    }
+}
+
 /// `INSERT … VALUES (…), (…)` for `rows` rows of `cols` parameters each.
 pub(crate) fn multi_row_values(head: &str, positional: bool, rows: usize, cols: usize) -> String {
     use std::fmt::Write as _;

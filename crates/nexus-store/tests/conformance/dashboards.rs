@@ -37,7 +37,7 @@ conformance!(
     pipeline_rollup_follows_every_kind_of_write,
 );
 
-fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+pub fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
 }
 
@@ -45,7 +45,7 @@ type Figures = BTreeMap<(String, String), (i64, i64)>;
 type Change = Box<dyn Fn(&mut Transaction) + Send>;
 
 /// The rollup for a scope over 2020..2030, as (month, currency) → (revenue, purchases).
-async fn stored(s: &dyn Store, scope: Scope) -> Figures {
+pub async fn stored(s: &dyn Store, scope: Scope) -> Figures {
     let rows: Vec<RevenueMonth> = s
         .revenue_by_month(scope, "2020-01", "2030-12")
         .await
@@ -61,7 +61,7 @@ async fn stored(s: &dyn Store, scope: Scope) -> Figures {
 }
 
 /// The same figures recomputed from the transaction rows of `customers`.
-async fn recomputed(s: &dyn Store, customers: &[CustomerId]) -> Figures {
+pub async fn recomputed(s: &dyn Store, customers: &[CustomerId]) -> Figures {
     let mut out = Figures::new();
     for c in customers {
         for t in all_transactions(s, *c).await {
@@ -87,7 +87,7 @@ fn team_scope(team: Option<TeamId>, user: UserId) -> Scope {
     }
 }
 
-async fn insert(s: &dyn Store, t: &Transaction) {
+pub async fn insert(s: &dyn Store, t: &Transaction) {
     s.insert_transaction(t, &transaction_event(t, "created"))
         .await
         .unwrap();

@@ -1,12 +1,18 @@
 //! Import batches that update existing records (`on_duplicate=update`): the updates commit with
 //! the batch's new records, events and checkpoint, or — when a record moved on since the batch
-//! was checked — nothing of the batch does.
+//! was checked — nothing of the batch does. A batch of orders (a transactions import) keeps the
+//! aggregates and the revenue rollup exact.
 
+use crate::dashboards::{at, insert, recomputed, stored};
 use crate::fixtures::{
-    add_customers, add_product, add_user, customer, next_version, product, updated_event,
+    add_customers, add_product, add_team, add_user, assert_aggregates_exact, customer,
+    next_version, product, transaction, transaction_event, updated_event,
 };
 use nexus_core::CoreError;
+use nexus_core::auth::Scope;
+use nexus_core::customer::Customer;
 use nexus_core::event::{Event, diff};
+use nexus_core::ids::CustomerId;
 use nexus_core::ids::ImportId;
 use nexus_core::import::{
     ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportProgress, ImportRecords,
@@ -14,9 +20,13 @@ use nexus_core::import::{
 };
 use nexus_core::store::Store;
 use nexus_core::time::now;
+use nexus_core::transaction::{Transaction, TransactionStatus::*};
 use std::sync::Arc;
 
-conformance!(an_import_batch_updates_with_its_checkpoint_or_not_at_all);
+conformance!(
+    an_import_batch_updates_with_its_checkpoint_or_not_at_all,
+    an_import_batch_of_orders_keeps_aggregates_and_rollup_exact,
+);
 
 fn job(created_by: nexus_core::ids::UserId) -> ImportJob {
     let t = now();
@@ -177,4 +187,151 @@ async fn an_import_batch_updates_with_its_checkpoint_or_not_at_all(s: Arc<dyn St
         progress
     );
     assert_eq!(s.entity_events(ada.id.0, None, 10).await.unwrap().len(), 2);
+}
+
+/// A batch of a transactions import over more customers than one step of the bulk writer
+/// (500): the customer aggregates and the revenue rollup end as the same orders written one by
+/// one leave them, revenue lands under each customer's owner and team, and a batch that fails
+/// leaves nothing behind.
+async fn an_import_batch_of_orders_keeps_aggregates_and_rollup_exact(s: Arc<dyn Store>) {
+    let team = add_team(&*s, "North").await;
+    let (alice, bob) = (add_user(&*s, Some(team)).await, add_user(&*s, None).await);
+    let customers: Vec<Customer> = (0..520)
+        .map(|i| {
+            let mut c = customer(if i % 2 == 0 { alice } else { bob }, &format!("C{i}"));
+            c.team_id = (i % 2 == 0).then_some(team);
+            c
+        })
+        .collect();
+    add_customers(&*s, &customers).await;
+    let ids: Vec<CustomerId> = customers.iter().map(|c| c.id).collect();
+    let eur = product("EUR-1", 1000, "EUR");
+    let usd = product("USD-1", 700, "USD");
+    add_product(&*s, &eur).await;
+    add_product(&*s, &usd).await;
+    // Earlier purchases of the first customers, written one by one.
+    for (i, c) in customers.iter().take(3).enumerate() {
+        let mut t = transaction(c.id, Completed, &[(&eur, 1 + i as i64)]);
+        t.occurred_at = at(2026, 1, 10);
+        insert(&*s, &t).await;
+    }
+    // Every customer one order (statuses, currencies and months varied), the first three more.
+    let mut orders = Vec::new();
+    for (i, c) in customers.iter().enumerate() {
+        let status = [Completed, Completed, Pending, Refunded, Cancelled][i % 5];
+        let p = if i % 3 == 0 { &usd } else { &eur };
+        let mut t = transaction(c.id, status, &[(p, 1), (p, 2)]);
+        t.occurred_at = at(2026, 1 + (i % 4) as u32, 15);
+        t.external_ref = Some(format!("ORD-{i}"));
+        t.attributes
+            .insert("channel".into(), format!("web-{i}").into());
+        orders.push(t);
+    }
+    for (i, c) in customers.iter().take(3).enumerate() {
+        let mut t = transaction(c.id, Completed, &[(&eur, 3 + i as i64)]);
+        t.occurred_at = at(2026, 5, 1);
+        orders.push(t);
+    }
+    let records = |orders: &[Transaction]| {
+        ImportRecords::Transactions(
+            orders
+                .iter()
+                .map(|t| (t.clone(), transaction_event(t, "created")))
+                .collect(),
+        )
+    };
+    let mut j = job(alice);
+    j.entity = ImportEntity::Transactions;
+    let ev = Event::new("import", j.id.0, "created", Some(alice), Default::default());
+    s.insert_import(&j, &ev).await.unwrap();
+    let until = now() + chrono::Duration::seconds(30);
+    s.claim_import(j.id, "worker", now(), until).await.unwrap();
+    let batch = ImportBatch {
+        progress: ImportProgress {
+            bytes_processed: 100,
+            rows_processed: orders.len() as i64,
+            rows_accepted: orders.len() as i64,
+            ..ImportProgress::default()
+        },
+        rejections: vec![],
+    };
+    let commit = |from_offset: i64, records: ImportRecords, batch: &ImportBatch| {
+        let s = s.clone();
+        let batch = batch.clone();
+        let ev = Event::new(
+            "import",
+            j.id.0,
+            "progress",
+            Some(alice),
+            Default::default(),
+        );
+        async move {
+            s.commit_import_batch(ImportCommit {
+                job: j.id,
+                owner: "worker",
+                from_offset,
+                until,
+                records,
+                updates: vec![],
+                batch: &batch,
+                event: &ev,
+            })
+            .await
+        }
+    };
+    assert!(commit(0, records(&orders), &batch).await.unwrap());
+
+    assert_eq!(stored(&*s, Scope::All).await, recomputed(&*s, &ids).await);
+    let alices: Vec<CustomerId> = ids.iter().step_by(2).copied().collect();
+    let team_scope = Scope::Team {
+        team_id: Some(team),
+        user_id: alice,
+    };
+    assert_eq!(
+        stored(&*s, team_scope).await,
+        recomputed(&*s, &alices).await
+    );
+    for c in &ids {
+        assert_aggregates_exact(&*s, *c).await;
+    }
+    let first = assert_aggregates_exact(&*s, ids[0]).await;
+    assert_eq!(first.purchase_count, 3, "{first:?}");
+    let stored_order = s.get_transaction(orders[1].id).await.unwrap().unwrap();
+    assert_eq!(stored_order.items, orders[1].items);
+    assert_eq!(stored_order.external_ref.as_deref(), Some("ORD-1"));
+    assert_eq!(stored_order.attributes["channel"], "web-1");
+    let actions: Vec<String> = s
+        .entity_events(orders[1].id.0, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, vec!["created"]);
+
+    // A second batch repeating an order_ref (as a concurrent import might): none of it lands.
+    let before = stored(&*s, Scope::All).await;
+    let mut fresh = transaction(ids[5], Completed, &[(&eur, 1)]);
+    fresh.occurred_at = at(2026, 6, 1);
+    let mut repeat = transaction(ids[6], Completed, &[(&eur, 1)]);
+    repeat.external_ref = Some("ORD-0".into());
+    let batch2 = ImportBatch {
+        progress: ImportProgress {
+            bytes_processed: 200,
+            ..batch.progress
+        },
+        rejections: vec![],
+    };
+    assert!(
+        commit(100, records(&[fresh.clone(), repeat]), &batch2)
+            .await
+            .is_err()
+    );
+    assert!(s.get_transaction(fresh.id).await.unwrap().is_none());
+    assert_eq!(stored(&*s, Scope::All).await, before);
+    assert_aggregates_exact(&*s, ids[5]).await;
+    assert_eq!(
+        s.get_import(j.id).await.unwrap().unwrap().progress,
+        batch.progress
+    );
 }

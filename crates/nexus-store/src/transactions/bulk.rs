@@ -1,0 +1,408 @@
+//! New transactions in bulk: the rows of a demo load, and the transactions of an import batch
+//! recorded set by set.
+//!
+//! An import batch ([`BulkTransactions::record_transactions`]) goes through the steps of the
+//! parent module for a chunk of [`CUSTOMERS_PER_STEP`] customers at a time (in id order), each
+//! step one statement over the whole chunk instead of a dozen statements per order:
+//! 1. one upsert locks the chunk's aggregate rows, in id order (so that concurrent writers,
+//!    which lock one customer at a time or chunks in the same order, cannot deadlock);
+//! 2. the transaction rows, their items and their events with multi-row inserts (on PostgreSQL
+//!    one array parameter per column); the values of unique custom fields as any write does;
+//! 3. the monthly revenue rollup gains the new completed transactions, under their customers'
+//!    owner and team as read after the lock (a reassignment takes the same lock); then the
+//!    per-customer figures are recomputed from the rows for the whole chunk.
+//!
+//! An import only adds transactions, so adding the new ones to the rollup leaves it as taking
+//! each customer's figures out and putting them back recomputed (a single write) does.
+
+use crate::customers::bulk::Rows;
+use crate::db_err;
+use nexus_core::error::CoreResult;
+use nexus_core::event::Event;
+use nexus_core::transaction::{Transaction, TransactionStatus};
+use sqlx::query::Query;
+use sqlx::types::Json;
+use sqlx::{Database, Postgres, Sqlite, Transaction as DbTransaction};
+use std::sync::LazyLock;
+use uuid::Uuid;
+
+/// Customers per step of an import batch, and ids per statement over a set of ids.
+const CUSTOMERS_PER_STEP: usize = 500;
+/// Rows per PostgreSQL `unnest` statement.
+pub(crate) const UNNEST_ROWS: usize = 10_000;
+
+const TRANSACTION_HEAD: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at, attributes)";
+const ITEM_HEAD: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total)";
+const EVENT_HEAD: &str = "INSERT INTO events (id, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at)";
+
+/// SQLite's multi-row statements (anonymous parameters, see
+/// [`crate::dialect::Dialect::positional_bulk_params`]).
+static SQLITE_ROWS: LazyLock<[Rows; 3]> = LazyLock::new(|| {
+    [
+        Rows::new(true, TRANSACTION_HEAD, 14),
+        Rows::new(true, ITEM_HEAD, 8),
+        Rows::new(true, EVENT_HEAD, 10),
+    ]
+});
+
+/// Locks (creates or bumps) the aggregate rows of the customers `ids` ($2…), in id order.
+const LOCK_ALL: &str = "INSERT INTO customer_aggregates (customer_id, purchase_count, refund_count, first_purchase_at, last_purchase_at, version, updated_at) \
+     SELECT id, 0, 0, NULL, NULL, 1, $1 FROM {ids} AS ids WHERE true ORDER BY id \
+     ON CONFLICT (customer_id) DO UPDATE SET version = customer_aggregates.version + 1, updated_at = excluded.updated_at";
+
+/// Adds the transactions `ids` ($2…, new, live and completed) to the revenue rollup; `$1` is
+/// the nil UUID (no team).
+const ADD_REVENUE: &str = "INSERT INTO rollup_revenue (month, currency, owner_id, team_id, revenue, purchases) \
+     SELECT {month}, t.currency, c.owner_id, coalesce(c.team_id, $1), sum(t.total), count(*) \
+     FROM transactions t JOIN customers c ON c.id = t.customer_id \
+     WHERE t.id IN (SELECT id FROM {ids} AS ids) \
+     GROUP BY 1, 2, 3, 4 \
+     ON CONFLICT (month, currency, owner_id, team_id, shard) DO UPDATE SET \
+     revenue = rollup_revenue.revenue + excluded.revenue, \
+     purchases = rollup_revenue.purchases + excluded.purchases";
+
+/// `FILL_REVENUE` and `FILL_AGGREGATES` of the parent module for the customers `ids` ($1…).
+const CLEAR_REVENUE_ALL: &str =
+    "DELETE FROM customer_revenue WHERE customer_id IN (SELECT id FROM {ids} AS ids)";
+const FILL_REVENUE_ALL: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
+     SELECT customer_id, currency, \
+       coalesce(sum(CASE WHEN status = 'completed' THEN total END), 0), \
+       count(CASE WHEN status = 'completed' THEN 1 END), \
+       coalesce(sum(CASE WHEN status = 'refunded' THEN total END), 0), \
+       count(CASE WHEN status = 'refunded' THEN 1 END) \
+     FROM transactions WHERE customer_id IN (SELECT id FROM {ids} AS ids) AND deleted_at IS NULL AND status IN ('completed', 'refunded') \
+     GROUP BY customer_id, currency";
+const FILL_AGGREGATES_ALL: &str = "UPDATE customer_aggregates SET \
+       purchase_count = (SELECT count(*) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed'), \
+       refund_count = (SELECT count(*) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'refunded'), \
+       first_purchase_at = (SELECT min(occurred_at) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed'), \
+       last_purchase_at = (SELECT max(occurred_at) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed') \
+     WHERE customer_id IN (SELECT id FROM {ids} AS ids)";
+
+/// What differs between the backends in statements over a set of ids.
+pub(crate) trait IdSet: Database {
+    /// `n` ids bound from parameter `$first` on, as a subquery with one column `id`.
+    fn id_set(first: usize, n: usize) -> String;
+    /// Binds the ids of [`IdSet::id_set`].
+    fn bind_ids<'q>(
+        q: Query<'q, Self, Self::Arguments>,
+        ids: &[Uuid],
+    ) -> Query<'q, Self, Self::Arguments>;
+    /// The UTC month (`YYYY-MM`) of `t.occurred_at`.
+    const MONTH: &'static str;
+}
+
+impl IdSet for Sqlite {
+    fn id_set(first: usize, n: usize) -> String {
+        let rows: Vec<String> = (first..first + n).map(|i| format!("(${i})")).collect();
+        format!("(SELECT column1 AS id FROM (VALUES {}))", rows.join(", "))
+    }
+
+    fn bind_ids<'q>(
+        q: Query<'q, Self, Self::Arguments>,
+        ids: &[Uuid],
+    ) -> Query<'q, Self, Self::Arguments> {
+        ids.iter().fold(q, |q, id| q.bind(*id))
+    }
+
+    const MONTH: &'static str = "substr(t.occurred_at, 1, 7)";
+}
+
+impl IdSet for Postgres {
+    fn id_set(first: usize, _n: usize) -> String {
+        format!("(SELECT unnest(${first}::uuid[]) AS id)")
+    }
+
+    fn bind_ids<'q>(
+        q: Query<'q, Self, Self::Arguments>,
+        ids: &[Uuid],
+    ) -> Query<'q, Self, Self::Arguments> {
+        q.bind(ids.to_vec())
+    }
+
+    const MONTH: &'static str = "to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')";
+}
+
+/// `sql` over `n` ids bound from `$first` on (`{ids}`), for backend `D`.
+fn over_ids<D: IdSet>(sql: &str, first: usize, n: usize) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(
+        sql.replace("{ids}", &D::id_set(first, n))
+            .replace("{month}", D::MONTH),
+    )
+}
+
+pub(crate) trait BulkTransactions {
+    /// The rows of new transactions and of their items (nothing else); returns the number of
+    /// items.
+    async fn insert_transaction_rows(&mut self, transactions: &[&Transaction]) -> CoreResult<u64>;
+    /// New events.
+    async fn insert_events(&mut self, events: &[&Event]) -> CoreResult<()>;
+    /// New transactions with their events, customer aggregates and revenue rollup, as the
+    /// module documentation describes.
+    async fn record_transactions(&mut self, list: &[(Transaction, Event)]) -> CoreResult<()>;
+}
+
+/// `record_transactions`, the same on both backends.
+macro_rules! record_transactions {
+    ($db:ty) => {
+        async fn record_transactions(&mut self, list: &[(Transaction, Event)]) -> CoreResult<()> {
+            let mut list: Vec<&(Transaction, Event)> = list.iter().collect();
+            list.sort_by_key(|(t, _)| t.customer_id);
+            let mut rest = &list[..];
+            while !rest.is_empty() {
+                // The transactions of the next CUSTOMERS_PER_STEP customers.
+                let mut customers: Vec<Uuid> = Vec::new();
+                let mut end = 0;
+                while end < rest.len() {
+                    let c = rest[end].0.customer_id.0;
+                    if customers.last() != Some(&c) {
+                        if customers.len() == CUSTOMERS_PER_STEP {
+                            break;
+                        }
+                        customers.push(c);
+                    }
+                    end += 1;
+                }
+                let (step, next) = rest.split_at(end);
+                rest = next;
+                let at = step[0].0.updated_at;
+                let tx = &mut **self;
+                let q = sqlx::query(over_ids::<$db>(LOCK_ALL, 2, customers.len())).bind(at);
+                <$db>::bind_ids(q, &customers)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let transactions: Vec<&Transaction> = step.iter().map(|(t, _)| t).collect();
+                self.insert_transaction_rows(&transactions).await?;
+                let tx = &mut **self;
+                crate::custom_fields::write_unique_values!(tx, transactions.iter().copied(), false);
+                let events: Vec<&Event> = step.iter().map(|(_, e)| e).collect();
+                self.insert_events(&events).await?;
+                let tx = &mut **self;
+                let sold: Vec<Uuid> = transactions
+                    .iter()
+                    .filter(|t| t.deleted_at.is_none() && t.status == TransactionStatus::Completed)
+                    .map(|t| t.id.0)
+                    .collect();
+                for ids in sold.chunks(CUSTOMERS_PER_STEP) {
+                    let q =
+                        sqlx::query(over_ids::<$db>(ADD_REVENUE, 2, ids.len())).bind(Uuid::nil());
+                    <$db>::bind_ids(q, ids)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                for sql in [CLEAR_REVENUE_ALL, FILL_REVENUE_ALL, FILL_AGGREGATES_ALL] {
+                    let q = sqlx::query(over_ids::<$db>(sql, 1, customers.len()));
+                    <$db>::bind_ids(q, &customers)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+            }
+            Ok(())
+        }
+    };
+}
+
+impl BulkTransactions for DbTransaction<'_, Sqlite> {
+    async fn insert_transaction_rows(&mut self, transactions: &[&Transaction]) -> CoreResult<u64> {
+        let [rows, item_rows, _] = &*SQLITE_ROWS;
+        let tx = &mut **self;
+        for chunk in transactions.chunks(rows.rows) {
+            let mut q = sqlx::query(rows.sql(chunk.len()));
+            for t in chunk {
+                q = q
+                    .bind(t.id.0)
+                    .bind(t.customer_id.0)
+                    .bind(t.status.as_str())
+                    .bind(t.currency.as_str())
+                    .bind(t.total)
+                    .bind(t.occurred_at)
+                    .bind(&t.reference)
+                    .bind(&t.external_ref)
+                    .bind(t.created_by.map(|u| u.0))
+                    .bind(t.version)
+                    .bind(t.created_at)
+                    .bind(t.updated_at)
+                    .bind(t.deleted_at)
+                    .bind(Json(&t.attributes));
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let items = lines(transactions);
+        for chunk in items.chunks(item_rows.rows) {
+            let mut q = sqlx::query(item_rows.sql(chunk.len()));
+            for (id, i, item) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(*i)
+                    .bind(item.product_id.0)
+                    .bind(&item.sku)
+                    .bind(&item.name)
+                    .bind(item.quantity)
+                    .bind(item.unit_price)
+                    .bind(item.line_total);
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+        }
+        Ok(items.len() as u64)
+    }
+
+    async fn insert_events(&mut self, events: &[&Event]) -> CoreResult<()> {
+        let [_, _, rows] = &*SQLITE_ROWS;
+        let tx = &mut **self;
+        for chunk in events.chunks(rows.rows) {
+            let mut q = sqlx::query(rows.sql(chunk.len()));
+            for ev in chunk {
+                q = q
+                    .bind(ev.id.0)
+                    .bind(&ev.event_type)
+                    .bind(&ev.entity)
+                    .bind(ev.entity_id)
+                    .bind(&ev.action)
+                    .bind(ev.actor_id.map(|u| u.0))
+                    .bind(ev.owner_id.map(|u| u.0))
+                    .bind(ev.team_id.map(|t| t.0))
+                    .bind(Json(&ev.changes))
+                    .bind(ev.occurred_at);
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    record_transactions!(Sqlite);
+}
+
+impl BulkTransactions for DbTransaction<'_, Postgres> {
+    async fn insert_transaction_rows(&mut self, transactions: &[&Transaction]) -> CoreResult<u64> {
+        const TRANSACTIONS: &str = "INSERT INTO transactions (id, customer_id, status, currency, total, occurred_at, reference, external_ref, created_by, version, created_at, updated_at, deleted_at, attributes) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int8[], $6::timestamptz[], $7::text[], $8::text[], $9::uuid[], $10::int8[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::jsonb[])";
+        const ITEMS: &str = "INSERT INTO transaction_items (transaction_id, position, product_id, sku, name, quantity, unit_price, line_total) \
+             SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::int8[])";
+        let tx = &mut **self;
+        let mut count = 0u64;
+        for chunk in transactions.chunks(UNNEST_ROWS) {
+            let col = |f: fn(&Transaction) -> Uuid| chunk.iter().map(|t| f(t)).collect::<Vec<_>>();
+            sqlx::query(TRANSACTIONS)
+                .bind(col(|t| t.id.0))
+                .bind(col(|t| t.customer_id.0))
+                .bind(chunk.iter().map(|t| t.status.as_str()).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|t| t.currency.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(chunk.iter().map(|t| t.total).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|t| t.occurred_at).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|t| t.reference.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|t| t.external_ref.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|t| t.created_by.map(|u| u.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(chunk.iter().map(|t| t.version).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|t| t.created_at).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|t| t.updated_at).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|t| t.deleted_at).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|t| Json(&t.attributes))
+                        .collect::<Vec<_>>(),
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let items = lines(chunk);
+            count += items.len() as u64;
+            sqlx::query(ITEMS)
+                .bind(items.iter().map(|l| l.0).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.1).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.product_id.0).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.sku.as_str()).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.name.as_str()).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.quantity).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.unit_price).collect::<Vec<_>>())
+                .bind(items.iter().map(|l| l.2.line_total).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(count)
+    }
+
+    async fn insert_events(&mut self, events: &[&Event]) -> CoreResult<()> {
+        const EVENTS: &str = "INSERT INTO events (id, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::jsonb[], $10::timestamptz[])";
+        let tx = &mut **self;
+        for chunk in events.chunks(UNNEST_ROWS) {
+            sqlx::query(EVENTS)
+                .bind(chunk.iter().map(|e| e.id.0).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|e| e.event_type.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(chunk.iter().map(|e| e.entity.as_str()).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|e| e.entity_id).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|e| e.action.as_str()).collect::<Vec<_>>())
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|e| e.actor_id.map(|u| u.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|e| e.owner_id.map(|u| u.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    chunk
+                        .iter()
+                        .map(|e| e.team_id.map(|t| t.0))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(chunk.iter().map(|e| Json(&e.changes)).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    record_transactions!(Postgres);
+}
+
+/// The items of `transactions` as rows: transaction id, position, item.
+fn lines<'a>(
+    transactions: &[&'a Transaction],
+) -> Vec<(Uuid, i64, &'a nexus_core::transaction::LineItem)> {
+    transactions
+        .iter()
+        .flat_map(|t| {
+            t.items
+                .iter()
+                .enumerate()
+                .map(move |(i, item)| (t.id.0, i as i64, item))
+        })
+        .collect()
+}
