@@ -2,7 +2,7 @@
 //! with filters and search; bulk load in [`bulk`].
 
 use crate::custom_fields::{custom_sort, write_unique_values};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, SearchPlan};
 use crate::query::{Filter, select_in};
 use crate::rollups::{
     UNROLL_ERASED_DEALS, bump_signups, revenue_sql, signup_counts, unroll_erased_activities_sql,
@@ -267,24 +267,52 @@ impl Db {
     }
 
     pub(crate) async fn list_customers(&self, q: &CustomerQuery) -> CoreResult<Vec<Customer>> {
-        if self.is_sqlite() && windowed_search_applies(q) {
-            // A common needle matches a large share of the table, and the trigram index hands
-            // back every match before any can be sorted (0.7 s for 83,000 matches of 1M). The
-            // first rows in list order answer such a search quickly; only when they hold less
-            // than a page does the index run (then the needle is rare and the index fast).
-            let (sql, args) = list_sql::<Sqlite>(q, Some(SEARCH_WINDOW))?;
-            let rows = self.fetch_customer_rows(sql, args).await?;
-            if rows.len() >= q.limit as usize {
-                return rows.into_iter().map(Customer::try_from).collect();
+        let plan = match (self.is_sqlite(), indexed_needle(q)) {
+            (true, Some(needle)) => {
+                if needle.is_ascii() {
+                    // A common needle matches a large share of the table. The first rows in
+                    // list order answer it quickly; only when they hold less than a page does
+                    // the trigram index run.
+                    let (sql, args) = list_sql::<Sqlite>(q, ListPlan::Window(SEARCH_WINDOW))?;
+                    let rows = self.fetch_customer_rows(sql, args).await?;
+                    if rows.len() >= q.limit as usize {
+                        return rows.into_iter().map(Customer::try_from).collect();
+                    }
+                }
+                // The index hands back every match before any can be sorted (0.7–2 s for
+                // 83,000 matches of 1M, most of the table's pages read and decrypted): past
+                // WALK_ABOVE matches the rows are walked in list order instead. A custom-field
+                // sort has no index to walk.
+                if q.custom.sort.is_none() && self.matches_at_least(needle, WALK_ABOVE).await? {
+                    ListPlan::Search(SearchPlan::Walk)
+                } else {
+                    ListPlan::Search(SearchPlan::Index)
+                }
             }
-        }
+            _ => ListPlan::Search(SearchPlan::Index),
+        };
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q, None)?
+            list_sql::<Sqlite>(q, plan)?
         } else {
-            list_sql::<Postgres>(q, None)?
+            list_sql::<Postgres>(q, plan)?
         };
         let rows = self.fetch_customer_rows(sql, args).await?;
         rows.into_iter().map(Customer::try_from).collect()
+    }
+
+    /// Whether the SQLite trigram index holds at least `n` customers (live or deleted) matching
+    /// `needle`; it stops counting at `n`.
+    async fn matches_at_least(&self, needle: &str, n: i64) -> CoreResult<bool> {
+        let count: i64 = with_pool!(self, read, conn =>
+            sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT rowid FROM customers_fts WHERE customers_fts MATCH $1 LIMIT $2)",
+            )
+            .bind(<Sqlite as Dialect>::search_arg(needle, SearchPlan::Index))
+            .bind(n)
+            .fetch_one(conn)
+            .await
+            .map_err(db_err)?);
+        Ok(count >= n)
     }
 
     async fn fetch_customer_rows(
@@ -304,21 +332,36 @@ impl Db {
 /// Rows (in list order, after every filter but the search) that a windowed search looks at.
 const SEARCH_WINDOW: i64 = 5_000;
 
-/// Whether a search may first look at the window of rows in list order with `LIKE` (SQLite):
-/// for needles of three characters or more (shorter ones always scan with `LIKE`) that are
-/// plain ASCII, where `LIKE`'s case folding (ASCII only) and the trigram index's (Unicode)
-/// find the same rows, so both paths answer alike.
-fn windowed_search_applies(q: &CustomerQuery) -> bool {
-    q.q.as_deref()
-        .map(str::trim)
-        .is_some_and(|t| t.chars().count() >= 3 && t.is_ascii())
+/// Matches of a needle past which an SQLite search walks the rows in list order (see
+/// [`SearchPlan::Walk`]): below it, fetching and sorting every match reads at most this many
+/// rows; above it, a walk meets a page of matches after about `limit × rows / matches` rows
+/// when the matches are spread over the list order (a walk's worst case, matches all at the
+/// end of the order, reads the sort's whole index: about 0.3 s at 1M customers).
+const WALK_ABOVE: i64 = 5_000;
+
+/// How the list statement looks for the search.
+#[derive(Clone, Copy, Debug)]
+enum ListPlan {
+    /// The search as one more condition, run as the plan says (needles under three characters
+    /// always use `LIKE`).
+    Search(SearchPlan),
+    /// The search as `LIKE` over only the first `n` rows (in list order) that pass the other
+    /// filters: when that finds `limit` rows, they are the first `limit` matches of the whole
+    /// list, since every row after the window also comes after them.
+    Window(i64),
 }
 
-/// Builds the list statement and its arguments for backend `D`. With `window`, the search runs
-/// as `LIKE` over only the first `window` rows (in list order) that pass the other filters:
-/// when that finds `limit` rows, they are the first `limit` matches of the whole list, since
-/// every row after the window also comes after them.
-fn list_sql<D: Dialect>(q: &CustomerQuery, window: Option<i64>) -> CoreResult<(String, Vec<Arg>)> {
+/// The search text of a query when the SQLite trigram index can serve it: three characters or
+/// more. A windowed search (`LIKE`, whose case folding is ASCII only, where the index folds
+/// Unicode) is tried only for ASCII needles, so that both find the same rows.
+fn indexed_needle(q: &CustomerQuery) -> Option<&str> {
+    q.q.as_deref()
+        .map(str::trim)
+        .filter(|t| t.chars().count() >= 3)
+}
+
+/// Builds the list statement and its arguments for backend `D`.
+fn list_sql<D: Dialect>(q: &CustomerQuery, plan: ListPlan) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.scope(q.scope, "c");
     f.deleted(q.deleted, "c");
@@ -366,10 +409,17 @@ fn list_sql<D: Dialect>(q: &CustomerQuery, window: Option<i64>) -> CoreResult<(S
         }
     }
     let mut search = None;
+    let window = match plan {
+        ListPlan::Window(n) => Some(n),
+        ListPlan::Search(_) => None,
+    };
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let short = window.is_some() || text.chars().count() < 3;
-        let n = f.arg(Arg::Text(D::search_arg(text, short)));
-        search = Some(D::search_clause(n, short));
+        let how = match plan {
+            ListPlan::Search(how) if text.chars().count() >= 3 => how,
+            _ => SearchPlan::Like,
+        };
+        let n = f.arg(Arg::Text(D::search_arg(text, how)));
+        search = Some(D::search_clause(n, how));
     }
     // Without a window the search is one more condition; with one it applies to the window.
     let search_in_window = match (window, search) {

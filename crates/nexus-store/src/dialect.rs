@@ -5,13 +5,29 @@ use nexus_core::custom_field::ValueKind;
 use nexus_core::error::CoreResult;
 use sqlx::{Postgres, Sqlite, Transaction};
 
+/// How a customer search finds its rows on SQLite (PostgreSQL's trigram index serves every
+/// case the same way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SearchPlan {
+    /// `LIKE` on each row: needles under three characters (too short for the trigram index),
+    /// and the window of a windowed search.
+    Like,
+    /// The trigram index hands back every match, which are then sorted: for needles that match
+    /// few rows.
+    Index,
+    /// The rows are walked in list order (by the sort's index) and each checked against the
+    /// index's matches, until a page is full: for needles that match many rows, where fetching
+    /// and sorting every match would read most of the table.
+    Walk,
+}
+
 /// Backend-specific pieces, implemented once per backend.
 pub(crate) trait Dialect {
     /// A predicate matching customers whose name, email, company or phone contains the text
     /// bound at `$n` (as produced by [`Dialect::search_arg`]).
-    fn search_clause(n: usize, short: bool) -> String;
+    fn search_clause(n: usize, plan: SearchPlan) -> String;
     /// The bind value for a search text.
-    fn search_arg(q: &str, short: bool) -> String;
+    fn search_arg(q: &str, plan: SearchPlan) -> String;
     /// Whether statements with thousands of parameters (bulk loads) use anonymous `?`
     /// placeholders, bound in order, instead of `$n`.
     fn positional_bulk_params() -> bool;
@@ -32,18 +48,26 @@ pub(crate) trait Dialect {
 }
 
 impl Dialect for Sqlite {
-    fn search_clause(n: usize, short: bool) -> String {
-        if short {
-            // Trigram indexes need three characters; shorter needles scan.
-            format!(
+    fn search_clause(n: usize, plan: SearchPlan) -> String {
+        match plan {
+            SearchPlan::Like => format!(
                 "(c.name LIKE ${n} ESCAPE '\\' OR c.email LIKE ${n} ESCAPE '\\' OR c.company_name LIKE ${n} ESCAPE '\\' OR c.phone LIKE ${n} ESCAPE '\\')"
-            )
-        } else {
-            format!("c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ${n})")
+            ),
+            SearchPlan::Index => {
+                format!(
+                    "c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ${n})"
+                )
+            }
+            // The unary `+` keeps the planner from driving the query by the matches' rowids: it
+            // walks an index in list order and tests each row against the matches, gathered
+            // once into a temporary index.
+            SearchPlan::Walk => format!(
+                "+c.rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ${n})"
+            ),
         }
     }
-    fn search_arg(q: &str, short: bool) -> String {
-        if short {
+    fn search_arg(q: &str, plan: SearchPlan) -> String {
+        if plan == SearchPlan::Like {
             like_pattern(q)
         } else {
             format!("\"{}\"", q.replace('"', "\"\""))
@@ -82,7 +106,7 @@ impl Dialect for Sqlite {
 }
 
 impl Dialect for Postgres {
-    fn search_clause(n: usize, _short: bool) -> String {
+    fn search_clause(n: usize, _plan: SearchPlan) -> String {
         // The trigram index on `search_text` finds candidates; the per-field recheck keeps a
         // match from spanning two fields (as on SQLite, whose index is per column).
         format!(
@@ -91,7 +115,7 @@ impl Dialect for Postgres {
              OR lower(c.phone) LIKE ${n} ESCAPE '\\'))"
         )
     }
-    fn search_arg(q: &str, _short: bool) -> String {
+    fn search_arg(q: &str, _plan: SearchPlan) -> String {
         like_pattern(&q.to_lowercase())
     }
     fn positional_bulk_params() -> bool {
@@ -173,7 +197,7 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
         assert_eq!(
-            <Sqlite as Dialect>::search_arg("say \"hi\"", false),
+            <Sqlite as Dialect>::search_arg("say \"hi\"", SearchPlan::Index),
             "\"say \"\"hi\"\"\""
         );
     }

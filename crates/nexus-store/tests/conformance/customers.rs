@@ -425,12 +425,18 @@ async fn bulk_load_then_search(s: Arc<dyn Store>) {
     );
 }
 
-/// On SQLite a search first looks at the first 5,000 rows in list order (`LIKE`) and uses the
-/// trigram index only when they hold less than the page; every page must be the index's answer.
+/// On SQLite a search first looks at the first 5,000 rows in list order (`LIKE`, ASCII needles)
+/// and uses the trigram index only when they hold less than the page: fetching every match when
+/// it has fewer than 5,000, else walking the rows in list order against them. Every page must be
+/// the index's answer.
 async fn searches_page_alike_in_and_beyond_the_newest_rows(s: Arc<dyn Store>) {
     let owner = add_user(&*s, None).await;
     let mut rows = bulk(owner, 5_600, "window");
     for (i, c) in rows.iter_mut().enumerate() {
+        if i >= 300 {
+            // 5,300 matches of a needle with a non-ASCII letter (no window: the walk).
+            c.company_name = Some(format!("Müller Söhne {}", i % 7));
+        }
         if i % 100 == 7 {
             // 56 in all, 50 of them among the newest 5,000 (i >= 600).
             c.name = format!("Zebra Customer {i:04}");
@@ -463,6 +469,8 @@ async fn searches_page_alike_in_and_beyond_the_newest_rows(s: Arc<dyn Store>) {
         ("yak", 6),
         ("customer 00", 100),
         ("bulk", 5_600),
+        ("müller", 5_300),
+        ("söhne 3", 757),
     ] {
         assert_eq!(expect(needle).len(), n, "{needle}");
         for limit in [10, 50, 60, 500] {
@@ -470,19 +478,36 @@ async fn searches_page_alike_in_and_beyond_the_newest_rows(s: Arc<dyn Store>) {
             assert_eq!(ids(&got), expect(needle), "{needle} in pages of {limit}");
         }
     }
-    // Sorted by name, ascending: the window follows the list order, not the creation order.
-    let by_name = CustomerQuery {
-        sort: CustomerSortField::Name,
-        order: SortOrder::Asc,
-        ..search("zebra")
-    };
-    let got = crate::listing::walk(&*s, &by_name, 20).await;
-    let mut want: Vec<&Customer> = rows
-        .iter()
-        .filter(|c| c.name.starts_with("Zebra"))
-        .collect();
-    want.sort_by(|a, b| (&a.name, a.id.0).cmp(&(&b.name, b.id.0)));
-    assert_eq!(ids(&got), want.iter().map(|c| c.id).collect::<Vec<_>>());
+    // Case folds beyond ASCII.
+    let got = crate::listing::walk(&*s, &search("MÜLLER"), 500).await;
+    assert_eq!(ids(&got), expect("müller"));
+    // Sorted by name, ascending: the window and the walk follow the list order, not the
+    // creation order.
+    for (needle, of) in [
+        (
+            "zebra",
+            &(|c: &Customer| c.name.starts_with("Zebra")) as &dyn Fn(&Customer) -> bool,
+        ),
+        ("müller", &|c: &Customer| {
+            c.company_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("Müller"))
+        }),
+    ] {
+        let by_name = CustomerQuery {
+            sort: CustomerSortField::Name,
+            order: SortOrder::Asc,
+            ..search(needle)
+        };
+        let got = crate::listing::walk(&*s, &by_name, 200).await;
+        let mut want: Vec<&Customer> = rows.iter().filter(|c| of(c)).collect();
+        want.sort_by(|a, b| (&a.name, a.id.0).cmp(&(&b.name, b.id.0)));
+        assert_eq!(
+            ids(&got),
+            want.iter().map(|c| c.id).collect::<Vec<_>>(),
+            "{needle} by name"
+        );
+    }
 }
 
 async fn bulk_load_is_all_or_nothing(s: Arc<dyn Store>) {
