@@ -3,17 +3,22 @@
 //!
 //! An import batch ([`BulkTransactions::record_transactions`]) goes through the steps of the
 //! parent module for a chunk of [`CUSTOMERS_PER_STEP`] customers at a time (in id order), each
-//! step one statement over the whole chunk instead of a dozen statements per order:
+//! step a statement over the whole chunk instead of a dozen statements per order:
 //! 1. one upsert locks the chunk's aggregate rows, in id order (so that concurrent writers,
 //!    which lock one customer at a time or chunks in the same order, cannot deadlock);
 //! 2. the transaction rows, their items and their events with multi-row inserts (on PostgreSQL
 //!    one array parameter per column); the values of unique custom fields as any write does;
-//! 3. the monthly revenue rollup gains the new completed transactions, under their customers'
-//!    owner and team as read after the lock (a reassignment takes the same lock); then the
-//!    per-customer figures are recomputed from the rows for the whole chunk.
+//! 3. the new transactions are **added** to the figures: the monthly revenue rollup (under
+//!    their customers' owner and team as read after the lock, which a reassignment also takes),
+//!    the per-currency figures, and the counts and first / last purchase times.
 //!
-//! An import only adds transactions, so adding the new ones to the rollup leaves it as taking
-//! each customer's figures out and putting them back recomputed (a single write) does.
+//! Step 3 adds where a single write recomputes (parent module): an import only adds live
+//! transactions, so the sums and counts grow by the new rows' and the first / last purchase
+//! times can only move outwards — the figures a recomputation gives, without reading each
+//! customer's older transactions. Every statement of step 3 finds the new rows by primary key,
+//! so its plan stays an index lookup whatever the table's statistics say. (Recomputing per
+//! chunk of customers, the first version, made PostgreSQL pick sequential scans of
+//! `transactions` once an import had grown the table past its last `ANALYZE`.)
 
 use crate::customers::bulk::Rows;
 use crate::db_err;
@@ -50,34 +55,50 @@ const LOCK_ALL: &str = "INSERT INTO customer_aggregates (customer_id, purchase_c
      SELECT id, 0, 0, NULL, NULL, 1, $1 FROM {ids} AS ids WHERE true ORDER BY id \
      ON CONFLICT (customer_id) DO UPDATE SET version = customer_aggregates.version + 1, updated_at = excluded.updated_at";
 
-/// Adds the transactions `ids` ($2…, new, live and completed) to the revenue rollup; `$1` is
-/// the nil UUID (no team).
+/// Adds the new transactions `ids` ($2…) to the revenue rollup (the live completed ones); `$1`
+/// is the nil UUID (no team).
 const ADD_REVENUE: &str = "INSERT INTO rollup_revenue (month, currency, owner_id, team_id, revenue, purchases) \
      SELECT {month}, t.currency, c.owner_id, coalesce(c.team_id, $1), sum(t.total), count(*) \
      FROM transactions t JOIN customers c ON c.id = t.customer_id \
-     WHERE t.id IN (SELECT id FROM {ids} AS ids) \
+     WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status = 'completed' \
      GROUP BY 1, 2, 3, 4 \
      ON CONFLICT (month, currency, owner_id, team_id, shard) DO UPDATE SET \
      revenue = rollup_revenue.revenue + excluded.revenue, \
      purchases = rollup_revenue.purchases + excluded.purchases";
 
-/// `FILL_REVENUE` and `FILL_AGGREGATES` of the parent module for the customers `ids` ($1…).
-const CLEAR_REVENUE_ALL: &str =
-    "DELETE FROM customer_revenue WHERE customer_id IN (SELECT id FROM {ids} AS ids)";
-const FILL_REVENUE_ALL: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
-     SELECT customer_id, currency, \
-       coalesce(sum(CASE WHEN status = 'completed' THEN total END), 0), \
-       count(CASE WHEN status = 'completed' THEN 1 END), \
-       coalesce(sum(CASE WHEN status = 'refunded' THEN total END), 0), \
-       count(CASE WHEN status = 'refunded' THEN 1 END) \
-     FROM transactions WHERE customer_id IN (SELECT id FROM {ids} AS ids) AND deleted_at IS NULL AND status IN ('completed', 'refunded') \
-     GROUP BY customer_id, currency";
-const FILL_AGGREGATES_ALL: &str = "UPDATE customer_aggregates SET \
-       purchase_count = (SELECT count(*) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed'), \
-       refund_count = (SELECT count(*) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'refunded'), \
-       first_purchase_at = (SELECT min(occurred_at) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed'), \
-       last_purchase_at = (SELECT max(occurred_at) FROM transactions t WHERE t.customer_id = customer_aggregates.customer_id AND t.deleted_at IS NULL AND t.status = 'completed') \
-     WHERE customer_id IN (SELECT id FROM {ids} AS ids)";
+/// Adds the new transactions `ids` ($1…) to their customers' figures per currency.
+const ADD_CUSTOMER_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
+     SELECT t.customer_id, t.currency, \
+       coalesce(sum(CASE WHEN t.status = 'completed' THEN t.total END), 0), \
+       count(CASE WHEN t.status = 'completed' THEN 1 END), \
+       coalesce(sum(CASE WHEN t.status = 'refunded' THEN t.total END), 0), \
+       count(CASE WHEN t.status = 'refunded' THEN 1 END) \
+     FROM transactions t \
+     WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
+     GROUP BY t.customer_id, t.currency \
+     ON CONFLICT (customer_id, currency) DO UPDATE SET \
+     revenue = customer_revenue.revenue + excluded.revenue, \
+     purchase_count = customer_revenue.purchase_count + excluded.purchase_count, \
+     refunded_amount = customer_revenue.refunded_amount + excluded.refunded_amount, \
+     refund_count = customer_revenue.refund_count + excluded.refund_count";
+
+/// Adds the new transactions `ids` ($1…) to their customers' counts and purchase times.
+const ADD_AGGREGATES: &str = "UPDATE customer_aggregates SET \
+       purchase_count = customer_aggregates.purchase_count + d.purchases, \
+       refund_count = customer_aggregates.refund_count + d.refunds, \
+       first_purchase_at = CASE WHEN d.first_at IS NOT NULL AND (customer_aggregates.first_purchase_at IS NULL \
+         OR d.first_at < customer_aggregates.first_purchase_at) THEN d.first_at ELSE customer_aggregates.first_purchase_at END, \
+       last_purchase_at = CASE WHEN d.last_at IS NOT NULL AND (customer_aggregates.last_purchase_at IS NULL \
+         OR d.last_at > customer_aggregates.last_purchase_at) THEN d.last_at ELSE customer_aggregates.last_purchase_at END \
+     FROM (SELECT t.customer_id, \
+         count(CASE WHEN t.status = 'completed' THEN 1 END) AS purchases, \
+         count(CASE WHEN t.status = 'refunded' THEN 1 END) AS refunds, \
+         min(CASE WHEN t.status = 'completed' THEN t.occurred_at END) AS first_at, \
+         max(CASE WHEN t.status = 'completed' THEN t.occurred_at END) AS last_at \
+       FROM transactions t \
+       WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
+       GROUP BY t.customer_id) AS d \
+     WHERE customer_aggregates.customer_id = d.customer_id";
 
 /// What differs between the backends in statements over a set of ids.
 pub(crate) trait IdSet: Database {
@@ -179,25 +200,31 @@ macro_rules! record_transactions {
                 let events: Vec<&Event> = step.iter().map(|(_, e)| e).collect();
                 self.insert_events(&events).await?;
                 let tx = &mut **self;
-                let sold: Vec<Uuid> = transactions
+                let counted: Vec<Uuid> = transactions
                     .iter()
-                    .filter(|t| t.deleted_at.is_none() && t.status == TransactionStatus::Completed)
+                    .filter(|t| {
+                        t.deleted_at.is_none()
+                            && matches!(
+                                t.status,
+                                TransactionStatus::Completed | TransactionStatus::Refunded
+                            )
+                    })
                     .map(|t| t.id.0)
                     .collect();
-                for ids in sold.chunks(CUSTOMERS_PER_STEP) {
+                for ids in counted.chunks(CUSTOMERS_PER_STEP) {
                     let q =
                         sqlx::query(over_ids::<$db>(ADD_REVENUE, 2, ids.len())).bind(Uuid::nil());
                     <$db>::bind_ids(q, ids)
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                }
-                for sql in [CLEAR_REVENUE_ALL, FILL_REVENUE_ALL, FILL_AGGREGATES_ALL] {
-                    let q = sqlx::query(over_ids::<$db>(sql, 1, customers.len()));
-                    <$db>::bind_ids(q, &customers)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    for sql in [ADD_CUSTOMER_REVENUE, ADD_AGGREGATES] {
+                        let q = sqlx::query(over_ids::<$db>(sql, 1, ids.len()));
+                        <$db>::bind_ids(q, ids)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
                 }
             }
             Ok(())

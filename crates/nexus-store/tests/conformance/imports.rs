@@ -232,6 +232,10 @@ async fn an_import_batch_of_orders_keeps_aggregates_and_rollup_exact(s: Arc<dyn 
         t.occurred_at = at(2026, 5, 1);
         orders.push(t);
     }
+    // One before the customer's earliest purchase: the first purchase time moves back.
+    let mut early = transaction(customers[1].id, Completed, &[(&eur, 1)]);
+    early.occurred_at = at(2025, 6, 1);
+    orders.push(early);
     let records = |orders: &[Transaction]| {
         ImportRecords::Transactions(
             orders
@@ -296,6 +300,8 @@ async fn an_import_batch_of_orders_keeps_aggregates_and_rollup_exact(s: Arc<dyn 
     }
     let first = assert_aggregates_exact(&*s, ids[0]).await;
     assert_eq!(first.purchase_count, 3, "{first:?}");
+    let second = assert_aggregates_exact(&*s, ids[1]).await;
+    assert_eq!(second.first_purchase_at, Some(at(2025, 6, 1)), "{second:?}");
     let stored_order = s.get_transaction(orders[1].id).await.unwrap().unwrap();
     assert_eq!(stored_order.items, orders[1].items);
     assert_eq!(stored_order.external_ref.as_deref(), Some("ORD-1"));
