@@ -595,7 +595,7 @@ await step('custom fields of deals: defined in settings, set in a deal\'s detail
   assert(!(await call('GET', `/api/v1/deals/${dealB.id}`, admin)).attributes.contract, 'refused value not stored');
 });
 
-await step('custom fields of activities and transactions: a required value in the quick log, edited in the activity panel; a transaction panel; a new task from My tasks', async () => {
+await step('custom fields of activities and transactions: a required value in the quick log, edited in the activity panel with the details; a transaction panel; a new task from My tasks', async () => {
   await call('POST', '/api/v1/custom-fields', admin, { entity: 'activity', key: 'outcome', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true });
   await call('POST', '/api/v1/custom-fields', admin, { entity: 'transaction', key: 'invoice_no', label: 'Invoice number', field_type: 'text', unique: true });
   const sale = (await call('GET', `/api/v1/transactions?customer_id=${ada.id}`, admin)).data.find((t) => t.items.some((i) => i.sku === 'ENG-1' && i.quantity === 2));
@@ -630,6 +630,17 @@ await step('custom fields of activities and transactions: a required value in th
   await screen(page, '11g-activity-details');
   const edited = await call('GET', `/api/v1/activities/${call1.id}`, admin);
   assert(edited.attributes.outcome === 'voicemail' && edited.version === call1.version + 1, `value edited (${JSON.stringify(edited.attributes)})`);
+  // The details (body) in a text area: Enter starts a line, Ctrl+Enter saves (If-Match).
+  await panel.getByRole('button', { name: 'Edit details' }).click();
+  const details = panel.getByRole('textbox', { name: 'Details', exact: true });
+  await details.fill('Reached her at the office.');
+  await details.press('Enter');
+  await details.pressSequentially('Wants a quote for two engines.');
+  await details.press('Control+Enter');
+  await panel.getByRole('button', { name: 'Edit details' }).waitFor();
+  await panel.getByText(/Wants a quote for two engines/).waitFor();
+  const noted = await call('GET', `/api/v1/activities/${call1.id}`, admin);
+  assert(noted.body === 'Reached her at the office.\nWants a quote for two engines.' && noted.version === edited.version + 1, `details edited (${JSON.stringify(noted.body)})`);
   await panel.getByRole('button', { name: 'Close', exact: true }).click();
   await panel.waitFor({ state: 'detached' });
 

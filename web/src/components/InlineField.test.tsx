@@ -40,3 +40,37 @@ it('keeps the editor open with the server message when saving fails', async () =
   );
   expect(screen.getByLabelText('E-mail')).toHaveAccessibleDescription('is not a valid e-mail address');
 });
+
+it('edits a multi-line text in a labelled text area: Enter starts a line, Ctrl+Enter saves', async () => {
+  const onSave = vi.fn(async () => true);
+  const user = userEvent.setup();
+  render(
+    <dl>
+      <InlineField label="Details" value="First line" multiline editable onSave={onSave} />
+    </dl>,
+  );
+  await user.click(screen.getByRole('button', { name: 'Edit details' }));
+  const area = screen.getByRole('textbox', { name: 'Details' });
+  expect(area.tagName).toBe('TEXTAREA');
+  expect(area).toHaveFocus();
+  expect(area).toHaveAccessibleDescription(/Ctrl\+Enter .*saves/);
+  await user.type(area, '{Enter}Second line');
+  expect(onSave).not.toHaveBeenCalled();
+  await user.keyboard('{Control>}{Enter}{/Control}');
+  expect(onSave).toHaveBeenCalledWith('First line\nSecond line');
+  expect(screen.getByRole('button', { name: 'Edit details' })).toHaveFocus();
+});
+
+it('shows the text of each choice of a select and saves its value', async () => {
+  const onSave = vi.fn(async () => true);
+  const user = userEvent.setup();
+  render(
+    <dl>
+      <InlineField label="Assignee" value="" options={[{ value: '', label: 'Unassigned' }, { value: 'u2', label: 'Grace Hopper' }]} editable onSave={onSave} />
+    </dl>,
+  );
+  await user.click(screen.getByRole('button', { name: 'Edit assignee' }));
+  await user.selectOptions(screen.getByRole('combobox', { name: 'Assignee' }), 'Grace Hopper');
+  await user.click(screen.getByRole('button', { name: 'Save' }));
+  expect(onSave).toHaveBeenCalledWith('u2');
+});

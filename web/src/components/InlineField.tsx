@@ -1,6 +1,7 @@
 // One profile field that turns into an input on "Edit": Enter or Save stores it, Escape or
 // Cancel restores the shown value; the server's message for the field appears under it. The
-// input is a text input, a select of `options`, or what `editor` renders (custom fields).
+// input is a text input, a text area (`multiline`: Enter starts a new line, Ctrl+Enter or
+// ⌘+Enter stores it), a select of `options`, or what `editor` renders (custom fields).
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Button, FieldError, inputClass } from './ui';
 
@@ -16,13 +17,18 @@ export type InlineEditorProps = {
   onKeyDown: (e: React.KeyboardEvent) => void;
 };
 
+/** A choice of a select: a string is both the value and the text shown. */
+export type InlineOption = string | { value: string; label: string };
+
 export type InlineFieldProps = {
   label: string;
   value: string;
   display?: ReactNode;
   editable: boolean;
-  options?: string[];
+  options?: readonly InlineOption[];
   type?: string;
+  /** Edits a text of several lines in a text area instead of a text input. */
+  multiline?: boolean;
   error?: string | undefined;
   onSave: (value: string) => Promise<boolean>;
   /** Called when editing starts (the page remembers which version the edit is based on). */
@@ -31,7 +37,7 @@ export type InlineFieldProps = {
   editor?: (props: InlineEditorProps) => ReactNode;
 };
 
-export function InlineField({ label, value, display, editable, options, type = 'text', error, onSave, onEdit, editor }: InlineFieldProps) {
+export function InlineField({ label, value, display, editable, options, type = 'text', multiline = false, error, onSave, onEdit, editor }: InlineFieldProps) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(value);
   const [saving, setSaving] = useState(false);
@@ -52,8 +58,7 @@ export function InlineField({ label, value, display, editable, options, type = '
     setEditing(true);
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  async function store() {
     if (draft === value) {
       setEditing(false);
       return;
@@ -64,12 +69,17 @@ export function InlineField({ label, value, display, editable, options, type = '
     if (ok) setEditing(false);
   }
 
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    void store();
+  }
+
   if (!editing) {
     return (
       <div className="flex items-start justify-between gap-2 border-b border-slate-100 py-2">
         <dt className="w-28 shrink-0 text-sm text-slate-600">{label}</dt>
         <dd className="flex min-w-0 flex-1 items-start justify-between gap-2 text-sm">
-          <span className="min-w-0 break-words">
+          <span className={`min-w-0 break-words ${multiline ? 'whitespace-pre-line' : ''}`}>
             {display ?? (value || '—')}
             {/* A save of another field can be refused because of this one (e.g. a required custom field). */}
             {error && (
@@ -89,13 +99,18 @@ export function InlineField({ label, value, display, editable, options, type = '
   }
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape') setEditing(false);
+    else if (multiline && e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void store();
+    }
   };
+  const describedBy = [error ? `${id}-error` : null, multiline ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
   const common = {
     id,
     className: inputClass,
     value: draft,
     'aria-invalid': error ? true : undefined,
-    'aria-describedby': error ? `${id}-error` : undefined,
+    'aria-describedby': describedBy,
     onKeyDown,
   };
   return (
@@ -108,17 +123,27 @@ export function InlineField({ label, value, display, editable, options, type = '
       <dd>
         <form onSubmit={submit} aria-label={`Edit ${label.toLowerCase()}`}>
           <div className="flex flex-wrap items-center gap-2">
-            <div ref={box} className="min-w-0 flex-1">
+            <div ref={box} className={multiline ? 'w-full' : 'min-w-0 flex-1'}>
               {editor ? (
                 editor({ id, labelId: `${id}-label`, value: draft, onChange: setDraft, invalid: !!error, describedBy: error ? `${id}-error` : undefined, onKeyDown })
               ) : options ? (
                 <select {...common} onChange={(e) => setDraft(e.target.value)}>
-                  {options.map((o) => (
-                    <option key={o} value={o}>
-                      {o}
-                    </option>
-                  ))}
+                  {options.map((o) => {
+                    const { value: v, label: text } = typeof o === 'string' ? { value: o, label: o } : o;
+                    return (
+                      <option key={v} value={v}>
+                        {text}
+                      </option>
+                    );
+                  })}
                 </select>
+              ) : multiline ? (
+                <>
+                  <textarea {...common} rows={5} onChange={(e) => setDraft(e.target.value)} />
+                  <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+                    Ctrl+Enter (⌘+Enter) saves, Escape cancels.
+                  </p>
+                </>
               ) : (
                 <input {...common} type={type} onChange={(e) => setDraft(e.target.value)} />
               )}

@@ -1,81 +1,13 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import type { Activity, Role } from '../../app/api';
-import { activity, customer, field, page } from '../customFields/testData';
-import { json, me, serve, signedInStore } from '../../test/utils';
-import CustomerPage from '../customers/CustomerPage';
+import { activity } from '../customFields/testData';
+import { json } from '../../test/utils';
+import { openDetails, problem, servePage, shown } from './testPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 15_000 });
 
 afterEach(() => vi.unstubAllGlobals());
-
-const OUTCOME = field('outcome', { entity: 'activity', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true, position: 1 });
-const EFFORT = field('effort', { entity: 'activity', label: 'Effort', field_type: 'number', required: true, position: 2 });
-const TICKET = field('ticket', { entity: 'activity', label: 'Ticket', unique: true, position: 3 });
-const ACTIVITY_FIELDS = [OUTCOME, EFFORT, TICKET];
-
-const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
-
-type Sent = { method: string; ifMatch: string | null; body: Record<string, unknown> };
-
-/** Serves a customer page with one activity, the activity fields, and POST / PATCH answered by the given functions. */
-function servePage({ role = 'admin', current: start = activity({ attributes: { outcome: 'reached', effort: 15, legacy: 'kept' } }), create, patch }: { role?: Role; current?: Activity; create?: () => Response; patch?: () => Response } = {}) {
-  const sent: Sent[] = [];
-  let current = start;
-  const calls = serve({
-    'GET /api/v1/auth/me': () => me(role),
-    'GET /api/v1/custom-fields': (_req, url) => json(200, page(url.searchParams.get('entity') === 'activity' ? ACTIVITY_FIELDS : [])),
-    'GET /api/v1/customers/c1': () => json(200, customer(), { etag: '"c1-1"' }),
-    'GET /api/v1/activities': () => json(200, page([current])),
-    'GET /api/v1/activities/a1': () => json(200, current, { etag: `"a1-${current.version}"` }),
-    'POST /api/v1/activities': async (req) => {
-      const body = (await req.json()) as Record<string, unknown>;
-      sent.push({ method: 'POST', ifMatch: null, body });
-      return create ? create() : json(201, activity({ id: 'a2', subject: String(body.subject) }));
-    },
-    'PATCH /api/v1/activities/a1': async (req) => {
-      const body = (await req.json()) as Record<string, unknown>;
-      sent.push({ method: 'PATCH', ifMatch: req.headers.get('if-match'), body });
-      const res = patch ? patch() : json(200, {});
-      if (res.ok) current = { ...current, ...body, version: current.version + 1 };
-      return res;
-    },
-  });
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
-  return {
-    sent,
-    calls,
-    /** Someone else changes the activity. */
-    changeElsewhere: (over: Partial<Activity>) => {
-      current = { ...current, ...over, version: current.version + 1 };
-    },
-  };
-}
-
-async function openDetails(user: ReturnType<typeof userEvent.setup>) {
-  const list = await screen.findByRole('region', { name: 'Activities' });
-  await user.click(await within(list).findByRole('button', { name: 'Intro call' }));
-  const panel = screen.getByRole('dialog', { name: 'Intro call' });
-  await within(panel).findByText('Ticket');
-  return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
-}
 
 it('asks the quick log for the required activity fields only, catches a bad number, sends the values in attributes and shows their 422', async () => {
   let answer: Response | null = problem(422, 'validation_failed', [{ field: 'attributes.outcome', code: 'invalid_choice', message: 'must be one of: reached, voicemail' }]);

@@ -5,6 +5,7 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import type { Customer, Role, Transaction } from '../../app/api';
 import { customer, field, page, transaction } from '../customFields/testData';
 import { json, me, serve, signedInStore } from '../../test/utils';
+import { toLocalInput } from '../../lib/localTime';
 import CustomerPage from '../customers/CustomerPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
@@ -79,7 +80,7 @@ it('shows the line items, the total and the custom values of a transaction opene
   ]);
   expect(shown(panel, 'Channel')).toMatch(/^web/);
   expect(shown(panel, 'Invoice number')).toMatch(/^—/);
-  expect(shown(panel, 'Reference')).toBe('PO-7');
+  expect(shown(panel, 'Reference')).toMatch(/^PO-7/);
   expect(shown(panel, 'legacy')).toBe('7');
 });
 
@@ -100,6 +101,65 @@ it('edits a custom value alone (a PATCH of attributes with If-Match) and shows a
   expect(sent[1]).toEqual({ ifMatch: '"t1-2"', body: { attributes: { channel: 'phone', legacy: 7, invoice_no: 'INV-1' } } });
   expect(await within(panel).findByText('another transaction holds this value')).toBeInTheDocument();
   expect(within(panel).getByLabelText('Invoice number')).toHaveAccessibleDescription('another transaction holds this value');
+});
+
+it('edits the date (datetime-local, sent as UTC), the reference and the external ref, each alone with If-Match', async () => {
+  const { sent } = servePage();
+  const user = userEvent.setup();
+  const panel = await openDetails(user);
+  await user.click(within(panel).getByRole('button', { name: 'Edit date' }));
+  const date = within(panel).getByLabelText('Date');
+  expect(date).toHaveValue(toLocalInput('2026-03-09T10:30:00Z'));
+  await user.clear(date);
+  await user.type(date, '2026-04-01T09:15{Enter}');
+  expect(sent).toEqual([{ ifMatch: '"t1-1"', body: { occurred_at: new Date(2026, 3, 1, 9, 15).toISOString() } }]);
+  await within(panel).findByRole('button', { name: 'Edit date' });
+
+  await user.click(within(panel).getByRole('button', { name: 'Edit reference' }));
+  await user.clear(within(panel).getByLabelText('Reference'));
+  await user.type(within(panel).getByLabelText('Reference'), 'PO-8{Enter}');
+  expect(sent[1]).toEqual({ ifMatch: '"t1-2"', body: { reference: 'PO-8' } });
+  await within(panel).findByRole('button', { name: 'Edit reference' });
+  expect(shown(panel, 'Reference')).toMatch(/^PO-8/);
+
+  await user.click(within(panel).getByRole('button', { name: 'Edit external ref' }));
+  await user.type(within(panel).getByLabelText('External ref'), 'SHOP-1001{Enter}');
+  expect(sent[2]).toEqual({ ifMatch: '"t1-3"', body: { external_ref: 'SHOP-1001' } });
+  await within(panel).findByRole('button', { name: 'Edit external ref' });
+  expect(shown(panel, 'External ref')).toMatch(/^SHOP-1001/);
+});
+
+it('refuses an empty date before asking the server', async () => {
+  const { sent } = servePage();
+  const user = userEvent.setup();
+  const panel = await openDetails(user);
+  await user.click(within(panel).getByRole('button', { name: 'Edit date' }));
+  await user.clear(within(panel).getByLabelText('Date'));
+  await user.click(within(panel).getByRole('button', { name: 'Save' }));
+  expect(sent).toEqual([]);
+  expect(within(panel).getByLabelText('Date')).toHaveAccessibleDescription('enter the date and time of the sale');
+});
+
+it('shows a 409 external_ref_taken under the external ref, and clears the external ref with an empty text', async () => {
+  let answer: Response | null = problem(409, 'external_ref_taken', [{ field: 'external_ref', code: 'external_ref_taken', message: 'a live transaction has this external_ref' }]);
+  const { sent } = servePage({ start: transaction({ external_ref: 'SHOP-1' }), patch: () => answer ?? json(200, {}) });
+  const user = userEvent.setup();
+  const panel = await openDetails(user);
+  await user.click(within(panel).getByRole('button', { name: 'Edit external ref' }));
+  const ref = within(panel).getByLabelText('External ref');
+  await user.clear(ref);
+  await user.type(ref, 'SHOP-2{Enter}');
+  expect(sent).toEqual([{ ifMatch: '"t1-1"', body: { external_ref: 'SHOP-2' } }]);
+  expect(await within(panel).findByText('a live transaction has this external_ref')).toBeInTheDocument();
+  expect(within(panel).getByLabelText('External ref')).toHaveAttribute('aria-invalid', 'true');
+  expect(within(panel).getByLabelText('External ref')).toHaveAccessibleDescription('a live transaction has this external_ref');
+
+  answer = null;
+  await user.clear(within(panel).getByLabelText('External ref'));
+  await user.click(within(panel).getByRole('button', { name: 'Save' }));
+  expect(sent[1]).toEqual({ ifMatch: '"t1-1"', body: { external_ref: null } });
+  await within(panel).findByRole('button', { name: 'Edit external ref' });
+  expect(shown(panel, 'External ref')).toMatch(/^—/);
 });
 
 it('moves the status with the required values in the same PATCH, and shows their 422 in the move form', async () => {
@@ -137,14 +197,16 @@ it('offers no edits and no status move to whoever may not write the customer\'s 
   servePage({ role: 'sales_rep', owner: customer({ owner_id: 'someone-else' }), start: transaction({ attributes: { invoice_no: 'INV-3' } }) });
   const panel = await openDetails(userEvent.setup());
   expect(shown(panel, 'Invoice number')).toMatch(/^INV-3/);
+  expect(shown(panel, 'Reference')).toBe('PO-7');
   expect(within(panel).queryByRole('button', { name: /^Edit/ })).not.toBeInTheDocument();
+  expect(within(panel).queryByRole('textbox')).not.toBeInTheDocument();
   expect(within(panel).queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
 });
 
-it('offers no status move for a final status', async () => {
+it('offers no status move for a final status, but still the edits the API allows in it', async () => {
   servePage({ start: transaction({ status: 'cancelled' }) });
   const panel = await openDetails(userEvent.setup());
-  expect(within(panel).getByRole('button', { name: 'Edit channel' })).toBeInTheDocument();
+  for (const name of ['Edit date', 'Edit reference', 'Edit external ref', 'Edit channel']) expect(within(panel).getByRole('button', { name })).toBeInTheDocument();
   expect(within(panel).queryByRole('button', { name: 'Change status' })).not.toBeInTheDocument();
 });
 

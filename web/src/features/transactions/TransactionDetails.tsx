@@ -1,15 +1,19 @@
 // One transaction in a side panel, opened from its customer's page: what was sold (line items
-// and total, computed by the server), its status and every custom field of transactions. Custom
-// values are edited in place (a PATCH with `attributes` alone); a status move carries the
-// required custom values with it, so that the API checks them together and refuses the whole
-// change when they do not fit (docs/api.md, "Custom fields"). Both PATCHes send If-Match (a
-// concurrent change answers 412). Whoever may not write the customer's transactions sees them
+// and total, computed by the server), its status, date, references and every custom field of
+// transactions. The date, the reference, the external ref (unique: 409 `external_ref_taken`
+// appears under it) and custom values are edited in place, in any status as the API allows, each
+// a PATCH of that field alone; a status move carries the required custom values with it, so
+// that the API checks them together and refuses the whole change when they do not fit
+// (docs/api.md, "Custom fields"). Every PATCH sends If-Match (a concurrent change answers 412).
+// Line items are shown, not edited. Whoever may not write the customer's transactions sees them
 // read-only.
 import { useEffect, useState, type FormEvent } from 'react';
 import { useReadTransactionQuery, useUpdateTransactionMutation, type Transaction, type TransactionStatus, type TransactionUpdate } from '../../app/api';
 import { Drawer } from '../../components/Drawer';
+import { InlineField } from '../../components/InlineField';
 import { Badge, Button, ErrorState, FormError, Loading, ScrollRegion, SelectField } from '../../components/ui';
 import { dateTime, label, money } from '../../lib/format';
+import { fromLocalInput, toLocalInput } from '../../lib/localTime';
 import { errorMessage } from '../../lib/problem';
 import { useVersionedSave } from '../../lib/useVersionedSave';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
@@ -133,6 +137,12 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
   const [moving, setMoving] = useState(false);
   const [moved, setMoved] = useState<string | null>(null);
   const canMove = editable && STATUS_MOVES[t.status].length > 0;
+  function saveDate(v: string) {
+    const at = fromLocalInput(v);
+    if (at) return save({ occurred_at: at });
+    invalid({ occurred_at: 'enter the date and time of the sale' });
+    return Promise.resolve(false);
+  }
   return (
     <div className="space-y-3">
       <FormError message={errs.message} />
@@ -140,6 +150,18 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
         {notice}
       </p>
       <dl>
+        <InlineField
+          label="Date"
+          type="datetime-local"
+          value={toLocalInput(t.occurred_at)}
+          display={dateTime(t.occurred_at)}
+          editable={editable}
+          onEdit={onEdit}
+          error={errs.fields.occurred_at}
+          onSave={saveDate}
+        />
+        <InlineField label="Reference" value={t.reference ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.reference} onSave={(v) => save({ reference: v.trim() || null })} />
+        <InlineField label="External ref" value={t.external_ref ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.external_ref} onSave={(v) => save({ external_ref: v.trim() || null })} />
         <CustomValueRows entity="transaction" record={t} editable={editable} errors={errs.fields} onEdit={onEdit} onSave={(attributes) => save({ attributes })} onInvalid={invalid} />
       </dl>
       <CustomFieldsError entity="transaction" />
@@ -160,12 +182,6 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
             </Button>
           )}
         </dd>
-        <dt className="text-slate-600">Date</dt>
-        <dd>{dateTime(t.occurred_at)}</dd>
-        <dt className="text-slate-600">Reference</dt>
-        <dd className="break-words">{t.reference || '—'}</dd>
-        <dt className="text-slate-600">External ref</dt>
-        <dd className="break-words">{t.external_ref || '—'}</dd>
         <dt className="text-slate-600">Total</dt>
         <dd>{money(t.total, t.currency)}</dd>
         <OtherAttributes entity="transaction" record={t} />
