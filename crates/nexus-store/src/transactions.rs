@@ -17,7 +17,9 @@
 //! a recomputation from the rows, under any interleaving of creates, status changes, deletes
 //! and restores; and recomputing (rather than adding deltas) keeps first / last purchase times
 //! right when the latest purchase is refunded or deleted. The cost is one indexed scan of one
-//! customer's transactions per write.
+//! customer's transactions per write. An import's batch, which only adds transactions, takes
+//! the same lock for many customers at once and adds the new rows to the figures instead
+//! ([`bulk`]).
 
 pub(crate) mod bulk;
 

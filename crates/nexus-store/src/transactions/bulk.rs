@@ -55,26 +55,26 @@ const LOCK_ALL: &str = "INSERT INTO customer_aggregates (customer_id, purchase_c
      SELECT id, 0, 0, NULL, NULL, 1, $1 FROM {ids} AS ids WHERE true ORDER BY id \
      ON CONFLICT (customer_id) DO UPDATE SET version = customer_aggregates.version + 1, updated_at = excluded.updated_at";
 
-/// Adds the new transactions `ids` ($2…) to the revenue rollup (the live completed ones); `$1`
+/// Adds the new transactions ($2…) to the revenue rollup (the live completed ones); `$1`
 /// is the nil UUID (no team).
 const ADD_REVENUE: &str = "INSERT INTO rollup_revenue (month, currency, owner_id, team_id, revenue, purchases) \
      SELECT {month}, t.currency, c.owner_id, coalesce(c.team_id, $1), sum(t.total), count(*) \
-     FROM transactions t JOIN customers c ON c.id = t.customer_id \
-     WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status = 'completed' \
+     FROM {new} {with_customer} \
+     WHERE t.deleted_at IS NULL AND t.status = 'completed' \
      GROUP BY 1, 2, 3, 4 \
      ON CONFLICT (month, currency, owner_id, team_id, shard) DO UPDATE SET \
      revenue = rollup_revenue.revenue + excluded.revenue, \
      purchases = rollup_revenue.purchases + excluded.purchases";
 
-/// Adds the new transactions `ids` ($1…) to their customers' figures per currency.
+/// Adds the new transactions ($1…) to their customers' figures per currency.
 const ADD_CUSTOMER_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, currency, revenue, purchase_count, refunded_amount, refund_count) \
      SELECT t.customer_id, t.currency, \
        coalesce(sum(CASE WHEN t.status = 'completed' THEN t.total END), 0), \
        count(CASE WHEN t.status = 'completed' THEN 1 END), \
        coalesce(sum(CASE WHEN t.status = 'refunded' THEN t.total END), 0), \
        count(CASE WHEN t.status = 'refunded' THEN 1 END) \
-     FROM transactions t \
-     WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
+     FROM {new} \
+     WHERE t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
      GROUP BY t.customer_id, t.currency \
      ON CONFLICT (customer_id, currency) DO UPDATE SET \
      revenue = customer_revenue.revenue + excluded.revenue, \
@@ -82,7 +82,7 @@ const ADD_CUSTOMER_REVENUE: &str = "INSERT INTO customer_revenue (customer_id, c
      refunded_amount = customer_revenue.refunded_amount + excluded.refunded_amount, \
      refund_count = customer_revenue.refund_count + excluded.refund_count";
 
-/// Adds the new transactions `ids` ($1…) to their customers' counts and purchase times.
+/// Adds the new transactions ($1…) to their customers' counts and purchase times.
 const ADD_AGGREGATES: &str = "UPDATE customer_aggregates SET \
        purchase_count = customer_aggregates.purchase_count + d.purchases, \
        refund_count = customer_aggregates.refund_count + d.refunds, \
@@ -95,8 +95,8 @@ const ADD_AGGREGATES: &str = "UPDATE customer_aggregates SET \
          count(CASE WHEN t.status = 'refunded' THEN 1 END) AS refunds, \
          min(CASE WHEN t.status = 'completed' THEN t.occurred_at END) AS first_at, \
          max(CASE WHEN t.status = 'completed' THEN t.occurred_at END) AS last_at \
-       FROM transactions t \
-       WHERE t.id IN (SELECT id FROM {ids} AS ids) AND t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
+       FROM {new} \
+       WHERE t.deleted_at IS NULL AND t.status IN ('completed', 'refunded') \
        GROUP BY t.customer_id) AS d \
      WHERE customer_aggregates.customer_id = d.customer_id";
 
@@ -111,6 +111,11 @@ pub(crate) trait IdSet: Database {
     ) -> Query<'q, Self, Self::Arguments>;
     /// The UTC month (`YYYY-MM`) of `t.occurred_at`.
     const MONTH: &'static str;
+    /// The transactions whose ids are bound from `$first` on, as table `t`, each found by
+    /// primary key.
+    fn new_rows(first: usize, n: usize) -> String;
+    /// Joins the customer of each `t` as `c`, found by primary key.
+    const WITH_CUSTOMER: &'static str;
 }
 
 impl IdSet for Sqlite {
@@ -127,6 +132,15 @@ impl IdSet for Sqlite {
     }
 
     const MONTH: &'static str = "substr(t.occurred_at, 1, 7)";
+
+    fn new_rows(first: usize, n: usize) -> String {
+        format!(
+            "{} AS ids JOIN transactions t ON t.id = ids.id",
+            Self::id_set(first, n)
+        )
+    }
+
+    const WITH_CUSTOMER: &'static str = "JOIN customers c ON c.id = t.customer_id";
 }
 
 impl IdSet for Postgres {
@@ -142,12 +156,27 @@ impl IdSet for Postgres {
     }
 
     const MONTH: &'static str = "to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')";
+
+    // Lateral lookups: a join the planner may order or hash would be planned from statistics,
+    // and a table an import is growing has none yet (no `ANALYZE` since): PostgreSQL then took
+    // `transactions` for a few rows and scanned all of it once per id.
+    fn new_rows(first: usize, _n: usize) -> String {
+        format!(
+            "unnest(${first}::uuid[]) AS ids(id) \
+             CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.id = ids.id) AS t"
+        )
+    }
+
+    const WITH_CUSTOMER: &'static str = "CROSS JOIN LATERAL (SELECT owner_id, team_id FROM customers x WHERE x.id = t.customer_id) AS c";
 }
 
-/// `sql` over `n` ids bound from `$first` on (`{ids}`), for backend `D`.
+/// `sql` over `n` ids bound from `$first` on (`{ids}`, or the transactions they name:
+/// `{new}`), for backend `D`.
 fn over_ids<D: IdSet>(sql: &str, first: usize, n: usize) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(
         sql.replace("{ids}", &D::id_set(first, n))
+            .replace("{new}", &D::new_rows(first, n))
+            .replace("{with_customer}", D::WITH_CUSTOMER)
             .replace("{month}", D::MONTH),
     )
 }
