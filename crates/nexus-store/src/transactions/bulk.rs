@@ -157,17 +157,20 @@ impl IdSet for Postgres {
 
     const MONTH: &'static str = "to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')";
 
-    // Lateral lookups: a join the planner may order or hash would be planned from statistics,
-    // and a table an import is growing has none yet (no `ANALYZE` since): PostgreSQL then took
-    // `transactions` for a few rows and scanned all of it once per id.
+    // One primary-key lookup per id, whatever the statistics say. A join is planned from
+    // them, and a table an import is growing has none yet (no `ANALYZE` since): PostgreSQL
+    // took `transactions` for a few rows and ran the id list as a semi-join over a sequential
+    // scan of it (once per id), or, planning generically after five runs, as a hash join over
+    // one. The `LIMIT 1` keeps each lateral subquery from being flattened into such a join.
     fn new_rows(first: usize, _n: usize) -> String {
         format!(
             "unnest(${first}::uuid[]) AS ids(id) \
-             CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.id = ids.id) AS t"
+             CROSS JOIN LATERAL (SELECT * FROM transactions x WHERE x.id = ids.id LIMIT 1) AS t"
         )
     }
 
-    const WITH_CUSTOMER: &'static str = "CROSS JOIN LATERAL (SELECT owner_id, team_id FROM customers x WHERE x.id = t.customer_id) AS c";
+    const WITH_CUSTOMER: &'static str = "CROSS JOIN LATERAL \
+         (SELECT owner_id, team_id FROM customers x WHERE x.id = t.customer_id LIMIT 1) AS c";
 }
 
 /// `sql` over `n` ids bound from `$first` on (`{ids}`, or the transactions they name:
