@@ -9,29 +9,40 @@ use nexus_core::ids::EventId;
 use sqlx::Connection as _;
 use uuid::Uuid;
 
+/// Binds the ten columns of an event row (`id, event_type, entity, entity_id, action,
+/// actor_id, owner_id, team_id, changes, occurred_at`) to `$query`, in that order.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! bind_event {
+    ($query:expr, $ev:expr) => {{
+        let ev: &nexus_core::event::Event = $ev;
+        $query
+            .bind(ev.id.0)
+            .bind(&ev.event_type)
+            .bind(&ev.entity)
+            .bind(ev.entity_id)
+            .bind(&ev.action)
+            .bind(ev.actor_id.map(|u| u.0))
+            .bind(ev.owner_id.map(|u| u.0))
+            .bind(ev.team_id.map(|t| t.0))
+            .bind(sqlx::types::Json(&ev.changes))
+            .bind(ev.occurred_at)
+    }};
+}
+
 /// Inserts an event on the given transaction (the change and its event commit together).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! insert_event {
     ($tx:expr, $ev:expr) => {{
-        let ev: &nexus_core::event::Event = $ev;
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO events (id, seq, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
              VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(ev.id.0)
-        .bind(&ev.event_type)
-        .bind(&ev.entity)
-        .bind(ev.entity_id)
-        .bind(&ev.action)
-        .bind(ev.actor_id.map(|u| u.0))
-        .bind(ev.owner_id.map(|u| u.0))
-        .bind(ev.team_id.map(|t| t.0))
-        .bind(sqlx::types::Json(&ev.changes))
-        .bind(ev.occurred_at)
-        .execute(&mut *$tx)
-        .await
-        .map_err($crate::db_err)?;
+        );
+        $crate::bind_event!(query, $ev)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::db_err)?;
     }};
 }
 

@@ -317,17 +317,7 @@ impl BulkTransactions for DbTransaction<'_, Sqlite> {
         for chunk in events.chunks(rows.rows) {
             let mut q = sqlx::query(rows.sql(chunk.len()));
             for ev in chunk {
-                q = q
-                    .bind(ev.id.0)
-                    .bind(&ev.event_type)
-                    .bind(&ev.entity)
-                    .bind(ev.entity_id)
-                    .bind(&ev.action)
-                    .bind(ev.actor_id.map(|u| u.0))
-                    .bind(ev.owner_id.map(|u| u.0))
-                    .bind(ev.team_id.map(|t| t.0))
-                    .bind(Json(&ev.changes))
-                    .bind(ev.occurred_at);
+                q = crate::bind_event!(q, ev);
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
