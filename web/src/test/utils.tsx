@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
-import { render } from '@testing-library/react';
+import { render, within } from '@testing-library/react';
 import { makeStore } from '../app/store';
 import { tokensReceived } from '../features/auth/authSlice';
 import type { Role } from '../app/nexusApi.generated';
@@ -10,6 +10,19 @@ import type { Role } from '../app/nexusApi.generated';
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const type = status >= 400 ? 'application/problem+json' : 'application/json';
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': type, ...headers } });
+}
+
+/** One entry of a problem's `errors`: the JSON path of the input, a code and a message. */
+export type FieldProblem = { field: string; code: string; message: string };
+
+/** An RFC 9457 refusal as the API would send it, e.g. a 422 `validation_failed` naming fields. */
+export function problem(status: number, code: string, errors: FieldProblem[] = []): Response {
+  return json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
+}
+
+/** The shown value of a row of a panel or card (a `<dt>` and its `<dd>`), by its label. */
+export function shown(container: HTMLElement, label: string): string | null | undefined {
+  return within(container).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
 }
 
 /** A store with a signed-in session. */

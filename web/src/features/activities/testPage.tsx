@@ -15,10 +15,6 @@ const EFFORT = field('effort', { entity: 'activity', label: 'Effort', field_type
 const TICKET = field('ticket', { entity: 'activity', label: 'Ticket', unique: true, position: 3 });
 const ACTIVITY_FIELDS = [OUTCOME, EFFORT, TICKET];
 
-/** An RFC 9457 problem answer with its field errors. */
-export const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
-
 type Sent = { method: string; ifMatch: string | null; body: Record<string, unknown> };
 
 /**
@@ -80,9 +76,4 @@ export async function openDetails(user: ReturnType<typeof userEvent.setup>) {
   const panel = screen.getByRole('dialog', { name: 'Intro call' });
   await within(panel).findByText('Ticket');
   return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-export function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
 }

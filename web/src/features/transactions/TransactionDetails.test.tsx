@@ -4,7 +4,7 @@ import { Provider } from 'react-redux';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import type { Customer, Role, Transaction } from '../../app/api';
 import { customer, field, page, transaction } from '../customFields/testData';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { json, me, problem, serve, shown, signedInStore } from '../../test/utils';
 import { toLocalInput } from '../../lib/localTime';
 import CustomerPage from '../customers/CustomerPage';
 
@@ -18,9 +18,6 @@ afterEach(() => {
 
 const INVOICE = field('invoice_no', { entity: 'transaction', label: 'Invoice number', unique: true, required: true, position: 1 });
 const CHANNEL = field('channel', { entity: 'transaction', label: 'Channel', field_type: 'select', options: ['web', 'phone'], position: 2 });
-
-const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
 
 type Sent = { ifMatch: string | null; body: Record<string, unknown> };
 
@@ -60,11 +57,6 @@ async function openDetails(user: ReturnType<typeof userEvent.setup>) {
   const panel = screen.getByRole('dialog', { name: /^Transaction of .* \(PO-7\)$/ });
   await within(panel).findByText('Invoice number');
   return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
 }
 
 it('shows the line items, the total and the custom values of a transaction opened from its customer', async () => {
