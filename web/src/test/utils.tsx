@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router-dom';
+import { MemoryRouter, Routes } from 'react-router-dom';
 import { render, within } from '@testing-library/react';
 import { makeStore } from '../app/store';
 import { tokensReceived } from '../features/auth/authSlice';
@@ -32,8 +32,24 @@ export function signedInStore() {
   return store;
 }
 
+const FUTURE = { v7_startTransition: true, v7_relativeSplatPath: true };
+
 export function renderWithStore(ui: ReactNode, store = signedInStore()) {
-  return { store, ...render(<Provider store={store}><MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{ui}</MemoryRouter></Provider>) };
+  return { store, ...render(<Provider store={store}><MemoryRouter future={FUTURE}>{ui}</MemoryRouter></Provider>) };
+}
+
+/** Renders `routes` (`<Route>` elements, or a fragment of them) opened at the address `at`, signed in. */
+export function renderRoutes(at: string, routes: ReactNode, store = signedInStore()) {
+  return {
+    store,
+    ...render(
+      <Provider store={store}>
+        <MemoryRouter initialEntries={[at]} future={FUTURE}>
+          <Routes>{routes}</Routes>
+        </MemoryRouter>
+      </Provider>,
+    ),
+  };
 }
 
 type Handler = (req: Request, url: URL) => Response | Promise<Response>;

@@ -1,13 +1,12 @@
 // The customer page of the activity panel tests: one customer with one activity ("Intro call")
 // and the custom fields of activities, served by a stubbed fetch that records every POST and
 // PATCH of the activity.
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import type userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import type { Activity, Role, User } from '../../app/api';
 import { activity, customer, field, page } from '../customFields/testData';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { json, me, renderRoutes, serve } from '../../test/utils';
 import CustomerPage from '../customers/CustomerPage';
 
 const OUTCOME = field('outcome', { entity: 'activity', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true, position: 1 });
@@ -50,15 +49,7 @@ export function servePage({
       return res;
     },
   });
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   return {
     sent,
     calls,

@@ -1,10 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import { BUDGET, CHANNELS, customer, FIELDS, page, SCORE, TIER } from '../customFields/testData';
 import { display, fromDraft, toDraft } from '../customFields/values';
-import { json, me, problem, serve, shown, signedInStore } from '../../test/utils';
+import { json, me, problem, renderRoutes, serve, shown, signedInStore } from '../../test/utils';
 import CustomerPage from './CustomerPage';
 import { CustomerForm } from './CustomerForm';
 
@@ -31,16 +31,7 @@ function servePage(patch: (body: Record<string, unknown>) => Response) {
       return res;
     },
   });
-  const store = signedInStore();
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   return { sent, calls };
 }
 

@@ -1,10 +1,9 @@
-import { render, screen, within } from '@testing-library/react';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { screen, within } from '@testing-library/react';
+import { Route } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import type { Deal, Pipeline } from '../../app/api';
 import { customer, field, page } from '../customFields/testData';
-import { json, me, problem, renderWithStore, serve, shown, signedInStore } from '../../test/utils';
+import { json, me, problem, renderRoutes, renderWithStore, serve, shown } from '../../test/utils';
 import CustomerPage from '../customers/CustomerPage';
 import KanbanPage from './KanbanPage';
 
@@ -159,15 +158,7 @@ it('opens the same details panel from a deal on its customer\'s page', async () 
     'GET /api/v1/deals/d1': () => json(200, deal(), { etag: '"d1-3"' }),
   });
   const user = userEvent.setup();
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   const deals = await screen.findByRole('region', { name: 'Deals' });
   await user.click(await within(deals).findByRole('button', { name: 'Engine licence' }));
   const panel = screen.getByRole('dialog', { name: 'Engine licence' });

@@ -1,10 +1,9 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import type { Customer, Role, Transaction } from '../../app/api';
 import { customer, field, page, transaction } from '../customFields/testData';
-import { json, me, problem, serve, shown, signedInStore } from '../../test/utils';
+import { json, me, problem, renderRoutes, serve, shown } from '../../test/utils';
 import { toLocalInput } from '../../lib/localTime';
 import CustomerPage from '../customers/CustomerPage';
 
@@ -39,15 +38,7 @@ function servePage({ role = 'admin', owner = customer(), start = transaction({ a
       return res;
     },
   });
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   return { sent };
 }
 
