@@ -5,20 +5,23 @@
 // a PATCH of that field alone; a status move carries the required custom values with it, so
 // that the API checks them together and refuses the whole change when they do not fit
 // (docs/api.md, "Custom fields"). Every PATCH sends If-Match (a concurrent change answers 412).
-// Line items are shown, not edited. Whoever may not write the customer's transactions sees them
-// read-only.
-import { useEffect, useState, type FormEvent } from 'react';
-import { useReadTransactionQuery, useUpdateTransactionMutation, type Transaction, type TransactionStatus, type TransactionUpdate } from '../../app/api';
+// Line items are edited together ("Edit items", ItemsEditor) while the transaction is pending or
+// completed; the server prices them and computes the total. Whoever may not write the customer's
+// transactions sees everything read-only.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useReadTransactionQuery, type Transaction, type TransactionStatus } from '../../app/api';
 import { Drawer } from '../../components/Drawer';
 import { InlineField } from '../../components/InlineField';
 import { Badge, Button, ErrorState, FormError, Loading, ScrollRegion, SelectField } from '../../components/ui';
 import { dateTime, label, money } from '../../lib/format';
 import { fromLocalInput, toLocalInput } from '../../lib/localTime';
 import { errorMessage } from '../../lib/problem';
-import { useVersionedSave } from '../../lib/useVersionedSave';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
 import { attributesOf } from '../customFields/values';
+import { ItemsEditor } from './ItemsEditor';
+import { itemsEditable } from './lineItems';
+import { useTransactionSave } from './useTransactionSave';
 
 /** The status moves the API allows (`TransactionStatus::can_become`); refunded and cancelled are final. */
 export const STATUS_MOVES: Record<TransactionStatus, TransactionStatus[]> = {
@@ -28,19 +31,9 @@ export const STATUS_MOVES: Record<TransactionStatus, TransactionStatus[]> = {
   cancelled: [],
 };
 
-function useSave(t: Transaction, refetch: () => void) {
-  const [update] = useUpdateTransactionMutation();
-  return useVersionedSave<TransactionUpdate>(
-    `/api/v1/transactions/${t.id}`,
-    (patch, ifMatch) => update({ id: t.id, transactionUpdate: patch, ...ifMatch }),
-    refetch,
-    'this transaction',
-  );
-}
-
 /** "Change status": the next status and the required custom values, sent in one PATCH. */
 function StatusMove({ t, refetch, onDone }: { t: Transaction; refetch: () => void; onDone: (s: TransactionStatus) => void }) {
-  const { errs, onEdit, save } = useSave(t, refetch);
+  const { errs, onEdit, save } = useTransactionSave(t, refetch);
   // The move is based on the version shown when the form opened: a change made meanwhile
   // (live updates refresh the panel) answers 412 instead of being overwritten.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -124,6 +117,53 @@ function Items({ t }: { t: Transaction }) {
   );
 }
 
+/** The line items, read-only or (where the API allows a change and the user may make it) edited. */
+function LineItems({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
+  const head = useRef<HTMLDivElement>(null);
+  const wasEditing = useRef(false);
+  useEffect(() => {
+    if (!editing && wasEditing.current) head.current?.querySelector('button')?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
+  const canEdit = editable && itemsEditable(t.status);
+  return (
+    <>
+      <div ref={head} className="flex flex-wrap items-center justify-between gap-2">
+        <h3 className="text-base font-semibold text-slate-900">Line items</h3>
+        {canEdit && !editing && (
+          <Button
+            variant="ghost"
+            className="px-2 py-0.5"
+            onClick={() => {
+              setSaved(null);
+              setEditing(true);
+            }}
+          >
+            Edit items
+          </Button>
+        )}
+      </div>
+      <p role="status" className="text-sm text-emerald-800">
+        {saved}
+      </p>
+      {canEdit && editing ? (
+        <ItemsEditor
+          t={t}
+          refetch={refetch}
+          onDone={(ok) => {
+            setEditing(false);
+            if (ok) setSaved('Line items saved; the total is the server’s.');
+          }}
+        />
+      ) : (
+        <Items t={t} />
+      )}
+    </>
+  );
+}
+
 function Details({ id, editable }: { id: string; editable: boolean }) {
   const q = useReadTransactionQuery({ id });
   const refetch = () => void q.refetch();
@@ -133,7 +173,7 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
 }
 
 function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
-  const { errs, notice, onEdit, save, invalid } = useSave(t, refetch);
+  const { errs, notice, onEdit, save, invalid } = useTransactionSave(t, refetch);
   const [moving, setMoving] = useState(false);
   const [moved, setMoved] = useState<string | null>(null);
   const canMove = editable && STATUS_MOVES[t.status].length > 0;
@@ -199,8 +239,7 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
           }}
         />
       )}
-      <h3 className="text-base font-semibold text-slate-900">Line items</h3>
-      <Items t={t} />
+      <LineItems t={t} editable={editable} refetch={refetch} />
     </div>
   );
 }
