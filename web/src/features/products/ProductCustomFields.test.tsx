@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Product } from '../../app/api';
-import { field, page } from '../customFields/testData';
+import { field, page, product } from '../customFields/testData';
 import { json, me, problem, renderWithStore, serve } from '../../test/utils';
 import ProductsPage from './ProductsPage';
 
@@ -13,14 +13,9 @@ afterEach(() => {
   localStorage.clear();
 });
 
-const T = '2026-01-01T00:00:00Z';
 const EAN = field('ean', { entity: 'product', label: 'EAN', unique: true, required: true, position: 1 });
 const WEIGHT = field('weight', { entity: 'product', label: 'Weight (kg)', field_type: 'number', position: 2 });
 const ORGANIC = field('organic', { entity: 'product', label: 'Organic', field_type: 'boolean', position: 3 });
-
-function product(over: Partial<Product> = {}): Product {
-  return { id: 'p1', sku: 'WID-001', name: 'Widget', category: 'Hardware', price: 1999, currency: 'EUR', active: true, attributes: { ean: '4006381333931', weight: 1.5 }, version: 2, created_at: T, updated_at: T, ...over };
-}
 
 function serveProducts(answers: { patch?: () => Response; create?: () => Response } = {}) {
   const sent: { method: string; ifMatch: string | null; body: unknown }[] = [];
