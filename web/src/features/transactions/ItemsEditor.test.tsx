@@ -145,6 +145,20 @@ it('after a concurrent change (412) says so and starts the lines again from the 
   expect(page.sent[1]?.body).toEqual({ items: [{ product_id: 'p2', quantity: 5, unit_price: 1990 }] });
 });
 
+it('cancels from the keyboard: Escape in a line closes the editor, not the panel, sends nothing and puts the focus back on "Edit items"', async () => {
+  const { sent } = servePage();
+  const user = userEvent.setup();
+  const { panel, line } = await editItems(user);
+  await retype(user, within(line(2)).getByLabelText('Quantity'), '9');
+  await user.keyboard('{Escape}');
+  expect(within(panel).queryByRole('form', { name: 'Edit line items' })).not.toBeInTheDocument();
+  expect(within(panel).getByRole('button', { name: 'Edit items' })).toHaveFocus();
+  expect(sent).toEqual([]);
+  // Opened again, the lines are the stored ones.
+  await user.click(within(panel).getByRole('button', { name: 'Edit items' }));
+  expect(within(within(panel).getByRole('group', { name: 'Line 2' })).getByLabelText('Quantity')).toHaveValue('3');
+});
+
 it.each<[TransactionStatus, Role, boolean]>([
   ['pending', 'admin', true],
   ['completed', 'admin', true],

@@ -117,46 +117,54 @@ function Items({ t }: { t: Transaction }) {
   );
 }
 
+/**
+ * A form the panel opens in place with a button ("Change status", "Edit items"): whether it is
+ * open, the notice it left on closing, and the focus back on the button (inside `anchor`) after.
+ */
+function useOpenedForm<E extends HTMLElement>() {
+  const [open, setOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const anchor = useRef<E>(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (!open && wasOpen.current) anchor.current?.querySelector('button')?.focus();
+    wasOpen.current = open;
+  }, [open]);
+  const start = () => {
+    setNotice(null);
+    setOpen(true);
+  };
+  const done = (message: string | null) => {
+    setOpen(false);
+    setNotice(message);
+  };
+  return { open, notice, anchor, start, done };
+}
+
+/** The button that opens a form of the panel. */
+function OpenButton({ children, onClick }: { children: string; onClick: () => void }) {
+  return (
+    <Button variant="ghost" className="px-2 py-0.5" onClick={onClick}>
+      {children}
+    </Button>
+  );
+}
+
 /** The line items, read-only or (where the API allows a change and the user may make it) edited. */
 function LineItems({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
-  const [editing, setEditing] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
-  const head = useRef<HTMLDivElement>(null);
-  const wasEditing = useRef(false);
-  useEffect(() => {
-    if (!editing && wasEditing.current) head.current?.querySelector('button')?.focus();
-    wasEditing.current = editing;
-  }, [editing]);
+  const editor = useOpenedForm<HTMLDivElement>();
   const canEdit = editable && itemsEditable(t.status);
   return (
     <>
-      <div ref={head} className="flex flex-wrap items-center justify-between gap-2">
+      <div ref={editor.anchor} className="flex flex-wrap items-center justify-between gap-2">
         <h3 className="text-base font-semibold text-slate-900">Line items</h3>
-        {canEdit && !editing && (
-          <Button
-            variant="ghost"
-            className="px-2 py-0.5"
-            onClick={() => {
-              setSaved(null);
-              setEditing(true);
-            }}
-          >
-            Edit items
-          </Button>
-        )}
+        {canEdit && !editor.open && <OpenButton onClick={editor.start}>Edit items</OpenButton>}
       </div>
       <p role="status" className="text-sm text-emerald-800">
-        {saved}
+        {editor.notice}
       </p>
-      {canEdit && editing ? (
-        <ItemsEditor
-          t={t}
-          refetch={refetch}
-          onDone={(ok) => {
-            setEditing(false);
-            if (ok) setSaved('Line items saved; the total is the server’s.');
-          }}
-        />
+      {canEdit && editor.open ? (
+        <ItemsEditor t={t} refetch={refetch} onDone={(ok) => editor.done(ok ? 'Line items saved; the total is the server’s.' : null)} />
       ) : (
         <Items t={t} />
       )}
@@ -174,8 +182,7 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
 
 function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
   const { errs, notice, onEdit, save, invalid } = useTransactionSave(t, refetch);
-  const [moving, setMoving] = useState(false);
-  const [moved, setMoved] = useState<string | null>(null);
+  const move = useOpenedForm<HTMLElement>();
   const canMove = editable && STATUS_MOVES[t.status].length > 0;
   function saveDate(v: string) {
     const at = fromLocalInput(v);
@@ -207,37 +214,19 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
       <CustomFieldsError entity="transaction" />
       <dl className="grid grid-cols-2 gap-2 text-sm text-slate-700">
         <dt className="text-slate-600">Status</dt>
-        <dd className="flex flex-wrap items-center gap-2">
+        <dd ref={move.anchor} className="flex flex-wrap items-center gap-2">
           <Badge value={t.status} />
-          {canMove && !moving && (
-            <Button
-              variant="ghost"
-              className="px-2 py-0.5"
-              onClick={() => {
-                setMoved(null);
-                setMoving(true);
-              }}
-            >
-              Change status
-            </Button>
-          )}
+          {canMove && !move.open && <OpenButton onClick={move.start}>Change status</OpenButton>}
         </dd>
         <dt className="text-slate-600">Total</dt>
         <dd>{money(t.total, t.currency)}</dd>
         <OtherAttributes entity="transaction" record={t} />
       </dl>
       <p role="status" className="text-sm text-emerald-800">
-        {moved}
+        {move.notice}
       </p>
-      {moving && (
-        <StatusMove
-          t={t}
-          refetch={refetch}
-          onDone={(s) => {
-            setMoving(false);
-            if (s !== t.status) setMoved(`Status changed to ${s}.`);
-          }}
-        />
+      {move.open && (
+        <StatusMove t={t} refetch={refetch} onDone={(s) => move.done(s !== t.status ? `Status changed to ${s}.` : null)} />
       )}
       <LineItems t={t} editable={editable} refetch={refetch} />
     </div>
