@@ -595,7 +595,7 @@ await step('custom fields of deals: defined in settings, set in a deal\'s detail
   assert(!(await call('GET', `/api/v1/deals/${dealB.id}`, admin)).attributes.contract, 'refused value not stored');
 });
 
-await step('custom fields of activities and transactions: a required value in the quick log, edited in the activity panel with the details; a transaction panel; a new task from My tasks', async () => {
+await step('custom fields of activities and transactions: a required value in the quick log, edited in the activity panel with the details; a transaction panel, its items edited; a new task from My tasks', async () => {
   await call('POST', '/api/v1/custom-fields', admin, { entity: 'activity', key: 'outcome', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true });
   await call('POST', '/api/v1/custom-fields', admin, { entity: 'transaction', key: 'invoice_no', label: 'Invoice number', field_type: 'text', unique: true });
   const sale = (await call('GET', `/api/v1/transactions?customer_id=${ada.id}`, admin)).data.find((t) => t.items.some((i) => i.sku === 'ENG-1' && i.quantity === 2));
@@ -650,6 +650,21 @@ await step('custom fields of activities and transactions: a required value in th
   await sold.getByText('INV-2026-001', { exact: true }).waitFor();
   await sold.getByRole('region', { name: 'Line items' }).getByRole('row', { name: /Difference engine/ }).waitFor();
   await screen(page, '11h-transaction-details');
+  // Its line items edited: the engine's quantity from 2 to 3, the total previewed, then stored
+  // by the server (re-priced at the unit price the line was sold at).
+  await sold.getByRole('button', { name: 'Edit items' }).click();
+  const lines = sold.getByRole('form', { name: 'Edit line items' });
+  await lines.getByRole('group', { name: 'Line 1' }).getByLabel('Quantity', { exact: true }).fill('3');
+  await lines.getByRole('status', { name: 'New total' }).filter({ hasText: /2,?970[.,]00/ }).waitFor();
+  await screen(page, '11h2-transaction-items');
+  await lines.getByRole('button', { name: 'Save items' }).click();
+  await sold.getByText(/^Line items saved/).waitFor();
+  await sold.getByRole('region', { name: 'Line items' }).getByRole('row', { name: /Total.*2,?970[.,]00/ }).waitFor();
+  const resold = await call('GET', `/api/v1/transactions/${sale.id}`, admin);
+  assert(
+    resold.total === 297000 && resold.items.length === 1 && resold.items[0].quantity === 3 && resold.items[0].unit_price === 99000,
+    `items edited (${JSON.stringify(resold.items)}, total ${resold.total})`,
+  );
   await page.keyboard.press('Escape');
   await sold.waitFor({ state: 'detached' });
 

@@ -36,7 +36,7 @@ export function useVersionedSave<P>(url: string, send: (patch: P, ifMatch: IfMat
       if (e.status === 412) {
         base.current = undefined;
         refetch();
-        setErrs({ ...NO_ERRORS, message: `Someone else changed ${what} meanwhile. The latest version is shown now; apply your change again.` });
+        setErrs({ ...NO_ERRORS, status: 412, message: `Someone else changed ${what} meanwhile. The latest version is shown now; apply your change again.` });
       } else {
         setErrs(e);
       }

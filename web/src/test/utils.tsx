@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router-dom';
-import { render } from '@testing-library/react';
+import { MemoryRouter, Routes } from 'react-router-dom';
+import { render, within } from '@testing-library/react';
 import { makeStore } from '../app/store';
 import { tokensReceived } from '../features/auth/authSlice';
 import type { Role } from '../app/nexusApi.generated';
@@ -12,6 +12,19 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': type, ...headers } });
 }
 
+/** One entry of a problem's `errors`: the JSON path of the input, a code and a message. */
+export type FieldProblem = { field: string; code: string; message: string };
+
+/** An RFC 9457 refusal as the API would send it, e.g. a 422 `validation_failed` naming fields. */
+export function problem(status: number, code: string, errors: FieldProblem[] = []): Response {
+  return json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
+}
+
+/** The shown value of a row of a panel or card (a `<dt>` and its `<dd>`), by its label. */
+export function shown(container: HTMLElement, label: string): string | null | undefined {
+  return within(container).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
+}
+
 /** A store with a signed-in session. */
 export function signedInStore() {
   const store = makeStore();
@@ -19,8 +32,24 @@ export function signedInStore() {
   return store;
 }
 
+const FUTURE = { v7_startTransition: true, v7_relativeSplatPath: true };
+
 export function renderWithStore(ui: ReactNode, store = signedInStore()) {
-  return { store, ...render(<Provider store={store}><MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{ui}</MemoryRouter></Provider>) };
+  return { store, ...render(<Provider store={store}><MemoryRouter future={FUTURE}>{ui}</MemoryRouter></Provider>) };
+}
+
+/** Renders `routes` (`<Route>` elements, or a fragment of them) opened at the address `at`, signed in. */
+export function renderRoutes(at: string, routes: ReactNode, store = signedInStore()) {
+  return {
+    store,
+    ...render(
+      <Provider store={store}>
+        <MemoryRouter initialEntries={[at]} future={FUTURE}>
+          <Routes>{routes}</Routes>
+        </MemoryRouter>
+      </Provider>,
+    ),
+  };
 }
 
 type Handler = (req: Request, url: URL) => Response | Promise<Response>;

@@ -1,8 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { activity } from '../customFields/testData';
-import { json } from '../../test/utils';
-import { openDetails, problem, servePage, shown } from './testPage';
+import { json, problem, shown } from '../../test/utils';
+import { openDetails, servePage } from './testPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 15_000 });

@@ -1,23 +1,18 @@
 // The customer page of the activity panel tests: one customer with one activity ("Intro call")
 // and the custom fields of activities, served by a stubbed fetch that records every POST and
 // PATCH of the activity.
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import type userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import type { Activity, Role, User } from '../../app/api';
 import { activity, customer, field, page } from '../customFields/testData';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { json, me, renderRoutes, serve } from '../../test/utils';
 import CustomerPage from '../customers/CustomerPage';
 
 const OUTCOME = field('outcome', { entity: 'activity', label: 'Outcome', field_type: 'select', options: ['reached', 'voicemail'], required: true, position: 1 });
 const EFFORT = field('effort', { entity: 'activity', label: 'Effort', field_type: 'number', required: true, position: 2 });
 const TICKET = field('ticket', { entity: 'activity', label: 'Ticket', unique: true, position: 3 });
 const ACTIVITY_FIELDS = [OUTCOME, EFFORT, TICKET];
-
-/** An RFC 9457 problem answer with its field errors. */
-export const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
 
 type Sent = { method: string; ifMatch: string | null; body: Record<string, unknown> };
 
@@ -54,15 +49,7 @@ export function servePage({
       return res;
     },
   });
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   return {
     sent,
     calls,
@@ -80,9 +67,4 @@ export async function openDetails(user: ReturnType<typeof userEvent.setup>) {
   const panel = screen.getByRole('dialog', { name: 'Intro call' });
   await within(panel).findByText('Ticket');
   return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-export function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
 }

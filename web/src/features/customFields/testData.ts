@@ -1,6 +1,6 @@
-// Custom-field definitions, customers, activities and transactions as the API answers them, for
-// component tests.
-import type { Activity, CustomField, Customer, Transaction } from '../../app/api';
+// Custom-field definitions, customers, activities, products and transactions as the API answers
+// them, for component tests.
+import type { Activity, CustomField, Customer, Product, Transaction } from '../../app/api';
 
 const T = '2026-01-01T00:00:00Z';
 
@@ -55,6 +55,10 @@ export function customer(over: Partial<Customer> = {}): Customer {
 
 export function activity(over: Partial<Activity> = {}): Activity {
   return { id: 'a1', kind: 'call', subject: 'Intro call', body: null, done: true, customer_id: 'c1', owner_id: 'user-1', attributes: {}, version: 1, created_at: T, updated_at: T, ...over };
+}
+
+export function product(over: Partial<Product> = {}): Product {
+  return { id: 'p1', sku: 'WID-001', name: 'Widget', category: 'Hardware', price: 1999, currency: 'EUR', active: true, attributes: { ean: '4006381333931', weight: 1.5 }, version: 2, created_at: T, updated_at: T, ...over };
 }
 
 export function transaction(over: Partial<Transaction> = {}): Transaction {

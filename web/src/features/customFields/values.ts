@@ -127,6 +127,12 @@ export function fromDraft(field: Pick<CustomField, 'field_type' | 'currency'>, d
   }
 }
 
+/** An amount in minor units of `currency` as a money input edits it: major units ("19.90"). */
+export const amountDraft = (minor: number, currency: string): string => toDraft({ field_type: 'currency', currency }, minor);
+
+/** A money input's draft (major units) in minor units of `currency`: `null` when empty, or the message to show. */
+export const amountValue = (draft: string, currency: string): Parsed => fromDraft({ field_type: 'currency', currency }, draft);
+
 /** A date `YYYY-MM-DD` in the user's locale, without shifting it across time zones. */
 function calendarDate(ymd: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);

@@ -1,10 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import { BUDGET, CHANNELS, customer, FIELDS, page, SCORE, TIER } from '../customFields/testData';
 import { display, fromDraft, toDraft } from '../customFields/values';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { json, me, problem, renderRoutes, serve, shown, signedInStore } from '../../test/utils';
 import CustomerPage from './CustomerPage';
 import { CustomerForm } from './CustomerForm';
 
@@ -31,16 +31,7 @@ function servePage(patch: (body: Record<string, unknown>) => Response) {
       return res;
     },
   });
-  const store = signedInStore();
-  render(
-    <Provider store={store}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   return { sent, calls };
 }
 
@@ -52,11 +43,6 @@ async function profile() {
 }
 
 /** The shown value of a profile row, by its label. */
-function shown(card: HTMLElement, label: string): string | null | undefined {
-  const dt = within(card).getAllByText(label).find((e) => e.tagName === 'DT');
-  return dt?.nextElementSibling?.textContent;
-}
-
 it('shows every custom value in the profile, formatted by type, and other attributes as they are', async () => {
   servePage(() => json(200, {}));
   const card = await profile();
@@ -118,14 +104,7 @@ it('edits an amount in major units of its currency, and clears a yes/no value', 
 
 it('shows the 422 of the API next to the value it names, and catches unparsable numbers first', async () => {
   const { sent } = servePage(() =>
-    json(422, {
-      type: 'about:blank',
-      title: 'Unprocessable Content',
-      status: 422,
-      detail: 'invalid input',
-      code: 'validation_failed',
-      errors: [{ field: 'attributes.budget', code: 'out_of_range', message: 'must be from -9007199254740991 to 9007199254740991' }],
-    }),
+    problem(422, 'validation_failed', [{ field: 'attributes.budget', code: 'out_of_range', message: 'must be from -9007199254740991 to 9007199254740991' }]),
   );
   const user = userEvent.setup();
   const card = await profile();
@@ -150,7 +129,7 @@ it('shows the 422 of the API next to the value it names, and catches unparsable 
 
 it('shows a refusal caused by another field (a required one left empty) on that field', async () => {
   const { sent } = servePage(() =>
-    json(422, { type: 'about:blank', title: 'Unprocessable Content', status: 422, detail: 'invalid input', code: 'validation_failed', errors: [{ field: 'attributes.tier', code: 'required', message: 'is required' }] }),
+    problem(422, 'validation_failed', [{ field: 'attributes.tier', code: 'required', message: 'is required' }]),
   );
   const user = userEvent.setup();
   const card = await profile();

@@ -1,23 +1,14 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { CustomerForm } from './CustomerForm';
-import { json, renderWithStore } from '../../test/utils';
+import { problem, renderWithStore } from '../../test/utils';
 
 afterEach(() => vi.unstubAllGlobals());
 
 it('shows the API validation error next to the field it concerns', async () => {
   vi.stubGlobal(
     'fetch',
-    vi.fn(async () =>
-      json(422, {
-        type: 'about:blank',
-        title: 'Unprocessable Content',
-        status: 422,
-        detail: 'invalid input',
-        code: 'validation_failed',
-        errors: [{ field: 'email', code: 'invalid', message: 'is not a valid e-mail address' }],
-      }),
-    ),
+    vi.fn(async () => problem(422, 'validation_failed', [{ field: 'email', code: 'invalid', message: 'is not a valid e-mail address' }])),
   );
   const onCreated = vi.fn();
   renderWithStore(<CustomerForm onCreated={onCreated} onCancel={() => undefined} />);

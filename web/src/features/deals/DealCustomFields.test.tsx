@@ -1,10 +1,9 @@
-import { render, screen, within } from '@testing-library/react';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { screen, within } from '@testing-library/react';
+import { Route } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import type { Deal, Pipeline } from '../../app/api';
 import { customer, field, page } from '../customFields/testData';
-import { json, me, renderWithStore, serve, signedInStore } from '../../test/utils';
+import { json, me, problem, renderRoutes, renderWithStore, serve, shown } from '../../test/utils';
 import CustomerPage from '../customers/CustomerPage';
 import KanbanPage from './KanbanPage';
 
@@ -34,9 +33,6 @@ const DEAL_FIELDS = [SOURCE, CODE, PO];
 function deal(over: Partial<Deal> = {}): Deal {
   return { id: 'd1', title: 'Engine licence', customer_id: 'c1', value: 1250_00, currency: 'EUR', pipeline_id: 'p1', stage_id: 's1', status: 'open', owner_id: 'user-1', position: 1, attributes: { source: 'inbound', note: 'kept' }, version: 3, created_at: T, updated_at: T, ...over };
 }
-
-const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[]) =>
-  json(status, { type: 'about:blank', title: status === 409 ? 'Conflict' : 'Unprocessable Content', status, detail: 'refused', code, errors });
 
 /** Serves the kanban with one deal, deal custom fields, and PATCH / POST answered by the given functions. */
 function serveBoard(answers: { patch?: (body: Record<string, unknown>) => Response; create?: (body: Record<string, unknown>) => Response } = {}) {
@@ -71,11 +67,6 @@ async function openDetails(user: ReturnType<typeof userEvent.setup>) {
   const panel = screen.getByRole('dialog', { name: 'Engine licence' });
   await within(panel).findByRole('button', { name: 'Edit source' });
   return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
 }
 
 it('shows every deal custom field in the details panel and edits one with the input of its type (If-Match, whole attributes)', async () => {
@@ -167,15 +158,7 @@ it('opens the same details panel from a deal on its customer\'s page', async () 
     'GET /api/v1/deals/d1': () => json(200, deal(), { etag: '"d1-3"' }),
   });
   const user = userEvent.setup();
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/c1', <Route path="/customers/:id" element={<CustomerPage />} />);
   const deals = await screen.findByRole('region', { name: 'Deals' });
   await user.click(await within(deals).findByRole('button', { name: 'Engine licence' }));
   const panel = screen.getByRole('dialog', { name: 'Engine licence' });

@@ -11,11 +11,7 @@ import { date, money } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { useVersionedSave } from '../../lib/useVersionedSave';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
-import { fromDraft, toDraft } from '../customFields/values';
-
-/** The amount of a deal as an input edits it (major units) and back (minor units, or a message). */
-const amountDraft = (minor: number, currency: string) => toDraft({ field_type: 'currency', currency }, minor);
-const amountValue = (draft: string, currency: string) => fromDraft({ field_type: 'currency', currency }, draft);
+import { amountDraft, amountValue } from '../customFields/values';
 
 function Details({ id, stages, editable }: { id: string; stages: Stage[]; editable: boolean }) {
   const q = useReadDealQuery({ id });

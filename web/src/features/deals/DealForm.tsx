@@ -5,7 +5,7 @@ import { useCreateDealMutation, type Deal, type Pipeline } from '../../app/api';
 import { Button, FormError, SelectField, TextField } from '../../components/ui';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../lib/problem';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
-import { fromDraft } from '../customFields/values';
+import { amountValue } from '../customFields/values';
 import { CustomerPicker } from '../customers/CustomerPicker';
 
 export function DealForm({ pipeline, onCreated, onCancel }: { pipeline: Pipeline; onCreated: (d: Deal) => void; onCancel: () => void }) {
@@ -20,7 +20,7 @@ export function DealForm({ pipeline, onCreated, onCancel }: { pipeline: Pipeline
   async function submit(e: FormEvent) {
     e.preventDefault();
     const bad: Record<string, string> = {};
-    const value = fromDraft({ field_type: 'currency', currency: v.currency.toUpperCase() }, v.value);
+    const value = amountValue(v.value, v.currency.toUpperCase());
     if (!value.ok) bad.value = value.error;
     if (!v.customer_id) bad.customer_id = 'choose the customer';
     const values = custom.collect();

@@ -4,9 +4,9 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { File as NodeFile } from 'node:buffer';
 import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { MemoryRouter, Route } from 'react-router-dom';
 import type { ImportEntity, ImportJob } from '../../app/nexusApi.generated';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { json, me, renderRoutes, serve, signedInStore } from '../../test/utils';
 import ImportJobPage from './ImportJobPage';
 import { ImportLink } from './ImportLink';
 import ImportPage from './ImportPage';
@@ -54,17 +54,14 @@ const FIELDS = {
 };
 
 function renderAt(path: string) {
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/products/import" element={<ImportPage entity="products" />} />
-          <Route path="/products/import/:id" element={<ImportJobPage />} />
-          <Route path="/transactions/import" element={<ImportPage entity="transactions" />} />
-          <Route path="/transactions/import/:id" element={<ImportJobPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
+  renderRoutes(
+    path,
+    <>
+      <Route path="/products/import" element={<ImportPage entity="products" />} />
+      <Route path="/products/import/:id" element={<ImportJobPage />} />
+      <Route path="/transactions/import" element={<ImportPage entity="transactions" />} />
+      <Route path="/transactions/import/:id" element={<ImportJobPage />} />
+    </>,
   );
 }
 

@@ -1,9 +1,8 @@
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { Route } from 'react-router-dom';
 import type { ImportJob } from '../../app/nexusApi.generated';
-import { json, signedInStore } from '../../test/utils';
+import { json, renderRoutes } from '../../test/utils';
 import ImportJobPage from './ImportJobPage';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -65,15 +64,7 @@ function server(next: Partial<ImportJob>, after: number) {
 }
 
 function renderJob() {
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/import/job-1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/import/:id" element={<ImportJobPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
+  renderRoutes('/customers/import/job-1', <Route path="/customers/import/:id" element={<ImportJobPage />} />);
 }
 
 it('follows a running job by polling until it ends, then lists the rows not imported', async () => {

@@ -2,7 +2,7 @@ import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { File as NodeFile } from 'node:buffer';
 import { exportParams } from '../../app/files';
-import { json, renderWithStore } from '../../test/utils';
+import { json, problem, renderWithStore } from '../../test/utils';
 import ImportPage from './ImportPage';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -14,14 +14,7 @@ it('uploads the file as text/csv and shows a refusal clearly', async () => {
     vi.fn(async (req: Request) => {
       sent.push(req);
       if (req.method === 'POST') {
-        return json(422, {
-          type: 'about:blank',
-          title: 'Unprocessable Content',
-          status: 422,
-          detail: 'invalid input',
-          code: 'validation_failed',
-          errors: [{ field: 'file', code: 'empty', message: 'the file has no header row' }],
-        });
+        return problem(422, 'validation_failed', [{ field: 'file', code: 'empty', message: 'the file has no header row' }]);
       }
       return json(200, { data: [] });
     }),

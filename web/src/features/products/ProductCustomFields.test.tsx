@@ -1,8 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Product } from '../../app/api';
-import { field, page } from '../customFields/testData';
-import { json, me, renderWithStore, serve } from '../../test/utils';
+import { field, page, product } from '../customFields/testData';
+import { json, me, problem, renderWithStore, serve } from '../../test/utils';
 import ProductsPage from './ProductsPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
@@ -13,17 +13,9 @@ afterEach(() => {
   localStorage.clear();
 });
 
-const T = '2026-01-01T00:00:00Z';
 const EAN = field('ean', { entity: 'product', label: 'EAN', unique: true, required: true, position: 1 });
 const WEIGHT = field('weight', { entity: 'product', label: 'Weight (kg)', field_type: 'number', position: 2 });
 const ORGANIC = field('organic', { entity: 'product', label: 'Organic', field_type: 'boolean', position: 3 });
-
-function product(over: Partial<Product> = {}): Product {
-  return { id: 'p1', sku: 'WID-001', name: 'Widget', category: 'Hardware', price: 1999, currency: 'EUR', active: true, attributes: { ean: '4006381333931', weight: 1.5 }, version: 2, created_at: T, updated_at: T, ...over };
-}
-
-const problem = (status: number, errors: { field: string; code: string; message: string }[]) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused', code: status === 409 ? 'value_taken' : 'validation_failed', errors });
 
 function serveProducts(answers: { patch?: () => Response; create?: () => Response } = {}) {
   const sent: { method: string; ifMatch: string | null; body: unknown }[] = [];
@@ -85,7 +77,7 @@ it('edits custom values of a product in its details (If-Match, whole attributes)
   await user.click(within(panel).getByRole('button', { name: 'Save' }));
   expect(sent[1]?.body).toEqual({ attributes: { ean: '4006381333931', weight: 2.25, organic: true } });
 
-  answer = problem(409, [{ field: 'attributes.ean', code: 'value_taken', message: 'another product has this value' }]);
+  answer = problem(409, 'value_taken', [{ field: 'attributes.ean', code: 'value_taken', message: 'another product has this value' }]);
   await user.click(await within(panel).findByRole('button', { name: 'Edit ean' }));
   await user.clear(within(panel).getByLabelText('EAN'));
   await user.type(within(panel).getByLabelText('EAN'), '123{Enter}');
@@ -94,7 +86,7 @@ it('edits custom values of a product in its details (If-Match, whole attributes)
 });
 
 it('asks the new-product form for the required custom fields and shows their 422 under the input', async () => {
-  let answer: Response | null = problem(422, [{ field: 'attributes.ean', code: 'required', message: 'is required' }]);
+  let answer: Response | null = problem(422, 'validation_failed', [{ field: 'attributes.ean', code: 'required', message: 'is required' }]);
   const { sent } = serveProducts({ create: () => answer ?? json(201, product({ id: 'p2' })) });
   const user = userEvent.setup();
   await user.click(await screen.findByRole('button', { name: 'New product' }));

@@ -9,7 +9,7 @@ import { money } from '../../lib/format';
 import { errorMessage } from '../../lib/problem';
 import { useVersionedSave } from '../../lib/useVersionedSave';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
-import { fromDraft, toDraft } from '../customFields/values';
+import { amountDraft, amountValue } from '../customFields/values';
 
 function Details({ id, editable }: { id: string; editable: boolean }) {
   const q = useReadProductQuery({ id });
@@ -23,9 +23,8 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
   if (q.isLoading) return <Loading label="Loading product…" />;
   if (q.error || !q.data) return <ErrorState message={errorMessage(q.error)} onRetry={q.refetch} />;
   const p = q.data;
-  const price = { field_type: 'currency' as const, currency: p.currency };
   const savePrice = async (draft: string) => {
-    const v = fromDraft(price, draft);
+    const v = amountValue(draft, p.currency);
     if (!v.ok || typeof v.value !== 'number') {
       invalid({ price: v.ok ? 'is required' : v.error });
       return false;
@@ -41,7 +40,7 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
       <dl>
         <InlineField label="Name" value={p.name} editable={editable} onEdit={onEdit} error={errs.fields.name} onSave={(v) => save({ name: v })} />
         <InlineField label="Category" value={p.category ?? ''} editable={editable} onEdit={onEdit} error={errs.fields.category} onSave={(v) => save({ category: v.trim() || null })} />
-        <InlineField label="Price" value={toDraft(price, p.price)} display={money(p.price, p.currency)} editable={editable} onEdit={onEdit} error={errs.fields.price} onSave={savePrice} />
+        <InlineField label="Price" value={amountDraft(p.price, p.currency)} display={money(p.price, p.currency)} editable={editable} onEdit={onEdit} error={errs.fields.price} onSave={savePrice} />
         <CustomValueRows entity="product" record={p} editable={editable} errors={errs.fields} onEdit={onEdit} onSave={(attributes) => save({ attributes })} onInvalid={invalid} />
       </dl>
       <CustomFieldsError entity="product" />

@@ -1,17 +1,13 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { BUDGET, field, FIELDS, NICKNAME, page, TIER } from '../customFields/testData';
-import { json, renderWithStore, serve } from '../../test/utils';
+import { json, problem, renderWithStore, serve } from '../../test/utils';
 import { changes, CustomFieldsSettings, parseOptions, suggestKey } from './CustomFieldsSettings';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 15_000 });
 
 afterEach(() => vi.unstubAllGlobals());
-
-function problem(status: number, code: string, errors: { field: string; code: string; message: string }[]) {
-  return json(status, { type: 'about:blank', title: code, status, detail: errors[0]?.message ?? code, code, errors });
-}
 
 it('lists the definitions of an entity: key, label, type, flags and options', async () => {
   const calls = serve({ 'GET /api/v1/custom-fields': () => json(200, page(FIELDS)) });

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Role } from '../../app/api';
 import { activity, customer, field, page } from '../customFields/testData';
-import { json, me, renderWithStore, serve } from '../../test/utils';
+import { json, me, problem, renderWithStore, serve } from '../../test/utils';
 import TasksPage from './TasksPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
@@ -47,7 +47,7 @@ it('opens the details of a task, custom values included, from its row', async ()
 });
 
 it('creates a task for a customer found with the search box, with the required activity values', async () => {
-  let answer: Response | null = json(422, { type: 'about:blank', title: 'Refused', status: 422, detail: 'refused', code: 'validation_failed', errors: [{ field: 'subject', code: 'required', message: 'is required' }] });
+  let answer: Response | null = problem(422, 'validation_failed', [{ field: 'subject', code: 'required', message: 'is required' }]);
   const { sent, calls } = serveTasks('sales_rep', () => answer ?? json(201, activity({ id: 'a2', kind: 'task', subject: 'Call about COBOL' })));
   const user = userEvent.setup();
   await user.click(await screen.findByRole('button', { name: 'New task' }));

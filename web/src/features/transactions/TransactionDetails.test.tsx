@@ -1,12 +1,9 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Provider } from 'react-redux';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import type { Customer, Role, Transaction } from '../../app/api';
-import { customer, field, page, transaction } from '../customFields/testData';
-import { json, me, serve, signedInStore } from '../../test/utils';
+import { customer, transaction } from '../customFields/testData';
+import { json, problem, shown } from '../../test/utils';
 import { toLocalInput } from '../../lib/localTime';
-import CustomerPage from '../customers/CustomerPage';
+import { openDetails, servePage } from './testPage';
 
 // Whole screens driven through user-event: seconds each on a loaded 2-core machine.
 vi.setConfig({ testTimeout: 15_000 });
@@ -15,57 +12,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   localStorage.clear();
 });
-
-const INVOICE = field('invoice_no', { entity: 'transaction', label: 'Invoice number', unique: true, required: true, position: 1 });
-const CHANNEL = field('channel', { entity: 'transaction', label: 'Channel', field_type: 'select', options: ['web', 'phone'], position: 2 });
-
-const problem = (status: number, code: string, errors: { field: string; code: string; message: string }[] = []) =>
-  json(status, { type: 'about:blank', title: 'Refused', status, detail: 'refused by the test', code, errors });
-
-type Sent = { ifMatch: string | null; body: Record<string, unknown> };
-
-/** Serves a customer page with one transaction, the transaction fields, and PATCH answered by `patch`. */
-function servePage({ role = 'admin', owner = customer(), start = transaction({ attributes: { channel: 'web', legacy: 7 } }), patch }: { role?: Role; owner?: Customer; start?: Transaction; patch?: () => Response } = {}) {
-  const sent: Sent[] = [];
-  let current = start;
-  serve({
-    'GET /api/v1/auth/me': () => me(role),
-    'GET /api/v1/custom-fields': (_req, url) => json(200, page(url.searchParams.get('entity') === 'transaction' ? [INVOICE, CHANNEL] : [])),
-    'GET /api/v1/customers/c1': () => json(200, owner, { etag: '"c1-1"' }),
-    'GET /api/v1/transactions': () => json(200, page([current])),
-    'GET /api/v1/transactions/t1': () => json(200, current, { etag: `"t1-${current.version}"` }),
-    'PATCH /api/v1/transactions/t1': async (req) => {
-      const body = (await req.json()) as Record<string, unknown>;
-      sent.push({ ifMatch: req.headers.get('if-match'), body });
-      const res = patch ? patch() : json(200, {});
-      if (res.ok) current = { ...current, ...body, version: current.version + 1 } as Transaction;
-      return res;
-    },
-  });
-  render(
-    <Provider store={signedInStore()}>
-      <MemoryRouter initialEntries={['/customers/c1']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <Routes>
-          <Route path="/customers/:id" element={<CustomerPage />} />
-        </Routes>
-      </MemoryRouter>
-    </Provider>,
-  );
-  return { sent };
-}
-
-async function openDetails(user: ReturnType<typeof userEvent.setup>) {
-  const list = await screen.findByRole('region', { name: 'Transactions' });
-  await user.click(await within(list).findByRole('button', { name: /^Details of Transaction of .* \(PO-7\)$/ }));
-  const panel = screen.getByRole('dialog', { name: /^Transaction of .* \(PO-7\)$/ });
-  await within(panel).findByText('Invoice number');
-  return panel;
-}
-
-/** The shown value of a row of the panel, by its label. */
-function shown(panel: HTMLElement, label: string) {
-  return within(panel).getAllByText(label).find((e) => e.tagName === 'DT')?.nextElementSibling?.textContent;
-}
 
 it('shows the line items, the total and the custom values of a transaction opened from its customer', async () => {
   servePage();

@@ -5,20 +5,23 @@
 // a PATCH of that field alone; a status move carries the required custom values with it, so
 // that the API checks them together and refuses the whole change when they do not fit
 // (docs/api.md, "Custom fields"). Every PATCH sends If-Match (a concurrent change answers 412).
-// Line items are shown, not edited. Whoever may not write the customer's transactions sees them
-// read-only.
-import { useEffect, useState, type FormEvent } from 'react';
-import { useReadTransactionQuery, useUpdateTransactionMutation, type Transaction, type TransactionStatus, type TransactionUpdate } from '../../app/api';
+// Line items are edited together ("Edit items", ItemsEditor) while the transaction is pending or
+// completed; the server prices them and computes the total. Whoever may not write the customer's
+// transactions sees everything read-only.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useReadTransactionQuery, type Transaction, type TransactionStatus } from '../../app/api';
 import { Drawer } from '../../components/Drawer';
 import { InlineField } from '../../components/InlineField';
 import { Badge, Button, ErrorState, FormError, Loading, ScrollRegion, SelectField } from '../../components/ui';
 import { dateTime, label, money } from '../../lib/format';
 import { fromLocalInput, toLocalInput } from '../../lib/localTime';
 import { errorMessage } from '../../lib/problem';
-import { useVersionedSave } from '../../lib/useVersionedSave';
 import { CustomFieldsError, CustomValueRows, OtherAttributes } from '../customFields/CustomValueRows';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
 import { attributesOf } from '../customFields/values';
+import { ItemsEditor } from './ItemsEditor';
+import { itemsEditable } from './lineItems';
+import { useTransactionSave } from './useTransactionSave';
 
 /** The status moves the API allows (`TransactionStatus::can_become`); refunded and cancelled are final. */
 export const STATUS_MOVES: Record<TransactionStatus, TransactionStatus[]> = {
@@ -28,19 +31,9 @@ export const STATUS_MOVES: Record<TransactionStatus, TransactionStatus[]> = {
   cancelled: [],
 };
 
-function useSave(t: Transaction, refetch: () => void) {
-  const [update] = useUpdateTransactionMutation();
-  return useVersionedSave<TransactionUpdate>(
-    `/api/v1/transactions/${t.id}`,
-    (patch, ifMatch) => update({ id: t.id, transactionUpdate: patch, ...ifMatch }),
-    refetch,
-    'this transaction',
-  );
-}
-
 /** "Change status": the next status and the required custom values, sent in one PATCH. */
 function StatusMove({ t, refetch, onDone }: { t: Transaction; refetch: () => void; onDone: (s: TransactionStatus) => void }) {
-  const { errs, onEdit, save } = useSave(t, refetch);
+  const { errs, onEdit, save } = useTransactionSave(t, refetch);
   // The move is based on the version shown when the form opened: a change made meanwhile
   // (live updates refresh the panel) answers 412 instead of being overwritten.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -124,6 +117,61 @@ function Items({ t }: { t: Transaction }) {
   );
 }
 
+/**
+ * A form the panel opens in place with a button ("Change status", "Edit items"): whether it is
+ * open, the notice it left on closing, and the focus back on the button (inside `anchor`) after.
+ */
+function useOpenedForm<E extends HTMLElement>() {
+  const [open, setOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const anchor = useRef<E>(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (!open && wasOpen.current) anchor.current?.querySelector('button')?.focus();
+    wasOpen.current = open;
+  }, [open]);
+  const start = () => {
+    setNotice(null);
+    setOpen(true);
+  };
+  const done = (message: string | null) => {
+    setOpen(false);
+    setNotice(message);
+  };
+  return { open, notice, anchor, start, done };
+}
+
+/** The button that opens a form of the panel. */
+function OpenButton({ children, onClick }: { children: string; onClick: () => void }) {
+  return (
+    <Button variant="ghost" className="px-2 py-0.5" onClick={onClick}>
+      {children}
+    </Button>
+  );
+}
+
+/** The line items, read-only or (where the API allows a change and the user may make it) edited. */
+function LineItems({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
+  const editor = useOpenedForm<HTMLDivElement>();
+  const canEdit = editable && itemsEditable(t.status);
+  return (
+    <>
+      <div ref={editor.anchor} className="flex flex-wrap items-center justify-between gap-2">
+        <h3 className="text-base font-semibold text-slate-900">Line items</h3>
+        {canEdit && !editor.open && <OpenButton onClick={editor.start}>Edit items</OpenButton>}
+      </div>
+      <p role="status" className="text-sm text-emerald-800">
+        {editor.notice}
+      </p>
+      {canEdit && editor.open ? (
+        <ItemsEditor t={t} refetch={refetch} onDone={(ok) => editor.done(ok ? 'Line items saved; the total is the server’s.' : null)} />
+      ) : (
+        <Items t={t} />
+      )}
+    </>
+  );
+}
+
 function Details({ id, editable }: { id: string; editable: boolean }) {
   const q = useReadTransactionQuery({ id });
   const refetch = () => void q.refetch();
@@ -133,9 +181,8 @@ function Details({ id, editable }: { id: string; editable: boolean }) {
 }
 
 function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; refetch: () => void }) {
-  const { errs, notice, onEdit, save, invalid } = useSave(t, refetch);
-  const [moving, setMoving] = useState(false);
-  const [moved, setMoved] = useState<string | null>(null);
+  const { errs, notice, onEdit, save, invalid } = useTransactionSave(t, refetch);
+  const move = useOpenedForm<HTMLElement>();
   const canMove = editable && STATUS_MOVES[t.status].length > 0;
   function saveDate(v: string) {
     const at = fromLocalInput(v);
@@ -167,40 +214,21 @@ function Loaded({ t, editable, refetch }: { t: Transaction; editable: boolean; r
       <CustomFieldsError entity="transaction" />
       <dl className="grid grid-cols-2 gap-2 text-sm text-slate-700">
         <dt className="text-slate-600">Status</dt>
-        <dd className="flex flex-wrap items-center gap-2">
+        <dd ref={move.anchor} className="flex flex-wrap items-center gap-2">
           <Badge value={t.status} />
-          {canMove && !moving && (
-            <Button
-              variant="ghost"
-              className="px-2 py-0.5"
-              onClick={() => {
-                setMoved(null);
-                setMoving(true);
-              }}
-            >
-              Change status
-            </Button>
-          )}
+          {canMove && !move.open && <OpenButton onClick={move.start}>Change status</OpenButton>}
         </dd>
         <dt className="text-slate-600">Total</dt>
         <dd>{money(t.total, t.currency)}</dd>
         <OtherAttributes entity="transaction" record={t} />
       </dl>
       <p role="status" className="text-sm text-emerald-800">
-        {moved}
+        {move.notice}
       </p>
-      {moving && (
-        <StatusMove
-          t={t}
-          refetch={refetch}
-          onDone={(s) => {
-            setMoving(false);
-            if (s !== t.status) setMoved(`Status changed to ${s}.`);
-          }}
-        />
+      {move.open && (
+        <StatusMove t={t} refetch={refetch} onDone={(s) => move.done(s !== t.status ? `Status changed to ${s}.` : null)} />
       )}
-      <h3 className="text-base font-semibold text-slate-900">Line items</h3>
-      <Items t={t} />
+      <LineItems t={t} editable={editable} refetch={refetch} />
     </div>
   );
 }
