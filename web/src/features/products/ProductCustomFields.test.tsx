@@ -107,3 +107,26 @@ it('asks the new-product form for the required custom fields and shows their 422
   expect(sent[1]?.body).toMatchObject({ attributes: { ean: '4006381333931' } });
   await screen.findByRole('button', { name: 'New product' });
 });
+
+it('sends the new product\'s price in minor units of its currency and refuses one that is not an amount', async () => {
+  const { sent } = serveProducts();
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'New product' }));
+  const form = screen.getByRole('form', { name: 'New product' });
+  await user.type(within(form).getByLabelText('SKU'), 'TEA-1');
+  await user.type(within(form).getByLabelText('Name'), 'Tea');
+  await user.type(await within(form).findByLabelText('EAN (required)'), '4006381333931');
+  await user.type(within(form).getByLabelText('Price'), 'lots');
+  await user.click(within(form).getByRole('button', { name: 'Create product' }));
+  expect(within(form).getByLabelText('Price')).toHaveAttribute('aria-invalid', 'true');
+  expect(sent).toHaveLength(0);
+
+  const price = within(form).getByLabelText('Price');
+  await user.clear(price);
+  await user.type(price, '1200');
+  const currency = within(form).getByLabelText('Currency');
+  await user.clear(currency);
+  await user.type(currency, 'jpy');
+  await user.click(within(form).getByRole('button', { name: 'Create product' }));
+  expect(sent[0]?.body).toMatchObject({ sku: 'TEA-1', price: 1200, currency: 'JPY' });
+});

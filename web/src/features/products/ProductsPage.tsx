@@ -11,6 +11,7 @@ import { can } from '../auth/permissions';
 import { useMe } from '../shell/AppShell';
 import { CustomColumnCells, CustomColumnChooser, CustomColumnHeads, useCustomColumns } from '../customFields/CustomColumns';
 import { messageWithStray, RequiredCustomValues, useRequiredCustomValues } from '../customFields/RequiredCustomValues';
+import { amountValue } from '../customFields/values';
 import { ImportLink } from '../imports/ImportLink';
 import { ProductDetails } from './ProductDetails';
 
@@ -24,21 +25,27 @@ function NewProduct({ onDone }: { onDone: () => void }) {
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const bad: Record<string, string> = {};
+    const currency = v.currency.trim().toUpperCase();
+    // Major units as typed, in minor units of the currency (JPY has none, EUR two).
+    const price = amountValue(v.price, currency);
+    if (!price.ok) bad.price = price.error;
+    else if (typeof price.value !== 'number') bad.price = 'enter the price';
     const values = custom.collect();
-    if (!values.ok) {
-      setLocal({ message: 'Please correct the fields marked below.', fields: values.errors, status: null });
+    if (!values.ok) Object.assign(bad, values.errors);
+    if (Object.keys(bad).length || !price.ok || typeof price.value !== 'number') {
+      setLocal({ message: 'Please correct the fields marked below.', fields: bad, status: null });
       return;
     }
     setLocal(NO_ERRORS);
-    const price = Math.round(Number.parseFloat(v.price.replace(',', '.')) * 100);
     const res = await create({
       productCreate: {
         sku: v.sku,
         name: v.name,
-        price: Number.isFinite(price) ? price : -1,
-        currency: v.currency.toUpperCase(),
+        price: price.value,
+        currency,
         category: v.category.trim() || null,
-        ...(custom.fields.length ? { attributes: values.attributes } : {}),
+        ...(custom.fields.length && values.ok ? { attributes: values.attributes } : {}),
       },
     });
     if ('data' in res) onDone();
