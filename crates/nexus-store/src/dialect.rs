@@ -47,6 +47,25 @@ pub(crate) trait Dialect {
     fn attr_present(t: &str, n: usize) -> String;
 }
 
+/// The dialect of a connection, for code written once for both backends (macros that only see
+/// the connection).
+pub(crate) trait ConnectionDialect {
+    /// [`Dialect::positional_bulk_params`] of the connection's backend.
+    fn bulk_positional(&self) -> bool;
+}
+
+impl ConnectionDialect for sqlx::SqliteConnection {
+    fn bulk_positional(&self) -> bool {
+        Sqlite::positional_bulk_params()
+    }
+}
+
+impl ConnectionDialect for sqlx::PgConnection {
+    fn bulk_positional(&self) -> bool {
+        Postgres::positional_bulk_params()
+    }
+}
+
 impl Dialect for Sqlite {
     fn search_clause(n: usize, plan: SearchPlan) -> String {
         match plan {

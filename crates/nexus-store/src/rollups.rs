@@ -79,21 +79,54 @@ pub(crate) fn signup_counts<'a>(
 
 /// Applies rollup deltas on a transaction: `$sql` upserts one row, bound with the key's parts
 /// then the measures; `(key parts…), pattern => measures…` names them. Zero deltas are skipped.
+/// Many deltas (a bulk load's thousands of days × owners) go in multi-row upserts of up to
+/// [`ROLLUP_ROWS`] rows, built from `$sql` (see [`multi_row_upsert`]): one statement per row
+/// would cost a round trip each.
 macro_rules! bump_rollup {
     ($tx:expr, $sql:expr, $deltas:expr, ($($k:ident),+), $vp:pat => $($v:ident),+) => {{
-        for (($($k),+), $vp) in $deltas {
-            if $($v != 0)||+ {
-                sqlx::query($sql)
-                    $(.bind($k))+
-                    $(.bind($v))+
-                    .execute(&mut *$tx)
-                    .await
-                    .map_err($crate::db_err)?;
+        use $crate::dialect::ConnectionDialect as _;
+        let rows: Vec<_> = $deltas
+            .into_iter()
+            .filter(|(_, $vp)| $(*$v != 0)||+)
+            .collect();
+        let cols = [$(stringify!($k)),+, $(stringify!($v)),+].len();
+        let positional = (&*$tx).bulk_positional();
+        for chunk in rows.chunks($crate::rollups::ROLLUP_ROWS) {
+            let sql = $crate::rollups::multi_row_upsert($sql, positional, chunk.len(), cols)?;
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (($($k),+), $vp) in chunk {
+                query = query $(.bind($k))+ $(.bind($v))+;
             }
+            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
         }
     }};
 }
 pub(crate) use bump_rollup;
+
+/// Rows per multi-row rollup upsert (at most 7 parameters each).
+pub(crate) const ROLLUP_ROWS: usize = 1000;
+
+/// The `rows`-row form of `sql`, a one-row `INSERT … VALUES ($1, …, $cols) ON CONFLICT …`:
+/// `sql` itself for one row (the statement ordinary writes prepare), else the same insert with
+/// `rows` value lists (`?` placeholders when `positional`, see
+/// [`crate::dialect::Dialect::positional_bulk_params`]).
+pub(crate) fn multi_row_upsert(
+    sql: &'static str,
+    positional: bool,
+    rows: usize,
+    cols: usize,
+) -> nexus_core::error::CoreResult<std::borrow::Cow<'static, str>> {
+    if rows == 1 {
+        return Ok(sql.into());
+    }
+    let malformed =
+        || nexus_core::error::CoreError::Internal(format!("not a one-row upsert: {sql}"));
+    let (head, rest) = sql.split_once(" VALUES (").ok_or_else(malformed)?;
+    let (_, tail) = rest.split_once(')').ok_or_else(malformed)?;
+    let mut out = crate::customers::bulk::multi_row_values(head, positional, rows, cols);
+    out.push_str(tail);
+    Ok(out.into())
+}
 
 /// Applies signup deltas on a transaction.
 macro_rules! bump_signups {
@@ -258,3 +291,33 @@ macro_rules! bump_deals {
     };
 }
 pub(crate) use bump_deals;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multi_row_upsert_repeats_the_values_and_keeps_the_conflict_clause() {
+        assert_eq!(
+            multi_row_upsert(BUMP_SIGNUPS, true, 1, 4).unwrap(),
+            BUMP_SIGNUPS
+        );
+        let tail = BUMP_SIGNUPS.split_once(") ON CONFLICT").unwrap().1;
+        assert_eq!(
+            multi_row_upsert(BUMP_SIGNUPS, true, 2, 4).unwrap(),
+            format!(
+                "INSERT INTO rollup_signups (day, owner_id, team_id, customers) VALUES \
+                 (?, ?, ?, ?), (?, ?, ?, ?) ON CONFLICT{tail}"
+            )
+        );
+        assert_eq!(
+            multi_row_upsert(BUMP_DEALS, false, 2, 7).unwrap(),
+            BUMP_DEALS.replacen(
+                "($1, $2, $3, $4, $5, $6, $7)",
+                "($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14)",
+                1
+            )
+        );
+        assert!(multi_row_upsert("DELETE FROM rollup_signups", true, 2, 4).is_err());
+    }
+}

@@ -11,6 +11,9 @@
 //!   linked to a deal, tasks with due dates (some open, some overdue), and note texts with a
 //!   positive, neutral, mixed or negative tone ([`notes`]).
 //!
+//! `--no-history` leaves the history out: users, teams, products and customers (with their tags
+//! and attributes) only — the quickest way to a large customer base.
+//!
 //! Every customer belongs to a **hidden behaviour segment** (whales, loyal regulars, bargain
 //! hunters, lapsed, new, prospects) that drives all of the above; it is never stored. See
 //! [`segments`] for the definitions.
@@ -59,8 +62,12 @@ pub struct SeedArgs {
     /// Also write each generated customer's hidden segment to this CSV file
     /// (`customer_id,segment`), as the answer key for evaluating segmentation models. The
     /// database never holds the segments.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_history")]
     pub segments_out: Option<std::path::PathBuf>,
+    /// Create the users, teams, products and customers only: no orders, deals or activities
+    /// (customers then keep the status the generator drew, and have no hidden segment).
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 /// Batches generated ahead of the one being written.
@@ -80,6 +87,7 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
 
     let total = args.customers;
     let batch_size = args.batch_size as usize;
+    let history = !args.no_history;
     let seed = args.seed.unwrap_or_else(|| rand::rng().random());
     let run_tag = run_tag();
     let now = nexus_core::time::now();
@@ -132,7 +140,14 @@ pub async fn run(services: &Services, args: SeedArgs) -> Result<()> {
         let mut left = total;
         while left > 0 {
             let n = left.min(batch_size);
-            let batch = generator.batch(n);
+            let batch = if history {
+                generator.batch(n)
+            } else {
+                DemoBatch {
+                    customers: generator.customers(n),
+                    ..DemoBatch::default()
+                }
+            };
             let segments = generator.take_segments();
             if let Some(out) = &mut answer_key {
                 for (id, segment) in segments {

@@ -422,5 +422,20 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].seq, Some(24));
     assert_eq!(events[0].entity_id, later.id.0);
+    let transactions = all_transactions(&db).await.len();
+    db.close().await;
+
+    // `--no-history` adds customers only.
+    let out = seed_demo(dir.path(), 300, &["--no-history"]);
+    assert!(
+        out.contains(
+            "seeded 300 customers, 0 products (72 existing reused), 0 transactions (0 line items), \
+             0 deals (0 stage changes), 0 activities"
+        ),
+        "{out}"
+    );
+    let db = open(dir.path()).await;
+    assert_eq!(all_customers(&db).await.len(), 2801);
+    assert_eq!(all_transactions(&db).await.len(), transactions);
     db.close().await;
 }
