@@ -86,7 +86,13 @@ const CUSTOMER_COLUMN_COUNT: usize = 20;
 /// The SQLite indexes of `customers` whose keys arrive in random order during a load, rebuilt at
 /// its end when the load is at least as large as the table. The unique one comes first, so that
 /// a duplicate fails the load before the other builds.
-const REBUILT_INDEXES: &[&str] = &["customers_email", "customers_name", "customers_email_sort"];
+const REBUILT_INDEXES: &[&str] = &[
+    "customers_email",
+    "customers_name",
+    "customers_email_sort",
+    "customers_updated",
+    "customers_company",
+];
 
 /// SQLite page cache of the writer during a load, in KiB: the index builds at the end read the
 /// loaded rows back, and a cache that holds them spares reading (and decrypting) every page once
