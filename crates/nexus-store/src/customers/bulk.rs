@@ -7,8 +7,8 @@
 //!   terms to a new segment at the end of every statement, so a load of many multi-row statements
 //!   writes (and then merges) many small segments. The trigger is dropped for the load and the
 //!   loaded rows are indexed with one `INSERT … SELECT`;
-//! - the indexes whose keys arrive in random order (names, e-mails): each row lands on a random
-//!   leaf page, so when the load is at least as large as the table they are dropped and rebuilt
+//! - the indexes whose keys arrive in random order (names, e-mails, update times, company
+//!   links): each row lands on a random leaf page, so when the load is at least as large as the table they are dropped and rebuilt
 //!   at the end, by a sort (`CREATE INDEX`), several times cheaper than the inserts. The
 //!   time-ordered indexes stay: the generator's rows append to them.
 //!
