@@ -8,9 +8,10 @@
 //!   writes (and then merges) many small segments. The trigger is dropped for the load and the
 //!   loaded rows are indexed with one `INSERT … SELECT`;
 //! - the indexes whose keys arrive in random order (names, e-mails, update times, company
-//!   links): each row lands on a random leaf page, so when the load is at least as large as the table they are dropped and rebuilt
-//!   at the end, by a sort (`CREATE INDEX`), several times cheaper than the inserts. The
-//!   time-ordered indexes stay: the generator's rows append to them.
+//!   links): each row lands on a random leaf page, so when the load is at least as large as the
+//!   table they are dropped and rebuilt at the end, by a sort (`CREATE INDEX`), several times
+//!   cheaper than the inserts. The time-ordered indexes stay: the generator's rows append to
+//!   them.
 //!
 //! All of it happens inside the load's transaction: readers keep seeing the table with its
 //! trigger and indexes (WAL snapshot), a failed load rolls the `DROP`s back, and SQLite has a
