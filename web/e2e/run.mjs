@@ -202,6 +202,11 @@ await step('customers: search as you type, filter, infinite scroll, columns kept
   await page.getByRole('link', { name: 'Customers' }).click();
   const rows = page.locator('tbody tr');
   await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  // The first row can show before the page's rows have all rendered: wait for the page to settle
+  // (a wrong page size still fails, when the wait times out).
+  await page
+    .waitForFunction(() => document.querySelectorAll('tbody tr').length === 50, null, { timeout: 10_000 })
+    .catch(() => {});
   assert((await rows.count()) === 50, `first page has 50 rows (${await rows.count()}: ${(await rows.allTextContents()).slice(-2).join(' | ')})`);
   await page.getByRole('button', { name: 'Load more' }).scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 50);
