@@ -141,6 +141,9 @@ pub trait Store:
     fn pool_stats(&self) -> Vec<PoolStats>;
     /// Closes the connection pools (waits for connections in use to return).
     async fn close(&self);
+    /// Gives back memory that idle connections keep cached (SQLite's page caches); the server
+    /// calls it periodically. Returns how many connections gave memory back.
+    async fn release_memory(&self) -> u32;
 
     // Users and teams.
     async fn count_users(&self) -> CoreResult<i64>;

@@ -95,6 +95,18 @@ impl Db {
         }
     }
 
+    /// Gives back the memory idle SQLite connections hold in their page caches (see
+    /// [`TrackedPool::shrink_idle`]); PostgreSQL's caches live in its server, so nothing there.
+    /// Returns how many connections were shrunk.
+    pub async fn release_memory(&self) -> u32 {
+        match self {
+            Db::Sqlite { writer, reader } => {
+                writer.shrink_idle().await + reader.shrink_idle().await
+            }
+            Db::Postgres(_) => 0,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite { writer, reader } => {

@@ -41,6 +41,9 @@ impl Store for Db {
     async fn close(&self) {
         Db::close(self).await
     }
+    async fn release_memory(&self) -> u32 {
+        Db::release_memory(self).await
+    }
     async fn count_users(&self) -> CoreResult<i64> {
         Db::count_users(self).await
     }
