@@ -85,8 +85,23 @@ impl Default for ApiConfig {
     }
 }
 
+/// The state every handler and middleware gets. Cloned for each of them on every request, so it
+/// is one reference-counted pointer: cloning the fields themselves (the services hold dozens of
+/// `Arc`s, the event bus a broadcast sender) cost over half of the server's CPU under a
+/// GET-by-id load, the two cores bouncing the same reference counts between them
+/// (docs/benchmarks.md, Get by id: where the time went).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct AppStateInner {
     pub services: Services,
     pub store: Arc<dyn Store>,
     pub config: Arc<ApiConfig>,
@@ -105,7 +120,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of an instance without Redis.
     pub fn new(services: Services, config: ApiConfig, metrics: Option<PrometheusHandle>) -> Self {
+        Self::with_cluster(services, config, metrics, crate::cluster::Cluster::local())
+    }
+
+    /// The state of an instance coordinating with others through `cluster`.
+    pub fn with_cluster(
+        services: Services,
+        config: ApiConfig,
+        metrics: Option<PrometheusHandle>,
+        cluster: crate::cluster::Cluster,
+    ) -> Self {
         let jwt = JwtKeys::new(&config.jwt_secret, config.access_ttl);
         let limits = RateLimits::new(&config);
         let webhooks = WebhookService::new(
@@ -113,7 +139,7 @@ impl AppState {
             services.bus.clone(),
             SecretBox::derive(&config.jwt_secret),
         );
-        Self {
+        Self(Arc::new(AppStateInner {
             webhooks,
             store: services.store.clone(),
             services,
@@ -124,9 +150,9 @@ impl AppState {
             metrics,
             started: Instant::now(),
             realtime: crate::realtime::Realtime::new(),
-            cluster: crate::cluster::Cluster::local(),
+            cluster,
             config: Arc::new(config),
-        }
+        }))
     }
 }
 

@@ -175,8 +175,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let boot = bootstrap(&services, &cfg).await?;
     let metrics = nexus_api::metrics_handle();
     metrics::gauge!("nexus_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => if db.is_sqlite() { "sqlite" } else { "postgres" }).set(1.0);
-    let mut state = AppState::new(services, api_config(&cfg)?, metrics);
-    state.cluster = cluster;
+    let state = AppState::with_cluster(services, api_config(&cfg)?, metrics, cluster);
     state
         .revoked
         .refresh(&*state.store, state.jwt.access_ttl)
