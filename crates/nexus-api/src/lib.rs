@@ -244,7 +244,8 @@ pub fn spawn_background(
                     // Every 30 s idle connections drop their page caches (SQLite): memory a
                     // burst filled goes back once the server is quiet (docs/benchmarks.md).
                     if ticks.is_multiple_of(6) {
-                        st.store.release_memory().await;
+                        let shrunk = st.store.release_memory().await;
+                        tracing::debug!(connections = shrunk, "idle connections emptied their page caches");
                     }
                 }
             }
