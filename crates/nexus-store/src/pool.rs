@@ -104,8 +104,10 @@ impl TrackedPool<sqlx::Sqlite> {
     /// read or wrote a lot (a load, an import, a start catching up on the event log) would hold
     /// those pages while idle. Refilling costs a page read and decryption per page touched.
     pub async fn shrink_idle(&self) -> u32 {
-        let mut idle = Vec::new();
-        while idle.len() < self.pool.num_idle() {
+        // Counted once: each connection taken below leaves one fewer idle.
+        let idle_now = self.pool.num_idle();
+        let mut idle = Vec::with_capacity(idle_now);
+        while idle.len() < idle_now {
             match self.pool.try_acquire() {
                 Some(c) => idle.push(c),
                 None => break,
