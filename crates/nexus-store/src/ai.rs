@@ -227,11 +227,16 @@ impl AiStore for Db {
         after: Option<DealId>,
         limit: u32,
     ) -> CoreResult<Vec<ClosedDeal>> {
+        // The live-activity count filters after the lookup by deal: written as
+        // `WHERE a.deal_id = d.id AND a.deleted_at IS NULL`, PostgreSQL without fresh statistics
+        // (a bulk-loaded database before autovacuum's first ANALYZE) ANDed the `activities_deal`
+        // bitmap with the whole `activities_volume` index (partial on `deleted_at IS NULL`) for
+        // every deal: 48.6 s instead of 52 ms for 5,000 deals of the 100,000-customer demo.
         const SQL: &str = "SELECT d.id, d.owner_id, d.pipeline_id, \
                (SELECT sc.from_stage_id FROM deal_stage_changes sc WHERE sc.deal_id = d.id AND sc.to_stage_id = d.stage_id \
                 ORDER BY sc.changed_at DESC LIMIT 1), \
                d.status, d.value, d.created_at, d.closed_at, \
-               (SELECT count(*) FROM activities a WHERE a.deal_id = d.id AND a.deleted_at IS NULL) \
+               (SELECT count(*) FILTER (WHERE a.deleted_at IS NULL) FROM activities a WHERE a.deal_id = d.id) \
              FROM deals d WHERE d.deleted_at IS NULL AND d.status IN ('won', 'lost') AND d.id > $1 \
              ORDER BY d.id LIMIT $2";
         type Row = (
