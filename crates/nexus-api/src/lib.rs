@@ -233,20 +233,20 @@ pub fn spawn_background(
     let s = stop.clone();
     tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
-        let mut ticks: u64 = 0;
+        // Every 30 s idle connections drop their page caches (SQLite): memory a burst filled
+        // goes back once the server is quiet (docs/benchmarks.md).
+        let every = Duration::from_secs(30);
+        let mut release = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             tokio::select! {
                 _ = s.cancelled() => break,
                 _ = tick.tick() => {
                     st.revoked.refresh(&*st.store, st.jwt.access_ttl).await;
                     st.limits.housekeeping();
-                    ticks += 1;
-                    // Every 30 s idle connections drop their page caches (SQLite): memory a
-                    // burst filled goes back once the server is quiet (docs/benchmarks.md).
-                    if ticks.is_multiple_of(6) {
-                        let shrunk = st.store.release_memory().await;
-                        tracing::debug!(connections = shrunk, "idle connections emptied their page caches");
-                    }
+                }
+                _ = release.tick() => {
+                    let shrunk = st.store.release_memory().await;
+                    tracing::debug!(connections = shrunk, "idle connections emptied their page caches");
                 }
             }
         }
