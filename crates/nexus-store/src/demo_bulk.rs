@@ -246,7 +246,11 @@ impl DemoStore for Db {
                 Ok(totals.counts)
             }
             .await;
-            conn.leave_bulk_load().await;
+            conn.leave_bulk_load(&[
+                "customers", "customer_tags", "products", "transactions", "transaction_items",
+                "customer_aggregates", "customer_revenue", "deals", "deal_stage_changes", "activities",
+            ])
+            .await;
             outcome
         })
     }

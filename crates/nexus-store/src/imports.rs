@@ -359,7 +359,7 @@ impl ImportStore for Db {
             if importing {
                 conn.enter_bulk_load(BULK_CACHE_KIB).await?;
             } else {
-                conn.leave_bulk_load().await;
+                conn.leave_bulk_load(&[]).await;
             }
         });
         Ok(())

@@ -138,7 +138,7 @@ impl Db {
                 Ok(loaded)
             }
             .await;
-            conn.leave_bulk_load().await;
+            conn.leave_bulk_load(&["customers", "customer_tags"]).await;
             outcome
         })
     }
@@ -148,8 +148,12 @@ impl Db {
 pub(crate) trait BulkConnection {
     /// `cache_kib`: SQLite's page cache for the load (see [`BULK_CACHE_KIB`]).
     async fn enter_bulk_load(&mut self, cache_kib: i64) -> CoreResult<()>;
-    /// Restores the settings (also after a failed load); failures are logged.
-    async fn leave_bulk_load(&mut self);
+    /// Restores the settings (also after a failed load) and, on PostgreSQL, refreshes the
+    /// planner's statistics of the tables in `loaded` (constant names): until autovacuum gets
+    /// to them, the planner would plan for the tables as they were before the load (an
+    /// empty table's figures made AI training read a whole index per deal). Failures are
+    /// logged.
+    async fn leave_bulk_load(&mut self, loaded: &[&str]);
 }
 
 impl BulkConnection for SqliteConnection {
@@ -157,7 +161,7 @@ impl BulkConnection for SqliteConnection {
         set_cache_size(self, cache_kib).await.map_err(db_err)
     }
 
-    async fn leave_bulk_load(&mut self) {
+    async fn leave_bulk_load(&mut self, _loaded: &[&str]) {
         if let Err(e) = set_cache_size(self, crate::connect::SQLITE_CACHE_KIB).await {
             tracing::warn!(error = %e, "restoring the SQLite cache size after a bulk load");
         }
@@ -177,7 +181,16 @@ impl BulkConnection for PgConnection {
         Ok(())
     }
 
-    async fn leave_bulk_load(&mut self) {}
+    async fn leave_bulk_load(&mut self, loaded: &[&str]) {
+        if loaded.is_empty() {
+            return;
+        }
+        // ANALYZE takes no parameters; the names are constants of this crate.
+        let sql = format!("ANALYZE {}", loaded.join(", "));
+        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(self).await {
+            tracing::warn!(error = %e, "refreshing the statistics after a bulk load");
+        }
+    }
 }
 
 /// Index work taken out of the load and done at its end, inside the load's transaction.

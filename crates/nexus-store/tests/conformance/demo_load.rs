@@ -563,6 +563,16 @@ async fn postgres_demo_load_restores_indexes_and_keys() {
         let f = fixture(&p, [(owner, None), (owner, None)], "pg-a");
         load(&db, &f.products, f.batches).await.unwrap();
         assert_eq!(schema().await, before);
+        // The planner's statistics of the loaded tables were refreshed after the commit.
+        let analyzed: Vec<String> = sqlx::query_scalar(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE schemaname = current_schema() \
+             AND last_analyze IS NOT NULL AND relname IN ('customers', 'transactions', 'deals', 'activities') \
+             ORDER BY 1",
+        )
+        .fetch_all(pool.inner())
+        .await
+        .unwrap();
+        assert_eq!(analyzed, ["activities", "customers", "deals", "transactions"]);
         let mut g = fixture(&p, [(owner, None), (owner, None)], "pg-b");
         let stray = g.batches[0].transactions[0].clone();
         g.batches[1].transactions.push(stray);
