@@ -30,15 +30,16 @@ macro_rules! bind_event {
     }};
 }
 
+/// Inserts one event, bound by [`bind_event!`]; its sequence number comes when it commits.
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (id, seq, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
+     VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
 /// Inserts an event on the given transaction (the change and its event commit together).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! insert_event {
     ($tx:expr, $ev:expr) => {{
-        let query = sqlx::query(
-            "INSERT INTO events (id, seq, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
-             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        );
+        let query = sqlx::query($crate::events::INSERT_EVENT);
         $crate::bind_event!(query, $ev)
             .execute(&mut *$tx)
             .await

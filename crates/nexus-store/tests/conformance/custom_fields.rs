@@ -170,6 +170,23 @@ async fn unique_values_are_enforced_with_the_customer_write(s: Arc<dyn Store>) {
         ("value_taken", Some("attributes.code"))
     );
     assert_eq!(s.get_customer(ok.id).await.unwrap(), None, "all or nothing");
+    // A single insert (one statement on PostgreSQL) names the field too and writes nothing.
+    let (c, field) = conflict_code(
+        s.insert_customers(
+            std::slice::from_ref(&b),
+            &[crate::fixtures::created_event(&b)],
+        )
+        .await,
+    );
+    assert_eq!(
+        (c.as_str(), field.as_deref()),
+        ("value_taken", Some("attributes.code"))
+    );
+    assert_eq!(s.get_customer(b.id).await.unwrap(), None);
+    assert!(
+        s.entity_events(b.id.0, None, 10).await.unwrap().is_empty(),
+        "no event of a refused insert"
+    );
     assert_eq!(
         s.custom_field_values_taken(code.id, &["abc".into(), "zzz".into()])
             .await

@@ -24,7 +24,13 @@ async fn insert_customers_writes_events(s: Arc<dyn Store>) {
         })
         .collect();
     let events: Vec<Event> = customers.iter().map(created_event).collect();
-    s.insert_customers(&customers, &events).await.unwrap();
+    // A batch, then one alone (one statement on PostgreSQL).
+    s.insert_customers(&customers[..2], &events[..2])
+        .await
+        .unwrap();
+    s.insert_customers(&customers[2..], &events[2..])
+        .await
+        .unwrap();
     for (c, ev) in customers.iter().zip(&events) {
         let got = s.entity_events(c.id.0, None, 10).await.unwrap();
         assert_eq!(got, vec![ev.clone()], "every field round-trips");
