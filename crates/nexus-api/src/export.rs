@@ -162,7 +162,7 @@ pub async fn records<S: RecordList>(
     actor: nexus_core::auth::Actor,
     q: S::Query,
     columns: &'static [&'static str],
-    defs: Vec<CustomField>,
+    defs: std::sync::Arc<Vec<CustomField>>,
     file_name: &'static str,
 ) -> crate::error::ApiResult<Response> {
     stream(

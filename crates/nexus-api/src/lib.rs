@@ -205,9 +205,11 @@ pub fn spawn_background(
         stop.clone(),
     )));
     // The actor cache forgets a user as soon as the log says the user changed (role, team,
-    // deactivation), whichever instance made the change.
-    let (actors, mut events, s) = (
+    // deactivation), and the custom-field definitions are forgotten when one changed,
+    // whichever instance made the change.
+    let (actors, fields, mut events, s) = (
         state.actors.clone(),
+        state.services.fields.clone(),
         state.services.bus.subscribe(),
         stop.clone(),
     );
@@ -217,8 +219,12 @@ pub fn spawn_background(
                 _ = s.cancelled() => break,
                 e = events.recv() => match e {
                     Ok(e) if e.entity == "user" => actors.invalidate(nexus_core::ids::UserId(e.entity_id)),
+                    Ok(e) if e.entity == "custom_field" => fields.forget(),
                     Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => actors.clear(),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        actors.clear();
+                        fields.forget();
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
             }

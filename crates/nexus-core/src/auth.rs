@@ -307,6 +307,16 @@ impl Actor {
         }
     }
 
+    /// The team of the actor's own user when the actor carries it: sessions and API keys are
+    /// built from the active user's row, a system actor (CLI commands, background jobs) may not
+    /// be, so its user must be read.
+    pub fn own_team(&self) -> Option<Option<TeamId>> {
+        match self.credential {
+            Credential::Session(_) | Credential::ApiKey(_) => Some(self.team_id),
+            Credential::System => None,
+        }
+    }
+
     pub fn has(&self, p: Permission) -> bool {
         self.role.has(p)
     }

@@ -427,3 +427,79 @@ async fn saved_views_accept_custom_fields() {
     })
     .await;
 }
+
+/// The record services keep the definitions in process (see `FieldDefs`): a definition
+/// written on this instance applies to the next write at once, and one written on another
+/// instance as soon as its event arrives, long before the cache's 30 s time to live.
+#[tokio::test]
+async fn definition_changes_reach_validation_on_every_instance() {
+    on_backends(|a| async move {
+        let missing = json!({"name": "No tier"});
+        // Both instances have the (empty) definitions cached before the field exists.
+        a.post("/api/v1/customers", &a.admin, missing.clone())
+            .await
+            .expect(StatusCode::CREATED);
+        let peer = if a.state.store.backend() == "sqlite" {
+            None // one SQLite file has one server
+        } else {
+            let b = a.peer(crate::cache::local_services).await;
+            let stop = tokio_util::sync::CancellationToken::new();
+            let tasks = nexus_api::spawn_background(&b.state, stop.clone());
+            b.post("/api/v1/customers", &b.admin, missing.clone())
+                .await
+                .expect(StatusCode::CREATED);
+            Some((b, stop, tasks))
+        };
+
+        let tier = define(
+            &a,
+            json!({"entity": "customer", "key": "tier", "label": "Tier",
+            "field_type": "select", "options": ["gold", "silver"], "required": true}),
+        )
+        .await;
+        let r = a
+            .post("/api/v1/customers", &a.admin, missing.clone())
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(codes(&r), ["attributes.tier:required"]);
+
+        if let Some((b, stop, tasks)) = peer {
+            // B learns of the field from the shared event log (its relay polls every 250 ms).
+            let mut status = StatusCode::CREATED;
+            for _ in 0..100 {
+                status = b
+                    .post("/api/v1/customers", &b.admin, missing.clone())
+                    .await
+                    .status;
+                if status != StatusCode::CREATED {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            stop.cancel();
+            for t in tasks {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
+            }
+            b.state.store.close().await;
+        }
+
+        // An update of the definition applies at once too.
+        let path = format!("/api/v1/custom-fields/{}", id_of(&tier));
+        let etag = a.get(&path, &a.admin).await.expect(StatusCode::OK);
+        let etag = etag.header("etag").unwrap().to_owned();
+        a.call_with(
+            Method::PATCH,
+            &path,
+            Some(&a.admin),
+            Some(json!({"required": false})),
+            &[("if-match", etag.as_str())],
+        )
+        .await
+        .expect(StatusCode::OK);
+        a.post("/api/v1/customers", &a.admin, missing)
+            .await
+            .expect(StatusCode::CREATED);
+    })
+    .await;
+}

@@ -10,7 +10,7 @@ use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{ActivityId, CustomerId, DealId, EventId, TeamId, UserId};
 use crate::services::ai::AiClient;
-use crate::services::custom_values;
+use crate::services::custom_values::{self, FieldDefs};
 use crate::services::ownership::{OwnerCache, check_assignment, check_if_match};
 use crate::store::Store;
 use crate::validate::Patch;
@@ -27,11 +27,17 @@ pub struct ActivityService {
     store: Arc<dyn Store>,
     bus: EventBus,
     ai: AiClient,
+    fields: FieldDefs,
 }
 
 impl ActivityService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
-        Self { store, bus, ai }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient, fields: FieldDefs) -> Self {
+        Self {
+            store,
+            bus,
+            ai,
+            fields,
+        }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewActivity) -> CoreResult<Activity> {
@@ -49,7 +55,7 @@ impl ActivityService {
         {
             errors.push(e);
         }
-        let defs = custom_values::definitions(&*self.store, ENTITY_FIELDS).await?;
+        let defs = self.fields.get(&*self.store, ENTITY_FIELDS).await?;
         errors.extend(check_attributes(&defs, &input.attributes, None, "", true));
         let (customer_id, team_id) = match links {
             Ok(l) if errors.is_empty() => l,
@@ -179,8 +185,14 @@ impl ActivityService {
             if next == cur {
                 return Ok(cur);
             }
-            custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
-                .await?;
+            custom_values::check_update(
+                &self.fields,
+                &*self.store,
+                &cur,
+                &next,
+                !patch.attributes.is_absent(),
+            )
+            .await?;
             if next.body != cur.body {
                 next.sentiment = self.ai.sentiment_of(next.body.as_deref()).await;
             }
@@ -252,7 +264,7 @@ impl ActivityService {
     pub async fn list(&self, actor: &Actor, mut q: ActivityQuery) -> CoreResult<Vec<Activity>> {
         actor.require(Permission::ActivitiesRead)?;
         q.scope = actor.record_scope();
-        custom_values::resolve(&*self.store, ENTITY_FIELDS, &mut q.custom).await?;
+        custom_values::resolve(&self.fields, &*self.store, ENTITY_FIELDS, &mut q.custom).await?;
         self.store.list_activities(&q).await
     }
 
@@ -261,13 +273,13 @@ impl ActivityService {
     /// call it first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut ActivityQuery) -> CoreResult<()> {
         actor.require(Permission::ActivitiesRead)?;
-        custom_values::resolve(&*self.store, ENTITY_FIELDS, &mut q.custom).await
+        custom_values::resolve(&self.fields, &*self.store, ENTITY_FIELDS, &mut q.custom).await
     }
 
     /// The live custom-field definitions of activities, for a reader of activities.
-    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Arc<Vec<CustomField>>> {
         actor.require(Permission::ActivitiesRead)?;
-        custom_values::definitions(&*self.store, ENTITY_FIELDS).await
+        self.fields.get(&*self.store, ENTITY_FIELDS).await
     }
 
     /// The change history of an activity (also of a deleted one), oldest first.
@@ -349,7 +361,7 @@ impl ActivityService {
         if owner == actor.user_id {
             return Ok(Ok(()));
         }
-        let Some(owner_team) = OwnerCache::default().team_of(&*self.store, owner).await? else {
+        let Some(owner_team) = OwnerCache::of(actor).team_of(&*self.store, owner).await? else {
             return Ok(Err(FieldError::new(
                 "owner_id",
                 "unknown_user",

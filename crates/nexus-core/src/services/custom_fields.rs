@@ -13,6 +13,7 @@ use crate::custom_field::{
 use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::CustomFieldId;
+use crate::services::custom_values::FieldDefs;
 use crate::store::Store;
 use serde_json::Value;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ const ENTITY: &str = "custom_field";
 pub struct CustomFieldService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    /// The record services' definitions, forgotten after every write here.
+    fields: FieldDefs,
 }
 
 /// The permission to read records of an entity, which also reads its field definitions.
@@ -95,8 +98,8 @@ fn change_allowed(cur: &CustomField, next: &CustomField, values: &[Value]) -> Co
 }
 
 impl CustomFieldService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, fields: FieldDefs) -> Self {
+        Self { store, bus, fields }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewCustomField) -> CoreResult<CustomField> {
@@ -117,7 +120,10 @@ impl CustomFieldService {
         let f = input.into_field();
         let ev = event(actor, &f, None, "created");
         let check = |values: &[Value]| accepts_stored(&f, values);
-        self.store.insert_custom_field(&f, &ev, &check).await?;
+        let written = self.store.insert_custom_field(&f, &ev, &check).await;
+        // Also after a failure: an error may arrive after the commit.
+        self.fields.forget();
+        written?;
         self.bus.committed();
         Ok(f)
     }
@@ -230,11 +236,12 @@ impl CustomFieldService {
             *d = next.updated_at;
         }
         let ev = event(actor, &next, Some(cur), action);
-        if !self
+        let written = self
             .store
             .update_custom_field(&next, cur.version, &ev, check)
-            .await?
-        {
+            .await;
+        self.fields.forget();
+        if !written? {
             return Err(CoreError::PreconditionFailed);
         }
         self.bus.committed();

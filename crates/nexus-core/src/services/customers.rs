@@ -9,7 +9,7 @@ use crate::error::{CoreError, CoreResult, FieldError};
 use crate::event::{Event, diff};
 use crate::ids::{CustomerId, EventId};
 use crate::services::ai::AiClient;
-use crate::services::custom_values;
+use crate::services::custom_values::{self, FieldDefs};
 use crate::services::ownership::{self, OwnerCache, check_assignment};
 use crate::store::Store;
 use crate::validate::Patch;
@@ -29,15 +29,17 @@ pub struct CustomerService {
     bus: EventBus,
     ai: AiClient,
     pub(crate) records: Records,
+    fields: FieldDefs,
 }
 
 impl CustomerService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient, fields: FieldDefs) -> Self {
         Self {
             store,
             bus,
             ai,
             records: Records::disabled(),
+            fields,
         }
     }
 
@@ -51,7 +53,7 @@ impl CustomerService {
         actor.require(Permission::CustomersWrite)?;
         let defs = self.custom_fields().await?;
         let mut errors = check_attributes(&defs, &input.attributes, None, "", true);
-        let mut owners = OwnerCache::default();
+        let mut owners = OwnerCache::of(actor);
         let mut c = match self.build(actor, input, "", &mut owners).await {
             Ok(c) if errors.is_empty() => c,
             Ok(_) => return Err(CoreError::Validation(errors)),
@@ -135,7 +137,7 @@ impl CustomerService {
         let mut built = Vec::with_capacity(items.len());
         // The item index of each built customer.
         let mut positions = Vec::with_capacity(items.len());
-        let mut owners = OwnerCache::default();
+        let mut owners = OwnerCache::of(actor);
         let mut seen_emails: HashMap<String, usize> = HashMap::new();
         let defs = self.custom_fields().await?;
         for (i, item) in items.iter().enumerate() {
@@ -219,26 +221,22 @@ impl CustomerService {
         };
         let mut errors = Vec::new();
         let owner_id = input.owner_id.unwrap_or(actor.user_id);
-        let owner_team = if owner_id == actor.user_id && actor.team_id.is_some() {
-            actor.team_id
-        } else {
-            match owners.team_of(&*self.store, owner_id).await {
-                Ok(Some(t)) => t,
-                Ok(None) => {
-                    errors.push(FieldError::new(
-                        path("owner_id"),
-                        "unknown_user",
-                        "no active user has this id",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    return Err(vec![FieldError::new(
-                        path("owner_id"),
-                        "unavailable",
-                        e.to_string(),
-                    )]);
-                }
+        let owner_team = match owners.team_of(&*self.store, owner_id).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                errors.push(FieldError::new(
+                    path("owner_id"),
+                    "unknown_user",
+                    "no active user has this id",
+                ));
+                None
+            }
+            Err(e) => {
+                return Err(vec![FieldError::new(
+                    path("owner_id"),
+                    "unavailable",
+                    e.to_string(),
+                )]);
             }
         };
         let team_id = input.team_id.or(owner_team);
@@ -376,7 +374,7 @@ impl CustomerService {
         }
         let mut next = patch.apply(cur);
         if next.owner_id != cur.owner_id || next.team_id != cur.team_id {
-            let mut owners = OwnerCache::default();
+            let mut owners = OwnerCache::of(actor);
             let owner_team = if next.owner_id == cur.owner_id {
                 None
             } else {
@@ -439,8 +437,14 @@ impl CustomerService {
         if next == *cur {
             return Ok(None);
         }
-        custom_values::check_update(&*self.store, cur, &next, !patch.attributes.is_absent())
-            .await?;
+        custom_values::check_update(
+            &self.fields,
+            &*self.store,
+            cur,
+            &next,
+            !patch.attributes.is_absent(),
+        )
+        .await?;
         next.version = cur.version + 1;
         next.updated_at = crate::time::now().max(cur.updated_at);
         let ev = Event::new(
@@ -544,18 +548,26 @@ impl CustomerService {
     /// first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut CustomerQuery) -> CoreResult<()> {
         actor.require(Permission::CustomersRead)?;
-        custom_values::resolve(&*self.store, CustomFieldEntity::Customer, &mut q.custom).await
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Customer,
+            &mut q.custom,
+        )
+        .await
     }
 
     /// The live custom-field definitions of customers, for a reader of customers.
-    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Arc<Vec<CustomField>>> {
         actor.require(Permission::CustomersRead)?;
         self.custom_fields().await
     }
 
     /// The live custom-field definitions of customers.
-    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
-        custom_values::definitions(&*self.store, CustomFieldEntity::Customer).await
+    async fn custom_fields(&self) -> CoreResult<Arc<Vec<CustomField>>> {
+        self.fields
+            .get(&*self.store, CustomFieldEntity::Customer)
+            .await
     }
 
     /// The change history of a customer (also of a deleted one), oldest first.

@@ -16,7 +16,7 @@ use crate::event::{Event, diff};
 use crate::ids::{CustomerId, DealId, EventId, PipelineId, StageChangeId, StageId};
 use crate::pipeline::Pipeline;
 use crate::services::ai::AiClient;
-use crate::services::custom_values;
+use crate::services::custom_values::{self, FieldDefs};
 use crate::services::deal_rules::{self, enter_stage, pick_stage, stage_change};
 use crate::services::ownership::{check_if_match, new_ownership, reassignment};
 use crate::store::{DealWrite, Store, StoredDeal};
@@ -33,6 +33,7 @@ pub struct DealService {
     bus: EventBus,
     ai: AiClient,
     records: Records,
+    fields: FieldDefs,
 }
 
 /// A prepared change: the next state, where it goes, and its history entry and event action.
@@ -44,12 +45,13 @@ struct Change {
 }
 
 impl DealService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient) -> Self {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, ai: AiClient, fields: FieldDefs) -> Self {
         Self {
             store,
             bus,
             ai,
             records: Records::disabled(),
+            fields,
         }
     }
 
@@ -73,7 +75,10 @@ impl DealService {
         if let Err(e) = self.check_customer(actor, input.customer_id).await? {
             errors.push(e);
         }
-        let defs = custom_values::definitions(&*self.store, CustomFieldEntity::Deal).await?;
+        let defs = self
+            .fields
+            .get(&*self.store, CustomFieldEntity::Deal)
+            .await?;
         let custom_errors = check_attributes(&defs, &input.attributes, None, "", true);
         let pipeline = match self
             .target_pipeline(input.pipeline_id, input.stage_id)
@@ -342,8 +347,14 @@ impl DealService {
         if next == cur {
             return Ok(None);
         }
-        custom_values::check_update(&*self.store, &cur, &next, !patch.attributes.is_absent())
-            .await?;
+        custom_values::check_update(
+            &self.fields,
+            &*self.store,
+            &cur,
+            &next,
+            !patch.attributes.is_absent(),
+        )
+        .await?;
         let action = if history.is_some() {
             "stage_changed"
         } else {
@@ -477,7 +488,13 @@ impl DealService {
     pub async fn list(&self, actor: &Actor, mut q: DealQuery) -> CoreResult<Vec<Deal>> {
         actor.require(Permission::DealsRead)?;
         q.scope = actor.record_scope();
-        custom_values::resolve(&*self.store, CustomFieldEntity::Deal, &mut q.custom).await?;
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Deal,
+            &mut q.custom,
+        )
+        .await?;
         let mut deals = self.store.list_deals(&q).await?;
         self.ai.score_deals(&*self.store, &mut deals).await;
         Ok(deals)
@@ -488,13 +505,19 @@ impl DealService {
     /// it first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut DealQuery) -> CoreResult<()> {
         actor.require(Permission::DealsRead)?;
-        custom_values::resolve(&*self.store, CustomFieldEntity::Deal, &mut q.custom).await
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Deal,
+            &mut q.custom,
+        )
+        .await
     }
 
     /// The live custom-field definitions of deals, for a reader of deals.
-    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Arc<Vec<CustomField>>> {
         actor.require(Permission::DealsRead)?;
-        custom_values::definitions(&*self.store, CustomFieldEntity::Deal).await
+        self.fields.get(&*self.store, CustomFieldEntity::Deal).await
     }
 
     async fn scored(&self, mut d: Deal) -> Deal {

@@ -5,7 +5,7 @@ pub mod activities;
 pub mod ai;
 pub mod auth;
 pub mod custom_fields;
-pub(crate) mod custom_values;
+pub mod custom_values;
 pub mod customers;
 pub mod dashboards;
 mod deal_rules;
@@ -59,6 +59,9 @@ pub struct Services {
     pub bus: EventBus,
     /// The hot-read cache of customers and products (see [`crate::cache`]).
     pub records: Records,
+    /// The custom-field definitions the record services validate with (see
+    /// [`custom_values::FieldDefs`]).
+    pub fields: custom_values::FieldDefs,
     pub customers: customers::CustomerService,
     pub custom_fields: custom_fields::CustomFieldService,
     pub privacy: privacy::PrivacyService,
@@ -123,8 +126,15 @@ impl Services {
             layer,
             budget: policy.ai_budget,
         };
-        let customers = customers::CustomerService::new(store.clone(), bus.clone(), client.clone())
-            .with_records(records.clone());
+        // Definitions kept as long as the actor cache keeps users (see `custom_values`).
+        let fields = custom_values::FieldDefs::cached(std::time::Duration::from_secs(30));
+        let customers = customers::CustomerService::new(
+            store.clone(),
+            bus.clone(),
+            client.clone(),
+            fields.clone(),
+        )
+        .with_records(records.clone());
         Self {
             ai: ai::AiService::new(
                 store.clone(),
@@ -134,23 +144,42 @@ impl Services {
                 trainer,
             ),
             customers,
-            custom_fields: custom_fields::CustomFieldService::new(store.clone(), bus.clone()),
+            custom_fields: custom_fields::CustomFieldService::new(
+                store.clone(),
+                bus.clone(),
+                fields.clone(),
+            ),
             dashboards: dashboards::DashboardService::new(store.clone()),
             privacy: privacy::PrivacyService::new(store.clone(), bus.clone())
                 .with_records(records.clone()),
-            products: products::ProductService::new(store.clone(), bus.clone())
+            products: products::ProductService::new(store.clone(), bus.clone(), fields.clone())
                 .with_records(records.clone()),
-            transactions: transactions::TransactionService::new(store.clone(), bus.clone()),
+            transactions: transactions::TransactionService::new(
+                store.clone(),
+                bus.clone(),
+                fields.clone(),
+            ),
             pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
-            deals: deals::DealService::new(store.clone(), bus.clone(), client.clone())
-                .with_records(records.clone()),
+            deals: deals::DealService::new(
+                store.clone(),
+                bus.clone(),
+                client.clone(),
+                fields.clone(),
+            )
+            .with_records(records.clone()),
             events: events::EventService::new(store.clone()),
-            activities: activities::ActivityService::new(store.clone(), bus.clone(), client),
+            activities: activities::ActivityService::new(
+                store.clone(),
+                bus.clone(),
+                client,
+                fields.clone(),
+            ),
             views: views::ViewService::new(store.clone(), bus.clone()),
             imports: imports::ImportService::new(store.clone(), bus.clone()),
             users: users::UserService::new(store.clone(), bus.clone(), policy.clone()),
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             records,
+            fields,
             store,
             bus,
         }

@@ -74,6 +74,16 @@ pub(crate) fn check_assignment(
 pub(crate) struct OwnerCache(HashMap<UserId, Option<Option<TeamId>>>);
 
 impl OwnerCache {
+    /// A cache that knows the actor's own team already where the actor carries it (see
+    /// [`Actor::own_team`]), so records the actor creates for themself read no user row.
+    pub(crate) fn of(actor: &Actor) -> Self {
+        let mut known = HashMap::new();
+        if let Some(team) = actor.own_team() {
+            known.insert(actor.user_id, Some(team));
+        }
+        Self(known)
+    }
+
     pub(crate) async fn team_of(
         &mut self,
         store: &dyn Store,
@@ -101,25 +111,21 @@ pub(crate) async fn new_ownership(
     team: Option<TeamId>,
 ) -> Result<(UserId, Option<TeamId>), Vec<FieldError>> {
     let owner_id = owner.unwrap_or(actor.user_id);
-    let owner_team = if owner_id == actor.user_id && actor.team_id.is_some() {
-        actor.team_id
-    } else {
-        match OwnerCache::default().team_of(store, owner_id).await {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return Err(vec![FieldError::new(
-                    "owner_id",
-                    "unknown_user",
-                    "no active user has this id",
-                )]);
-            }
-            Err(e) => {
-                return Err(vec![FieldError::new(
-                    "owner_id",
-                    "unavailable",
-                    e.to_string(),
-                )]);
-            }
+    let owner_team = match OwnerCache::of(actor).team_of(store, owner_id).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Err(vec![FieldError::new(
+                "owner_id",
+                "unknown_user",
+                "no active user has this id",
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![FieldError::new(
+                "owner_id",
+                "unavailable",
+                e.to_string(),
+            )]);
         }
     };
     let team_id = team.or(owner_team);
@@ -144,7 +150,7 @@ pub(crate) async fn reassignment(
     let owner_team = if next.0 == current.0 {
         None
     } else {
-        match OwnerCache::default().team_of(store, next.0).await? {
+        match OwnerCache::of(actor).team_of(store, next.0).await? {
             Some(t) => t,
             None => {
                 return Err(CoreError::invalid(

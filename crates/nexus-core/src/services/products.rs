@@ -9,7 +9,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::ProductId;
 use crate::product::{NewProduct, Product, ProductPatch, ProductQuery};
-use crate::services::custom_values;
+use crate::services::custom_values::{self, FieldDefs};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -22,14 +22,16 @@ pub struct ProductService {
     store: Arc<dyn Store>,
     bus: EventBus,
     records: Records,
+    fields: FieldDefs,
 }
 
 impl ProductService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, fields: FieldDefs) -> Self {
         Self {
             store,
             bus,
             records: Records::disabled(),
+            fields,
         }
     }
 
@@ -41,8 +43,13 @@ impl ProductService {
 
     pub async fn create(&self, actor: &Actor, input: NewProduct) -> CoreResult<Product> {
         actor.require(Permission::ProductsWrite)?;
-        custom_values::check_create(&*self.store, CustomFieldEntity::Product, &input.attributes)
-            .await?;
+        custom_values::check_create(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Product,
+            &input.attributes,
+        )
+        .await?;
         let p = input.into_product();
         let ev = created_event(actor, &p);
         self.store.insert_product(&p, &ev).await?;
@@ -206,8 +213,14 @@ impl ProductService {
         if next == *cur {
             return Ok(None);
         }
-        custom_values::check_update(&*self.store, cur, &next, !patch.attributes.is_absent())
-            .await?;
+        custom_values::check_update(
+            &self.fields,
+            &*self.store,
+            cur,
+            &next,
+            !patch.attributes.is_absent(),
+        )
+        .await?;
         next.version = cur.version + 1;
         next.updated_at = crate::time::now().max(cur.updated_at);
         let ev = change_event(actor, cur, &next, "updated");
@@ -269,7 +282,13 @@ impl ProductService {
 
     pub async fn list(&self, actor: &Actor, mut q: ProductQuery) -> CoreResult<Vec<Product>> {
         actor.require(Permission::ProductsRead)?;
-        custom_values::resolve(&*self.store, CustomFieldEntity::Product, &mut q.custom).await?;
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Product,
+            &mut q.custom,
+        )
+        .await?;
         self.store.list_products(&q).await
     }
 
@@ -277,17 +296,25 @@ impl ProductService {
     /// products (422 naming `cf.<key>` or `sort` when they do not fit).
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut ProductQuery) -> CoreResult<()> {
         actor.require(Permission::ProductsRead)?;
-        custom_values::resolve(&*self.store, CustomFieldEntity::Product, &mut q.custom).await
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Product,
+            &mut q.custom,
+        )
+        .await
     }
 
     /// The live custom-field definitions of products, for a reader of the catalogue.
-    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Arc<Vec<CustomField>>> {
         actor.require(Permission::ProductsRead)?;
         self.custom_fields().await
     }
 
-    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
-        custom_values::definitions(&*self.store, CustomFieldEntity::Product).await
+    async fn custom_fields(&self) -> CoreResult<Arc<Vec<CustomField>>> {
+        self.fields
+            .get(&*self.store, CustomFieldEntity::Product)
+            .await
     }
 
     /// Writes `next` over `cur` with its event; `false` if `cur` is no longer the stored version.

@@ -18,7 +18,7 @@ use crate::event::{Event, diff};
 use crate::ids::{CustomerId, ProductId, TransactionId};
 use crate::money::Currency;
 use crate::product::Product;
-use crate::services::custom_values;
+use crate::services::custom_values::{self, FieldDefs};
 use crate::store::Store;
 use crate::transaction::{
     CustomerAggregates, ItemInput, LineItem, NewTransaction, Transaction, TransactionPatch,
@@ -40,11 +40,12 @@ const ENTITY: &str = "transaction";
 pub struct TransactionService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    fields: FieldDefs,
 }
 
 impl TransactionService {
-    pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: EventBus, fields: FieldDefs) -> Self {
+        Self { store, bus, fields }
     }
 
     pub async fn create(&self, actor: &Actor, input: NewTransaction) -> CoreResult<Transaction> {
@@ -197,7 +198,13 @@ impl TransactionService {
     ) -> CoreResult<Vec<Transaction>> {
         actor.require(Permission::TransactionsRead)?;
         q.scope = actor.record_scope();
-        custom_values::resolve(&*self.store, CustomFieldEntity::Transaction, &mut q.custom).await?;
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Transaction,
+            &mut q.custom,
+        )
+        .await?;
         self.store.list_transactions(&q).await
     }
 
@@ -206,17 +213,25 @@ impl TransactionService {
     /// handlers call it first when they need the resolved sort for the next cursor.
     pub async fn resolve_custom(&self, actor: &Actor, q: &mut TransactionQuery) -> CoreResult<()> {
         actor.require(Permission::TransactionsRead)?;
-        custom_values::resolve(&*self.store, CustomFieldEntity::Transaction, &mut q.custom).await
+        custom_values::resolve(
+            &self.fields,
+            &*self.store,
+            CustomFieldEntity::Transaction,
+            &mut q.custom,
+        )
+        .await
     }
 
     /// The live custom-field definitions of transactions, for a reader of transactions.
-    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Vec<CustomField>> {
+    pub async fn field_definitions(&self, actor: &Actor) -> CoreResult<Arc<Vec<CustomField>>> {
         actor.require(Permission::TransactionsRead)?;
         self.custom_fields().await
     }
 
-    async fn custom_fields(&self) -> CoreResult<Vec<CustomField>> {
-        custom_values::definitions(&*self.store, CustomFieldEntity::Transaction).await
+    async fn custom_fields(&self) -> CoreResult<Arc<Vec<CustomField>>> {
+        self.fields
+            .get(&*self.store, CustomFieldEntity::Transaction)
+            .await
     }
 
     /// The lifetime figures of a live customer the actor may read.

@@ -59,7 +59,10 @@ impl TransactionService {
             .copied()
             .collect();
         let lookups = self.lookups(&fresh).await?;
-        let defs = custom_values::definitions(&*self.store, CustomFieldEntity::Transaction).await?;
+        let defs = self
+            .fields
+            .get(&*self.store, CustomFieldEntity::Transaction)
+            .await?;
         let mut checks: Vec<OrderCheck> = orders
             .iter()
             .map(|o| {
