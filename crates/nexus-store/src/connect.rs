@@ -3,8 +3,8 @@
 use crate::{Db, TrackedPool};
 use nexus_core::CoreError;
 use sqlx::ConnectOptions;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,6 +16,27 @@ pub(crate) const SQLITE_CACHE_KIB: i64 = 32_000;
 /// the writer's cache for each would bound memory only at ~0.5 GB (measured: 857 MB RSS after a
 /// search load). The OS page cache still holds the file.
 const SQLITE_READER_CACHE_KIB: i64 = 8_000;
+
+/// How long a connection may sit idle in a pool before it is checked (pinged) on its way out.
+const CHECK_IDLE_AFTER: Duration = Duration::from_secs(10);
+
+/// Options shared by every pool. By default sqlx pings a connection on every acquisition, and
+/// again when the connection returns to the pool: on PostgreSQL two round trips around every
+/// query's one. The return's ping stays (sqlx always makes it), so a connection handed out
+/// again soon after was checked moments ago; only one idle for longer than
+/// [`CHECK_IDLE_AFTER`] (a server restart or a dropped link may have killed it) is pinged first.
+fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > CHECK_IDLE_AFTER {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
 
 /// What the store needs to know to connect.
 #[derive(Clone, Debug)]
@@ -59,7 +80,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
             // Statements are logged by the gateway's own metrics; sqlx's log would also print
             // slow statements verbatim.
             .disable_statement_logging();
-        let pool = PgPoolOptions::new()
+        let pool = pool_options::<sqlx::Postgres>()
             .max_connections(cfg.max_connections)
             .min_connections(1)
             .acquire_timeout(cfg.acquire_timeout)
@@ -98,7 +119,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     if let Some(key) = &cfg.db_key {
         base = base.pragma("key", sqlcipher_raw_key(key));
     }
-    let writer = SqlitePoolOptions::new()
+    let writer = pool_options::<sqlx::Sqlite>()
         .max_connections(1)
         .acquire_timeout(cfg.acquire_timeout)
         .connect_with(base.clone())
@@ -107,7 +128,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     check_readable(&writer)
         .await
         .map_err(|e| open_error(&path, e))?;
-    let reader = SqlitePoolOptions::new()
+    let reader = pool_options::<sqlx::Sqlite>()
         .max_connections(cfg.max_connections.max(2))
         .min_connections(1)
         .acquire_timeout(cfg.acquire_timeout)
