@@ -71,14 +71,22 @@ impl Worker {
     }
 
     /// Creates the deliveries of the events after the cursor (one batch); returns how many
-    /// events it consumed.
+    /// events it consumed. Without an active endpoint no event needs a delivery: the cursor
+    /// moves to the end of the log without reading the events (and returns 0, nothing left).
     pub async fn fan_out(&self) -> CoreResult<usize> {
         let from = self.store.webhook_cursor().await?;
+        let hooks = self.store.active_webhooks().await?;
+        if hooks.is_empty() {
+            let to = self.store.max_seq().await?;
+            if to > from {
+                self.store.fan_out(&[], from, to).await?;
+            }
+            return Ok(0);
+        }
         let events = self.store.events_after(from, BATCH).await?;
         let Some(to) = events.last().and_then(|e| e.seq) else {
             return Ok(0);
         };
-        let hooks = self.store.active_webhooks().await?;
         let now = crate::time::now();
         let deliveries: Vec<Delivery> = events
             .iter()

@@ -23,6 +23,7 @@ use std::time::Duration;
 conformance!(
     webhooks_round_trip_and_list,
     fan_out_is_idempotent_and_moves_the_cursor,
+    without_endpoints_the_cursor_skips_to_the_end,
     claims_are_exclusive_and_leased,
     attempts_follow_the_schedule_and_disable_the_endpoint,
 );
@@ -172,6 +173,37 @@ async fn webhooks_round_trip_and_list(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(deleted, vec![c2]);
     assert_eq!(s.active_webhooks().await.unwrap(), vec![a]);
+}
+
+/// With no active endpoint the fan-out moves the cursor to the end of the log without reading
+/// the events; an endpoint registered afterwards gets the events that follow.
+async fn without_endpoints_the_cursor_skips_to_the_end(s: Arc<dyn Store>) {
+    let admin = add_user(&*s, None).await;
+    customers_created(&*s, admin, 3).await;
+    let w = worker(&s, Arc::new(FakeReceiver::default()), &[0], 0);
+    assert_eq!(w.fan_out().await.unwrap(), 0);
+    let end = s.max_seq().await.unwrap();
+    assert!(end >= 4, "{end}");
+    assert_eq!(s.webhook_cursor().await.unwrap(), end);
+
+    let hook = add_webhook(&*s, admin, &["customer.*"]).await;
+    customers_created(&*s, admin, 2).await;
+    while w.fan_out().await.unwrap() > 0 {}
+    assert_eq!(
+        s.webhook_cursor().await.unwrap(),
+        s.max_seq().await.unwrap()
+    );
+    let got = s
+        .list_deliveries(&DeliveryQuery {
+            webhook_id: hook.id,
+            status: None,
+            after: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 2, "the two later customers only");
+    assert!(got.iter().all(|d| d.event_seq > end));
 }
 
 async fn fan_out_is_idempotent_and_moves_the_cursor(s: Arc<dyn Store>) {
