@@ -271,9 +271,10 @@ pub trait Store:
         after: Option<crate::ids::EventId>,
         limit: u32,
     ) -> CoreResult<Vec<Event>>;
-    /// Numbers committed, unnumbered events in commit order; returns them. Only one caller at a
-    /// time does the numbering (others return an empty list).
-    async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>>;
+    /// Numbers committed, unnumbered events in commit order; returns their ids and numbers, by
+    /// number (readers get the events themselves from [`Self::events_after`]). Only one caller
+    /// at a time does the numbering (others return an empty list).
+    async fn sequence_events(&self, max: u32) -> CoreResult<Vec<(crate::ids::EventId, i64)>>;
     async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>>;
     /// Appends an event that records an action without a data change (an audit entry).
     async fn record_event(&self, event: &Event) -> CoreResult<()>;

@@ -99,34 +99,30 @@ impl Db {
     }
 
     /// Numbers the committed events that have no sequence number yet, oldest id first, and
-    /// returns them. Numbering happens in one transaction at a time (PostgreSQL: an advisory
+    /// returns their ids and numbers (not the events: the relay reads those once, through
+    /// [`Self::events_after`], as every instance does). Numbering happens in one transaction at a time (PostgreSQL: an advisory
     /// lock; SQLite: its single writer), so numbers are never reused and, once a number is
     /// visible, no smaller number can appear later: readers tailing by `seq` see no gaps
     /// filled in behind them.
-    pub(crate) async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>> {
-        let sql = format!(
-            "UPDATE events SET seq = s.n FROM ( \
+    pub(crate) async fn sequence_events(&self, max: u32) -> CoreResult<Vec<(EventId, i64)>> {
+        const SQL: &str = "UPDATE events SET seq = s.n FROM ( \
                SELECT id, (SELECT coalesce(max(seq), 0) FROM events) + row_number() OVER (ORDER BY id) AS n \
                FROM (SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) u \
-             ) s WHERE events.id = s.id RETURNING {}",
-            EVENT_COLUMNS
-                .split(", ")
-                .map(|c| format!("events.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut rows: Vec<EventRow> = with_pool!(self, write, conn => {
+             ) s WHERE events.id = s.id RETURNING events.id, events.seq";
+        let mut rows: Vec<(Uuid, i64)> = with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
             if !dialect::try_lock_sequencer(&mut tx).await? {
                 return Ok(Vec::new());
             }
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(i64::from(max)).fetch_all(&mut *tx).await.map_err(db_err)?;
+            let rows = sqlx::query_as(SQL).bind(i64::from(max)).fetch_all(&mut *tx).await.map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             rows
         });
-        let mut events: Vec<Event> = rows.drain(..).map(Event::from).collect();
-        events.sort_by_key(|e| e.seq);
-        Ok(events)
+        rows.sort_by_key(|r| r.1);
+        Ok(rows
+            .into_iter()
+            .map(|(id, seq)| (EventId(id), seq))
+            .collect())
     }
 
     pub(crate) async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>> {

@@ -229,7 +229,7 @@ impl Store for Db {
     ) -> CoreResult<Vec<Event>> {
         Db::entity_events(self, entity_id, after, limit).await
     }
-    async fn sequence_events(&self, max: u32) -> CoreResult<Vec<Event>> {
+    async fn sequence_events(&self, max: u32) -> CoreResult<Vec<(EventId, i64)>> {
         Db::sequence_events(self, max).await
     }
     async fn events_after(&self, seq: i64, limit: u32) -> CoreResult<Vec<Event>> {

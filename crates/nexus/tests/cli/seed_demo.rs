@@ -320,7 +320,15 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
 
     // The first admin, demo users and teams were created with their events; the customers, a
     // bulk load, have none. Numbering the log gives every event a consecutive sequence number.
-    let events = db.sequence_events(10_000).await.unwrap();
+    let numbered = db.sequence_events(10_000).await.unwrap();
+    let events = db.events_after(0, 10_000).await.unwrap();
+    assert_eq!(
+        numbered,
+        events
+            .iter()
+            .map(|e| (e.id, e.seq.unwrap()))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(
         events.len(),
         4 + 18 + 1,
@@ -418,7 +426,8 @@ async fn seed_demo_creates_users_teams_and_customers_and_can_run_again() {
     );
     assert_eq!(db.list_teams(None, None, 100).await.unwrap().len(), 4);
     // The second run wrote no events either (the post-seed insert above wrote one).
-    let events = db.sequence_events(10_000).await.unwrap();
+    assert_eq!(db.sequence_events(10_000).await.unwrap().len(), 1);
+    let events = db.events_after(23, 10).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].seq, Some(24));
     assert_eq!(events[0].entity_id, later.id.0);
