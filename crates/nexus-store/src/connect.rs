@@ -141,6 +141,7 @@ pub async fn connect(cfg: &StoreConfig) -> Result<Db, CoreError> {
     Ok(Db::Sqlite {
         writer: TrackedPool::new(writer, "writer"),
         reader: TrackedPool::new(reader, "reader"),
+        creates: Default::default(),
     })
 }
 

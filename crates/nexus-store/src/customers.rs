@@ -144,6 +144,7 @@ const ERASE_STATEMENTS: &[&str] = &[
 ];
 
 pub(crate) mod bulk;
+pub(crate) mod group;
 
 /// One new customer with its event in one PostgreSQL statement, made of the statements of
 /// the statement-by-statement path: the row ([`INSERT_CUSTOMER`], `$1`–`$20`), its event
@@ -215,6 +216,18 @@ impl Db {
         customers: &[Customer],
         events: &[Event],
     ) -> CoreResult<()> {
+        // A single create on SQLite shares a transaction (and its fsync) with the creates
+        // waiting beside it (see `group.rs`).
+        if let (
+            Db::Sqlite {
+                writer, creates, ..
+            },
+            [c],
+            [ev],
+        ) = (self, customers, events)
+        {
+            return creates.insert(writer, c, ev).await;
+        }
         // A single create on PostgreSQL: one statement, one round trip, instead of a
         // transaction of seven or more. A unique violation goes on to the path below, which
         // names the value taken (the statement wrote nothing).

@@ -44,6 +44,9 @@ pub enum Db {
     Sqlite {
         writer: TrackedPool<Sqlite>,
         reader: TrackedPool<Sqlite>,
+        /// Single creates waiting to share the writer's next transaction (group commit, see
+        /// `customers/group.rs`).
+        creates: customers::group::CreateQueue,
     },
     Postgres(TrackedPool<Postgres>),
 }
@@ -90,7 +93,7 @@ impl Db {
     /// Figures of each connection pool.
     pub fn stats(&self) -> Vec<PoolStats> {
         match self {
-            Db::Sqlite { writer, reader } => vec![writer.stats(), reader.stats()],
+            Db::Sqlite { writer, reader, .. } => vec![writer.stats(), reader.stats()],
             Db::Postgres(p) => vec![p.stats()],
         }
     }
@@ -100,7 +103,7 @@ impl Db {
     /// Returns how many connections were shrunk.
     pub async fn release_memory(&self) -> u32 {
         match self {
-            Db::Sqlite { writer, reader } => {
+            Db::Sqlite { writer, reader, .. } => {
                 writer.shrink_idle().await + reader.shrink_idle().await
             }
             Db::Postgres(_) => 0,
@@ -109,7 +112,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { writer, reader } => {
+            Db::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }

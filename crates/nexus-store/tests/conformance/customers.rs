@@ -21,6 +21,7 @@ conformance!(
     idle_connections_give_their_cache_back,
     customer_round_trip_keeps_every_field,
     customer_email_is_unique_case_insensitively,
+    concurrent_single_creates_fail_alone,
     insert_customers_is_all_or_nothing,
     customer_needs_an_existing_owner,
     soft_deleted_customer_frees_its_email,
@@ -138,6 +139,66 @@ async fn customer_round_trip_keeps_every_field(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(deleted, vec![gone]);
+}
+
+/// Many single creates at once (on SQLite they share transactions, see the store's
+/// `customers/group.rs`): a create whose e-mail is taken fails with its own conflict and leaves
+/// nothing behind, and every other create is written whole, with its event and signup count.
+async fn concurrent_single_creates_fail_alone(s: Arc<dyn Store>) {
+    let owner = add_user(&*s, None).await;
+    let mut taken = customer(owner, "Holder");
+    taken.email = Some("held@example.com".into());
+    add_customers(&*s, std::slice::from_ref(&taken)).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        let mut c = customer(owner, &format!("Concurrent {i}"));
+        c.email = Some(if i % 8 == 3 {
+            "HELD@example.com".to_owned()
+        } else {
+            format!("c{i}@example.com")
+        });
+        // The same signup day as the holder's, whenever the test runs.
+        (c.created_at, c.updated_at) = (taken.created_at, taken.created_at);
+        c.tags = vec![format!("t{}", i % 3)];
+        tasks.push(tokio::spawn(async move {
+            let outcome = s
+                .insert_customers(std::slice::from_ref(&c), &[created_event(&c)])
+                .await;
+            (c, outcome)
+        }));
+    }
+    let mut written = 0;
+    for t in tasks {
+        let (c, outcome) = t.await.unwrap();
+        let events = s.entity_events(c.id.0, None, 10).await.unwrap();
+        match outcome {
+            Ok(()) => {
+                written += 1;
+                assert_eq!(s.get_customer(c.id).await.unwrap(), Some(c.clone()));
+                assert_eq!(events.len(), 1, "{}", c.name);
+            }
+            Err(CoreError::Conflict { code, field, .. }) => {
+                assert_eq!((code, field.as_deref()), ("email_taken", Some("email")));
+                assert_eq!(c.email.as_deref(), Some("HELD@example.com"));
+                assert_eq!(s.get_customer(c.id).await.unwrap(), None);
+                assert!(events.is_empty(), "no event of a refused create");
+            }
+            Err(e) => panic!("{}: {e:?}", c.name),
+        }
+    }
+    assert_eq!(written, 35);
+    assert_eq!(s.list_customers(&query()).await.unwrap().len(), 36);
+    let day = taken.created_at.date_naive();
+    let signups = s
+        .signups_by_day(&nexus_core::dashboard::SignupQuery {
+            scope: nexus_core::auth::Scope::All,
+            from: day,
+            to: day,
+        })
+        .await
+        .unwrap();
+    assert_eq!(signups, vec![(day.format("%Y-%m-%d").to_string(), 36)]);
 }
 
 async fn customer_email_is_unique_case_insensitively(s: Arc<dyn Store>) {
