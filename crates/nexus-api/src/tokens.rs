@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: uuid::Uuid,
     pub sid: uuid::Uuid,
@@ -19,19 +19,34 @@ pub struct Claims {
 }
 
 const ISSUER: &str = "nexus";
+/// Seconds of clock skew allowed on `exp`.
+const LEEWAY: i64 = 5;
+/// Verified tokens remembered at most (then the memory starts over).
+const VERIFIED_MAX: usize = 10_000;
 
 #[derive(Clone)]
 pub struct JwtKeys {
     enc: EncodingKey,
     dec: DecodingKey,
+    validation: Arc<Validation>,
+    /// Tokens whose signature and issuer were verified, with their claims. Neither can change
+    /// for a given token, so a hit skips `decode`'s base64, HMAC and JSON work (a few
+    /// microseconds on every request); the expiry is checked on every use, and revocation is
+    /// the caller's check either way.
+    verified: Arc<RwLock<HashMap<String, Claims>>>,
     pub access_ttl: chrono::Duration,
 }
 
 impl JwtKeys {
     pub fn new(secret: &[u8], access_ttl: chrono::Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = LEEWAY as u64;
         Self {
             enc: EncodingKey::from_secret(secret),
             dec: DecodingKey::from_secret(secret),
+            validation: Arc::new(validation),
+            verified: Arc::default(),
             access_ttl,
         }
     }
@@ -53,12 +68,30 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        let mut v = Validation::new(Algorithm::HS256);
-        v.set_issuer(&[ISSUER]);
-        v.leeway = 5;
-        decode::<Claims>(token, &self.dec, &v)
+        self.verify_at(token, chrono::Utc::now().timestamp())
+    }
+
+    /// [`Self::verify`] at `now` (seconds): a remembered token is valid until `exp` plus the
+    /// leeway, as `decode` would judge it.
+    fn verify_at(&self, token: &str, now: i64) -> Option<Claims> {
+        let known = self
+            .verified
+            .read()
             .ok()
-            .map(|d| d.claims)
+            .and_then(|m| m.get(token).cloned());
+        if let Some(claims) = known {
+            return (claims.exp + LEEWAY >= now).then_some(claims);
+        }
+        let claims = decode::<Claims>(token, &self.dec, &self.validation)
+            .ok()?
+            .claims;
+        if let Ok(mut m) = self.verified.write() {
+            if m.len() >= VERIFIED_MAX {
+                m.clear();
+            }
+            m.insert(token.to_owned(), claims.clone());
+        }
+        Some(claims)
     }
 }
 
@@ -159,5 +192,43 @@ impl ActorCache {
         if let Ok(mut m) = self.map.write() {
             m.remove(&user);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_forged_one_never_passes() {
+        let keys = JwtKeys::new(
+            b"test-secret-test-secret-test-secret",
+            chrono::Duration::seconds(60),
+        );
+        let token = keys.issue(UserId::new(), SessionId::new()).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = keys.verify_at(&token, now).expect("fresh token");
+        assert_eq!(
+            keys.verify_at(&token, now).unwrap().sid,
+            claims.sid,
+            "remembered"
+        );
+        assert!(keys.verify_at(&token, claims.exp + LEEWAY).is_some());
+        assert!(
+            keys.verify_at(&token, claims.exp + LEEWAY + 1).is_none(),
+            "expired"
+        );
+        // Another signature on the same claims is not the remembered token.
+        let (head, _) = token.rsplit_once('.').unwrap();
+        assert!(keys.verify(&format!("{head}.AAAA")).is_none());
+        // A token of another key is refused.
+        let other = JwtKeys::new(
+            b"other-secret-other-secret-other-sec",
+            chrono::Duration::seconds(60),
+        );
+        assert!(
+            keys.verify(&other.issue(UserId::new(), SessionId::new()).unwrap())
+                .is_none()
+        );
     }
 }
