@@ -237,19 +237,23 @@ impl Db {
             let (keys, types, values) = unique_candidates(c);
             let (day, owner, team) =
                 crate::rollups::signup_key(c.created_at, c.owner_id, c.team_id);
-            let mut lease = pool.lease().await.map_err(db_err)?;
-            let query = bind_customer!(sqlx::query(sqlx::AssertSqlSafe(INSERT_ONE_PG.as_str())), c);
-            let done = crate::bind_event!(query, ev)
-                .bind(&c.tags)
-                .bind(keys)
-                .bind(types)
-                .bind(values)
-                .bind(day)
-                .bind(owner)
-                .bind(team)
-                .bind(1_i64)
-                .execute(&mut *lease)
-                .await;
+            // The connection goes back before the path below takes one (never two at once).
+            let done = {
+                let mut lease = pool.lease().await.map_err(db_err)?;
+                let query =
+                    bind_customer!(sqlx::query(sqlx::AssertSqlSafe(INSERT_ONE_PG.as_str())), c);
+                crate::bind_event!(query, ev)
+                    .bind(&c.tags)
+                    .bind(keys)
+                    .bind(types)
+                    .bind(values)
+                    .bind(day)
+                    .bind(owner)
+                    .bind(team)
+                    .bind(1_i64)
+                    .execute(&mut *lease)
+                    .await
+            };
             match done {
                 Ok(_) => return Ok(()),
                 Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {}
