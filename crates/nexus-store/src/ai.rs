@@ -23,6 +23,18 @@ use uuid::Uuid;
 const MODEL_COLUMNS: &str =
     "id, model, version, status, metrics, reason, training_rows, fit_ms, trained_at, promoted_at";
 
+/// One keyset page of buyers in a currency. It must read a range of
+/// `customer_revenue_currency (currency, customer_id)` in key order: with only
+/// `customer_revenue_top (currency, revenue DESC, …)` SQLite read every buyer of the currency
+/// and sorted them for each page, so a training run was quadratic in the number of customers
+/// (hours at 1,000,000; see the test below).
+const PURCHASE_FACTS_SQL: &str = "SELECT a.customer_id, a.first_purchase_at, a.last_purchase_at, r.purchase_count, r.revenue \
+     FROM customer_revenue r \
+     JOIN customer_aggregates a ON a.customer_id = r.customer_id \
+     JOIN customers c ON c.id = r.customer_id AND c.deleted_at IS NULL \
+     WHERE r.currency = $1 AND r.purchase_count > 0 AND r.customer_id > $2 \
+     ORDER BY r.customer_id LIMIT $3";
+
 /// A row of `ai_models`; `state` is read only by [`AiStore::serving_models`].
 #[derive(sqlx::FromRow)]
 struct ModelRow {
@@ -132,15 +144,9 @@ impl AiStore for Db {
         after: Option<CustomerId>,
         limit: u32,
     ) -> CoreResult<Vec<(CustomerId, PurchaseFacts)>> {
-        const SQL: &str = "SELECT a.customer_id, a.first_purchase_at, a.last_purchase_at, r.purchase_count, r.revenue \
-             FROM customer_revenue r \
-             JOIN customer_aggregates a ON a.customer_id = r.customer_id \
-             JOIN customers c ON c.id = r.customer_id AND c.deleted_at IS NULL \
-             WHERE r.currency = $1 AND r.purchase_count > 0 AND r.customer_id > $2 \
-             ORDER BY r.customer_id LIMIT $3";
         type Row = (Uuid, Option<Timestamp>, Option<Timestamp>, i64, i64);
         let rows: Vec<Row> = with_pool!(self, read, conn =>
-            sqlx::query_as(SQL)
+            sqlx::query_as(PURCHASE_FACTS_SQL)
                 .bind(currency)
                 .bind(after_id(after))
                 .bind(i64::from(limit))
@@ -338,5 +344,54 @@ impl AiStore for Db {
                 .bind(c.updated_at)
                 .bind(*expected)
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PURCHASE_FACTS_SQL;
+    use crate::{Db, StoreConfig};
+    use std::time::Duration;
+
+    /// The plan SQLite chooses without statistics (no `ANALYZE` runs there) for a training
+    /// page: a range of the (currency, customer_id) index in key order, never a sort of every
+    /// buyer of the currency.
+    #[tokio::test]
+    async fn purchase_facts_pages_read_a_key_range_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::connect(&StoreConfig {
+            database_url: None,
+            data_dir: dir.path().to_path_buf(),
+            db_key: None,
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        let Db::Sqlite { reader, .. } = &db else {
+            panic!("not SQLite")
+        };
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {PURCHASE_FACTS_SQL}"
+        )))
+        .bind("EUR")
+        .bind(uuid::Uuid::nil())
+        .bind(10_i64)
+        .fetch_all(reader.inner())
+        .await
+        .unwrap();
+        let steps: Vec<&str> = plan.iter().map(|(.., d)| d.as_str()).collect();
+        assert!(
+            steps
+                .iter()
+                .any(|d| d.contains("customer_revenue_currency (currency=? AND customer_id>?)")),
+            "{steps:?}"
+        );
+        assert!(
+            !steps.iter().any(|d| d.contains("TEMP B-TREE")),
+            "{steps:?}"
+        );
+        db.close().await;
     }
 }
