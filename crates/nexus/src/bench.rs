@@ -40,6 +40,9 @@ pub enum Scenario {
     /// GET /api/v1/customers/{id}/insights for random existing ids (every model scores the
     /// customer: segment, CLV, churn, sentiment trend, recommendations). Not in the default set.
     Insights,
+    /// GET /api/v1/deals/{id} for random existing deals (up to 1,000 listed; none are created,
+    /// so the server needs deals, e.g. from `nexus seed-demo`). Not in the default set.
+    DealGet,
 }
 
 impl Scenario {
@@ -50,12 +53,13 @@ impl Scenario {
             Scenario::List => "list",
             Scenario::Search => "search",
             Scenario::Insights => "insights",
+            Scenario::DealGet => "deal-get",
         }
     }
 
     /// Whether the scenario needs existing customers (ids, names, a `customer` status).
-    fn needs_data(self) -> bool {
-        !matches!(self, Scenario::Create)
+    fn needs_customers(self) -> bool {
+        !matches!(self, Scenario::Create | Scenario::DealGet)
     }
 }
 
@@ -135,7 +139,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let token = api.login(&args.email, &args.password).await?;
     eprintln!("bench: logged in to {base} as {}", args.email);
 
-    let data = if scenarios.iter().any(|s| s.needs_data()) {
+    let mut data = if scenarios.iter().any(|s| s.needs_customers()) {
         let d = api.prepare(&token, &run_id).await?;
         eprintln!(
             "bench: {} customers to read ({} created now), {} search terms",
@@ -147,6 +151,10 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     } else {
         setup::Prepared::default()
     };
+    if scenarios.contains(&Scenario::DealGet) {
+        data.deal_ids = api.deal_ids(&token).await?;
+        eprintln!("bench: {} deals to read", data.deal_ids.len());
+    }
 
     let ctx = Arc::new(load::Ctx::new(
         client,
@@ -237,6 +245,11 @@ mod tests {
             unique_scenarios(&a.scenarios),
             vec![Scenario::Search, Scenario::Get]
         );
+        assert_eq!(
+            parse(&["--scenarios", "get,deal-get"]).unwrap().scenarios,
+            vec![Scenario::Get, Scenario::DealGet]
+        );
+        assert!(!Scenario::DealGet.needs_customers());
         assert!(parse(&["--scenarios", "get,delete"]).is_err());
         assert!(parse(&["--concurrency", "0"]).is_err());
         assert!(parse(&["--duration", "0"]).is_err());

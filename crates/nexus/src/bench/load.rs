@@ -50,6 +50,7 @@ pub struct Ctx {
     get_urls: Vec<Url>,
     insights_urls: Vec<Url>,
     search_urls: Vec<Url>,
+    deal_urls: Vec<Url>,
 }
 
 impl Ctx {
@@ -76,6 +77,11 @@ impl Ctx {
             .iter()
             .map(|id| endpoint(base, &format!("/api/v1/customers/{id}/insights")))
             .collect::<Result<Vec<_>>>()?;
+        let deal_urls = data
+            .deal_ids
+            .iter()
+            .map(|id| endpoint(base, &format!("/api/v1/deals/{id}")))
+            .collect::<Result<Vec<_>>>()?;
         let search_urls = data
             .terms
             .iter()
@@ -97,6 +103,7 @@ impl Ctx {
             get_urls,
             insights_urls,
             search_urls,
+            deal_urls,
         })
     }
 
@@ -113,6 +120,7 @@ impl Ctx {
             Scenario::List => self.client.get(self.list_url.clone()),
             Scenario::Search => self.client.get(self.search_urls.choose(rng)?.clone()),
             Scenario::Insights => self.client.get(self.insights_urls.choose(rng)?.clone()),
+            Scenario::DealGet => self.client.get(self.deal_urls.choose(rng)?.clone()),
         };
         Some(rb.header(AUTHORIZATION, self.auth.clone()))
     }
@@ -192,10 +200,16 @@ pub async fn run_scenario(
     let empty = match s {
         Scenario::Get | Scenario::Insights => ctx.get_urls.is_empty(),
         Scenario::Search => ctx.search_urls.is_empty(),
+        Scenario::DealGet => ctx.deal_urls.is_empty(),
         Scenario::Create | Scenario::List => false,
     };
     if empty {
-        bail!("scenario {} has no customers to draw from", s.name());
+        let what = if s == Scenario::DealGet {
+            "deals"
+        } else {
+            "customers"
+        };
+        bail!("scenario {} has no {what} to draw from", s.name());
     }
     let template = Tally::new()?;
     let measure_from = Instant::now() + warmup;

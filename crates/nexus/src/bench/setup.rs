@@ -5,9 +5,10 @@ use anyhow::{Context, Result, bail};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Client, Response, StatusCode, Url};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
-/// How many customers the read scenarios draw from.
+/// How many customers (and deals) the read scenarios draw from.
 pub const TARGET_CUSTOMERS: usize = 1000;
 /// Most distinct search terms kept.
 const MAX_TERMS: usize = 200;
@@ -54,6 +55,7 @@ pub struct Prepared {
     pub ids: Vec<String>,
     pub terms: Vec<String>,
     pub created: usize,
+    pub deal_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -68,9 +70,14 @@ struct Row {
 }
 
 #[derive(Deserialize)]
-struct Page {
-    data: Vec<Row>,
+struct Page<R = Row> {
+    data: Vec<R>,
     next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
 }
 
 /// A deterministic, realistic-looking customer body; `n` makes the e-mail unique within a run.
@@ -170,12 +177,18 @@ impl Api {
         Ok(v)
     }
 
-    /// Lists up to [`TARGET_CUSTOMERS`] customers and creates the missing ones in one batch.
-    pub async fn prepare(&self, auth: &HeaderValue, run_id: &str) -> Result<Prepared> {
-        let mut rows: Vec<Row> = Vec::new();
+    /// Up to [`TARGET_CUSTOMERS`] rows of the list at `path` (`what` names it in errors), in
+    /// keyset pages of 500.
+    async fn list<R: DeserializeOwned>(
+        &self,
+        auth: &HeaderValue,
+        path: &str,
+        what: &str,
+    ) -> Result<Vec<R>> {
+        let mut rows: Vec<R> = Vec::new();
         let mut cursor: Option<String> = None;
         while rows.len() < TARGET_CUSTOMERS {
-            let mut url = self.url("/api/v1/customers")?;
+            let mut url = self.url(path)?;
             url.query_pairs_mut().append_pair("limit", "500");
             if let Some(c) = &cursor {
                 url.query_pairs_mut().append_pair("cursor", c);
@@ -186,11 +199,14 @@ impl Api {
                 .header(AUTHORIZATION, auth.clone())
                 .send()
                 .await
-                .context("listing customers")?;
+                .with_context(|| format!("listing {what}"))?;
             if !res.status().is_success() {
-                bail!("listing customers failed: {}", describe(res).await);
+                bail!("listing {what} failed: {}", describe(res).await);
             }
-            let page: Page = res.json().await.context("reading the customer list")?;
+            let page: Page<R> = res
+                .json()
+                .await
+                .with_context(|| format!("reading the list of {what}"))?;
             rows.extend(page.data);
             cursor = page.next_cursor;
             if cursor.is_none() {
@@ -198,6 +214,18 @@ impl Api {
             }
         }
         rows.truncate(TARGET_CUSTOMERS);
+        Ok(rows)
+    }
+
+    /// The ids of up to [`TARGET_CUSTOMERS`] existing deals (none are created).
+    pub async fn deal_ids(&self, auth: &HeaderValue) -> Result<Vec<String>> {
+        let rows: Vec<IdRow> = self.list(auth, "/api/v1/deals", "deals").await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Lists up to [`TARGET_CUSTOMERS`] customers and creates the missing ones in one batch.
+    pub async fn prepare(&self, auth: &HeaderValue, run_id: &str) -> Result<Prepared> {
+        let mut rows: Vec<Row> = self.list(auth, "/api/v1/customers", "customers").await?;
         let missing = TARGET_CUSTOMERS - rows.len();
         if missing > 0 {
             let items: Vec<serde_json::Value> = (0..missing as u64)
@@ -240,6 +268,7 @@ impl Api {
             ids: rows.into_iter().map(|r| r.id).collect(),
             terms,
             created: missing,
+            deal_ids: Vec::new(),
         })
     }
 }
