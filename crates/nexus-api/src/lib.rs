@@ -205,11 +205,12 @@ pub fn spawn_background(
         stop.clone(),
     )));
     // The actor cache forgets a user as soon as the log says the user changed (role, team,
-    // deactivation), and the custom-field definitions are forgotten when one changed,
-    // whichever instance made the change.
-    let (actors, fields, mut events, s) = (
+    // deactivation); the custom-field definitions and the win model's inputs are forgotten
+    // when what they derive from changed, whichever instance made the change.
+    let (actors, fields, win, mut events, s) = (
         state.actors.clone(),
         state.services.fields.clone(),
+        state.services.win_inputs.clone(),
         state.services.bus.subscribe(),
         stop.clone(),
     );
@@ -218,12 +219,15 @@ pub fn spawn_background(
             tokio::select! {
                 _ = s.cancelled() => break,
                 e = events.recv() => match e {
-                    Ok(e) if e.entity == "user" => actors.invalidate(nexus_core::ids::UserId(e.entity_id)),
-                    Ok(e) if e.entity == "custom_field" => fields.forget(),
-                    Ok(_) => {}
+                    Ok(e) => match e.entity.as_str() {
+                        "user" => actors.invalidate(nexus_core::ids::UserId(e.entity_id)),
+                        "custom_field" => fields.forget(),
+                        _ => win.forget_on(&e),
+                    },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         actors.clear();
                         fields.forget();
+                        win.forget_all();
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },

@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod memo;
 pub mod money;
 pub mod page;
 pub mod password;

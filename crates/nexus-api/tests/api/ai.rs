@@ -222,6 +222,16 @@ async fn seed_deals(app: &TestApp, customers: &[String]) -> (String, String) {
         let id = deal(i, stage).await;
         let late = stage * 2 >= last;
         let won = late != (i % 9 == 0);
+        if won {
+            // Won deals had a call logged: the win model learns a weight for activities.
+            app.post(
+                "/api/v1/activities",
+                &app.admin,
+                json!({"kind": "call", "subject": "Demo", "deal_id": id}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        }
         let body = if won {
             json!({"status": "won"})
         } else {
@@ -305,6 +315,26 @@ async fn the_ai_layer_trains_classifies_and_explains(mode: Mode) {
         }
         let moved = app.patch(&format!("/api/v1/deals/{early}"), &app.admin, json!({"title": "Renamed"})).await.expect(StatusCode::OK).body;
         assert!(moved["win_probability"].is_number());
+        // The pipeline a deal is scored with is kept between reads (no store read per deal
+        // read) and forgotten when the pipeline changes: a new probability for the deal's stage
+        // moves its win probability on the next read.
+        let pipeline = app.get(&format!("/api/v1/pipelines/{}", moved["pipeline_id"].as_str().unwrap()), &app.admin).await.expect(StatusCode::OK).body;
+        let mut stages: Vec<Value> = pipeline["stages"].as_array().unwrap().iter()
+            .map(|s| json!({"id": s["id"], "name": s["name"], "kind": s["kind"], "probability": s["probability"]}))
+            .collect();
+        let stage = stages.iter().position(|s| s["id"] == moved["stage_id"]).unwrap();
+        let old = stages[stage]["probability"].as_i64().unwrap();
+        stages[stage]["probability"] = json!(if old < 50 { 95 } else { 5 });
+        let before = f(&app.get(&format!("/api/v1/deals/{early}"), &app.admin).await.expect(StatusCode::OK).body["win_probability"]);
+        app.patch(&format!("/api/v1/pipelines/{}", pipeline["id"].as_str().unwrap()), &app.admin, json!({"stages": stages})).await.expect(StatusCode::OK);
+        let after = f(&app.get(&format!("/api/v1/deals/{early}"), &app.admin).await.expect(StatusCode::OK).body["win_probability"]);
+        assert_ne!(before, after, "stage probability {old} → the win probability stayed {before}");
+        // So is the deal's number of activities, forgotten when an activity is logged.
+        app.post("/api/v1/activities", &app.admin, json!({"kind": "call", "subject": "Follow-up", "deal_id": early}))
+            .await
+            .expect(StatusCode::CREATED);
+        let logged = f(&app.get(&format!("/api/v1/deals/{early}"), &app.admin).await.expect(StatusCode::OK).body["win_probability"]);
+        assert_ne!(after, logged, "a logged call left the win probability at {after}");
         app.state.store.sequence_events(10_000).await.unwrap();
         let h = app.get(&format!("/api/v1/deals/{early}/history"), &app.admin).await.expect(StatusCode::OK).body;
         assert!(h["data"].as_array().unwrap().iter().all(|e| e["changes"].get("win_probability").is_none()), "{h}");

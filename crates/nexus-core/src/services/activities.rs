@@ -40,6 +40,13 @@ impl ActivityService {
         }
     }
 
+    /// After a write's commit: activity counts kept for scoring deals are stale, and the
+    /// event relay has an event to number.
+    fn committed(&self) {
+        self.ai.win_inputs.forget_activities();
+        self.bus.committed();
+    }
+
     pub async fn create(&self, actor: &Actor, input: NewActivity) -> CoreResult<Activity> {
         actor.require(Permission::ActivitiesWrite)?;
         let mut errors = Vec::new();
@@ -89,7 +96,7 @@ impl ActivityService {
         };
         let ev = event(actor, None, &a, "created");
         self.store.insert_activity(&a, &ev).await?;
-        self.bus.committed();
+        self.committed();
         Ok(a)
     }
 
@@ -205,7 +212,7 @@ impl ActivityService {
             };
             let ev = event(actor, Some(&cur), &next, action);
             if self.store.update_activity(&next, cur.version, &ev).await? {
-                self.bus.committed();
+                self.committed();
                 return Ok(next);
             }
             if if_match.is_some() {
@@ -238,7 +245,7 @@ impl ActivityService {
         if !self.store.update_activity(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
-        self.bus.committed();
+        self.committed();
         Ok(())
     }
 
@@ -256,7 +263,7 @@ impl ActivityService {
         if !self.store.update_activity(&next, cur.version, &ev).await? {
             return Err(CoreError::PreconditionFailed);
         }
-        self.bus.committed();
+        self.committed();
         Ok(next)
     }
 

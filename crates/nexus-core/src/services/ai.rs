@@ -12,10 +12,13 @@ use crate::bus::EventBus;
 use crate::cache::RecordKind;
 use crate::customer::{Customer, SegmentStatus};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::CustomerId;
+use crate::ids::{CustomerId, DealId, PipelineId};
+use crate::memo::Memo;
+use crate::pipeline::Pipeline;
 use crate::services::customers::CustomerService;
 use crate::store::Store;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +43,63 @@ pub struct AiClient {
     pub layer: Arc<dyn AiLayer>,
     /// The budget of the classification (and sentiment) inside a write request.
     pub budget: Duration,
+    /// What scoring a deal reads from the store, kept between reads.
+    pub win_inputs: WinInputs,
+}
+
+/// The win model's inputs that come from the store, kept in process ([`Memo`]s, 30 s at most)
+/// so that reading a cached deal costs no store round trip:
+///
+/// - each pipeline (its stages' order and probabilities), forgotten by the pipeline service
+///   after its writes and by every instance on `pipeline.*` events;
+/// - each open deal's number of live activities, forgotten (all of them) by the activity
+///   service after its writes and by every instance on `activity.*` events and on a customer's
+///   erasure (which deletes activities).
+#[derive(Clone)]
+pub struct WinInputs {
+    pipelines: Memo<PipelineId, Option<Arc<Pipeline>>>,
+    activities: Memo<DealId, i64>,
+}
+
+impl WinInputs {
+    pub fn cached() -> Self {
+        let ttl = Duration::from_secs(30);
+        Self {
+            pipelines: Memo::cached(ttl, 1_000),
+            activities: Memo::cached(ttl, 100_000),
+        }
+    }
+
+    /// Every read goes to the store (services built alone, in tests).
+    pub fn uncached() -> Self {
+        Self {
+            pipelines: Memo::uncached(),
+            activities: Memo::uncached(),
+        }
+    }
+
+    pub fn forget_pipelines(&self) {
+        self.pipelines.forget();
+    }
+
+    pub fn forget_activities(&self) {
+        self.activities.forget();
+    }
+
+    /// Forgets what the change of event `e` may have made stale.
+    pub fn forget_on(&self, e: &crate::event::Event) {
+        match e.entity.as_str() {
+            "pipeline" => self.forget_pipelines(),
+            "activity" => self.forget_activities(),
+            "customer" if e.action == "erased" => self.forget_activities(),
+            _ => {}
+        }
+    }
+
+    pub fn forget_all(&self) {
+        self.forget_pipelines();
+        self.forget_activities();
+    }
 }
 
 impl AiClient {
@@ -150,19 +210,40 @@ impl AiClient {
         open: &[usize],
     ) -> CoreResult<(Vec<usize>, Vec<crate::ai::DealFacts>)> {
         let ids: Vec<_> = open.iter().map(|&i| deals[i].id).collect();
-        let counts: std::collections::HashMap<_, _> = store
-            .deal_activity_counts(&ids)
-            .await?
-            .into_iter()
-            .collect();
-        let mut pipelines = std::collections::HashMap::new();
+        let counts = self
+            .win_inputs
+            .activities
+            .get_many(&ids, |missing| async move {
+                // Deals without live activities are absent from the store's answer: 0.
+                let found: HashMap<DealId, i64> = store
+                    .deal_activity_counts(&missing)
+                    .await?
+                    .into_iter()
+                    .collect();
+                Ok::<_, CoreError>(
+                    missing
+                        .into_iter()
+                        .map(|d| (d, found.get(&d).copied().unwrap_or(0)))
+                        .collect(),
+                )
+            })
+            .await?;
+        let mut pipelines = HashMap::new();
         let now = crate::time::now();
         let (mut positions, mut facts) = (Vec::new(), Vec::new());
         for &i in open {
             let d = &deals[i];
             if let std::collections::hash_map::Entry::Vacant(slot) = pipelines.entry(d.pipeline_id)
             {
-                slot.insert(store.get_pipeline(d.pipeline_id).await?);
+                let id = d.pipeline_id;
+                let p = self
+                    .win_inputs
+                    .pipelines
+                    .get(id, || async move {
+                        Ok::<_, CoreError>(store.get_pipeline(id).await?.map(Arc::new))
+                    })
+                    .await?;
+                slot.insert(p);
             }
             let Some((stage_index, stage_probability)) = pipelines
                 .get(&d.pipeline_id)
@@ -681,6 +762,70 @@ impl AiService {
                 tracing::warn!(error = %e, "cannot read the model registry");
                 false
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WinInputs;
+    use crate::event::Event;
+    use crate::ids::{DealId, PipelineId};
+
+    /// Whether `win` keeps (the activity count of `deal`, `pipeline`): a kept value answers
+    /// without calling the loader, which here fails.
+    async fn kept(win: &WinInputs, deal: DealId, pipeline: PipelineId) -> (bool, bool) {
+        let count = win
+            .activities
+            .get(deal, || async { Err::<i64, ()>(()) })
+            .await;
+        let p = win
+            .pipelines
+            .get(pipeline, || async { Err::<_, ()>(()) })
+            .await;
+        (count == Ok(1), p.is_ok())
+    }
+
+    #[tokio::test]
+    async fn events_forget_the_inputs_they_can_change() {
+        let (deal, pipeline) = (DealId::new(), PipelineId::new());
+        let event = |entity: &str, action: &str| {
+            Event::new(
+                entity,
+                uuid::Uuid::now_v7(),
+                action,
+                None,
+                Default::default(),
+            )
+        };
+        let win = WinInputs::cached();
+        let fill = || async {
+            win.forget_all();
+            win.activities
+                .get(deal, || async { Ok::<_, ()>(1) })
+                .await
+                .unwrap();
+            win.pipelines
+                .get(pipeline, || async { Ok::<_, ()>(None) })
+                .await
+                .unwrap();
+        };
+        for (entity, action, activities_forgotten, pipelines_forgotten) in [
+            ("deal", "updated", false, false),
+            ("customer", "updated", false, false),
+            ("activity", "created", true, false),
+            ("activity", "deleted", true, false),
+            ("customer", "erased", true, false),
+            ("pipeline", "updated", false, true),
+        ] {
+            fill().await;
+            win.forget_on(&event(entity, action));
+            let (count_kept, pipeline_kept) = kept(&win, deal, pipeline).await;
+            assert_eq!(
+                (!count_kept, !pipeline_kept),
+                (activities_forgotten, pipelines_forgotten),
+                "{entity}.{action}"
+            );
         }
     }
 }

@@ -9,48 +9,32 @@ use crate::custom_field::{
     CustomCriteria, CustomField, CustomFieldEntity, HasCustomFields, check_attributes,
 };
 use crate::error::{CoreError, CoreResult, FieldError};
+use crate::memo::Memo;
 use crate::store::Store;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// The live definitions of each entity, kept in process so that a record write does not read
-/// them from the store each time (on PostgreSQL that read is a round trip of its own).
-///
-/// - The custom-field service forgets them right after each definition write it commits, so
-///   on one instance a write that follows sees the new definitions.
-/// - Every instance forgets them when a `custom_field.*` event of the log reaches it
-///   (`spawn_background` in the API crate), which covers the other instances; the time to live
-///   bounds staleness should events stop.
-/// - No stale fill: a load that started before a forget is not kept.
+/// The live definitions of each entity, kept in process (a [`Memo`]) so that a record write
+/// does not read them from the store each time (on PostgreSQL that read is a round trip of its
+/// own). The custom-field service forgets them after each definition write it commits; every
+/// instance forgets them on `custom_field.*` events.
 ///
 /// The store's uniqueness index does not depend on this: it reads the definitions inside the
-/// record write's own transaction (see the store's `custom_fields.rs`). [`Self::uncached`]
-/// (services built alone, in tests) reads the store every time.
+/// record write's own transaction (see the store's `custom_fields.rs`).
 #[derive(Clone)]
-pub struct FieldDefs(Option<Arc<Mutex<DefsState>>>);
-
-struct DefsState {
-    ttl: Duration,
-    /// Moves on with every forget; a load keeps its result only if it did not move.
-    generation: u64,
-    loaded: HashMap<CustomFieldEntity, (Arc<Vec<CustomField>>, Instant)>,
-}
+pub struct FieldDefs(Memo<CustomFieldEntity, Arc<Vec<CustomField>>>);
 
 impl FieldDefs {
     /// Definitions kept for at most `ttl`.
     pub fn cached(ttl: Duration) -> Self {
-        Self(Some(Arc::new(Mutex::new(DefsState {
-            ttl,
-            generation: 0,
-            loaded: HashMap::new(),
-        }))))
+        Self(Memo::cached(ttl, 64))
     }
 
     /// No cache: every call reads the store.
     pub fn uncached() -> Self {
-        Self(None)
+        Self(Memo::uncached())
     }
 
     /// The live definitions of `entity`, by position.
@@ -59,33 +43,16 @@ impl FieldDefs {
         store: &dyn Store,
         entity: CustomFieldEntity,
     ) -> CoreResult<Arc<Vec<CustomField>>> {
-        let Some(state) = &self.0 else {
-            return Ok(Arc::new(store.custom_field_definitions(entity).await?));
-        };
-        let generation = {
-            let s = state.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((defs, at)) = s.loaded.get(&entity)
-                && at.elapsed() < s.ttl
-            {
-                return Ok(defs.clone());
-            }
-            s.generation
-        };
-        let defs = Arc::new(store.custom_field_definitions(entity).await?);
-        let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-        if s.generation == generation {
-            s.loaded.insert(entity, (defs.clone(), Instant::now()));
-        }
-        Ok(defs)
+        self.0
+            .get(entity, || async move {
+                Ok(Arc::new(store.custom_field_definitions(entity).await?))
+            })
+            .await
     }
 
     /// Drops every entity's definitions (a definition changed somewhere).
     pub fn forget(&self) {
-        if let Some(state) = &self.0 {
-            let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-            s.generation += 1;
-            s.loaded.clear();
-        }
+        self.0.forget();
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Services {
     /// The custom-field definitions the record services validate with (see
     /// [`custom_values::FieldDefs`]).
     pub fields: custom_values::FieldDefs,
+    /// What scoring a deal reads from the store (see [`ai::WinInputs`]).
+    pub win_inputs: ai::WinInputs,
     pub customers: customers::CustomerService,
     pub custom_fields: custom_fields::CustomFieldService,
     pub privacy: privacy::PrivacyService,
@@ -122,9 +124,11 @@ impl Services {
                 )
             }
         };
+        let win_inputs = ai::WinInputs::cached();
         let client = ai::AiClient {
             layer,
             budget: policy.ai_budget,
+            win_inputs: win_inputs.clone(),
         };
         // Definitions kept as long as the actor cache keeps users (see `custom_values`).
         let fields = custom_values::FieldDefs::cached(std::time::Duration::from_secs(30));
@@ -159,7 +163,8 @@ impl Services {
                 bus.clone(),
                 fields.clone(),
             ),
-            pipelines: pipelines::PipelineService::new(store.clone(), bus.clone()),
+            pipelines: pipelines::PipelineService::new(store.clone(), bus.clone())
+                .with_win_inputs(win_inputs.clone()),
             deals: deals::DealService::new(
                 store.clone(),
                 bus.clone(),
@@ -180,6 +185,7 @@ impl Services {
             auth: auth::AuthService::new(store.clone(), bus.clone(), policy),
             records,
             fields,
+            win_inputs,
             store,
             bus,
         }

@@ -7,6 +7,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::event::{Event, diff};
 use crate::ids::PipelineId;
 use crate::pipeline::{NewPipeline, Pipeline, PipelinePatch, PipelineQuery, resolve_stages};
+use crate::services::ai::WinInputs;
 use crate::services::ownership::check_if_match;
 use crate::store::Store;
 use crate::validate::Patch;
@@ -20,11 +21,22 @@ const UPDATE_ATTEMPTS: u32 = 10;
 pub struct PipelineService {
     store: Arc<dyn Store>,
     bus: EventBus,
+    win_inputs: WinInputs,
 }
 
 impl PipelineService {
     pub fn new(store: Arc<dyn Store>, bus: EventBus) -> Self {
-        Self { store, bus }
+        Self {
+            store,
+            bus,
+            win_inputs: WinInputs::uncached(),
+        }
+    }
+
+    /// The same service forgetting the pipelines `win_inputs` keeps after each write.
+    pub fn with_win_inputs(mut self, win_inputs: WinInputs) -> Self {
+        self.win_inputs = win_inputs;
+        self
     }
 
     pub async fn create(&self, actor: &Actor, input: NewPipeline) -> CoreResult<Pipeline> {
@@ -184,6 +196,7 @@ impl PipelineService {
         );
         let done = self.store.update_pipeline(next, cur.version, &ev).await?;
         if done {
+            self.win_inputs.forget_pipelines();
             self.bus.committed();
         }
         Ok(done)
