@@ -350,38 +350,14 @@ impl AiStore for Db {
 #[cfg(test)]
 mod tests {
     use super::PURCHASE_FACTS_SQL;
-    use crate::{Db, StoreConfig};
-    use std::time::Duration;
+    use crate::plans::{migrated_sqlite, sqlite_plan};
 
-    /// The plan SQLite chooses without statistics (no `ANALYZE` runs there) for a training
-    /// page: a range of the (currency, customer_id) index in key order, never a sort of every
-    /// buyer of the currency.
+    /// A training page is a range of the (currency, customer_id) index in key order, never a
+    /// sort of every buyer of the currency.
     #[tokio::test]
     async fn purchase_facts_pages_read_a_key_range_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::connect(&StoreConfig {
-            database_url: None,
-            data_dir: dir.path().to_path_buf(),
-            db_key: None,
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(30),
-        })
-        .await
-        .unwrap();
-        db.migrate().await.unwrap();
-        let Db::Sqlite { reader, .. } = &db else {
-            panic!("not SQLite")
-        };
-        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "EXPLAIN QUERY PLAN {PURCHASE_FACTS_SQL}"
-        )))
-        .bind("EUR")
-        .bind(uuid::Uuid::nil())
-        .bind(10_i64)
-        .fetch_all(reader.inner())
-        .await
-        .unwrap();
-        let steps: Vec<&str> = plan.iter().map(|(.., d)| d.as_str()).collect();
+        let (_dir, db) = migrated_sqlite().await;
+        let steps = sqlite_plan(&db, PURCHASE_FACTS_SQL, 3).await;
         assert!(
             steps
                 .iter()

@@ -17,6 +17,8 @@ mod events;
 mod imports;
 mod kanban;
 mod pipelines;
+#[cfg(test)]
+mod plans;
 mod pool;
 mod port;
 mod products;
