@@ -325,6 +325,33 @@ pub struct CustomerQuery {
     pub limit: u32,
 }
 
+/// A stored person with only a name, owned by a new user, for tests.
+#[cfg(test)]
+pub(crate) fn test_customer(name: &str) -> Customer {
+    let now = crate::time::now();
+    Customer {
+        id: CustomerId::new(),
+        kind: CustomerKind::Person,
+        name: name.to_owned(),
+        email: None,
+        phone: None,
+        company_id: None,
+        company_name: None,
+        status: CustomerStatus::Lead,
+        owner_id: UserId::new(),
+        team_id: None,
+        tags: vec![],
+        attributes: Map::new(),
+        segment: None,
+        segment_status: SegmentStatus::Unscored,
+        segment_confidence: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,27 +376,11 @@ mod tests {
     #[test]
     fn patch_applies_merge_semantics() {
         let base = NewCustomer::parse(&json!({"name": "Ada", "phone": "+1 555 0100"}), "").unwrap();
-        let now = crate::time::now();
         let c = Customer {
-            id: CustomerId::new(),
             kind: base.kind,
-            name: base.name,
-            email: None,
             phone: base.phone,
-            company_id: None,
-            company_name: None,
             status: base.status,
-            owner_id: UserId::new(),
-            team_id: None,
-            tags: vec![],
-            attributes: Map::new(),
-            segment: None,
-            segment_status: SegmentStatus::Unscored,
-            segment_confidence: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
+            ..test_customer(&base.name)
         };
         let p = CustomerPatch::parse(&json!({"phone": null, "status": "customer"})).unwrap();
         let n = p.apply(&c);

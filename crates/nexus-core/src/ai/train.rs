@@ -1031,33 +1031,11 @@ fn fit_win(
 #[cfg(test)]
 mod tests {
     use super::{CONFIDENCE_STEP, segment_changed, stratified_holdout};
-    use crate::customer::{Customer, CustomerKind, CustomerStatus, SegmentStatus};
-    use crate::ids::{CustomerId, UserId};
+    use crate::customer::{SegmentStatus, test_customer};
 
     #[test]
     fn only_real_segment_changes_are_rewritten() {
-        let now = crate::time::now();
-        let mut c = Customer {
-            id: CustomerId::new(),
-            kind: CustomerKind::Person,
-            name: "Ada Lovelace".into(),
-            email: None,
-            phone: None,
-            company_id: None,
-            company_name: None,
-            status: CustomerStatus::Customer,
-            owner_id: UserId::new(),
-            team_id: None,
-            tags: vec![],
-            attributes: serde_json::Map::new(),
-            segment: None,
-            segment_status: SegmentStatus::Unscored,
-            segment_confidence: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        };
+        let mut c = test_customer("Ada Lovelace");
         assert!(
             segment_changed(&c, Some("champions"), None),
             "first segment"
