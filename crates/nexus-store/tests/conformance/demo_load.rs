@@ -581,3 +581,20 @@ async fn postgres_demo_load_restores_indexes_and_keys() {
     })
     .await;
 }
+
+/// PostgreSQL: the store's connections run without JIT compilation (its statements are short;
+/// LLVM's compile time per plan was most of a training page's time at 1M customers).
+#[tokio::test]
+async fn postgres_connections_run_without_jit() {
+    crate::harness::run_unmigrated(crate::harness::Backend::Postgres, |db| async move {
+        let nexus_store::Db::Postgres(pool) = &db else {
+            panic!("not PostgreSQL");
+        };
+        let jit: String = sqlx::query_scalar("SHOW jit")
+            .fetch_one(pool.inner())
+            .await
+            .unwrap();
+        assert_eq!(jit, "off");
+    })
+    .await;
+}
