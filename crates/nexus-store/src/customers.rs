@@ -1,13 +1,12 @@
 //! Customer persistence: inserts with their events and tags, optimistic updates, keyset lists
 //! with filters and search; bulk load in [`bulk`].
 
-use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::custom_fields::custom_sort;
 use crate::dialect::{Dialect, SearchPlan};
 use crate::events::INSERT_EVENT;
 use crate::query::{Filter, select_in};
 use crate::rollups::{
-    BUMP_SIGNUPS, UNROLL_ERASED_DEALS, bump_signups, revenue_sql, signup_counts,
-    unroll_erased_activities_sql,
+    BUMP_SIGNUPS, UNROLL_ERASED_DEALS, revenue_sql, unroll_erased_activities_sql,
 };
 use crate::rows::{Arg, CUSTOMER_COLUMNS, CustomerRow, bind_args};
 use crate::{Db, db_err, insert_event, with_pool};
@@ -75,6 +74,31 @@ macro_rules! write_tags {
     }};
 }
 pub(crate) use write_tags;
+
+/// The statements of a create of `$customers` with their `$events` on an open transaction (or
+/// savepoint) `$tx`: the rows and tags, the unique custom-field values, the events and the
+/// signup rollup. The transaction path of `Db::insert_customers` and SQLite's group commit
+/// (`group.rs`, one create per savepoint) both run it.
+macro_rules! insert_customers_in {
+    ($tx:expr, $customers:expr, $events:expr) => {{
+        let (customers, events): (
+            &[nexus_core::customer::Customer],
+            &[nexus_core::event::Event],
+        ) = ($customers, $events);
+        for c in customers {
+            bind_customer!(sqlx::query($crate::customers::INSERT_CUSTOMER), c)
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::db_err)?;
+            write_tags!($tx, c, false);
+        }
+        $crate::custom_fields::write_unique_values!($tx, customers, false);
+        for ev in events {
+            $crate::insert_event!($tx, ev);
+        }
+        $crate::rollups::bump_signups!($tx, $crate::rollups::signup_counts(customers));
+    }};
+}
 
 /// The body of a customer update on an open transaction `$tx`: checks the stored version
 /// (returning `Ok(false)` from the enclosing function when it moved on), keeps the rollups
@@ -262,15 +286,7 @@ impl Db {
         }
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
-            for c in customers {
-                bind_customer!(sqlx::query(INSERT_CUSTOMER), c).execute(&mut *tx).await.map_err(db_err)?;
-                write_tags!(tx, c, false);
-            }
-            write_unique_values!(tx, customers, false);
-            for ev in events {
-                insert_event!(tx, ev);
-            }
-            bump_signups!(tx, signup_counts(customers));
+            insert_customers_in!(tx, customers, events);
             tx.commit().await.map_err(db_err)?;
         });
         Ok(())

@@ -15,11 +15,8 @@
 //! durable as before. The batch runs in a task of its own: if the request that started it goes
 //! away, the others in it are still written and answered.
 
-use crate::custom_fields::write_unique_values;
-use crate::customers::INSERT_CUSTOMER;
+use crate::db_err;
 use crate::pool::{Lease, TrackedPool};
-use crate::rollups::{bump_signups, signup_counts};
-use crate::{db_err, insert_event};
 use nexus_core::customer::Customer;
 use nexus_core::error::{CoreError, CoreResult};
 use nexus_core::event::Event;
@@ -136,15 +133,8 @@ async fn write_batch(mut lease: Lease<Sqlite>, batch: Vec<Pending>) {
     }
 }
 
-/// The statements of one create (as `Db::insert_customers` runs them for a batch).
+/// The statements of one create, as the transaction path runs them.
 async fn insert_one(conn: &mut SqliteConnection, c: &Customer, ev: &Event) -> CoreResult<()> {
-    bind_customer!(sqlx::query(INSERT_CUSTOMER), c)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    write_tags!(conn, c, false);
-    write_unique_values!(conn, std::slice::from_ref(c), false);
-    insert_event!(conn, ev);
-    bump_signups!(conn, signup_counts([c]));
+    insert_customers_in!(conn, std::slice::from_ref(c), std::slice::from_ref(ev));
     Ok(())
 }
