@@ -3,7 +3,7 @@
 //! reads and writes. Custom-field values live in `attributes`; the uniqueness index follows in
 //! the write's transaction.
 
-use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::custom_fields::{SortPart, custom_sort, list_in_sort_parts, write_unique_values};
 use crate::dialect::Dialect;
 use crate::events::write_unless_changed;
 use crate::query::Filter;
@@ -208,10 +208,19 @@ impl Db {
     }
 
     pub(crate) async fn list_activities(&self, q: &ActivityQuery) -> CoreResult<Vec<Activity>> {
+        list_in_sort_parts!(self, q, ActivityQuery, list_activities_in)
+    }
+
+    /// The list of `q` within `part` of a custom-field sort (ignored by other sorts).
+    async fn list_activities_in(
+        &self,
+        q: &ActivityQuery,
+        part: SortPart,
+    ) -> CoreResult<Vec<Activity>> {
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q)?
+            list_sql::<Sqlite>(q, part)?
         } else {
-            list_sql::<Postgres>(q)?
+            list_sql::<Postgres>(q, part)?
         };
         let rows: Vec<ActivityRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
@@ -225,7 +234,7 @@ impl Db {
 
 /// Builds the list statement and its arguments for backend `D` (the same SQL on both, but for
 /// the JSON of `cf.<key>` filters and sorts).
-fn list_sql<D: Dialect>(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
+fn list_sql<D: Dialect>(q: &ActivityQuery, part: SortPart) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     if let Scope::Team { team_id, user_id } = q.scope {
         // Assignees see their activities whatever the team.
@@ -282,7 +291,9 @@ fn list_sql<D: Dialect>(q: &ActivityQuery) -> CoreResult<(String, Vec<Arg>)> {
             f.cond(format!("{expr}${n}"));
         }
     }
-    if let Some(order_by) = custom_sort::<D>(&mut f, "a", &q.custom, q.order, q.after.as_ref())? {
+    if let Some(order_by) =
+        custom_sort::<D>(&mut f, "a", &q.custom, q.order, q.after.as_ref(), part)?
+    {
         let limit = f.arg(Arg::Int(i64::from(q.limit)));
         let sql = format!(
             "SELECT {ACTIVITY_COLUMNS} FROM activities a WHERE {} ORDER BY {order_by} LIMIT ${limit}",

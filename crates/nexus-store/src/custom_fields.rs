@@ -207,6 +207,171 @@ fn stored_values_sql<D: Dialect>(entity: CustomFieldEntity) -> String {
     )
 }
 
+/// The SQL operand of the attribute path of `key`. A key of the form definitions allow
+/// (snake_case ASCII, checked again here) is spliced as a literal, so that the expression
+/// matches the one of the field's sort index ([`sort_index`]), which, being DDL, cannot take a
+/// parameter; any other key is bound.
+fn path_operand<D: Dialect>(f: &mut Filter, key: &str) -> String {
+    match path_literal::<D>(key) {
+        Some(l) => l,
+        None => format!("${}", f.arg(Arg::Text(D::attr_path(key)))),
+    }
+}
+
+/// The attribute path of `key` as an SQL string literal, for snake_case keys only (no quote
+/// or other character that could end the literal).
+fn path_literal<D: Dialect>(key: &str) -> Option<String> {
+    nexus_core::custom_field::is_key(key).then(|| format!("'{}'", D::attr_path(key)))
+}
+
+/// The sort indexes of custom fields: `cf_sort_<entity letter>_<key>_<t|n|b>` on the entity's
+/// table, over the typed value (the very expression [`custom_sort`] orders by), then the id, as
+/// the lists' own sort indexes are. At most 60 characters, under PostgreSQL's 63.
+const SORT_INDEX_PREFIX: &str = "cf_sort_";
+
+/// The part of a sort index's name before its kind letter: prefix, entity letter, key.
+fn sort_index_stem(entity: CustomFieldEntity, key: &str) -> String {
+    let e = match entity {
+        CustomFieldEntity::Customer => "c",
+        CustomFieldEntity::Deal => "d",
+        CustomFieldEntity::Product => "p",
+        CustomFieldEntity::Activity => "a",
+        CustomFieldEntity::Transaction => "t",
+    };
+    format!("{SORT_INDEX_PREFIX}{e}_{key}_")
+}
+
+/// The name and `CREATE INDEX` statement of the sort index of field `key` of `entity`, of
+/// `kind`; `None` for lists (never sorted) and keys that are not snake_case. Every field that
+/// can be sorted has one: a list sorted by it then reads a page, not the whole table, at the
+/// price of one more index entry per record write.
+pub(crate) fn sort_index<D: Dialect>(
+    entity: CustomFieldEntity,
+    key: &str,
+    kind: ValueKind,
+) -> Option<(String, String)> {
+    let suffix = match kind {
+        ValueKind::Text => "t",
+        ValueKind::Number => "n",
+        ValueKind::Boolean => "b",
+        ValueKind::List => return None,
+    };
+    let p = path_literal::<D>(key)?;
+    let name = format!("{}{suffix}", sort_index_stem(entity, key));
+    let expr = D::attr_value("", kind, &p);
+    let sql = format!(
+        "CREATE INDEX IF NOT EXISTS {name} ON {} ({expr}, id)",
+        table(entity)
+    );
+    Some((name, sql))
+}
+
+/// The sort indexes the live definitions among `defs` call for, by name.
+fn wanted_sort_indexes<D: Dialect>(
+    defs: &[CustomField],
+) -> std::collections::BTreeMap<String, String> {
+    defs.iter()
+        .filter(|d| d.deleted_at.is_none())
+        .filter_map(|d| sort_index::<D>(d.entity, &d.key, d.field_type.kind()))
+        .collect()
+}
+
+/// Brings the sort indexes on connection `conn` (inside the caller's transaction) in line with
+/// the definitions `defs`: builds the missing ones (one read of the table each) and drops those
+/// no live definition calls for. `only`: look at the indexes of that field (entity and key)
+/// alone, a definition write; `None`: all of them. Evaluates to the names built.
+macro_rules! sync_sort_indexes {
+    ($conn:expr, $dialect:ty, $defs:expr, $only:expr) => {{
+        let only: Option<(CustomFieldEntity, &str)> = $only;
+        let stem = only.map(|(e, key)| sort_index_stem(e, key));
+        let wanted = wanted_sort_indexes::<$dialect>($defs);
+        let existing: Vec<String> = sqlx::query_scalar(<$dialect as SortIndexes>::LIST)
+            .fetch_all(&mut *$conn)
+            .await
+            .map_err(db_err)?;
+        // A stem ends before the one kind letter, so `a_b` never takes in the indexes of `a`.
+        let mine = |name: &str| match &stem {
+            None => true,
+            Some(stem) => name
+                .strip_prefix(stem.as_str())
+                .is_some_and(|k| k.len() == 1),
+        };
+        for name in existing
+            .iter()
+            .filter(|n| mine(n) && !wanted.contains_key(*n))
+        {
+            let drop = format!("DROP INDEX IF EXISTS {name}");
+            sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&mut *$conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let mut built = Vec::new();
+        for (name, create) in wanted
+            .iter()
+            .filter(|(n, _)| mine(n) && !existing.contains(n))
+        {
+            sqlx::query(sqlx::AssertSqlSafe(create.clone()))
+                .execute(&mut *$conn)
+                .await
+                .map_err(db_err)?;
+            built.push(name.clone());
+        }
+        built
+    }};
+}
+
+/// The statement listing a backend's sort indexes ([`SORT_INDEX_PREFIX`]).
+trait SortIndexes {
+    const LIST: &'static str;
+}
+
+impl SortIndexes for Sqlite {
+    const LIST: &'static str = "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'cf\\_sort\\_%' ESCAPE '\\'";
+}
+
+impl SortIndexes for Postgres {
+    const LIST: &'static str = "SELECT indexname::text FROM pg_indexes \
+         WHERE schemaname = current_schema() AND indexname LIKE 'cf\\_sort\\_%' ESCAPE '\\'";
+}
+
+impl Db {
+    /// Builds the sort index of every live custom field that lacks one, and drops those no
+    /// definition calls for: run after the migrations, so that fields defined before sort
+    /// indexes existed (or by an older release during a rolling upgrade) get theirs. On
+    /// PostgreSQL one instance at a time (an advisory lock). Returns the names built.
+    pub async fn sync_sort_indexes(&self) -> CoreResult<Vec<String>> {
+        let sql = format!("SELECT {COLUMNS} FROM custom_fields WHERE deleted_at IS NULL");
+        let rows: Vec<Row> = with_pool!(self, read, conn =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(conn).await.map_err(db_err)?);
+        let defs = rows
+            .into_iter()
+            .map(field)
+            .collect::<CoreResult<Vec<_>>>()?;
+        let built = match self {
+            Db::Sqlite { writer, .. } => {
+                let mut conn = writer.lease().await.map_err(db_err)?;
+                let mut tx = conn.begin().await.map_err(db_err)?;
+                let built = sync_sort_indexes!(tx, Sqlite, &defs, None);
+                tx.commit().await.map_err(db_err)?;
+                built
+            }
+            Db::Postgres(pool) => {
+                let mut conn = pool.lease().await.map_err(db_err)?;
+                let mut tx = conn.begin().await.map_err(db_err)?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7346133)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let built = sync_sort_indexes!(tx, Postgres, &defs, None);
+                tx.commit().await.map_err(db_err)?;
+                built
+            }
+        };
+        Ok(built)
+    }
+}
+
 type StoredRow = (Uuid, Json<Map<String, Value>>, Option<Timestamp>);
 
 /// The work of a definition write on an open transaction `$tx`: lock the records (PostgreSQL),
@@ -268,6 +433,23 @@ macro_rules! definition_write {
                         other => other,
                     })?;
             }
+        }
+        // The field's sort index follows the definitions of its key as they now stand.
+        let live_sql = format!(
+            "SELECT {COLUMNS} FROM custom_fields WHERE entity = $1 AND key = $2 AND deleted_at IS NULL"
+        );
+        let live: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(live_sql))
+            .bind(f.entity.as_str())
+            .bind(&f.key)
+            .fetch_all(&mut *$tx)
+            .await
+            .map_err(db_err)?;
+        let live = live.into_iter().map(field).collect::<CoreResult<Vec<_>>>()?;
+        let only = Some((f.entity, f.key.as_str()));
+        if is_sqlite {
+            sync_sort_indexes!($tx, Sqlite, &live, only);
+        } else {
+            sync_sort_indexes!($tx, Postgres, &live, only);
         }
         insert_event!($tx, $event);
         $tx.commit().await.map_err(db_err)?;
@@ -399,17 +581,19 @@ impl CustomFieldStore for Db {
 }
 
 /// `cf.<key>=value` conditions on the records of table alias `t`: equality of the typed
-/// attribute, membership for lists. Keys and values are bound, never spliced.
+/// attribute, membership for lists. Values are bound, never spliced; so are keys, but those
+/// of the form definitions allow ([`path_operand`]).
 pub(crate) fn custom_conditions<D: Dialect>(f: &mut Filter, t: &str, conditions: &[CfCondition]) {
     for c in conditions {
-        let p = f.arg(Arg::Text(D::attr_path(&c.key)));
         match (&c.value, c.kind) {
             (CfValue::Text(v), ValueKind::List) => {
+                let p = f.arg(Arg::Text(D::attr_path(&c.key)));
                 let n = f.arg(Arg::Text(v.clone()));
                 f.cond(D::attr_contains(t, p, n));
             }
             (value, kind) => {
-                let expr = D::attr_value(t, kind, p);
+                let p = path_operand::<D>(f, &c.key);
+                let expr = D::attr_value(t, kind, &p);
                 let rhs = match value {
                     CfValue::Text(s) => format!("${}", f.arg(Arg::Text(s.clone()))),
                     CfValue::Number(s) => {
@@ -423,16 +607,91 @@ pub(crate) fn custom_conditions<D: Dialect>(f: &mut Filter, t: &str, conditions:
     }
 }
 
+/// Which records of a list sorted by a custom field one statement reads. Those holding a
+/// value come first, in value order, then those without one, by id, in either direction. Each
+/// part is one range of the field's sort index ([`sort_index`]) read in index order; a single
+/// statement ordering by `(value IS NULL)` first would be served by an index in one direction
+/// only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortPart {
+    Valued,
+    Missing,
+}
+
+impl SortPart {
+    /// The part the page after `after` starts in.
+    pub(crate) fn start(after: Option<&Cursor>) -> CoreResult<SortPart> {
+        let Some(cur) = after else {
+            return Ok(SortPart::Valued);
+        };
+        Ok(
+            match CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)? {
+                Some(_) => SortPart::Valued,
+                None => SortPart::Missing,
+            },
+        )
+    }
+}
+
+/// A list sorted by a custom field, read part by part ([`SortPart`]): `run(part, after,
+/// limit)` reads one part after `after` (a cursor, or `None` from the part's start). A page
+/// that reaches the end of the valued part goes on with the first records of the missing
+/// part. Lists in their own sort order run once.
+pub(crate) async fn in_sort_parts<T, F, Fut>(
+    custom: &CustomCriteria,
+    after: Option<&Cursor>,
+    limit: u32,
+    mut run: F,
+) -> CoreResult<Vec<T>>
+where
+    F: FnMut(SortPart, Option<Cursor>, u32) -> Fut,
+    Fut: std::future::Future<Output = CoreResult<Vec<T>>>,
+{
+    if custom.sort.is_none() {
+        return run(SortPart::Valued, after.cloned(), limit).await;
+    }
+    let part = SortPart::start(after)?;
+    let mut page = run(part, after.cloned(), limit).await?;
+    let short = limit.saturating_sub(u32::try_from(page.len()).unwrap_or(u32::MAX));
+    if part == SortPart::Valued && short > 0 {
+        page.extend(run(SortPart::Missing, None, short).await?);
+    }
+    Ok(page)
+}
+
+/// `$db.$list(&query, part)` for list query `$q` (of type `$Query`) through
+/// [`in_sort_parts`]: each part reads with its own cursor and limit.
+macro_rules! list_in_sort_parts {
+    ($db:expr, $q:expr, $Query:ident, $list:ident) => {
+        $crate::custom_fields::in_sort_parts(
+            &$q.custom,
+            $q.after.as_ref(),
+            $q.limit,
+            |part, after, limit| {
+                let q = $Query {
+                    after,
+                    limit,
+                    ..$q.clone()
+                };
+                async move { $db.$list(&q, part).await }
+            },
+        )
+        .await
+    };
+}
+pub(crate) use list_in_sort_parts;
+
 /// The `cf.<key>` part of a list on the records of table alias `t`: adds the filters, and when
-/// the list is sorted by a custom field, the keyset condition after `after` and the `ORDER BY`
-/// terms (returned; records without a value come last in either direction, by id). `None`: the
-/// list's own sort applies.
+/// the list is sorted by a custom field, the records of `part`, the keyset condition after
+/// `after` and the `ORDER BY` terms (returned). A page that starts in the valued part goes on
+/// with the missing part from its start (`after: None`). `None`: the list's own sort applies.
 pub(crate) fn custom_sort<D: Dialect>(
     f: &mut Filter,
     t: &str,
     custom: &CustomCriteria,
     order: SortOrder,
     after: Option<&Cursor>,
+    part: SortPart,
 ) -> CoreResult<Option<String>> {
     custom_conditions::<D>(f, t, &custom.conditions);
     let Some(s) = &custom.sort else {
@@ -442,32 +701,39 @@ pub(crate) fn custom_sort<D: Dialect>(
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
     };
-    let p = f.arg(Arg::Text(D::attr_path(&s.key)));
-    let expr = D::attr_value(t, s.kind, p);
-    if let Some(cur) = after {
-        if cur.sort != s.name() {
+    let p = path_operand::<D>(f, &s.key);
+    let expr = D::attr_value(t, s.kind, &p);
+    let value = match after {
+        Some(cur) if cur.sort != s.name() => {
             return Err(CoreError::invalid(
                 "cursor",
                 "invalid_cursor",
                 "was issued for another sort order",
             ));
         }
-        let value = CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)?;
-        let id = f.arg(Arg::Uuid(cur.id));
-        match value {
-            // Records without a value come last, by id.
-            None => f.cond(format!("({expr} IS NULL AND {t}.id {cmp} ${id})")),
-            Some(v) => {
+        Some(cur) => Some(CfSort::parse_cursor_value(&cur.value).ok_or_else(bad_cursor)?),
+        None => None,
+    };
+    let id = after.map(|cur| Arg::Uuid(cur.id));
+    Ok(Some(match part {
+        SortPart::Valued => {
+            f.cond(format!("{expr} IS NOT NULL"));
+            if let (Some(Some(v)), Some(id)) = (value, id) {
                 let v = typed_arg(f, s.kind, v).ok_or_else(bad_cursor)?;
-                f.cond(format!(
-                    "({expr} IS NULL OR ({expr}, {t}.id) {cmp} ({v}, ${id}))"
-                ));
+                let id = f.arg(id);
+                f.cond(format!("({expr}, {t}.id) {cmp} ({v}, ${id})"));
             }
+            format!("{expr} {dir}, {t}.id {dir}")
         }
-    }
-    Ok(Some(format!(
-        "({expr} IS NULL) ASC, {expr} {dir}, {t}.id {dir}"
-    )))
+        SortPart::Missing => {
+            f.cond(format!("{expr} IS NULL"));
+            if let (Some(None), Some(id)) = (value, id) {
+                let id = f.arg(id);
+                f.cond(format!("{t}.id {cmp} ${id}"));
+            }
+            format!("{t}.id {dir}")
+        }
+    }))
 }
 
 /// The SQL operand of a cursor's custom-field value of `kind` (bound); `None` if it does not

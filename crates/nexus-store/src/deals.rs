@@ -3,7 +3,7 @@
 //! with filters, `cf.<key>` custom fields and the kanban sort; the stage history. Custom-field
 //! values live in `attributes`; the uniqueness index follows in the write's transaction.
 
-use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::custom_fields::{SortPart, custom_sort, list_in_sort_parts, write_unique_values};
 use crate::dialect::{Dialect, like_pattern};
 use crate::kanban::Kanban;
 use crate::query::{Filter, bad_cursor};
@@ -257,10 +257,15 @@ impl Db {
     }
 
     pub(crate) async fn list_deals(&self, q: &DealQuery) -> CoreResult<Vec<Deal>> {
+        list_in_sort_parts!(self, q, DealQuery, list_deals_in)
+    }
+
+    /// The list of `q` within `part` of a custom-field sort (ignored by other sorts).
+    async fn list_deals_in(&self, q: &DealQuery, part: SortPart) -> CoreResult<Vec<Deal>> {
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q)?
+            list_sql::<Sqlite>(q, part)?
         } else {
-            list_sql::<Postgres>(q)?
+            list_sql::<Postgres>(q, part)?
         };
         let rows: Vec<DealRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
@@ -289,7 +294,7 @@ impl Db {
 
 /// Builds the list statement and its arguments for backend `D` (the same SQL on both, but for
 /// the JSON of `cf.<key>` filters and sorts).
-fn list_sql<D: Dialect>(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
+fn list_sql<D: Dialect>(q: &DealQuery, part: SortPart) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.scope(q.scope, "d");
     f.deleted(q.deleted, "d");
@@ -326,7 +331,9 @@ fn list_sql<D: Dialect>(q: &DealQuery) -> CoreResult<(String, Vec<Arg>)> {
         let n = f.arg(Arg::Text(like_pattern(&text.to_lowercase())));
         f.cond(format!("d.title_norm LIKE ${n} ESCAPE '\\'"));
     }
-    if let Some(order_by) = custom_sort::<D>(&mut f, "d", &q.custom, q.order, q.after.as_ref())? {
+    if let Some(order_by) =
+        custom_sort::<D>(&mut f, "d", &q.custom, q.order, q.after.as_ref(), part)?
+    {
         let limit = f.arg(Arg::Int(i64::from(q.limit)));
         let sql = format!(
             "SELECT {DEAL_COLUMNS} FROM deals d WHERE {} ORDER BY {order_by} LIMIT ${limit}",

@@ -37,10 +37,11 @@ pub(crate) trait Dialect {
     /// The bind value addressing the attribute `key` of a record's `attributes` (a validated
     /// snake_case key, bound, never spliced into SQL).
     fn attr_path(key: &str) -> String;
-    /// The attribute addressed by `$n` of the record of table alias `t` (a constant of the
-    /// caller), typed as `kind` (NULL when it is missing or of another JSON type, so that stray
-    /// values never break a cast).
-    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String;
+    /// The attribute addressed by the path operand `p` (a parameter, or a literal of
+    /// [`attr_path`](Self::attr_path)) of the record of table alias `t` (a constant of the
+    /// caller; empty in an index definition), typed as `kind` (NULL when it is missing or of
+    /// another JSON type, so that stray values never break a cast).
+    fn attr_value(t: &str, kind: ValueKind, p: &str) -> String;
     /// Whether the list attribute addressed by `$p` of record `t` holds the text `$v`.
     fn attr_contains(t: &str, p: usize, v: usize) -> String;
     /// Whether record `t` holds a non-null value at the attribute addressed by `$n`.
@@ -104,9 +105,10 @@ impl Dialect for Sqlite {
     fn attr_path(key: &str) -> String {
         format!("$.\"{key}\"")
     }
-    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String {
-        let v = format!("json_extract({t}.attributes, ${n})");
-        let t = format!("json_type({t}.attributes, ${n})");
+    fn attr_value(t: &str, kind: ValueKind, p: &str) -> String {
+        let a = attributes_of(t);
+        let v = format!("json_extract({a}, {p})");
+        let t = format!("json_type({a}, {p})");
         match kind {
             ValueKind::Text => format!("(CASE WHEN {t} = 'text' THEN {v} END)"),
             ValueKind::Number => format!("(CASE WHEN {t} IN ('integer', 'real') THEN {v} END)"),
@@ -147,9 +149,10 @@ impl Dialect for Postgres {
     fn attr_path(key: &str) -> String {
         key.to_owned()
     }
-    fn attr_value(t: &str, kind: ValueKind, n: usize) -> String {
-        let v = format!("({t}.attributes ->> ${n})");
-        let t = format!("jsonb_typeof({t}.attributes -> ${n})");
+    fn attr_value(t: &str, kind: ValueKind, p: &str) -> String {
+        let a = attributes_of(t);
+        let v = format!("({a} ->> {p})");
+        let t = format!("jsonb_typeof({a} -> {p})");
         match kind {
             ValueKind::Text => format!("(CASE WHEN {t} = 'string' THEN {v} END)"),
             ValueKind::Number => format!("(CASE WHEN {t} = 'number' THEN {v}::numeric END)"),
@@ -166,6 +169,15 @@ impl Dialect for Postgres {
     }
     fn attr_present(t: &str, n: usize) -> String {
         format!("coalesce(jsonb_typeof({t}.attributes -> ${n}), 'null') <> 'null'")
+    }
+}
+
+/// The `attributes` column of table alias `t`, unqualified when `t` is empty.
+fn attributes_of(t: &str) -> String {
+    if t.is_empty() {
+        "attributes".into()
+    } else {
+        format!("{t}.attributes")
     }
 }
 

@@ -83,13 +83,20 @@ impl Db {
         matches!(self, Db::Sqlite { .. })
     }
 
-    /// Applies the embedded migrations of this backend.
+    /// Applies the embedded migrations of this backend, then builds the sort indexes of custom
+    /// fields that lack one ([`Db::sync_sort_indexes`]).
     pub async fn migrate(&self) -> Result<(), CoreError> {
         match self {
             Db::Sqlite { writer, .. } => migrations::sqlite().run(writer.inner()).await,
             Db::Postgres(pool) => migrations::postgres().run(pool.inner()).await,
         }
-        .map_err(|e| CoreError::Internal(format!("migration failed: {e}")))
+        .map_err(|e| CoreError::Internal(format!("migration failed: {e}")))?;
+        let started = std::time::Instant::now();
+        let built = self.sync_sort_indexes().await?;
+        if !built.is_empty() {
+            tracing::info!(indexes = ?built, elapsed_ms = started.elapsed().as_millis() as u64, "built custom-field sort indexes");
+        }
+        Ok(())
     }
 
     /// Figures of each connection pool.

@@ -27,12 +27,19 @@ pub(crate) async fn sqlite_plan(db: &Db, sql: &str, params: usize) -> Vec<String
     let Db::Sqlite { reader, .. } = db else {
         panic!("not SQLite")
     };
+    let mut conn = reader.inner().acquire().await.unwrap();
+    // A read brings the connection's copy of the schema up to date (an index created since it
+    // last read would be missing from the plan: `EXPLAIN` alone does not check).
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
         "EXPLAIN QUERY PLAN {sql}"
     )));
     for _ in 0..params {
         q = q.bind(None::<i64>);
     }
-    let rows = q.fetch_all(reader.inner()).await.unwrap();
+    let rows = q.fetch_all(&mut *conn).await.unwrap();
     rows.into_iter().map(|(.., step)| step).collect()
 }

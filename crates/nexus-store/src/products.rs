@@ -2,7 +2,7 @@
 //! index of their custom-field values), lookups by id, and keyset lists with filters, `cf.<key>`
 //! custom fields and a case-insensitive substring search over name and SKU.
 
-use crate::custom_fields::{custom_sort, write_unique_values};
+use crate::custom_fields::{SortPart, custom_sort, list_in_sort_parts, write_unique_values};
 use crate::dialect::{Dialect, like_pattern};
 use crate::query::{Filter, direction, int_value, select_in, text_value, time_value};
 use crate::rows::bind_args;
@@ -113,10 +113,15 @@ impl Db {
     }
 
     pub(crate) async fn list_products(&self, q: &ProductQuery) -> CoreResult<Vec<Product>> {
+        list_in_sort_parts!(self, q, ProductQuery, list_products_in)
+    }
+
+    /// The list of `q` within `part` of a custom-field sort (ignored by other sorts).
+    async fn list_products_in(&self, q: &ProductQuery, part: SortPart) -> CoreResult<Vec<Product>> {
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q)?
+            list_sql::<Sqlite>(q, part)?
         } else {
-            list_sql::<Postgres>(q)?
+            list_sql::<Postgres>(q, part)?
         };
         let rows: Vec<ProductRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
@@ -130,7 +135,7 @@ impl Db {
 
 /// The list statement and its arguments for backend `D` (the same SQL on both, but for the JSON
 /// of `cf.<key>` filters and sorts).
-fn list_sql<D: Dialect>(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
+fn list_sql<D: Dialect>(q: &ProductQuery, part: SortPart) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     f.deleted(q.deleted, "p");
     match q.active {
@@ -156,7 +161,9 @@ fn list_sql<D: Dialect>(q: &ProductQuery) -> CoreResult<(String, Vec<Arg>)> {
         .split(", ")
         .map(|c| format!("p.{c}"))
         .collect();
-    if let Some(order_by) = custom_sort::<D>(&mut f, "p", &q.custom, q.order, q.after.as_ref())? {
+    if let Some(order_by) =
+        custom_sort::<D>(&mut f, "p", &q.custom, q.order, q.after.as_ref(), part)?
+    {
         let limit = f.arg(Arg::Int(i64::from(q.limit)));
         let sql = format!(
             "SELECT {} FROM products p {} ORDER BY {order_by} LIMIT ${limit}",

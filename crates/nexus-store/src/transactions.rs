@@ -23,7 +23,7 @@
 
 pub(crate) mod bulk;
 
-use crate::custom_fields::custom_sort;
+use crate::custom_fields::{SortPart, custom_sort, list_in_sort_parts};
 use crate::dialect::Dialect;
 use crate::query::{Filter, direction, int_value, select_in, time_value};
 use crate::rows::bind_args;
@@ -218,10 +218,19 @@ impl Db {
         &self,
         q: &TransactionQuery,
     ) -> CoreResult<Vec<Transaction>> {
+        list_in_sort_parts!(self, q, TransactionQuery, list_transactions_in)
+    }
+
+    /// The list of `q` within `part` of a custom-field sort (ignored by other sorts).
+    async fn list_transactions_in(
+        &self,
+        q: &TransactionQuery,
+        part: SortPart,
+    ) -> CoreResult<Vec<Transaction>> {
         let (sql, args) = if self.is_sqlite() {
-            list_sql::<Sqlite>(q)?
+            list_sql::<Sqlite>(q, part)?
         } else {
-            list_sql::<Postgres>(q)?
+            list_sql::<Postgres>(q, part)?
         };
         let rows: Vec<TransactionItemRow> = with_pool!(self, read, pool => {
             bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
@@ -268,7 +277,7 @@ fn prefixed(columns: &str, alias: &str) -> String {
 /// One page of transactions joined with their items: the page is chosen in a subquery (keyset
 /// and filters), then its items are joined, all in one statement. The SQL is the same on both
 /// backends but for the JSON of `cf.<key>` filters and sorts (`D`).
-fn list_sql<D: Dialect>(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> {
+fn list_sql<D: Dialect>(q: &TransactionQuery, part: SortPart) -> CoreResult<(String, Vec<Arg>)> {
     let mut f = Filter::default();
     // Visibility follows the customer's owner and team.
     let join = match q.scope {
@@ -315,7 +324,9 @@ fn list_sql<D: Dialect>(q: &TransactionQuery) -> CoreResult<(String, Vec<Arg>)> 
         }
     }
     let cols = prefixed(TRANSACTION_COLUMNS, "t");
-    if let Some(order_by) = custom_sort::<D>(&mut f, "t", &q.custom, q.order, q.after.as_ref())? {
+    if let Some(order_by) =
+        custom_sort::<D>(&mut f, "t", &q.custom, q.order, q.after.as_ref(), part)?
+    {
         // The outer `t` (the page) carries `attributes` too, so the same terms order it.
         let limit = f.arg(Arg::Int(i64::from(q.limit)));
         let sql = format!(

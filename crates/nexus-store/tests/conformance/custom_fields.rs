@@ -1,7 +1,8 @@
 //! Custom fields: definitions (round trip, key uniqueness among live fields, soft delete and
 //! restore), the uniqueness index of `unique` fields kept in the customer write's transaction,
 //! the stored values a definition write is checked against, typed `cf.<key>` filters and sorts
-//! paged by keyset cursors, and the upgrade that adds migration 0007 after 0008.
+//! paged by keyset cursors, the sort indexes kept with the definitions, and the upgrade that
+//! adds migration 0007 after 0008.
 
 use crate::fixtures::{add_customers, add_user, customer, next_version, query, updated_event};
 use crate::harness::{Backend, run_unmigrated};
@@ -691,4 +692,95 @@ async fn migration_0007_after_0008_postgres() {
         custom_fields_migration_applies_after_0008,
     )
     .await;
+}
+
+/// The sort indexes of custom fields in the database, by name.
+async fn sort_indexes(db: &nexus_store::Db) -> Vec<String> {
+    const SQLITE: &str = "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'cf\\_sort\\_%' ESCAPE '\\' ORDER BY name";
+    const PG: &str = "SELECT indexname::text FROM pg_indexes WHERE indexname LIKE 'cf\\_sort\\_%' ESCAPE '\\' ORDER BY 1";
+    match db {
+        nexus_store::Db::Sqlite { writer, .. } => {
+            sqlx::query_scalar(SQLITE).fetch_all(writer.inner()).await
+        }
+        nexus_store::Db::Postgres(p) => sqlx::query_scalar(PG).fetch_all(p.inner()).await,
+    }
+    .unwrap()
+}
+
+/// Runs one statement of the test's own on `db`.
+async fn execute(db: &nexus_store::Db, sql: &'static str) {
+    match db {
+        nexus_store::Db::Sqlite { writer, .. } => {
+            sqlx::query(sql).execute(writer.inner()).await.map(drop)
+        }
+        nexus_store::Db::Postgres(p) => sqlx::query(sql).execute(p.inner()).await.map(drop),
+    }
+    .unwrap();
+}
+
+/// Every live field that can be sorted has a sort index on its entity's table, kept in the
+/// definition's transaction: built on create and restore, rebuilt for a new type, dropped on
+/// delete (and only that field's, not one whose key it prefixes). Migrating brings back a
+/// missing index and drops one no definition calls for (the upgrade of a database whose fields
+/// were defined before sort indexes existed).
+async fn sort_indexes_follow_definitions(db: nexus_store::Db) {
+    db.migrate().await.unwrap();
+    let s: Arc<dyn Store> = Arc::new(db.clone());
+    let score =
+        def(json!({"entity": "customer", "key": "score", "label": "S", "field_type": "number"}));
+    let a = def(json!({"entity": "customer", "key": "a", "label": "A", "field_type": "text"}));
+    let a_b =
+        def(json!({"entity": "customer", "key": "a_b", "label": "AB", "field_type": "boolean"}));
+    let langs = def(json!({"entity": "customer", "key": "langs", "label": "L",
+        "field_type": "multi_select", "options": ["en", "fr"]}));
+    let region =
+        def(json!({"entity": "deal", "key": "region", "label": "R", "field_type": "date"}));
+    for d in [&score, &a, &a_b, &langs, &region] {
+        add_def(&*s, d).await;
+    }
+    let names = |v: &[&str]| v.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        sort_indexes(&db).await,
+        names(&[
+            "cf_sort_c_a_b_b",
+            "cf_sort_c_a_t",
+            "cf_sort_c_score_n",
+            "cf_sort_d_region_t"
+        ])
+    );
+
+    let score = change_def(&*s, &score, |f| {
+        f.field_type = nexus_core::custom_field::FieldType::Text;
+    })
+    .await;
+    let a = change_def(&*s, &a, |f| f.deleted_at = Some(f.updated_at)).await;
+    let score = change_def(&*s, &score, |f| f.deleted_at = Some(f.updated_at)).await;
+    assert_eq!(
+        sort_indexes(&db).await,
+        names(&["cf_sort_c_a_b_b", "cf_sort_d_region_t"])
+    );
+    change_def(&*s, &score, |f| f.deleted_at = None).await;
+    change_def(&*s, &a, |f| f.label = "still deleted".into()).await;
+    assert_eq!(
+        sort_indexes(&db).await,
+        names(&["cf_sort_c_a_b_b", "cf_sort_c_score_t", "cf_sort_d_region_t"])
+    );
+
+    execute(&db, "DROP INDEX cf_sort_d_region_t").await;
+    execute(&db, "CREATE INDEX cf_sort_c_gone_t ON customers (id)").await;
+    db.migrate().await.unwrap();
+    assert_eq!(
+        sort_indexes(&db).await,
+        names(&["cf_sort_c_a_b_b", "cf_sort_c_score_t", "cf_sort_d_region_t"])
+    );
+}
+
+#[tokio::test]
+async fn sort_indexes_follow_definitions_sqlite() {
+    run_unmigrated(Backend::Sqlite, sort_indexes_follow_definitions).await;
+}
+
+#[tokio::test]
+async fn sort_indexes_follow_definitions_postgres() {
+    run_unmigrated(Backend::Postgres, sort_indexes_follow_definitions).await;
 }
