@@ -718,6 +718,9 @@ pub(crate) fn custom_sort<D: Dialect>(
     Ok(Some(match part {
         SortPart::Valued => {
             f.cond(format!("{expr} IS NOT NULL"));
+            if let Some(bound) = D::attr_lower_bound(s.kind) {
+                f.cond(format!("{expr} >= {bound}"));
+            }
             if let (Some(Some(v)), Some(id)) = (value, id) {
                 let v = typed_arg(f, s.kind, v).ok_or_else(bad_cursor)?;
                 let id = f.arg(id);

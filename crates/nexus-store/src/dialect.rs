@@ -46,6 +46,11 @@ pub(crate) trait Dialect {
     fn attr_contains(t: &str, p: usize, v: usize) -> String;
     /// Whether record `t` holds a non-null value at the attribute addressed by `$n`.
     fn attr_present(t: &str, n: usize) -> String;
+    /// A constant no value of [`attr_value`](Self::attr_value) of `kind` is below, for backends
+    /// that need `value >= bound` to start an index range after the NULLs: SQLite reads
+    /// `IS NOT NULL` as a range only with STAT4 statistics, so an ascending sort by a field
+    /// most records lack would first step over all of them (1 s at 1M customers).
+    fn attr_lower_bound(kind: ValueKind) -> Option<&'static str>;
 }
 
 /// The dialect of a connection, for code written once for both backends (macros that only see
@@ -124,6 +129,14 @@ impl Dialect for Sqlite {
     fn attr_present(t: &str, n: usize) -> String {
         format!("coalesce(json_type({t}.attributes, ${n}), 'null') <> 'null'")
     }
+    fn attr_lower_bound(kind: ValueKind) -> Option<&'static str> {
+        match kind {
+            // The empty string sorts first under BINARY; -9e999 is SQLite's -Infinity.
+            ValueKind::Text => Some("''"),
+            ValueKind::Number | ValueKind::Boolean => Some("-9e999"),
+            ValueKind::List => None,
+        }
+    }
 }
 
 impl Dialect for Postgres {
@@ -169,6 +182,10 @@ impl Dialect for Postgres {
     }
     fn attr_present(t: &str, n: usize) -> String {
         format!("coalesce(jsonb_typeof({t}.attributes -> ${n}), 'null') <> 'null'")
+    }
+    fn attr_lower_bound(_: ValueKind) -> Option<&'static str> {
+        // A btree index range starts after the NULLs on `IS NOT NULL` alone.
+        None
     }
 }
 
