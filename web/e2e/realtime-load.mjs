@@ -9,12 +9,18 @@
 // reps of another team, who receive nothing but are still checked at each delivery. Receipt time
 // includes the client side's own work: with thousands of receivers in a few Node threads on the
 // same 2 cores, the tail measures the load generator as much as the server.
+//
+// LOAD_CLIENT=raw swaps socket.io-client for a bare WebSocket (`ws`) speaking the Engine.IO 4 /
+// Socket.IO 5 frames itself: open, connect with the token, ping/pong, and the event frames, of
+// which it reads only `occurred_at`. It does a fraction of socket.io-client's work per message,
+// so more of the two cores is left to the server when every client receives every event.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { io } from 'socket.io-client';
+import WebSocket from 'ws';
 import { freePort, sleep } from './lib.mjs';
 
 if (!isMainThread) {
@@ -24,7 +30,45 @@ if (!isMainThread) {
   const latencies = [];
   let connected = 0;
   let failed = 0;
+  const wsUrl = `${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+  // One Socket.IO client as bare frames: `0` open → send `40{auth}`; `40` connected, `44`
+  // refused; `2` ping → `3` pong; `42[...]` an event.
+  const connectRaw = (token) =>
+    new Promise((ok) => {
+      const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+      let settled = false;
+      const settle = (good) => {
+        if (settled) return;
+        settled = true;
+        if (good) connected++;
+        else failed++;
+        ok();
+      };
+      ws.on('message', (buf) => {
+        const m = buf.toString();
+        if (m.startsWith('42["customer.created"')) {
+          const at = m.indexOf('"occurred_at":"');
+          if (at >= 0) {
+            const from = at + 15;
+            latencies.push(Date.now() - Date.parse(m.slice(from, m.indexOf('"', from))));
+          }
+        } else if (m === '2') {
+          ws.send('3');
+        } else if (m.startsWith('0')) {
+          ws.send(`40${JSON.stringify({ token })}`);
+        } else if (m.startsWith('40')) {
+          settle(true);
+        } else if (m.startsWith('44')) {
+          settle(false);
+        }
+      });
+      ws.on('error', () => settle(false));
+      ws.on('close', () => settle(false));
+      sockets.push({ close: () => ws.close() });
+    });
   const connectOne = (token) =>
+    process.env.LOAD_CLIENT === 'raw' ? connectRaw(token) : connectSio(token);
+  const connectSio = (token) =>
     new Promise((ok) => {
       const s = io(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60000 });
       s.on('customer.created', (e) => latencies.push(Date.now() - Date.parse(e.occurred_at)));
