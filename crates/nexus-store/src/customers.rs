@@ -100,58 +100,107 @@ macro_rules! insert_customers_in {
     }};
 }
 
-/// The body of a customer update on an open transaction `$tx`: checks the stored version
-/// (returning `Ok(false)` from the enclosing function when it moved on), keeps the rollups
-/// (`rollups.rs`) in step and rewrites the tag rows.
-macro_rules! update_in_tx {
-    ($tx:ident, $c:expr, $expected:expr, $revenue:expr) => {{
-        let c: &nexus_core::customer::Customer = $c;
+/// The body of customer updates on an open transaction `$tx`: `$changes` (an iterator of
+/// `(&Customer, expected version)`, in order; one customer may come more than once, each change
+/// expecting the version the one before it wrote) are checked against the stored rows, read in
+/// one statement per [`IN_CHUNK`](crate::query::IN_CHUNK) customers, and each written by one
+/// `UPDATE`. Returns `Ok(false)` from the enclosing function when a version moved on. The
+/// rollups (`rollups.rs`) follow in one upsert for all, a revenue move per reassigned customer;
+/// tag rows are rewritten for customers whose tags changed; the uniqueness index of custom
+/// fields once for all. Per change that is one statement where it was seven: an import of
+/// 200,000 updates ran at ~1,900 rows/s, most of it spent waiting for SQLite's worker thread.
+macro_rules! update_customers_in {
+    ($tx:ident, $changes:expr, $revenue:expr) => {{
+        let changes: Vec<(&nexus_core::customer::Customer, i64)> = $changes.into_iter().collect();
         let (take_revenue, put_revenue) = $revenue;
         // The parameters of INSERT_CUSTOMER (so `bind_customer!` binds them), then the version.
         const SQL: &str = "UPDATE customers SET kind = $2, name = $3, email = $4, email_norm = $5, phone = $6, company_id = $7, \
              company_name = $8, status = $9, owner_id = $10, team_id = $11, tags = $12, attributes = $13, segment = $14, \
              version = $15, created_at = $16, updated_at = $17, deleted_at = $18, segment_status = $19, segment_confidence = $20 \
              WHERE id = $1 AND version = $21";
-        // The stored row this write replaces, for the rollups.
-        const PREVIOUS: &str = "SELECT owner_id, team_id, created_at, deleted_at FROM customers WHERE id = $1 AND version = $2";
-        let prev: Option<(uuid::Uuid, Option<uuid::Uuid>, nexus_core::time::Timestamp, Option<nexus_core::time::Timestamp>)> = sqlx::query_as(PREVIOUS)
-            .bind(c.id.0)
-            .bind($expected)
-            .fetch_optional(&mut *$tx)
-            .await
-            .map_err($crate::db_err)?;
-        let Some((owner, team, created_at, deleted_at)) = prev else {
-            return Ok(false);
-        };
-        let reassigned = owner != c.owner_id.0 || team != c.team_id.map(|t| t.0);
-        if reassigned {
-            // The customer's revenue moves to its new owner and team, under the lock that
-            // serialises the customer's transaction writes.
-            sqlx::query($crate::transactions::LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err($crate::db_err)?;
-            $crate::rollups::move_revenue!($tx, take_revenue, c.id.0);
+        // The stored rows these writes replace: for the version check, the rollups and the tags.
+        type Stored = (
+            uuid::Uuid,
+            i64,
+            uuid::Uuid,
+            Option<uuid::Uuid>,
+            nexus_core::time::Timestamp,
+            Option<nexus_core::time::Timestamp>,
+            sqlx::types::Json<Vec<String>>,
+        );
+        let mut ids: Vec<uuid::Uuid> = changes.iter().map(|(c, _)| c.id.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut stored: std::collections::HashMap<uuid::Uuid, Stored> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks($crate::query::IN_CHUNK) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, version, owner_id, team_id, created_at, deleted_at, tags FROM customers WHERE id IN ({})",
+                list.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *$tx).await.map_err($crate::db_err)? {
+                stored.insert(row.0, row);
+            }
         }
-        let done = $crate::customers::bind_customer!(sqlx::query(SQL), c)
-            .bind($expected)
-            .execute(&mut *$tx)
-            .await
-            .map_err($crate::db_err)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+        let mut signups: std::collections::BTreeMap<$crate::rollups::SignupKey, i64> =
+            std::collections::BTreeMap::new();
+        for (c, expected) in &changes {
+            let Some(prev) = stored.get_mut(&c.id.0) else {
+                return Ok(false);
+            };
+            let (_, version, owner, team, created_at, deleted_at, tags) = prev.clone();
+            if version != *expected {
+                return Ok(false);
+            }
+            let reassigned = owner != c.owner_id.0 || team != c.team_id.map(|t| t.0);
+            if reassigned {
+                // The customer's revenue moves to its new owner and team, under the lock that
+                // serialises the customer's transaction writes.
+                sqlx::query($crate::transactions::LOCK_AGGREGATES).bind(c.id.0).bind(c.updated_at).execute(&mut *$tx).await.map_err($crate::db_err)?;
+                $crate::rollups::move_revenue!($tx, take_revenue, c.id.0);
+            }
+            let done = $crate::customers::bind_customer!(sqlx::query(SQL), *c)
+                .bind(*expected)
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if reassigned {
+                $crate::rollups::move_revenue!($tx, put_revenue, c.id.0);
+            }
+            let old_key = $crate::rollups::signup_key(created_at, nexus_core::ids::UserId(owner), team.map(nexus_core::ids::TeamId));
+            let new_key = $crate::rollups::signup_key(c.created_at, c.owner_id, c.team_id);
+            let was_live = i64::from(deleted_at.is_none());
+            let is_live = i64::from(c.deleted_at.is_none());
+            for (k, n) in $crate::rollups::replace_deltas(Some((old_key, was_live)), Some((new_key, is_live))) {
+                *signups.entry(k).or_insert(0) += n;
+            }
+            // The tag index follows the stored tags whatever the event records.
+            if tags.0 != c.tags {
+                $crate::customers::write_tags!($tx, *c, true);
+            }
+            *prev = (
+                c.id.0,
+                c.version,
+                c.owner_id.0,
+                c.team_id.map(|t| t.0),
+                c.created_at,
+                c.deleted_at,
+                sqlx::types::Json(c.tags.clone()),
+            );
         }
-        if reassigned {
-            $crate::rollups::move_revenue!($tx, put_revenue, c.id.0);
-        }
-        let old_key = $crate::rollups::signup_key(created_at, nexus_core::ids::UserId(owner), team.map(nexus_core::ids::TeamId));
-        let new_key = $crate::rollups::signup_key(c.created_at, c.owner_id, c.team_id);
-        let was_live = i64::from(deleted_at.is_none());
-        let is_live = i64::from(c.deleted_at.is_none());
-        $crate::rollups::bump_signups!($tx, $crate::rollups::replace_deltas(Some((old_key, was_live)), Some((new_key, is_live))));
-        // The tag index follows the stored tags whatever the event records.
-        $crate::customers::write_tags!($tx, c, true);
-        $crate::custom_fields::write_unique_values!($tx, [c], true);
+        $crate::rollups::bump_signups!($tx, signups);
+        $crate::custom_fields::write_unique_values!($tx, changes.iter().map(|(c, _)| *c), true);
     }};
 }
-pub(crate) use update_in_tx;
+pub(crate) use update_customers_in;
 
 /// What erasing customer `$1` deletes or empties besides its own row (order matters: rows that
 /// reference others go first).
@@ -334,7 +383,7 @@ impl Db {
         let revenue = revenue_sql(self.is_sqlite());
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
-            update_in_tx!(tx, c, expected_version, revenue);
+            update_customers_in!(tx, [(c, expected_version)], revenue);
             insert_event!(tx, event);
             tx.commit().await.map_err(db_err)?;
         });
@@ -359,7 +408,7 @@ impl Db {
         let id = c.id.0;
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
-            update_in_tx!(tx, c, expected_version, revenue);
+            update_customers_in!(tx, [(c, expected_version)], revenue);
             // The activities and deals about to be deleted leave their rollups first.
             sqlx::query(unroll).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;
             sqlx::query(UNROLL_ERASED_DEALS).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;

@@ -30,9 +30,20 @@ macro_rules! bind_event {
     }};
 }
 
+/// The columns of an event row that writes set, as [`bind_event!`] binds them (`seq` stays
+/// NULL until the sequencer numbers the committed row).
+macro_rules! insert_event_head {
+    () => {
+        "INSERT INTO events (id, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at)"
+    };
+}
+pub(crate) const INSERT_EVENT_HEAD: &str = insert_event_head!();
+
 /// Inserts one event, bound by [`bind_event!`]; its sequence number comes when it commits.
-pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (id, seq, event_type, entity, entity_id, action, actor_id, owner_id, team_id, changes, occurred_at) \
-     VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub(crate) const INSERT_EVENT: &str = concat!(
+    insert_event_head!(),
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+);
 
 /// Inserts an event on the given transaction (the change and its event commit together).
 #[macro_export]
@@ -46,6 +57,34 @@ macro_rules! insert_event {
             .map_err($crate::db_err)?;
     }};
 }
+
+/// Inserts `$events` (an iterator of `&Event`) on the given transaction in multi-row
+/// statements of [`EVENT_ROWS`] events: what [`insert_event!`] does for each, in one round trip
+/// per chunk.
+macro_rules! insert_events {
+    ($tx:expr, $events:expr) => {{
+        use $crate::dialect::ConnectionDialect as _;
+        let events: Vec<&nexus_core::event::Event> = $events.into_iter().collect();
+        let positional = (&*$tx).bulk_positional();
+        for chunk in events.chunks($crate::events::EVENT_ROWS) {
+            let sql = $crate::customers::bulk::multi_row_values(
+                $crate::events::INSERT_EVENT_HEAD,
+                positional,
+                chunk.len(),
+                10,
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for ev in chunk {
+                query = $crate::bind_event!(query, *ev);
+            }
+            query.execute(&mut *$tx).await.map_err($crate::db_err)?;
+        }
+    }};
+}
+pub(crate) use insert_events;
+
+/// Events per multi-row insert of [`insert_events!`] (ten parameters each).
+pub(crate) const EVENT_ROWS: usize = 1000;
 
 /// Writes a batch of background changes (AI segments, sentiments), each with its event, in one
 /// transaction, skipping any record changed since it was read: `$sql` is an `UPDATE … WHERE

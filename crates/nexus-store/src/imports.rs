@@ -3,7 +3,7 @@
 //! [`crate::customers::bulk`]).
 
 use crate::customers::bulk::{BULK_CACHE_KIB, BulkConnection, BulkCustomers, BulkIndexes, BulkSql};
-use crate::customers::update_in_tx;
+use crate::customers::update_customers_in;
 use crate::query::select_in;
 use crate::rollups::revenue_sql;
 use crate::transactions::bulk::BulkTransactions;
@@ -269,32 +269,42 @@ impl ImportStore for Db {
                 return Ok(false);
             }
             // Existing records first, while every index is in place (the bulk load below may
-            // set some aside), each as a PATCH writes it.
-            for u in &updates {
-                match u {
-                    ImportUpdate::Customer { next, expected_version, event } => {
-                        let written: CoreResult<bool> = async {
-                            update_in_tx!(tx, next, *expected_version, revenue);
-                            Ok::<bool, CoreError>(true)
-                        }
-                        .await;
-                        if !written? {
-                            return Err(moved_on());
-                        }
-                        insert_event!(tx, event);
-                    }
-                    ImportUpdate::Product { next, expected_version, event } => {
-                        let done = crate::products::bind_product!(sqlx::query(crate::products::UPDATE_PRODUCT), next)
-                            .bind(*expected_version)
-                            .execute(&mut *tx).await.map_err(db_err)?;
-                        if done.rows_affected() == 0 {
-                            return Err(moved_on());
-                        }
-                        crate::custom_fields::write_unique_values!(tx, [next], true);
-                        insert_event!(tx, event);
-                    }
+            // set some aside), as PATCHes write them: the customers together (one statement
+            // each, see `update_customers_in!`), products one by one; then their events.
+            let customers: Vec<(&Customer, i64)> = updates
+                .iter()
+                .filter_map(|u| match u {
+                    ImportUpdate::Customer { next, expected_version, .. } => Some((next, *expected_version)),
+                    ImportUpdate::Product { .. } => None,
+                })
+                .collect();
+            if !customers.is_empty() {
+                let written: CoreResult<bool> = async {
+                    update_customers_in!(tx, customers, revenue);
+                    Ok::<bool, CoreError>(true)
+                }
+                .await;
+                if !written? {
+                    return Err(moved_on());
                 }
             }
+            for u in &updates {
+                if let ImportUpdate::Product { next, expected_version, .. } = u {
+                    let done = crate::products::bind_product!(sqlx::query(crate::products::UPDATE_PRODUCT), next)
+                        .bind(*expected_version)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(moved_on());
+                    }
+                    crate::custom_fields::write_unique_values!(tx, [next], true);
+                }
+            }
+            crate::events::insert_events!(
+                tx,
+                updates.iter().map(|u| match u {
+                    ImportUpdate::Customer { event, .. } | ImportUpdate::Product { event, .. } => event,
+                })
+            );
             match records {
                 ImportRecords::Customers(customers) if !customers.is_empty() => {
                     let deferred = tx.defer_indexes(customers.len() as u64, false).await?;

@@ -6,11 +6,11 @@
 use crate::dashboards::{at, insert, recomputed, stored};
 use crate::fixtures::{
     add_customers, add_product, add_team, add_user, assert_aggregates_exact, customer,
-    next_version, product, transaction, transaction_event, updated_event,
+    next_version, product, query, transaction, transaction_event, updated_event,
 };
 use nexus_core::CoreError;
 use nexus_core::auth::Scope;
-use nexus_core::customer::Customer;
+use nexus_core::customer::{Customer, CustomerQuery};
 use nexus_core::event::{Event, diff};
 use nexus_core::ids::CustomerId;
 use nexus_core::ids::ImportId;
@@ -56,7 +56,8 @@ fn job(created_by: nexus_core::ids::UserId) -> ImportJob {
 async fn an_import_batch_updates_with_its_checkpoint_or_not_at_all(s: Arc<dyn Store>) {
     let owner = add_user(&*s, None).await;
     let ada = customer(owner, "Ada");
-    add_customers(&*s, std::slice::from_ref(&ada)).await;
+    let grace = customer(owner, "Grace");
+    add_customers(&*s, &[ada.clone(), grace.clone()]).await;
     let widget = product("W-1", 1250, "EUR");
     add_product(&*s, &widget).await;
     let j = job(owner);
@@ -69,8 +70,11 @@ async fn an_import_batch_updates_with_its_checkpoint_or_not_at_all(s: Arc<dyn St
         .unwrap()
         .expect("claimed");
 
-    // Batch 1: a new customer, Ada renamed, the widget repriced.
+    // Batch 1: a new customer, Ada renamed, Grace changed by two rows (the second one expects
+    // the version the first wrote, and gives her a tag), the widget repriced.
     let ada2 = next_version(&ada, |c| c.name = "Ada Lovelace".into());
+    let grace2 = next_version(&grace, |c| c.name = "Grace Hopper".into());
+    let grace3 = next_version(&grace2, |c| c.tags = vec!["navy".into()]);
     let mut widget2 = widget.clone();
     widget2.price = 1300;
     widget2.version = 2;
@@ -107,6 +111,16 @@ async fn an_import_batch_updates_with_its_checkpoint_or_not_at_all(s: Arc<dyn St
                     expected_version: 1,
                     event: updated_event(&ada, &ada2),
                 },
+                ImportUpdate::Customer {
+                    next: grace2.clone(),
+                    expected_version: 1,
+                    event: updated_event(&grace, &grace2),
+                },
+                ImportUpdate::Customer {
+                    next: grace3.clone(),
+                    expected_version: 2,
+                    event: updated_event(&grace2, &grace3),
+                },
                 ImportUpdate::Product {
                     next: widget2.clone(),
                     expected_version: 1,
@@ -141,6 +155,26 @@ async fn an_import_batch_updates_with_its_checkpoint_or_not_at_all(s: Arc<dyn St
     assert_eq!(
         s.entity_events(widget.id.0, None, 10).await.unwrap().len(),
         2
+    );
+    let g = s.get_customer(grace.id).await.unwrap().unwrap();
+    assert_eq!(
+        (g.name.as_str(), g.version, g.tags.clone()),
+        ("Grace Hopper", 3, vec!["navy".to_owned()])
+    );
+    assert_eq!(
+        s.entity_events(grace.id.0, None, 10).await.unwrap().len(),
+        3
+    );
+    let tagged = s
+        .list_customers(&CustomerQuery {
+            tag: Some("navy".into()),
+            ..query()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        tagged.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![grace.id]
     );
     let job = s.get_import(j.id).await.unwrap().unwrap();
     assert_eq!(job.progress, progress);
