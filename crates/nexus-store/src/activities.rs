@@ -196,8 +196,8 @@ impl Db {
             "write_sentiments",
             changes,
             events,
-            "UPDATE activities SET sentiment = $2, version = $3, updated_at = $4 \
-             WHERE id = $1 AND version = $5 AND deleted_at IS NULL",
+            "activities",
+            ["sentiment", "version", "updated_at"],
             |q, a, expected| q
                 .bind(a.id.0)
                 .bind(a.sentiment)

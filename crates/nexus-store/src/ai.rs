@@ -333,8 +333,14 @@ impl AiStore for Db {
             "write_segments",
             changes,
             events,
-            "UPDATE customers SET segment = $2, segment_status = $3, segment_confidence = $4, version = $5, updated_at = $6 \
-             WHERE id = $1 AND version = $7 AND deleted_at IS NULL",
+            "customers",
+            [
+                "segment",
+                "segment_status",
+                "segment_confidence",
+                "version",
+                "updated_at"
+            ],
             |q, c, expected| q
                 .bind(c.id.0)
                 .bind(c.segment.clone())

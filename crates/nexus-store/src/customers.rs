@@ -103,28 +103,17 @@ macro_rules! insert_customers_in {
 /// Customers per multi-row `UPDATE` of [`update_customers_in!`] (21 parameters each).
 pub(crate) const UPDATE_ROWS: usize = 1000;
 
-/// `UPDATE customers … FROM (VALUES …)` for `rows` customers, each bound as [`bind_customer!`]
-/// binds it (the columns of [`INSERT_CUSTOMER`]) and then the version it replaces: every column
-/// but the id takes the row's value, where the id matches and the version is the expected one.
-/// The VALUES columns are `column1`…`column21` on both backends.
+/// The multi-row `UPDATE` of [`update_customers_in!`] for `rows` customers, each bound as
+/// [`bind_customer!`] binds it (the columns of [`INSERT_CUSTOMER`]) and then the version it
+/// replaces ([`update_from_values`](crate::query::update_from_values)).
 pub(crate) fn update_from_values(positional: bool, rows: usize) -> String {
-    let columns = INSERT_CUSTOMER
+    let columns: Vec<&str> = INSERT_CUSTOMER
         .split_once('(')
         .and_then(|(_, rest)| rest.split_once(')'))
-        .map_or("", |(cols, _)| cols);
-    let sets: Vec<String> = columns
+        .map_or("", |(cols, _)| cols)
         .split(", ")
-        .enumerate()
-        .skip(1)
-        .map(|(i, col)| format!("{col} = v.column{}", i + 1))
         .collect();
-    let n = columns.split(", ").count();
-    format!(
-        "UPDATE customers SET {} FROM ({}) AS v WHERE customers.id = v.column1 AND customers.version = v.column{}",
-        sets.join(", "),
-        bulk::multi_row_values("", positional, rows, n + 1).trim_start(),
-        n + 1
-    )
+    crate::query::update_from_values("customers", &columns, "", positional, rows)
 }
 
 /// The body of customer updates on an open transaction `$tx`: `$changes` (an iterator of
