@@ -100,9 +100,6 @@ macro_rules! insert_customers_in {
     }};
 }
 
-/// Customers per multi-row `UPDATE` of [`update_customers_in!`] (21 parameters each).
-pub(crate) const UPDATE_ROWS: usize = 1000;
-
 /// The multi-row `UPDATE` of [`update_customers_in!`] for `rows` customers, each bound as
 /// [`bind_customer!`] binds it (the columns of [`INSERT_CUSTOMER`]) and then the version it
 /// replaces ([`update_from_values`](crate::query::update_from_values)).
@@ -121,7 +118,7 @@ pub(crate) fn update_from_values(positional: bool, rows: usize) -> String {
 /// expecting the version the one before it wrote) are checked against the stored rows, read in
 /// one statement per [`IN_CHUNK`](crate::query::IN_CHUNK) customers. Returns `Ok(false)` from
 /// the enclosing function when a version moved on. Each customer's last state is then written
-/// by multi-row `UPDATE … FROM (VALUES …)` statements of [`UPDATE_ROWS`] customers
+/// by multi-row `UPDATE … FROM (VALUES …)` statements of [`UPDATE_ROWS`](crate::query::UPDATE_ROWS) customers
 /// ([`update_from_values`]). The rollups (`rollups.rs`) follow in one upsert for all and a
 /// revenue move per reassigned customer; tag rows are rewritten for customers whose tags
 /// changed; the uniqueness index of custom fields once for all.
@@ -197,7 +194,7 @@ macro_rules! update_customers_in {
         }
         let positional = (&*$tx).bulk_positional();
         let mut written: u64 = 0;
-        for chunk in finals.chunks($crate::customers::UPDATE_ROWS) {
+        for chunk in finals.chunks($crate::query::UPDATE_ROWS) {
             let sql = $crate::customers::update_from_values(positional, chunk.len());
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (c, s) in chunk {

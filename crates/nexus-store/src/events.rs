@@ -90,7 +90,7 @@ pub(crate) const EVENT_ROWS: usize = 1000;
 /// transaction, skipping any record changed since it was read: `$table` and `[columns]` name
 /// what a change sets, and `|query, record, expected| binds` binds one change to a statement
 /// (its id, the columns in order, then the version it expects; expanded once per backend).
-/// The changes are written [`UPDATE_ROWS`] at a time by one multi-row `UPDATE … RETURNING id`
+/// The changes are written [`UPDATE_ROWS`](crate::query::UPDATE_ROWS) at a time by one multi-row `UPDATE … RETURNING id`
 /// ([`update_from_values`](crate::query::update_from_values)) where the version still matches
 /// and the record is live, and the events of those written follow in multi-row inserts: a first
 /// training run that re-segments 1,000,000 customers made two round trips per customer. One
@@ -111,8 +111,8 @@ macro_rules! write_unless_changed {
             let mut tx = pool.begin().await.map_err($crate::db_err)?;
             let positional = (&*tx).bulk_positional();
             for (chunk, chunk_events) in changes
-                .chunks($crate::events::UPDATE_ROWS)
-                .zip(events.chunks($crate::events::UPDATE_ROWS))
+                .chunks($crate::query::UPDATE_ROWS)
+                .zip(events.chunks($crate::query::UPDATE_ROWS))
             {
                 let sql = format!(
                     "{} RETURNING {}.id",
@@ -142,8 +142,6 @@ macro_rules! write_unless_changed {
         written
     }};
 }
-/// Records per multi-row `UPDATE` of [`write_unless_changed!`].
-pub(crate) const UPDATE_ROWS: usize = 1000;
 pub(crate) use write_unless_changed;
 
 /// The sequencer's statement: numbers the oldest `$1` unsequenced events, read through the

@@ -157,6 +157,10 @@ macro_rules! select_in {
 }
 pub(crate) use select_in;
 
+/// Rows per multi-row `UPDATE` of [`update_from_values`] (at most 21 parameters each: within
+/// SQLite's 32,766 and PostgreSQL's 65,535).
+pub(crate) const UPDATE_ROWS: usize = 1000;
+
 /// `UPDATE {table} SET … FROM (VALUES …) AS v … WHERE …` for `rows` rows, each bound as
 /// `columns` (the id first, then the columns to set) followed by the version it replaces: every
 /// column but the id takes the row's value where the id matches, the version is the expected
