@@ -325,6 +325,36 @@ pub struct CustomerQuery {
     pub limit: u32,
 }
 
+impl CustomerQuery {
+    /// Every live customer, whoever owns it, newest first, `limit` a page: no filter, no
+    /// search, no cursor. Callers narrow it with struct update syntax. Only for callers that
+    /// may see everything (tests, tools): request handlers build their query with the caller's
+    /// scope.
+    pub fn all_live(limit: u32) -> Self {
+        CustomerQuery {
+            scope: Scope::All,
+            statuses: vec![],
+            kind: None,
+            owner_id: None,
+            team_id: None,
+            company_id: None,
+            tag: None,
+            segment: None,
+            created_after: None,
+            created_before: None,
+            updated_after: None,
+            updated_before: None,
+            q: None,
+            deleted: DeletedFilter::Exclude,
+            custom: crate::custom_field::CustomCriteria::default(),
+            sort: CustomerSortField::CreatedAt,
+            order: SortOrder::Desc,
+            after: None,
+            limit,
+        }
+    }
+}
+
 /// A stored person with only a name, owned by a new user, for tests.
 #[cfg(test)]
 pub(crate) fn test_customer(name: &str) -> Customer {

@@ -633,51 +633,35 @@ impl SortPart {
     }
 }
 
-/// A list sorted by a custom field, read part by part ([`SortPart`]): `run(part, after,
-/// limit)` reads one part after `after` (a cursor, or `None` from the part's start). A page
-/// that reaches the end of the valued part goes on with the first records of the missing
-/// part. Lists in their own sort order run once.
-pub(crate) async fn in_sort_parts<T, F, Fut>(
-    custom: &CustomCriteria,
-    after: Option<&Cursor>,
-    limit: u32,
-    mut run: F,
-) -> CoreResult<Vec<T>>
-where
-    F: FnMut(SortPart, Option<Cursor>, u32) -> Fut,
-    Fut: std::future::Future<Output = CoreResult<Vec<T>>>,
-{
-    if custom.sort.is_none() {
-        return run(SortPart::Valued, after.cloned(), limit).await;
-    }
-    let part = SortPart::start(after)?;
-    let mut page = run(part, after.cloned(), limit).await?;
-    let short = limit.saturating_sub(u32::try_from(page.len()).unwrap_or(u32::MAX));
-    if part == SortPart::Valued && short > 0 {
-        page.extend(run(SortPart::Missing, None, short).await?);
-    }
-    Ok(page)
-}
-
-/// `$db.$list(&query, part)` for list query `$q` (of type `$Query`) through
-/// [`in_sort_parts`]: each part reads with its own cursor and limit.
+/// The page of list query `$q` (of type `$Query`) through `$db.$list(&query, part)`. A list
+/// sorted by a custom field is read part by part ([`SortPart`]): the page starts in the part
+/// its cursor points into, and a page that reaches the end of the valued part goes on with the
+/// first records of the missing part (the query again, without cursor, for the rows left).
+/// Lists in their own sort order read once, with `$q` as given.
 macro_rules! list_in_sort_parts {
-    ($db:expr, $q:expr, $Query:ident, $list:ident) => {
-        $crate::custom_fields::in_sort_parts(
-            &$q.custom,
-            $q.after.as_ref(),
-            $q.limit,
-            |part, after, limit| {
-                let q = $Query {
-                    after,
-                    limit,
-                    ..$q.clone()
-                };
-                async move { $db.$list(&q, part).await }
-            },
-        )
-        .await
-    };
+    ($db:expr, $q:expr, $Query:ident, $list:ident) => {{
+        use $crate::custom_fields::SortPart;
+        let q: &$Query = $q;
+        let sorted = q.custom.sort.is_some();
+        let part = if sorted {
+            SortPart::start(q.after.as_ref())?
+        } else {
+            SortPart::Valued
+        };
+        let mut page = $db.$list(q, part).await?;
+        let short = q
+            .limit
+            .saturating_sub(u32::try_from(page.len()).unwrap_or(u32::MAX));
+        if sorted && part == SortPart::Valued && short > 0 {
+            let rest = $Query {
+                after: None,
+                limit: short,
+                ..q.clone()
+            };
+            page.extend($db.$list(&rest, SortPart::Missing).await?);
+        }
+        Ok(page)
+    }};
 }
 pub(crate) use list_in_sort_parts;
 

@@ -723,28 +723,13 @@ mod tests {
     use crate::custom_fields::sort_index;
     use crate::dialect::SearchPlan;
     use crate::plans::{migrated_sqlite, sqlite_plan};
-    use nexus_core::auth::Scope;
     use nexus_core::custom_field::{CfSort, CustomCriteria, CustomFieldEntity, ValueKind};
-    use nexus_core::customer::{CustomerQuery, CustomerSortField, DeletedFilter};
+    use nexus_core::customer::CustomerQuery;
     use nexus_core::page::{Cursor, SortOrder};
     use sqlx::Sqlite;
 
     fn sorted_by_score(order: SortOrder, after: Option<&str>) -> CustomerQuery {
         CustomerQuery {
-            scope: Scope::All,
-            statuses: vec![],
-            kind: None,
-            owner_id: None,
-            team_id: None,
-            company_id: None,
-            tag: None,
-            segment: None,
-            created_after: None,
-            created_before: None,
-            updated_after: None,
-            updated_before: None,
-            q: None,
-            deleted: DeletedFilter::Exclude,
             custom: CustomCriteria {
                 sort: Some(CfSort {
                     key: "score".into(),
@@ -752,14 +737,13 @@ mod tests {
                 }),
                 ..Default::default()
             },
-            sort: CustomerSortField::CreatedAt,
             order,
             after: after.map(|value| Cursor {
                 sort: "cf.score".into(),
                 value: value.into(),
                 id: uuid::Uuid::nil(),
             }),
-            limit: 50,
+            ..CustomerQuery::all_live(50)
         }
     }
 

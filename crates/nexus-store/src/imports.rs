@@ -269,8 +269,8 @@ impl ImportStore for Db {
                 return Ok(false);
             }
             // Existing records first, while every index is in place (the bulk load below may
-            // set some aside), as PATCHes write them: the customers together (one statement
-            // each, see `update_customers_in!`), products one by one; then their events.
+            // set some aside), as PATCHes write them: the customers together (multi-row
+            // UPDATEs, see `update_customers_in!`), products one by one; then their events.
             let customers: Vec<(&Customer, i64)> = updates
                 .iter()
                 .filter_map(|u| match u {

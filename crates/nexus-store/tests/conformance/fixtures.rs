@@ -1,7 +1,7 @@
 //! Builders for domain values and small store helpers shared by the tests.
 
 use chrono::{DateTime, Duration, Utc};
-use nexus_core::auth::{Role, Scope};
+use nexus_core::auth::Role;
 use nexus_core::customer::{
     Customer, CustomerKind, CustomerQuery, CustomerSortField, CustomerStatus, DeletedFilter,
 };
@@ -166,27 +166,7 @@ pub async fn soft_delete(s: &dyn Store, c: &Customer) -> Customer {
 
 /// An unfiltered query over everything, newest first, with the maximum page size.
 pub fn query() -> CustomerQuery {
-    CustomerQuery {
-        scope: Scope::All,
-        statuses: vec![],
-        kind: None,
-        owner_id: None,
-        team_id: None,
-        company_id: None,
-        tag: None,
-        segment: None,
-        created_after: None,
-        created_before: None,
-        updated_after: None,
-        updated_before: None,
-        q: None,
-        deleted: DeletedFilter::Exclude,
-        custom: Default::default(),
-        sort: CustomerSortField::CreatedAt,
-        order: SortOrder::Desc,
-        after: None,
-        limit: 500,
-    }
+    CustomerQuery::all_live(500)
 }
 
 /// A query searching for `text`.

@@ -4,12 +4,9 @@
 
 use nexus_core::activity::ActivityQuery;
 use nexus_core::auth::Scope;
-use nexus_core::customer::{
-    Customer, CustomerKind, CustomerQuery, CustomerSortField, DeletedFilter,
-};
+use nexus_core::customer::{Customer, CustomerKind, CustomerQuery};
 use nexus_core::deal::DealQuery;
 use nexus_core::ids::{CustomerId, UserId};
-use nexus_core::page::SortOrder;
 use nexus_core::product::ProductQuery;
 use nexus_core::store::{DashboardStore, Store};
 use nexus_core::transaction::{
@@ -57,25 +54,9 @@ async fn open(data_dir: &Path) -> nexus_store::Db {
 
 fn query(q: Option<&str>, tag: Option<&str>) -> CustomerQuery {
     CustomerQuery {
-        scope: Scope::All,
-        statuses: vec![],
-        kind: None,
-        owner_id: None,
-        team_id: None,
-        company_id: None,
         tag: tag.map(str::to_owned),
-        segment: None,
-        created_after: None,
-        created_before: None,
-        updated_after: None,
-        updated_before: None,
         q: q.map(str::to_owned),
-        deleted: DeletedFilter::Exclude,
-        custom: Default::default(),
-        sort: CustomerSortField::CreatedAt,
-        order: SortOrder::Desc,
-        after: None,
-        limit: 100_000,
+        ..CustomerQuery::all_live(100_000)
     }
 }
 
