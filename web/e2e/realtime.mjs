@@ -149,7 +149,7 @@ async function singleInstance(label, env) {
   console.log(`== realtime, one instance (${label})`);
   const { base } = await startNexus(label, env);
   const admin = (await login(base, ADMIN.email, ADMIN.password)).access_token;
-  const { teamB, users } = await setUpUsers(base, admin);
+  const { teamA, teamB, users } = await setUpUsers(base, admin);
 
   // Handshake authentication.
   assert((await refusal(base, undefined)) === 'missing_token', 'no token is refused');
@@ -214,6 +214,27 @@ async function singleInstance(label, env) {
   const bad = await api(base, 'GET', '/api/v1/events?after=-1', admin);
   assert(bad.status === 422 && bad.body.errors[0].field === 'after', 'a bad cursor is a 422 naming the field');
   console.log('  caught up: GET /api/v1/events pages match live delivery (no gaps, no duplicates)');
+
+  // An API key's socket follows its user's team: rep B's key, then rep B moves to team A; after
+  // the key's next check (every 10 s) team A's new customers reach that socket.
+  const key = await api(base, 'POST', '/api/v1/api-keys', admin, { name: 'rt', role: 'sales_rep', user_id: users.repB.id });
+  assert(key.status === 201, `api key: ${key.status} ${JSON.stringify(key.body)}`);
+  const keySocket = await connect(base, key.body.secret);
+  const teamACustomer = async (name) => {
+    const r = await api(base, 'POST', '/api/v1/customers', admin, { name, owner_id: users.repA.id, team_id: teamA.id });
+    assert(r.status === 201, `create ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+    return (e) => e.type === 'customer.created' && e.payload.entity_id === r.body.id;
+  };
+  const before = await teamACustomer('Team A before the move');
+  await waitFor(adminSocket, before, 'the first team A customer on the admin socket');
+  const movedUser = await api(base, 'PATCH', `/api/v1/users/${users.repB.id}`, admin, { team_id: teamA.id });
+  assert(movedUser.status === 200, `move rep B: ${movedUser.status} ${JSON.stringify(movedUser.body)}`);
+  await sleep(11_000);
+  const afterMove = await teamACustomer('Team A after the move');
+  await waitFor(keySocket, afterMove, 'a team A customer on the key socket after the move');
+  assert(!keySocket.received.some(before), 'the key socket did not receive team A records before the move');
+  keySocket.close();
+  console.log('  api key: its socket follows a change of its user\'s team');
 
   // A logout ends the socket of that session, and the token is refused afterwards.
   const ended = new Promise((ok) => aSocket.once('disconnect', (reason) => ok(reason)));

@@ -86,8 +86,74 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 format!("the body is not valid JSON: {e}"),
             )
         })?;
+        let mut errors = Vec::new();
+        check_json(&value, "", 1, &mut errors);
+        if !errors.is_empty() {
+            return Err(Problem::validation(errors));
+        }
         Ok(JsonBody { value, raw })
     }
+}
+
+/// Deepest nesting a request body may have (the body's own object is level 1). Stored values
+/// come back one level deeper inside events (`changes.<field>.before`), and decoders stop at
+/// 128 levels: a limit well below keeps every stored event readable.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Checks what every JSON body must satisfy whatever the operation: nesting at most
+/// [`MAX_JSON_DEPTH`] levels, and no NUL character in any string or key (PostgreSQL cannot
+/// store one in text or `jsonb`). Errors name the field by its path (`attributes.notes`).
+fn check_json(v: &Value, path: &str, depth: usize, errors: &mut Vec<FieldError>) {
+    if errors.len() >= 20 {
+        return;
+    }
+    let field = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    let nested = matches!(v, Value::Array(_) | Value::Object(_));
+    if nested && depth > MAX_JSON_DEPTH {
+        errors.push(FieldError::new(
+            field(),
+            "too_deep",
+            format!("must not nest arrays and objects more than {MAX_JSON_DEPTH} levels deep"),
+        ));
+        return;
+    }
+    match v {
+        Value::String(s) if s.contains('\0') => errors.push(nul_error(field())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_json(item, &format!("{path}[{i}]"), depth + 1, errors);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if k.contains('\0') {
+                    errors.push(nul_error(field()));
+                } else {
+                    check_json(item, &child, depth + 1, errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn nul_error(field: String) -> FieldError {
+    FieldError::new(
+        field,
+        "nul_character",
+        "must not contain a NUL character (U+0000)",
+    )
 }
 
 /// The query string as name → values, rejecting unknown names.
@@ -106,7 +172,9 @@ impl QueryParams {
         }
         let mut errors = Vec::new();
         for (k, vs) in &map {
-            if !allowed.contains(&k.as_str()) {
+            if k.contains('\0') || vs.iter().any(|v| v.contains('\0')) {
+                errors.push(nul_error(k.replace('\0', "\u{fffd}")));
+            } else if !allowed.contains(&k.as_str()) {
                 errors.push(FieldError::new(
                     k.clone(),
                     "unknown_parameter",
@@ -282,14 +350,18 @@ impl QueryParams {
         })
     }
 
+    /// Every value of a repeatable parameter, comma-separated lists split, each value once (in
+    /// order of first appearance): a list repeating one value thousands of times costs no more
+    /// than the value once.
     pub fn all(&self, name: &str) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
         self.0
             .get(name)
             .map(|v| {
                 v.iter()
                     .flat_map(|s| s.split(','))
                     .map(str::trim)
-                    .filter(|s| !s.is_empty())
+                    .filter(|s| !s.is_empty() && seen.insert(*s))
                     .collect()
             })
             .unwrap_or_default()
@@ -396,7 +468,19 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, entity: &'static str) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use super::valid_if_match;
+    use super::{QueryParams, valid_if_match};
+
+    #[test]
+    fn list_parameters_hold_each_value_once() {
+        let p = QueryParams::parse(
+            Some("status=lead,lead&status=won, lead,,won"),
+            &["status"],
+            &["status"],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(p.all("status"), vec!["lead", "won"]);
+        assert!(QueryParams::parse(Some("q=a%00b"), &["q"], &[]).is_err());
+    }
 
     #[test]
     fn if_match_must_be_a_star_or_entity_tags() {

@@ -90,6 +90,20 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(uploads)
         .merge(limited)
+        // A panic in a handler is a bug; the client still gets a problem+json 500 (and the
+        // access log its line) instead of a dropped connection. The panic's message goes to
+        // the error log only.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |panic: Box<dyn std::any::Any + Send>| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "a request handler panicked");
+                axum::response::IntoResponse::into_response(error::Problem::internal())
+            },
+        ))
         .layer(gateway::cors(&state.config))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -133,6 +133,14 @@ impl Realtime {
             .unwrap_or_default()
     }
 
+    fn set_actor(&self, sid: Sid, actor: Actor) {
+        if let Ok(mut m) = self.conns.write()
+            && let Some(c) = m.get_mut(&sid)
+        {
+            c.actor = actor;
+        }
+    }
+
     fn forget(&self, sid: Sid) {
         if let Ok(mut m) = self.conns.write() {
             m.remove(&sid);
@@ -194,8 +202,10 @@ pub async fn run(state: AppState, stop: CancellationToken) {
                     last_key_check = tokio::time::Instant::now();
                 }
                 for c in rt.snapshot() {
-                    if !still_valid(&state, &c, keys).await {
-                        drop_socket(&rt, c);
+                    match check(&state, &c, keys).await {
+                        Check::Valid => {}
+                        Check::Refreshed(actor) => rt.set_actor(c.socket.id, actor),
+                        Check::Invalid => drop_socket(&rt, c),
                     }
                 }
             }
@@ -214,23 +224,37 @@ pub async fn run(state: AppState, stop: CancellationToken) {
     rt.io.close().await;
 }
 
+/// What a check of a socket's credential found.
+enum Check {
+    Valid,
+    /// An API key still works but now acts with another role or team (its user's changed):
+    /// deliveries from now on follow the new one.
+    Refreshed(Actor),
+    Invalid,
+}
+
 /// Checks a socket's credential: the session is not revoked, the access token has not expired,
-/// the API key still works (when `keys`), and the user is still active.
-async fn still_valid(state: &AppState, c: &Conn, keys: bool) -> bool {
+/// the API key still works (when `keys`), and the user is still active. Sessions get their
+/// user's current role and team at each delivery (the actor cache); API keys here.
+async fn check(state: &AppState, c: &Conn, keys: bool) -> Check {
     if let Some(s) = session_of(&c.actor)
         && state.revoked.contains(s)
     {
-        return false;
+        return Check::Invalid;
     }
     if c.expires_at
         .is_some_and(|exp| exp < chrono::Utc::now().timestamp())
     {
-        return false;
+        return Check::Invalid;
     }
     if keys && let Some(k) = &c.api_key {
-        return state.services.auth.authenticate_api_key(k).await.is_ok();
+        return match state.services.auth.authenticate_api_key(k).await {
+            Ok(actor) if actor == c.actor => Check::Valid,
+            Ok(actor) => Check::Refreshed(actor),
+            Err(_) => Check::Invalid,
+        };
     }
-    true
+    Check::Valid
 }
 
 fn drop_socket(rt: &Realtime, c: Conn) {

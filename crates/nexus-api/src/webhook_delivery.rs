@@ -155,7 +155,18 @@ impl Transport for HttpTransport {
             }
         }
         excerpt.truncate(EXCERPT_BYTES);
-        let text = String::from_utf8_lossy(&excerpt).into_owned();
+        // Stored as text: a NUL (which PostgreSQL refuses in text) or another control
+        // character from the receiver is shown as U+FFFD; line breaks and tabs stay.
+        let text: String = String::from_utf8_lossy(&excerpt)
+            .chars()
+            .map(|c| {
+                if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
         SendResult {
             status: Some(status),
             error: None,

@@ -37,15 +37,19 @@ impl Role {
         }
     }
 
-    /// Rank used to stop a principal from minting credentials above its own level.
-    pub fn rank(self) -> u8 {
-        match self {
-            Role::Admin => 4,
-            Role::Manager => 3,
-            Role::SalesRep => 2,
-            Role::Support => 1,
-            Role::Viewer => 0,
-        }
+    /// Whether this role grants nothing that `other` does not: every permission of this role
+    /// is one of `other`'s, and its reach over records is no wider (admins, support agents and
+    /// viewers read every team's records; managers and sales reps their own team's). An API key
+    /// may only carry a role within the role of the user it acts for: a viewer key for a sales
+    /// rep would read every team's records, which the rep cannot.
+    pub fn within(self, other: Role) -> bool {
+        self.permissions().iter().all(|p| other.has(*p))
+            && (other.reads_every_team() || !self.reads_every_team())
+    }
+
+    /// Whether the role reads customer-like records of every team.
+    fn reads_every_team(self) -> bool {
+        matches!(self, Role::Admin | Role::Support | Role::Viewer)
     }
 
     /// The permissions granted to this role.
@@ -333,12 +337,13 @@ impl Actor {
     /// The slice of customer-like records (customers, deals, activities, transactions) this
     /// actor may read.
     pub fn record_scope(&self) -> Scope {
-        match self.role {
-            Role::Admin | Role::Support | Role::Viewer => Scope::All,
-            Role::Manager | Role::SalesRep => Scope::Team {
+        if self.role.reads_every_team() {
+            Scope::All
+        } else {
+            Scope::Team {
                 team_id: self.team_id,
                 user_id: self.user_id,
-            },
+            }
         }
     }
 
@@ -528,5 +533,25 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().ok(), Some(r));
         }
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn a_role_within_another_grants_nothing_more() {
+        use Role::*;
+        for r in Role::ALL {
+            assert!(r.within(r), "{r} within itself");
+            assert!(r.within(Admin), "{r} within admin");
+        }
+        assert!(SalesRep.within(Manager));
+        assert!(Support.within(Admin));
+        // Wider reach: viewers and support agents read every team's records.
+        assert!(!Viewer.within(SalesRep));
+        assert!(!Viewer.within(Manager));
+        assert!(!Support.within(SalesRep));
+        // More permissions.
+        assert!(!Manager.within(SalesRep));
+        assert!(!Support.within(Viewer), "support writes activities");
+        assert!(!Viewer.within(Support), "viewers read deals");
+        assert!(!Admin.within(Manager));
     }
 }

@@ -178,12 +178,12 @@ pub fn month_key(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-/// Parses `YYYY-MM` into the first day of that month.
+/// Parses `YYYY-MM` (years 1 to 9999) into the first day of that month.
 pub fn parse_month(s: &str) -> Option<NaiveDate> {
     if s.len() != 7 {
         return None;
     }
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").ok()
+    crate::validate::parse_date(&format!("{s}-01"))
 }
 
 /// A day-granular store query: live customers created per UTC day in `[from, to]`.

@@ -43,7 +43,12 @@ impl Cursor {
             )
         };
         let bytes = URL_SAFE_NO_PAD.decode(s.as_bytes()).map_err(|_| bad())?;
-        serde_json::from_slice(&bytes).map_err(|_| bad())
+        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        // The API never writes a NUL into a cursor, and PostgreSQL refuses one as text.
+        if cursor.sort.contains('\0') || cursor.value.contains('\0') {
+            return Err(bad());
+        }
+        Ok(cursor)
     }
 }
 

@@ -729,10 +729,12 @@ fn typed_arg(f: &mut Filter, kind: ValueKind, v: &str) -> Option<String> {
     match kind {
         ValueKind::Text => Some(format!("${}", f.arg(Arg::Text(v.to_owned())))),
         ValueKind::Number => {
-            v.parse::<f64>().ok().filter(|n| n.is_finite())?;
+            // Bound as the number's own shortest form, never the cursor's text: `1e-100000`
+            // parses (as 0) here but overflows PostgreSQL's NUMERIC.
+            let n = v.parse::<f64>().ok().filter(|n| n.is_finite())?;
             Some(format!(
                 "CAST(${} AS NUMERIC)",
-                f.arg(Arg::Text(v.to_owned()))
+                f.arg(Arg::Text(format!("{n}")))
             ))
         }
         ValueKind::Boolean => match v {

@@ -244,6 +244,40 @@ const ERASE_STATEMENTS: &[&str] = &[
     "DELETE FROM deals WHERE customer_id = $1",
 ];
 
+/// Erasing customer `$1`: the webhook deliveries of the events about it (and its deals and
+/// activities) keep their envelope but lose the event's `changes`, as the events themselves do
+/// (a replay then sends no personal data). Runs before the deals and activities are deleted.
+fn erase_deliveries_sql(sqlite: bool) -> &'static str {
+    const ABOUT: &str = "SELECT id FROM events WHERE entity_id = $1 \
+         OR entity_id IN (SELECT id FROM deals WHERE customer_id = $1) \
+         OR entity_id IN (SELECT id FROM activities WHERE customer_id = $1)";
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [
+            format!(
+                "UPDATE webhook_deliveries SET payload = json_set(payload, '$.data.changes', json('{{}}')) \
+                 WHERE event_id IN ({ABOUT})"
+            ),
+            format!(
+                "UPDATE webhook_deliveries SET payload = jsonb_set(payload, '{{data,changes}}', '{{}}'::jsonb) \
+                 WHERE event_id IN ({ABOUT})"
+            ),
+        ]
+    });
+    &SQL[usize::from(!sqlite)]
+}
+
+/// Erasing a customer whose normalised e-mail is `$1`: rejected import rows holding that
+/// e-mail in a cell go (the rows were never imported; their values are kept only to show why).
+fn erase_rejections_sql(sqlite: bool) -> &'static str {
+    if sqlite {
+        "DELETE FROM import_rejections WHERE EXISTS \
+         (SELECT 1 FROM json_each(import_rejections.vals) v WHERE lower(trim(v.value)) = $1)"
+    } else {
+        "DELETE FROM import_rejections r WHERE EXISTS \
+         (SELECT 1 FROM jsonb_each_text(r.vals) v WHERE lower(trim(v.value)) = $1)"
+    }
+}
+
 pub(crate) mod bulk;
 pub(crate) mod group;
 
@@ -436,7 +470,17 @@ impl Db {
         let id = c.id.0;
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
+            let email: Option<String> = sqlx::query_scalar("SELECT email_norm FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .flatten();
             update_customers_in!(tx, [(c, expected_version)], revenue);
+            sqlx::query(erase_deliveries_sql(self.is_sqlite())).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+            if let Some(email) = email {
+                sqlx::query(erase_rejections_sql(self.is_sqlite())).bind(email).execute(&mut *tx).await.map_err(db_err)?;
+            }
             // The activities and deals about to be deleted leave their rollups first.
             sqlx::query(unroll).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;
             sqlx::query(UNROLL_ERASED_DEALS).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;

@@ -92,9 +92,17 @@ impl Db {
         }
         .map_err(|e| CoreError::Internal(format!("migration failed: {e}")))?;
         let started = std::time::Instant::now();
-        let built = self.sync_sort_indexes().await?;
-        if !built.is_empty() {
-            tracing::info!(indexes = ?built, elapsed_ms = started.elapsed().as_millis() as u64, "built custom-field sort indexes");
+        // A sort index that cannot be built (stored values too long for PostgreSQL's B-tree
+        // entries, written before text values were limited in bytes) must not keep the
+        // server from starting: sorting by such a field still works, without its index.
+        match self.sync_sort_indexes().await {
+            Ok(built) if !built.is_empty() => {
+                tracing::info!(indexes = ?built, elapsed_ms = started.elapsed().as_millis() as u64, "built custom-field sort indexes");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the custom-field sort indexes could not be brought in line with the definitions; sorting by custom fields works without them, more slowly");
+            }
         }
         Ok(())
     }
@@ -221,6 +229,24 @@ pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
                 "reference_missing",
                 None,
                 "a referenced record does not exist",
+            );
+        }
+        // Values the validation let through but the database cannot hold are the request's
+        // fault, never a server error: an index entry over PostgreSQL's B-tree limit (a long
+        // custom-field value under its sort index), and a sum or count beyond 64 bits.
+        let code = d.code().unwrap_or_default();
+        if code == "54000" {
+            return CoreError::invalid(
+                "attributes",
+                "too_long_to_index",
+                "a value is too long to be indexed for sorting (at most about 2,700 bytes)",
+            );
+        }
+        if code == "22003" || d.message().contains("integer overflow") {
+            return CoreError::invalid(
+                "total",
+                "out_of_range",
+                "the totals this write would produce exceed 64-bit integers",
             );
         }
     }

@@ -227,8 +227,45 @@ pub(crate) struct EventRow {
     actor_id: Option<Uuid>,
     owner_id: Option<Uuid>,
     team_id: Option<Uuid>,
-    changes: Json<Map<String, Value>>,
+    changes: LenientChanges,
     occurred_at: DateTime<Utc>,
+}
+
+/// An event's `changes`, read leniently: a stored value that cannot be decoded (one nested
+/// deeper than the JSON decoder's limit, written before request bodies were limited to
+/// `nexus_api::extract::MAX_JSON_DEPTH` levels) reads as
+/// `{"undecodable": true}` instead of failing the page, so the event relay and webhook fan-out
+/// never stall on one event.
+pub(crate) struct LenientChanges(Map<String, Value>);
+
+impl<DB: sqlx::Database> sqlx::Type<DB> for LenientChanges
+where
+    Json<Map<String, Value>>: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <Json<Map<String, Value>> as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <Json<Map<String, Value>> as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for LenientChanges
+where
+    Json<Map<String, Value>>: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(LenientChanges(
+            match <Json<Map<String, Value>> as sqlx::Decode<'r, DB>>::decode(value) {
+                Ok(Json(m)) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, "an event's changes cannot be decoded");
+                    Map::from_iter([("undecodable".to_owned(), Value::Bool(true))])
+                }
+            },
+        ))
+    }
 }
 
 impl From<EventRow> for Event {

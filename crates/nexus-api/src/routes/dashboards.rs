@@ -171,7 +171,8 @@ async fn new_customers(
     };
     let mut day = |name: &str| {
         p.one(name).and_then(|v| {
-            let d = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+            // Years 1 to 9999 only: the periods are stepped through with date arithmetic.
+            let d = nexus_core::validate::parse_date(v);
             if d.is_none() {
                 errors.push(FieldError::new(name, "invalid_date", "must be YYYY-MM-DD"));
             }

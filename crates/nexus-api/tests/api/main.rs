@@ -15,6 +15,7 @@ mod deal_cache;
 mod deals;
 mod events;
 mod gateway;
+mod hardening;
 mod import_updates;
 mod imports;
 mod pipelines;

@@ -24,7 +24,9 @@ pub const KEY_MAX: usize = 48;
 pub const LABEL_MAX: usize = 100;
 pub const OPTIONS_MAX: usize = 200;
 pub const OPTION_MAX: usize = 100;
-/// The longest value of a `text` field, in characters.
+/// The longest value of a `text` field, in bytes of UTF-8 (2,000 Latin letters, fewer of other
+/// scripts): every text field has a sort index, and PostgreSQL's B-tree entries hold at most
+/// about 2,700 bytes.
 pub const TEXT_VALUE_MAX: usize = 2000;
 /// Live definitions per entity.
 pub const FIELDS_MAX: usize = 200;
@@ -161,9 +163,9 @@ impl CustomField {
         let wrong = |what: &str| Err(("invalid_type", format!("must be {what}")));
         match self.field_type {
             FieldType::Text => match v.as_str() {
-                Some(s) if s.chars().count() > TEXT_VALUE_MAX => Err((
+                Some(s) if s.len() > TEXT_VALUE_MAX => Err((
                     "too_long",
-                    format!("must be at most {TEXT_VALUE_MAX} characters"),
+                    format!("must be at most {TEXT_VALUE_MAX} bytes of UTF-8 text"),
                 )),
                 Some(s) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => Err((
                     "invalid_characters",

@@ -87,6 +87,18 @@ pub fn inspect(path: &Path, preview: usize, columns_max: usize) -> Result<Inspec
         if name.is_empty() {
             return Err(FileError::Header(format!("column {} has no name", i + 1)));
         }
+        if name.contains('\0') {
+            return Err(FileError::Header(format!(
+                "column {} has a NUL character in its name",
+                i + 1
+            )));
+        }
+        if name.chars().count() > COLUMN_NAME_MAX {
+            return Err(FileError::Header(format!(
+                "column {} has a name longer than {COLUMN_NAME_MAX} characters",
+                i + 1
+            )));
+        }
         if columns.contains(&name) {
             return Err(FileError::Header(format!("column {name:?} appears twice")));
         }
@@ -101,16 +113,39 @@ pub fn inspect(path: &Path, preview: usize, columns_max: usize) -> Result<Inspec
     let mut rows = Vec::new();
     let mut rec = csv::ByteRecord::new();
     while rows.len() < preview && rdr.read_byte_record(&mut rec).map_err(csv_io)? {
-        rows.push(
-            rec.iter()
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect(),
-        );
+        rows.push(rec.iter().map(preview_cell).collect());
     }
     Ok(Inspection {
         columns,
         preview: rows,
     })
+}
+
+/// Longest column name accepted, in characters.
+pub const COLUMN_NAME_MAX: usize = 200;
+/// Characters of a cell kept in the preview (the job stores the preview; the import itself
+/// reads every cell whole).
+pub const PREVIEW_CELL_MAX: usize = 200;
+
+/// A cell as the preview shows it: invalid UTF-8 and control characters other than line
+/// breaks and tabs as U+FFFD, cut to [`PREVIEW_CELL_MAX`] characters (with `…`).
+fn preview_cell(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out: String = text
+        .chars()
+        .take(PREVIEW_CELL_MAX)
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if text.chars().nth(PREVIEW_CELL_MAX).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn csv_io(e: csv::Error) -> FileError {
@@ -234,7 +269,7 @@ impl Batches {
             Ok(true) => {
                 let key = self.group.and_then(|g| {
                     let cell = std::str::from_utf8(self.record.get(g.column)?).ok()?.trim();
-                    (!cell.is_empty()).then(|| cell.to_owned())
+                    (!cell.is_empty() && !cell.contains('\0')).then(|| cell.to_owned())
                 });
                 (cells(&self.record, self.columns), key)
             }
@@ -262,6 +297,14 @@ fn cells(rec: &csv::ByteRecord, columns: usize) -> Result<Vec<String>, (&'static
     rec.iter()
         .enumerate()
         .map(|(i, c)| {
+            // Text columns of PostgreSQL cannot hold a NUL: such a row is rejected, never
+            // stored altered.
+            if c.contains(&0) {
+                return Err((
+                    "nul_character",
+                    format!("cell {} contains a NUL character", i + 1),
+                ));
+            }
             String::from_utf8(c.to_vec()).map_err(|_| {
                 (
                     "invalid_encoding",

@@ -444,7 +444,7 @@ impl ImportWorker {
                 _ => product_row(columns, cells, &defs),
             };
             if let Some(email) = input.owner_email.take() {
-                match self.owner_by_email(&email, owners).await? {
+                match self.owner_by_email(actor, &email, owners).await? {
                     Some(id) => {
                         if let Value::Object(b) = &mut input.body {
                             b.insert("owner_id".into(), Value::String(id.0.to_string()));
@@ -506,8 +506,11 @@ impl ImportWorker {
         })
     }
 
+    /// The active user with this e-mail, among those the importer may see (so that an import
+    /// never tells whether an e-mail outside the importer's reach belongs to a user).
     async fn owner_by_email(
         &self,
+        actor: &Actor,
         email: &str,
         cache: &mut HashMap<String, Option<UserId>>,
     ) -> CoreResult<Option<UserId>> {
@@ -519,7 +522,9 @@ impl ImportWorker {
             .store
             .get_user_by_email(email)
             .await?
-            .filter(|r| r.user.active)
+            .filter(|r| {
+                r.user.active && crate::services::users::UserService::can_read(actor, &r.user)
+            })
             .map(|r| r.user.id);
         cache.insert(email.to_owned(), id);
         Ok(id)

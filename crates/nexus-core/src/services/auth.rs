@@ -243,11 +243,15 @@ impl AuthService {
                 ));
             }
         };
-        if role.rank() > owner.role.rank() {
+        if !role.within(owner.role) {
             return Err(CoreError::invalid(
                 "role",
                 "above_user_role",
-                "cannot exceed the role of the user the key acts for",
+                format!(
+                    "cannot grant more than the role of the user the key acts for ({}): a key's role \
+                     must have no permission and no reach over other teams' records that the user lacks",
+                    owner.role
+                ),
             ));
         }
         let now = crate::time::now();
@@ -330,10 +334,16 @@ impl AuthService {
         {
             self.store.touch_api_key(key.id, now).await?;
         }
-        let role = if key.role.rank() <= owner.role.rank() {
+        // The user's role may have changed since the key was made: the key never grants more
+        // than the user has now. A key above the user's role works with the user's role; a key
+        // whose role is neither within nor above it (a viewer key for a user now a sales rep)
+        // no longer works.
+        let role = if key.role.within(owner.role) {
             key.role
-        } else {
+        } else if owner.role.within(key.role) {
             owner.role
+        } else {
+            return Err(CoreError::Unauthenticated("invalid_api_key"));
         };
         Ok(Actor {
             user_id: owner.id,

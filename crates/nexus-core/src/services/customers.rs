@@ -416,7 +416,8 @@ impl CustomerService {
                 Some(co)
                     if co.deleted_at.is_none()
                         && co.kind == CustomerKind::Company
-                        && cid != cur.id =>
+                        && cid != cur.id
+                        && actor.can_read_record(co.ownership()) =>
                 {
                     if patch.company_name.is_absent() {
                         next.company_name = Some(co.name);

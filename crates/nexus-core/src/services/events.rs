@@ -134,7 +134,12 @@ pub fn visible(actor: &Actor, e: &Event) -> bool {
         }
         "product" => actor.has(Permission::ProductsRead),
         "pipeline" => actor.has(Permission::PipelinesRead),
-        "team" => actor.has(Permission::TeamsRead),
+        // Admins read every team, managers their own (as `GET /api/v1/teams/{id}` answers).
+        "team" => {
+            actor.role == Role::Admin
+                || (actor.has(Permission::TeamsRead)
+                    && actor.team_id.is_some_and(|t| t.0 == e.entity_id))
+        }
         // Field definitions are read by everyone who reads the records they extend.
         "custom_field" => actor.has(Permission::CustomersRead),
         "view" => {
@@ -225,7 +230,14 @@ mod tests {
         assert!(visible(&manager, &user), "users see changes to themselves");
         assert!(!visible(&actor(Role::Viewer, None), &user));
         let team = Event::new("team", Uuid::now_v7(), "created", None, Map::new());
-        assert!(visible(&manager, &team));
-        assert!(!visible(&actor(Role::SalesRep, None), &team));
+        assert!(visible(&admin, &team));
+        assert!(
+            !visible(&manager, &team),
+            "another team's changes stay out of reach"
+        );
+        let own = manager.team_id.map(|t| t.0).unwrap_or_default();
+        let own_team = Event::new("team", own, "updated", None, Map::new());
+        assert!(visible(&manager, &own_team), "managers see their own team");
+        assert!(!visible(&actor(Role::SalesRep, manager.team_id), &own_team));
     }
 }

@@ -77,7 +77,9 @@ impl UserService {
         Ok(user)
     }
 
-    fn can_read(actor: &Actor, u: &User) -> bool {
+    /// Whether the actor may see this user (themselves; admins everyone; whoever may read users,
+    /// their team's).
+    pub(crate) fn can_read(actor: &Actor, u: &User) -> bool {
         actor.user_id == u.id
             || actor.role == Role::Admin
             || (actor.has(Permission::UsersRead)
