@@ -140,12 +140,17 @@ pub fn visible(actor: &Actor, e: &Event) -> bool {
                 || (actor.has(Permission::TeamsRead)
                     && actor.team_id.is_some_and(|t| t.0 == e.entity_id))
         }
-        // Field definitions are read by everyone who reads the records they extend.
-        "custom_field" => actor.has(Permission::CustomersRead),
+        // Field definitions and saved views belong to one entity, which their events name only
+        // when they are created (a later change's `changes` holds what changed): their events
+        // reach only those who read every entity, so that no definition of deals (or view of
+        // deals) reaches a support agent. Support agents read the definitions and views they
+        // may see through the API.
+        "custom_field" => reads_every_entity(actor),
         "view" => {
-            actor.role == Role::Admin
-                || e.owner_id == Some(actor.user_id)
-                || (e.team_id.is_some() && e.team_id == actor.team_id)
+            reads_every_entity(actor)
+                && (actor.role == Role::Admin
+                    || e.owner_id == Some(actor.user_id)
+                    || (e.team_id.is_some() && e.team_id == actor.team_id))
         }
         "user" => actor.role == Role::Admin || e.entity_id == actor.user_id.0,
         // Import jobs: their creator and admins.
@@ -153,6 +158,19 @@ pub fn visible(actor: &Actor, e: &Event) -> bool {
         // Audit entries without a record behind them (API keys, sessions, …).
         _ => actor.role == Role::Admin,
     }
+}
+
+/// Whether the actor reads the records of every entity that has custom fields and saved views.
+fn reads_every_entity(actor: &Actor) -> bool {
+    [
+        Permission::CustomersRead,
+        Permission::DealsRead,
+        Permission::ActivitiesRead,
+        Permission::ProductsRead,
+        Permission::TransactionsRead,
+    ]
+    .into_iter()
+    .all(|p| actor.has(p))
 }
 
 /// The assignee of an activity after the change, when the change names one.
@@ -239,5 +257,18 @@ mod tests {
         let own_team = Event::new("team", own, "updated", None, Map::new());
         assert!(visible(&manager, &own_team), "managers see their own team");
         assert!(!visible(&actor(Role::SalesRep, manager.team_id), &own_team));
+        // Definitions and views may belong to deals, which support agents do not read.
+        let field = Event::new("custom_field", Uuid::now_v7(), "updated", None, Map::new());
+        assert!(visible(&actor(Role::SalesRep, None), &field));
+        assert!(!visible(&actor(Role::Support, None), &field));
+        let team = manager.team_id;
+        let view = Event::new("view", Uuid::now_v7(), "updated", None, Map::new())
+            .with_ownership(Some(UserId::new()), team);
+        assert!(
+            visible(&actor(Role::SalesRep, team), &view),
+            "shared with the team"
+        );
+        assert!(!visible(&actor(Role::Support, team), &view));
+        assert!(!visible(&actor(Role::SalesRep, Some(TeamId::new())), &view));
     }
 }
