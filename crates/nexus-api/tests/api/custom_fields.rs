@@ -17,21 +17,6 @@ fn fields(r: &Res) -> Vec<String> {
         .collect()
 }
 
-fn codes(r: &Res) -> Vec<String> {
-    r.body["errors"]
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["field"].as_str().unwrap(),
-                e["code"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 async fn define(app: &TestApp, body: Value) -> Value {
     app.post("/api/v1/custom-fields", &app.admin, body)
         .await

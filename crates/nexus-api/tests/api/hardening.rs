@@ -13,21 +13,6 @@ use base64::Engine;
 use nexus_core::auth::Role;
 use serde_json::{Value, json};
 
-fn error_codes(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["field"].as_str().unwrap_or_default(),
-                e["code"].as_str().unwrap_or_default()
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn input_the_databases_refuse_is_a_422_on_both_backends() {
     on_backends(|app| async move {
@@ -44,12 +29,11 @@ async fn input_the_databases_refuse_is_a_422_on_both_backends() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        let codes = error_codes(&r.body);
+        let got = codes(&r);
         assert!(
-            codes
-                .iter()
+            got.iter()
                 .any(|c| c.starts_with("attributes.k") && c.ends_with(":too_deep")),
-            "{codes:?}"
+            "{got:?}"
         );
 
         // NUL characters: in a field, inside attributes (key or value), in the query string.
@@ -57,7 +41,7 @@ async fn input_the_databases_refuse_is_a_422_on_both_backends() {
             .post("/api/v1/customers", &app.admin, json!({"name": "A\u{0}B"}))
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["name:nul_character"]);
+        assert_eq!(codes(&r), vec!["name:nul_character"]);
         let r = app
             .post(
                 "/api/v1/customers",
@@ -66,20 +50,20 @@ async fn input_the_databases_refuse_is_a_422_on_both_backends() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        let codes = error_codes(&r.body);
+        let got = codes(&r);
         assert!(
-            codes.contains(&"attributes.note:nul_character".to_owned()),
-            "{codes:?}"
+            got.contains(&"attributes.note:nul_character".to_owned()),
+            "{got:?}"
         );
         assert!(
-            codes.contains(&"attributes:nul_character".to_owned()),
-            "{codes:?}"
+            got.contains(&"attributes:nul_character".to_owned()),
+            "{got:?}"
         );
         let r = app
             .get("/api/v1/customers?q=ab%00cd", &app.admin)
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["q:nul_character"]);
+        assert_eq!(codes(&r), vec!["q:nul_character"]);
         // Nothing was written.
         let list = app
             .get("/api/v1/customers", &app.admin)
@@ -131,7 +115,7 @@ async fn input_the_databases_refuse_is_a_422_on_both_backends() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["attributes.motto:too_long"]);
+        assert_eq!(codes(&r), vec!["attributes.motto:too_long"]);
         app.customer(
             &app.admin,
             json!({"name": "Euro", "attributes": {"motto": "€".repeat(600)}}),
@@ -194,7 +178,7 @@ async fn reach_holds_for_company_links_and_api_key_roles() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["company_id:unknown_company"]);
+        assert_eq!(codes(&r), vec!["company_id:unknown_company"]);
         let r = app
             .post(
                 "/api/v1/customers",
@@ -203,7 +187,7 @@ async fn reach_holds_for_company_links_and_api_key_roles() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["company_id:unknown_company"]);
+        assert_eq!(codes(&r), vec!["company_id:unknown_company"]);
 
         // A viewer key acting for a sales rep would read every team's records: refused.
         let r = app
@@ -214,7 +198,7 @@ async fn reach_holds_for_company_links_and_api_key_roles() {
             )
             .await
             .expect(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error_codes(&r.body), vec!["role:above_user_role"]);
+        assert_eq!(codes(&r), vec!["role:above_user_role"]);
         // A sales-rep key for the rep works, within the rep's team.
         let r = app
             .post(

@@ -386,6 +386,22 @@ pub async fn on_backends_built<F, Fut>(
 }
 
 /// The `id` of a JSON resource.
+/// `field:code` of each entry of a problem document's `errors`, in order.
+pub fn codes(r: &Res) -> Vec<String> {
+    r.body["errors"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["field"].as_str().unwrap_or_default(),
+                e["code"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 pub fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("resource without id").to_owned()
 }

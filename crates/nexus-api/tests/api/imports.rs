@@ -1,7 +1,7 @@
 //! CSV import jobs (upload, mapping, the worker's batches, rejections, cancel, resume) and the
 //! customer CSV export.
 
-use crate::helpers::{TestApp, id_of, on_backends_with};
+use crate::helpers::{TestApp, codes, id_of, on_backends_with};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use nexus_core::auth::Role;
@@ -65,21 +65,6 @@ pub(crate) async fn run_next(app: &TestApp) -> nexus_core::import::ImportJob {
     w.process(job, &CancellationToken::new(), |_| {})
         .await
         .unwrap()
-}
-
-fn codes(r: &crate::helpers::Res) -> Vec<String> {
-    r.body["errors"]
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["field"].as_str().unwrap(),
-                e["code"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn import_dir() -> (tempfile::TempDir, PathBuf) {

@@ -20,19 +20,9 @@ pub(crate) fn fields(r: &Res) -> Vec<String> {
     f
 }
 
+/// [`crate::helpers::codes`], sorted.
 pub(crate) fn codes(r: &Res) -> Vec<String> {
-    let mut c: Vec<String> = r.body["errors"]
-        .as_array()
-        .unwrap_or(&Vec::new())
-        .iter()
-        .map(|e| {
-            format!(
-                "{}:{}",
-                e["field"].as_str().unwrap(),
-                e["code"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let mut c = crate::helpers::codes(r);
     c.sort();
     c
 }
