@@ -15,12 +15,13 @@ use super::{
     ImportBatch, ImportCommit, ImportEntity, ImportJob, ImportRecords, ImportRejection,
     ImportStatus, ImportUpdate, OnDuplicate, customer_row, group_column, product_row,
 };
-use crate::auth::{Actor, Credential};
+use crate::auth::{Actor, Credential, Permission};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::ids::UserId;
 use crate::services::Services;
 use crate::services::imports::job_event;
 use crate::transaction::ITEMS_MAX;
+use crate::user::User;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -228,7 +229,7 @@ impl ImportWorker {
         on_batch: &mut impl FnMut(&ImportJob),
     ) -> CoreResult<ImportJob> {
         let mut rx = read_ahead(&job, self.settings.batch_rows);
-        let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
+        let mut owners: HashMap<String, Option<User>> = HashMap::new();
         loop {
             let batch = tokio::select! {
                 biased;
@@ -327,7 +328,7 @@ impl ImportWorker {
         columns: &[(usize, String)],
         mapping: &BTreeMap<String, String>,
         batch: &RawBatch,
-        owners: &mut HashMap<String, Option<UserId>>,
+        owners: &mut HashMap<String, Option<User>>,
     ) -> CoreResult<bool> {
         let checked = match job.entity {
             ImportEntity::Transactions => {
@@ -419,7 +420,7 @@ impl ImportWorker {
         columns: &[(usize, String)],
         mapping: &BTreeMap<String, String>,
         batch: &RawBatch,
-        owners: &mut HashMap<String, Option<UserId>>,
+        owners: &mut HashMap<String, Option<User>>,
     ) -> CoreResult<Checked> {
         let store = &self.services.store;
         let defs = match job.entity.custom_fields() {
@@ -445,16 +446,12 @@ impl ImportWorker {
             };
             if let Some(email) = input.owner_email.take() {
                 match self.owner_by_email(actor, &email, owners).await? {
-                    Some(id) => {
+                    Ok(id) => {
                         if let Value::Object(b) = &mut input.body {
                             b.insert("owner_id".into(), Value::String(id.0.to_string()));
                         }
                     }
-                    None => input.errors.push(FieldError::new(
-                        "owner_email",
-                        "unknown_user",
-                        "no active user has this e-mail",
-                    )),
+                    Err(e) => input.errors.push(e),
                 }
             }
             if !input.errors.is_empty() {
@@ -506,28 +503,45 @@ impl ImportWorker {
         })
     }
 
-    /// The active user with this e-mail, among those the importer may see (so that an import
-    /// never tells whether an e-mail outside the importer's reach belongs to a user).
+    /// The owner a row names by e-mail, or why it cannot be. Whoever may not reassign records
+    /// (sales reps) may name only themselves, and any other e-mail gets the same answer whether
+    /// it belongs to a user or not; whoever may, any active user they may see (admins: all;
+    /// managers: their team's). So an import never tells whether an e-mail outside the
+    /// importer's reach belongs to a user.
     async fn owner_by_email(
         &self,
         actor: &Actor,
         email: &str,
-        cache: &mut HashMap<String, Option<UserId>>,
-    ) -> CoreResult<Option<UserId>> {
-        if let Some(id) = cache.get(email) {
-            return Ok(*id);
-        }
-        let id = self
-            .services
-            .store
-            .get_user_by_email(email)
-            .await?
-            .filter(|r| {
-                r.user.active && crate::services::users::UserService::can_read(actor, &r.user)
-            })
-            .map(|r| r.user.id);
-        cache.insert(email.to_owned(), id);
-        Ok(id)
+        cache: &mut HashMap<String, Option<User>>,
+    ) -> CoreResult<Result<UserId, FieldError>> {
+        let user = match cache.get(email) {
+            Some(u) => u.clone(),
+            None => {
+                let u = self
+                    .services
+                    .store
+                    .get_user_by_email(email)
+                    .await?
+                    .map(|r| r.user)
+                    .filter(|u| u.active);
+                cache.insert(email.to_owned(), u.clone());
+                u
+            }
+        };
+        Ok(match user {
+            Some(u) if u.id == actor.user_id => Ok(u.id),
+            _ if !actor.has(Permission::CustomersReassign) => Err(FieldError::new(
+                "owner_email",
+                "not_permitted",
+                "you may only name yourself as the owner",
+            )),
+            Some(u) if crate::services::users::UserService::can_read(actor, &u) => Ok(u.id),
+            _ => Err(FieldError::new(
+                "owner_email",
+                "unknown_user",
+                "no active user you may see has this e-mail",
+            )),
+        })
     }
 }
 
