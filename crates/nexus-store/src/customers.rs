@@ -244,6 +244,13 @@ const ERASE_STATEMENTS: &[&str] = &[
     "DELETE FROM deals WHERE customer_id = $1",
 ];
 
+/// Row locks an erasure takes on PostgreSQL before it unrolls and deletes customer `$1`'s deals
+/// and activities.
+const ERASE_LOCKS_PG: &[&str] = &[
+    "SELECT 1 FROM deals WHERE customer_id = $1 ORDER BY id FOR UPDATE",
+    "SELECT 1 FROM activities WHERE customer_id = $1 OR deal_id IN (SELECT id FROM deals WHERE customer_id = $1) ORDER BY id FOR UPDATE",
+];
+
 /// Erasing customer `$1`: the webhook deliveries of the events about it (and its deals and
 /// activities) keep their envelope but lose the event's `changes`, as the events themselves do
 /// (a replay then sends no personal data). Runs before the deals and activities are deleted.
@@ -480,6 +487,15 @@ impl Db {
             sqlx::query(erase_deliveries_sql(self.is_sqlite())).bind(id).execute(&mut *tx).await.map_err(db_err)?;
             if let Some(email) = email {
                 sqlx::query(erase_rejections_sql(self.is_sqlite())).bind(email).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            // On PostgreSQL (READ COMMITTED, several writers) the deals and activities about to
+            // be deleted are locked first: a concurrent move or delete of one of them then waits
+            // and finds it gone (a version conflict), instead of changing its rollup around the
+            // unroll below. SQLite has one writer.
+            if !self.is_sqlite() {
+                for lock in ERASE_LOCKS_PG {
+                    sqlx::query(*lock).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                }
             }
             // The activities and deals about to be deleted leave their rollups first.
             sqlx::query(unroll).bind(id).bind(uuid::Uuid::nil()).execute(&mut *tx).await.map_err(db_err)?;

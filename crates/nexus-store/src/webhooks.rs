@@ -211,8 +211,13 @@ impl WebhookStore for Db {
         expected_version: i64,
         event: &Event,
     ) -> CoreResult<bool> {
+        // `consecutive_failures` is the delivery worker's (it counts without a new version): an
+        // edit keeps the stored count, except when it re-enables the endpoint, which starts the
+        // count afresh ($9, 0 then).
         const SQL: &str = "UPDATE webhooks SET id = $1, url = $2, description = $3, event_types = $4, secret_sealed = $5, active = $6, \
-             disabled_at = $7, disabled_reason = $8, consecutive_failures = $9, created_by = $10, version = $11, created_at = $12, \
+             disabled_at = $7, disabled_reason = $8, \
+             consecutive_failures = CASE WHEN $6 AND NOT active THEN $9 ELSE consecutive_failures END, \
+             created_by = $10, version = $11, created_at = $12, \
              updated_at = $13, deleted_at = $14 WHERE id = $1 AND version = $15";
         with_pool!(self, write, conn => {
             let mut tx = conn.begin().await.map_err(db_err)?;
@@ -452,7 +457,9 @@ impl WebhookStore for Db {
 
     async fn replay_delivery(&self, id: DeliveryId, now: Timestamp) -> CoreResult<bool> {
         let done = with_pool!(self, write, conn =>
-            sqlx::query("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, manual = $3, updated_at = $2 WHERE id = $1")
+            // Not while an attempt is in flight: its outcome would overwrite the replay.
+            sqlx::query("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, manual = $3, updated_at = $2 \
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)")
                 .bind(id.0).bind(now).bind(true).execute(conn).await.map_err(db_err)?.rows_affected());
         Ok(done == 1)
     }

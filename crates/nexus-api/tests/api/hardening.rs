@@ -319,3 +319,47 @@ async fn erasure_reaches_webhook_payloads_and_rejected_import_rows() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_replay_waits_for_the_attempt_in_flight() {
+    on_backends_with(
+        |c| c.webhooks.allow_private_targets = true,
+        |app| async move {
+            let r = app
+                .post(
+                    "/api/v1/webhooks",
+                    &app.admin,
+                    json!({"url": "http://127.0.0.1:9/hook", "events": ["customer.created"]}),
+                )
+                .await
+                .expect(StatusCode::CREATED);
+            let hook = id_of(&r.body);
+            app.customer(&app.admin, json!({"name": "In Flight Ltd"}))
+                .await;
+            let worker = nexus_api::webhook_delivery::worker(&app.state);
+            app.state.store.sequence_events(1000).await.unwrap();
+            while worker.fan_out().await.unwrap() > 0 {}
+            let list = app
+                .get(&format!("/api/v1/webhooks/{hook}/deliveries"), &app.admin)
+                .await
+                .expect(StatusCode::OK);
+            let delivery = id_of(&list.body["data"][0]);
+            // A dispatcher holds the delivery: its outcome would overwrite a replay.
+            let now = nexus_core::time::now();
+            let claimed = app
+                .state
+                .store
+                .claim_deliveries(now, now + chrono::Duration::seconds(60), 10)
+                .await
+                .unwrap();
+            assert_eq!(claimed.len(), 1);
+            let url = format!("/api/v1/webhook-deliveries/{delivery}/replay");
+            let r = app
+                .post(&url, &app.admin, json!({}))
+                .await
+                .expect(StatusCode::CONFLICT);
+            assert_eq!(r.body["code"], "delivery_in_flight");
+        },
+    )
+    .await;
+}

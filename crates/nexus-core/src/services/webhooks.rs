@@ -193,7 +193,11 @@ impl WebhookService {
             }
         }
         if !self.store.replay_delivery(id, crate::time::now()).await? {
-            return Err(CoreError::not_found("delivery"));
+            return Err(CoreError::conflict(
+                "delivery_in_flight",
+                None,
+                "an attempt of this delivery is being sent; replay it when it is done",
+            ));
         }
         self.store
             .get_delivery(id)

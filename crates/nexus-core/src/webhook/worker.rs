@@ -73,17 +73,22 @@ impl Worker {
     /// Creates the deliveries of the events after the cursor (one batch); returns how many
     /// events it consumed. Without an active endpoint no event needs a delivery: the cursor
     /// moves to the end of the log without reading the events (and returns 0, nothing left).
+    ///
+    /// The endpoints are read after the events they are matched against: an endpoint
+    /// registered while a batch is read is then in the list (and gets the batch's events that
+    /// happened after its registration), never skipped by a cursor that moved past them.
     pub async fn fan_out(&self) -> CoreResult<usize> {
         let from = self.store.webhook_cursor().await?;
-        let hooks = self.store.active_webhooks().await?;
-        if hooks.is_empty() {
-            let to = self.store.max_seq().await?;
-            if to > from {
-                self.store.fan_out(&[], from, to).await?;
+        let end = self.store.max_seq().await?;
+        if self.store.active_webhooks().await?.is_empty() {
+            // Every event up to `end` happened before any endpoint now registered.
+            if end > from {
+                self.store.fan_out(&[], from, end).await?;
             }
             return Ok(0);
         }
         let events = self.store.events_after(from, BATCH).await?;
+        let hooks = self.store.active_webhooks().await?;
         let Some(to) = events.last().and_then(|e| e.seq) else {
             return Ok(0);
         };
