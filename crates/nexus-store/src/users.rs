@@ -11,6 +11,11 @@ use nexus_core::user::{ApiKey, RefreshToken, Team, User, UserRecord};
 use sqlx::Connection as _;
 use uuid::Uuid;
 
+/// Age after which an idempotency claim that was never completed nor released may be taken over
+/// by a retry: well past the request timeout (30 s by default), after which the request holding
+/// it cannot still be running.
+pub(crate) const IDEMPOTENCY_CLAIM_STALE_SECS: i64 = 120;
+
 impl Db {
     pub(crate) async fn count_users(&self) -> CoreResult<i64> {
         with_pool!(self, read, conn => sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users").fetch_one(conn).await.map_err(db_err))
@@ -306,6 +311,12 @@ impl Db {
         Ok(())
     }
 
+    /// Claims `key` for a request, or reports the stored response or the request holding it.
+    /// A claim whose request never completed nor released it (its future was dropped by the
+    /// request timeout, the client went away, the process stopped) is taken over once it is
+    /// [`IDEMPOTENCY_CLAIM_STALE_SECS`] old, so a key never stays "in progress" for good. A
+    /// claim released between this request's insert and its read is claimed again, with a row,
+    /// so that the response is stored.
     pub(crate) async fn claim_idempotency_key(
         &self,
         scope: &str,
@@ -313,28 +324,46 @@ impl Db {
         hash: &str,
         now: DateTime<Utc>,
     ) -> CoreResult<IdempotencyClaim> {
-        let inserted = with_pool!(self, write, conn => sqlx::query(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, location, created_at) VALUES ($1, $2, $3, NULL, NULL, NULL, $4) \
-             ON CONFLICT (scope, key) DO NOTHING")
-            .bind(scope.to_owned()).bind(key.to_owned()).bind(hash.to_owned()).bind(now)
-            .execute(conn).await.map_err(db_err)?.rows_affected());
-        if inserted == 1 {
-            return Ok(IdempotencyClaim::Claimed);
-        }
-        let row: Option<IdempotencyRow> = with_pool!(self, write, conn => sqlx::query_as(
-            "SELECT request_hash, status, body, location FROM idempotency_keys WHERE scope = $1 AND key = $2")
-            .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(conn).await.map_err(db_err)?);
-        Ok(match row {
-            None => IdempotencyClaim::Claimed,
-            Some((request_hash, Some(status), body, location)) => {
-                IdempotencyClaim::Done(IdempotentResponse {
-                    request_hash,
-                    status: u16::try_from(status).unwrap_or(500),
-                    body: body.unwrap_or_default(),
-                    location,
-                })
+        let stale = now - chrono::Duration::seconds(IDEMPOTENCY_CLAIM_STALE_SECS);
+        for _ in 0..3 {
+            let inserted = with_pool!(self, write, conn => sqlx::query(
+                "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, location, created_at) VALUES ($1, $2, $3, NULL, NULL, NULL, $4) \
+                 ON CONFLICT (scope, key) DO NOTHING")
+                .bind(scope.to_owned()).bind(key.to_owned()).bind(hash.to_owned()).bind(now)
+                .execute(conn).await.map_err(db_err)?.rows_affected());
+            if inserted == 1 {
+                return Ok(IdempotencyClaim::Claimed);
             }
-            Some((request_hash, None, _, _)) => IdempotencyClaim::InProgress { request_hash },
+            let taken = with_pool!(self, write, conn => sqlx::query(
+                "UPDATE idempotency_keys SET request_hash = $3, created_at = $4 \
+                 WHERE scope = $1 AND key = $2 AND status IS NULL AND created_at < $5")
+                .bind(scope.to_owned()).bind(key.to_owned()).bind(hash.to_owned()).bind(now).bind(stale)
+                .execute(conn).await.map_err(db_err)?.rows_affected());
+            if taken == 1 {
+                return Ok(IdempotencyClaim::Claimed);
+            }
+            let row: Option<IdempotencyRow> = with_pool!(self, write, conn => sqlx::query_as(
+                "SELECT request_hash, status, body, location FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                .bind(scope.to_owned()).bind(key.to_owned()).fetch_optional(conn).await.map_err(db_err)?);
+            match row {
+                // Released meanwhile: claim it again.
+                None => continue,
+                Some((request_hash, Some(status), body, location)) => {
+                    return Ok(IdempotencyClaim::Done(IdempotentResponse {
+                        request_hash,
+                        status: u16::try_from(status).unwrap_or(500),
+                        body: body.unwrap_or_default(),
+                        location,
+                    }));
+                }
+                Some((request_hash, None, _, _)) => {
+                    return Ok(IdempotencyClaim::InProgress { request_hash });
+                }
+            }
+        }
+        // Claimed and released by others three times over: report it as busy.
+        Ok(IdempotencyClaim::InProgress {
+            request_hash: hash.to_owned(),
         })
     }
 

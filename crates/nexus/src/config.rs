@@ -226,6 +226,12 @@ impl Config {
             self.access_token_ttl_secs > 0 && self.refresh_token_ttl_secs > 0,
             "token lifetimes must be positive"
         );
+        // Below the age at which a retry takes over an idempotency claim whose request never
+        // finished (120 s): a request still running keeps its claim.
+        anyhow::ensure!(
+            (1..=100).contains(&self.request_timeout_secs),
+            "request_timeout_secs must be from 1 to 100"
+        );
         anyhow::ensure!(
             self.db_max_connections > 0,
             "db_max_connections must be at least 1"

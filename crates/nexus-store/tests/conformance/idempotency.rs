@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 conformance!(
     idempotency_key_lifecycle,
-    release_deletes_only_in_progress_keys
+    release_deletes_only_in_progress_keys,
+    an_abandoned_claim_is_taken_over_after_two_minutes
 );
 
 async fn idempotency_key_lifecycle(s: Arc<dyn Store>) {
@@ -128,6 +129,53 @@ async fn release_deletes_only_in_progress_keys(s: Arc<dyn Store>) {
     // The completed response survives a release.
     match s.claim_idempotency_key("a", "done", "h", t).await.unwrap() {
         IdempotencyClaim::Done(r) => assert_eq!(r.status, 204),
+        other => panic!("expected Done, got {other:?}"),
+    }
+}
+
+async fn an_abandoned_claim_is_taken_over_after_two_minutes(s: Arc<dyn Store>) {
+    let t = now();
+    let at = |secs: i64| t + chrono::Duration::seconds(secs);
+    assert!(matches!(
+        s.claim_idempotency_key("u", "k", "h1", t).await.unwrap(),
+        IdempotencyClaim::Claimed
+    ));
+    // Its request never completes nor releases it (dropped by the request timeout).
+    match s
+        .claim_idempotency_key("u", "k", "h1", at(90))
+        .await
+        .unwrap()
+    {
+        IdempotencyClaim::InProgress { request_hash } => assert_eq!(request_hash, "h1"),
+        other => panic!("expected InProgress at 90 s, got {other:?}"),
+    }
+    assert!(matches!(
+        s.claim_idempotency_key("u", "k", "h1", at(121))
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    ));
+    // The new claim is fresh: a third request waits again, and the response is stored.
+    assert!(matches!(
+        s.claim_idempotency_key("u", "k", "h1", at(122))
+            .await
+            .unwrap(),
+        IdempotencyClaim::InProgress { .. }
+    ));
+    let r = IdempotentResponse {
+        request_hash: "h1".into(),
+        status: 201,
+        body: "{}".into(),
+        location: None,
+    };
+    s.complete_idempotency_key("u", "k", &r).await.unwrap();
+    // A completed key is never taken over, however old.
+    match s
+        .claim_idempotency_key("u", "k", "h1", at(100_000))
+        .await
+        .unwrap()
+    {
+        IdempotencyClaim::Done(r) => assert_eq!(r.status, 201),
         other => panic!("expected Done, got {other:?}"),
     }
 }
