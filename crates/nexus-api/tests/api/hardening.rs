@@ -219,6 +219,19 @@ async fn reach_holds_for_company_links_and_api_key_roles() {
     .await;
 }
 
+/// Numbers the events, fans them out to the webhooks and returns the id of webhook `hook`'s
+/// newest delivery.
+async fn first_delivery(app: &TestApp, hook: &str) -> String {
+    let worker = nexus_api::webhook_delivery::worker(&app.state);
+    app.state.store.sequence_events(1000).await.unwrap();
+    while worker.fan_out().await.unwrap() > 0 {}
+    let list = app
+        .get(&format!("/api/v1/webhooks/{hook}/deliveries"), &app.admin)
+        .await
+        .expect(StatusCode::OK);
+    id_of(&list.body["data"][0])
+}
+
 /// The rejected rows of an import job.
 async fn rejected(app: &TestApp, job: &str) -> Vec<Value> {
     let url = format!("/api/v1/imports/{job}/rejections");
@@ -278,14 +291,7 @@ async fn erasure_reaches_webhook_payloads_and_rejected_import_rows() {
                 "{before:?}"
             );
 
-            let worker = nexus_api::webhook_delivery::worker(&app.state);
-            app.state.store.sequence_events(1000).await.unwrap();
-            while worker.fan_out().await.unwrap() > 0 {}
-            let list = app
-                .get(&format!("/api/v1/webhooks/{hook}/deliveries"), &app.admin)
-                .await
-                .expect(StatusCode::OK);
-            let delivery = id_of(&list.body["data"][0]);
+            let delivery = first_delivery(&app, &hook).await;
             let url = format!("/api/v1/webhook-deliveries/{delivery}");
             let d = app.get(&url, &app.admin).await.expect(StatusCode::OK).body;
             assert!(
@@ -336,14 +342,7 @@ async fn a_replay_waits_for_the_attempt_in_flight() {
             let hook = id_of(&r.body);
             app.customer(&app.admin, json!({"name": "In Flight Ltd"}))
                 .await;
-            let worker = nexus_api::webhook_delivery::worker(&app.state);
-            app.state.store.sequence_events(1000).await.unwrap();
-            while worker.fan_out().await.unwrap() > 0 {}
-            let list = app
-                .get(&format!("/api/v1/webhooks/{hook}/deliveries"), &app.admin)
-                .await
-                .expect(StatusCode::OK);
-            let delivery = id_of(&list.body["data"][0]);
+            let delivery = first_delivery(&app, &hook).await;
             // A dispatcher holds the delivery: its outcome would overwrite a replay.
             let now = nexus_core::time::now();
             let claimed = app
