@@ -296,16 +296,18 @@ pub(crate) async fn insert(db: &Db, r: &Rows) {
             .execute(pool).await.unwrap();
         }
         let d = &r.done;
-        for (key, status, body, location) in [
-            ("done", Some(i32::from(d.status)), Some(d.body.as_str()), d.location.as_deref()),
-            ("running", None, None, None),
+        // The running claim was made just before the upgrade (an older one would be taken
+        // over as abandoned).
+        for (key, status, body, location, at) in [
+            ("done", Some(i32::from(d.status)), Some(d.body.as_str()), d.location.as_deref(), r.team.created_at),
+            ("running", None, None, None, now()),
         ] {
             sqlx::query(
                 "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, location, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind("upgrade-scope").bind(key).bind(&d.request_hash).bind(status).bind(body).bind(location)
-            .bind(r.team.created_at)
+            .bind(at)
             .execute(pool).await.unwrap();
         }
     });
