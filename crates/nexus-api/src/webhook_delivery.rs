@@ -155,18 +155,8 @@ impl Transport for HttpTransport {
             }
         }
         excerpt.truncate(EXCERPT_BYTES);
-        // Stored as text: a NUL (which PostgreSQL refuses in text) or another control
-        // character from the receiver is shown as U+FFFD; line breaks and tabs stay.
-        let text: String = String::from_utf8_lossy(&excerpt)
-            .chars()
-            .map(|c| {
-                if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
-                    '\u{fffd}'
-                } else {
-                    c
-                }
-            })
-            .collect();
+        // Stored as text: control characters (a NUL among them) are shown as U+FFFD.
+        let text = nexus_core::validate::printable(&String::from_utf8_lossy(&excerpt));
         SendResult {
             status: Some(status),
             error: None,

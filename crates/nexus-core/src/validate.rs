@@ -521,6 +521,21 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .filter(|d| d.year() >= 1)
 }
 
+/// Text received from outside to be stored and shown as is (a preview cell, a webhook receiver's
+/// answer): control characters other than line breaks and tabs, NUL among them (which
+/// PostgreSQL refuses in text), become U+FFFD.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Parses an RFC 3339 date-time into UTC at the stored precision (years 1 to 9999 after the
 /// conversion to UTC, so that it can be written back as RFC 3339).
 pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {

@@ -131,17 +131,8 @@ pub const PREVIEW_CELL_MAX: usize = 200;
 /// breaks and tabs as U+FFFD, cut to [`PREVIEW_CELL_MAX`] characters (with `…`).
 fn preview_cell(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
-    let mut out: String = text
-        .chars()
-        .take(PREVIEW_CELL_MAX)
-        .map(|c| {
-            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let kept: String = text.chars().take(PREVIEW_CELL_MAX).collect();
+    let mut out = crate::validate::printable(&kept);
     if text.chars().nth(PREVIEW_CELL_MAX).is_some() {
         out.push('…');
     }
